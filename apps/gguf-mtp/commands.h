@@ -1,0 +1,13 @@
+// Each subcommand registers itself on the root app; its callback runs the
+// command and stores the process exit code in `exit_code`.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace gguf_mtp {
+
+void add_info_command(CLI::App& app, int& exit_code);
+void add_split_command(CLI::App& app, int& exit_code);
+void add_join_command(CLI::App& app, int& exit_code);
+
+}  // namespace gguf_mtp

@@ -1,0 +1,90 @@
+#include "info_report.h"
+
+namespace gguf_mtp {
+
+using nlohmann::json;
+
+std::map<std::string, TypeTotal> totals_by_type(const gguf::Model& model) {
+    std::map<std::string, TypeTotal> totals;
+    for (auto ref : model.tensors()) {
+        const auto& t = model.info(ref);
+        auto& total = totals[std::string(gguf::type_display_name(t.type))];
+        ++total.tensors;
+        total.bytes += t.n_bytes;
+    }
+    return totals;
+}
+
+namespace {
+
+constexpr uint64_t kPreviewElements = 8;
+
+json scalar_json(const gguf::Value& v) {
+    if (auto s = v.as_string()) return std::string(*s);
+    if (auto b = v.as_bool()) return *b;
+    if (auto f = v.as_float()) return *f;
+    if (v.type() == gguf::ValueType::u64) return *v.as_uint();
+    if (auto i = v.as_int()) return *i;
+    return nullptr;
+}
+
+json value_json(const gguf::Value& v, bool full) {
+    if (!v.is_array()) return scalar_json(v);
+    json items = json::array();
+    for (const auto& e : v.elements(full ? UINT64_MAX : kPreviewElements)) items.push_back(value_json(e, full));
+    return items;
+}
+
+json entry_json(const gguf::KeyValue& kv, bool full) {
+    json e = {{"key", kv.key}, {"type", gguf::value_type_name(kv.value.type())}};
+    if (kv.value.is_array()) {
+        e["element_type"] = gguf::value_type_name(kv.value.element_type());
+        e["count"] = kv.value.array_size();
+        e["complete"] = full || kv.value.array_size() <= kPreviewElements;
+    }
+    e["value"] = value_json(kv.value, full);
+    return e;
+}
+
+}  // namespace
+
+json info_json(const gguf::Model& model, const gguf::MtpSummary& mtp, const InfoOptions& options,
+               const std::optional<std::regex>& filter) {
+    const gguf::GgufFile& first = model.shard(0);
+    json doc;
+    doc["schema"] = "gguf-mtp-info/1";
+    doc["files"] = json::array();
+    for (uint32_t s = 0; s < model.shard_count(); ++s) {
+        const auto& f = model.shard(s);
+        doc["files"].push_back({{"path", f.path()}, {"bytes", f.file_size()}, {"tensors", f.tensors().size()},
+                                {"data_offset", f.data_offset()}});
+    }
+    doc["gguf_version"] = first.version();
+    doc["alignment"] = first.alignment();
+    doc["architecture"] = std::string(model.metadata().get_string(gguf::keys::kArchitecture).value_or(""));
+    doc["metadata"] = json::array();
+    for (const auto& kv : model.metadata().entries()) doc["metadata"].push_back(entry_json(kv, options.all_keys));
+
+    json tensors = json::array();
+    for (auto ref : model.tensors()) {
+        const auto& t = model.info(ref);
+        if (filter && !std::regex_search(t.name, *filter)) continue;
+        json shape = json::array();
+        for (uint32_t d = 0; d < t.n_dims; ++d) shape.push_back(t.ne[d]);
+        tensors.push_back({{"name", t.name}, {"type", gguf::type_display_name(t.type)}, {"shape", shape},
+                           {"file", ref.shard}, {"offset", model.shard(ref.shard).tensor_file_offset(ref.index)},
+                           {"bytes", t.n_bytes}});
+    }
+    doc["tensors"] = std::move(tensors);
+    json totals = json::object();
+    for (const auto& [type, total] : totals_by_type(model)) totals[type] = {{"tensors", total.tensors}, {"bytes", total.bytes}};
+    doc["totals_by_type"] = std::move(totals);
+    doc["tensor_count"] = model.tensors().size();
+    doc["tensor_bytes"] = model.total_tensor_bytes();
+    doc["mtp"] = {{"layout", gguf::mtp_layout_name(mtp.layout)}, {"nextn_predict_layers", mtp.nextn_layers},
+                  {"block_count", mtp.block_count}, {"blocks", mtp.blocks}, {"tensors", mtp.tensors},
+                  {"bytes", mtp.bytes}};
+    return doc;
+}
+
+}  // namespace gguf_mtp

@@ -1,0 +1,36 @@
+// What `gguf-mtp info` reports about a model, shared by its text and JSON
+// renderings.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <regex>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "gguf/model.h"
+#include "gguf/mtp.h"
+
+namespace gguf_mtp {
+
+struct InfoOptions {
+    std::string path;
+    bool json = false;
+    bool all_keys = false;                   // arrays in full
+    std::optional<std::string> tensor_regex;  // only matching tensors are listed
+};
+
+struct TypeTotal {
+    size_t tensors = 0;
+    uint64_t bytes = 0;
+};
+
+// Totals by display type name ("Q4_K"), over all tensors.
+std::map<std::string, TypeTotal> totals_by_type(const gguf::Model& model);
+
+// Stable JSON document, documented in man/gguf-mtp-info.1.
+nlohmann::json info_json(const gguf::Model& model, const gguf::MtpSummary& mtp, const InfoOptions& options,
+                         const std::optional<std::regex>& filter);
+
+}  // namespace gguf_mtp

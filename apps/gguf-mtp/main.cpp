@@ -1,0 +1,30 @@
+#include <cstdio>
+
+#include "commands.h"
+
+int main(int argc, char** argv) {
+    CLI::App app{"gguf-mtp: split Multi-Token-Prediction heads out of GGUF models, strip them, merge them back,\n"
+                 "split and join GGUF sets. Outputs appear only when complete; inputs are never modified."};
+    app.set_version_flag("--version", std::string("gguf-mtp ") + GGUF_MTP_VERSION);
+    app.require_subcommand(1);
+    app.fallthrough(false);
+
+    int exit_code = 0;
+    gguf_mtp::add_info_command(app, exit_code);
+    gguf_mtp::add_split_command(app, exit_code);
+    gguf_mtp::add_join_command(app, exit_code);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::fprintf(stderr, "gguf-mtp: %s\nRun 'gguf-mtp --help' or 'gguf-mtp COMMAND --help' for usage.\n", e.what());
+        return 2;
+    }
+    return exit_code;
+}

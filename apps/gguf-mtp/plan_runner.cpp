@@ -1,0 +1,90 @@
+#include "plan_runner.h"
+
+#include <cstdio>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_support.h"
+#include "progress_bar.h"
+
+namespace gguf_mtp {
+
+void add_output_flags(CLI::App& cmd, OutputFlags& flags, bool split_options) {
+    if (split_options) {
+        cmd.add_option("--split-max-size", flags.max_size,
+                       "write a split set, each shard's tensor data at most this size (N, NK, NM, NG; decimal units)");
+        cmd.add_option("--split-max-tensors", flags.max_tensors, "write a split set of at most N tensors per shard");
+        cmd.add_flag("--no-tensor-first-split", flags.no_tensor_first_split,
+                     "split set: the first shard holds the metadata only");
+    }
+    cmd.add_flag("--dry-run", flags.dry_run, "print what would be written (files, tensors, sizes) and write nothing");
+    cmd.add_flag("--json", flags.json, "with --dry-run: print the plan as JSON");
+    cmd.add_flag("--force", flags.force, "replace existing output files (inputs are never replaced)");
+}
+
+bool make_write_options(const OutputFlags& flags, const std::string& output, const gguf::Model& input,
+                        gguf::WriteOptions& options) {
+    options.output = output;
+    options.overwrite = flags.force;
+    options.inputs = input.identities();
+    options.split.max_tensors = flags.max_tensors;
+    options.split.no_tensor_first_split = flags.no_tensor_first_split;
+    if (!flags.max_size.empty()) {
+        auto size = parse_size(flags.max_size);
+        if (!size) {
+            std::fprintf(stderr, "gguf-mtp: error: --split-max-size '%s' is not a size like 500M or 50G\n", flags.max_size.c_str());
+            return false;
+        }
+        options.split.max_bytes = *size;
+    }
+    return true;
+}
+
+namespace {
+
+void print_layout(const gguf::Plan& plan, const std::vector<gguf::ShardLayout>& layout, bool json) {
+    if (json) {
+        nlohmann::json doc;
+        doc["schema"] = "gguf-mtp-plan/1";
+        doc["files"] = nlohmann::json::array();
+        for (const auto& f : layout) {
+            nlohmann::json tensors = nlohmann::json::array();
+            for (size_t i : f.tensors) {
+                const auto& t = plan.tensors[i];
+                tensors.push_back({{"name", t.info.name},
+                                   {"type", gguf::type_display_name(t.info.type)},
+                                   {"bytes", t.info.n_bytes},
+                                   {"source", std::holds_alternative<gguf::CopySource>(t.source) ? "copy" : "transform"}});
+            }
+            doc["files"].push_back({{"path", f.path}, {"bytes", f.file_bytes}, {"tensors", tensors}});
+        }
+        doc["keys"] = plan.metadata.size();
+        std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+        return;
+    }
+    std::printf("plan: %zu keys, %zu tensors, %zu file(s)\n", plan.metadata.size(), plan.tensors.size(), layout.size());
+    for (const auto& f : layout) {
+        std::printf("  %s: %zu tensors, %s\n", f.path.c_str(), f.tensors.size(), format_bytes(f.file_bytes).c_str());
+    }
+}
+
+}  // namespace
+
+int run_plan(const gguf::Plan& plan, const gguf::WriteOptions& options, const OutputFlags& flags, const std::string& label) {
+    if (flags.dry_run) {
+        auto layout = gguf::layout_plan(plan, options);
+        if (!layout) return report_error(layout.error());
+        print_layout(plan, *layout, flags.json);
+        return 0;
+    }
+    ProgressBar bar(label);
+    gguf::WriteOptions with_progress = options;
+    with_progress.on_progress = [&bar](const gguf::Progress& p) { bar.update(p); };
+    auto report = gguf::write_plan(plan, with_progress);
+    if (!report) return report_error(report.error());
+    bar.finish(*report);
+    return 0;
+}
+
+}  // namespace gguf_mtp

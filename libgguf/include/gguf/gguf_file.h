@@ -1,0 +1,94 @@
+// A GGUF file opened for reading.
+//
+// Opening parses and validates the whole header (key/values and tensor
+// infos) against the bytes the file really has, before anything is
+// allocated from a count or length it declares: a hostile header cannot make
+// gguf-mtp allocate gigabytes, overflow or read outside the file. Tensor data
+// is mapped read-only and is only touched when a caller reads it.
+//
+// Accepted: GGUF v2 and v3, little-endian. Refused with a one-line error
+// naming the file, offset and what was expected: v1, big-endian files, unknown
+// value or tensor types, duplicate keys or tensor names, dimensions or sizes
+// that overflow, tensor data that is misaligned, overlapping or outside the
+// file, names longer than ggml's 63 bytes.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "gguf/error.h"
+#include "gguf/metadata.h"
+#include "gguf/tensor_info.h"
+
+namespace gguf {
+
+inline constexpr uint32_t kGgufMagic = 0x46554747;  // "GGUF" read as little-endian u32
+inline constexpr uint64_t kDefaultAlignment = 32;
+
+// Where a file lives on disk, to recognise the same file under another name
+// (symlink, hard link).
+struct FileIdentity {
+    uint64_t device = 0;
+    uint64_t inode = 0;
+    friend bool operator==(const FileIdentity&, const FileIdentity&) = default;
+};
+
+// Identity of an existing path; nullopt when it does not exist.
+std::optional<FileIdentity> identity_of(const std::string& path);
+
+// The parsed header of a GGUF file, independent of where its bytes live.
+struct GgufHeader {
+    uint32_t version = 3;
+    Metadata metadata;
+    std::vector<TensorInfo> tensors;
+    uint64_t alignment = kDefaultAlignment;
+    uint64_t header_bytes = 0;  // magic to the end of the tensor infos
+    uint64_t data_offset = 0;   // start of the data section (aligned)
+};
+
+// Parses a header from `bytes`, which hold the start of a file whose full
+// size is `file_size` (tensor extents are checked against it). When `bytes`
+// is shorter than the file and the header runs past its end, the error code
+// is `truncated` and the caller may retry with more bytes.
+Result<GgufHeader> parse_header(std::span<const uint8_t> bytes, uint64_t file_size, const std::string& file_name);
+
+class MappedFile;
+
+class GgufFile {
+public:
+    static Result<GgufFile> open(const std::string& path);
+
+    GgufFile(GgufFile&&) noexcept;
+    GgufFile& operator=(GgufFile&&) noexcept;
+    ~GgufFile();
+
+    const std::string& path() const { return path_; }
+    const GgufHeader& header() const { return header_; }
+    uint32_t version() const { return header_.version; }
+    const Metadata& metadata() const { return header_.metadata; }
+    const std::vector<TensorInfo>& tensors() const { return header_.tensors; }
+    uint64_t alignment() const { return header_.alignment; }
+    uint64_t data_offset() const { return header_.data_offset; }
+    uint64_t file_size() const;
+    FileIdentity identity() const { return identity_; }
+    int fd() const;
+
+    // Index of a tensor by name, or -1.
+    int64_t find_tensor(std::string_view name) const;
+    // Absolute file offset of a tensor's data.
+    uint64_t tensor_file_offset(size_t index) const { return header_.data_offset + header_.tensors[index].offset; }
+    // The tensor's bytes, through the read-only mapping.
+    std::span<const uint8_t> tensor_data(size_t index) const;
+
+private:
+    GgufFile() = default;
+    std::string path_;
+    GgufHeader header_;
+    FileIdentity identity_;
+    std::unique_ptr<MappedFile> map_;
+};
+
+}  // namespace gguf

@@ -1,0 +1,54 @@
+// Output plans: what a command wants written, before any byte is written.
+//
+// Every command (extract, strip, merge, split, join, quantize) only builds a
+// Plan; one executor (writer.h) writes any plan. A planned tensor's bytes
+// come either from a tensor of an open input file, copied unchanged, or from
+// a fill function (a quantizer, for example) that produces them.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <variant>
+#include <vector>
+
+#include "gguf/error.h"
+#include "gguf/gguf_file.h"
+#include "gguf/metadata.h"
+#include "gguf/model.h"
+#include "gguf/tensor_info.h"
+
+namespace gguf {
+
+// Bytes of an input tensor, copied as they are.
+struct CopySource {
+    const GgufFile* file = nullptr;
+    size_t tensor_index = 0;
+};
+
+// Produces a tensor's bytes into `out` (exactly the tensor's n_bytes).
+using FillSource = std::function<Status(std::span<uint8_t> out)>;
+
+struct PlannedTensor {
+    TensorInfo info;  // name, type, shape; offset and n_bytes are set by the writer
+    std::variant<CopySource, FillSource> source;
+};
+
+struct Plan {
+    uint32_t version = 3;
+    Metadata metadata;
+    std::vector<PlannedTensor> tensors;
+
+    // general.alignment when set, else GGUF's default of 32.
+    uint64_t alignment() const;
+    uint64_t tensor_bytes() const;
+};
+
+// A plan that reproduces `model` as one file: its metadata without split
+// keys, every tensor copied in set order.
+Plan plan_copy(const Model& model);
+
+// The planned tensor that copies `ref` of `model`.
+PlannedTensor copy_of(const Model& model, TensorRef ref);
+
+}  // namespace gguf

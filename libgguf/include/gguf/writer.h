@@ -1,0 +1,65 @@
+// The one executor that writes any Plan.
+//
+// Streaming with bounded memory: copied tensors move in the kernel
+// (copy_file_range) or through a small buffer, filled tensors are produced
+// one at a time. Output goes to temporary files that are fsync'd and renamed
+// only when every shard is complete; on any error nothing is left under the
+// final names and no temporary remains. The writer refuses to write over any
+// of its inputs, whatever the name (same path, symlink or hard link).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "gguf/error.h"
+#include "gguf/gguf_file.h"
+#include "gguf/plan.h"
+
+namespace gguf {
+
+struct SplitLimits {
+    uint64_t max_bytes = 0;          // tensor bytes per shard (padded), 0: no limit
+    uint32_t max_tensors = 0;        // tensors per shard, 0: no limit
+    bool no_tensor_first_split = false;  // shard 1 holds metadata only
+
+    bool enabled() const { return max_bytes > 0 || max_tensors > 0 || no_tensor_first_split; }
+};
+
+struct Progress {
+    uint64_t bytes_done = 0;
+    uint64_t bytes_total = 0;
+    size_t tensors_done = 0;
+    size_t tensors_total = 0;
+};
+
+struct WriteOptions {
+    // The output file; with split limits, shards are named
+    // PREFIX-0000N-of-0000M.gguf where PREFIX is this path without ".gguf".
+    std::string output;
+    SplitLimits split;
+    bool overwrite = false;             // replace existing outputs (never inputs)
+    std::vector<FileIdentity> inputs;   // files that must not be written
+    std::function<void(const Progress&)> on_progress;
+};
+
+struct ShardLayout {
+    std::string path;
+    std::vector<size_t> tensors;  // indices into Plan::tensors
+    uint64_t file_bytes = 0;      // exact size of the file to be written
+};
+
+// Which tensors go to which file, and each file's exact size, without
+// writing anything (what --dry-run prints).
+Result<std::vector<ShardLayout>> layout_plan(const Plan& plan, const WriteOptions& options);
+
+struct WriteReport {
+    std::vector<ShardLayout> files;
+    uint64_t bytes_written = 0;
+    size_t tensors_written = 0;
+};
+
+Result<WriteReport> write_plan(const Plan& plan, const WriteOptions& options);
+
+}  // namespace gguf

@@ -1,0 +1,274 @@
+// GGUF header parsing. Every length and count is checked against the bytes
+// that remain before it is used, so the amount of memory a header can make
+// the parser allocate is bounded by the header's own size.
+#include <algorithm>
+#include <numeric>
+
+#include "gguf/gguf_file.h"
+#include "little_endian.h"
+
+namespace gguf {
+namespace {
+
+constexpr uint32_t kMaxArrayNesting = 8;
+
+class Cursor {
+public:
+    Cursor(std::span<const uint8_t> bytes, uint64_t file_size, const std::string& file)
+        : bytes_(bytes), file_size_(file_size), file_(file) {}
+
+    uint64_t pos() const { return pos_; }
+    uint64_t remaining() const { return bytes_.size() - pos_; }
+
+    // A failure to read `what`: truncated when the file (not just the bytes
+    // we hold) ends first.
+    std::unexpected<Error> short_read(const std::string& what) const {
+        const bool file_ends = bytes_.size() >= file_size_;
+        return fail(ErrorCode::truncated, file_,
+                    (file_ends ? "file ends while reading " : "header continues past the bytes read, in ") + what,
+                    pos_);
+    }
+
+    template <class T>
+    Result<T> read(const std::string& what) {
+        if (remaining() < sizeof(T)) return short_read(what);
+        T v = detail::load_le<T>(bytes_.data() + pos_);
+        pos_ += sizeof(T);
+        return v;
+    }
+
+    Result<std::span<const uint8_t>> take(uint64_t n, const std::string& what) {
+        if (remaining() < n) return short_read(what);
+        auto s = bytes_.subspan(pos_, n);
+        pos_ += n;
+        return s;
+    }
+
+    Result<std::string> read_string(const std::string& what) {
+        const uint64_t at = pos_;
+        auto len = read<uint64_t>(what + " length");
+        if (!len) return std::unexpected(len.error());
+        if (*len > remaining()) {
+            if (bytes_.size() < file_size_) return short_read(what);
+            return fail(ErrorCode::bad_format, file_,
+                        what + " declares " + std::to_string(*len) + " bytes but only " + std::to_string(remaining()) +
+                            " remain in the file",
+                        at);
+        }
+        auto s = take(*len, what);
+        return std::string(reinterpret_cast<const char*>(s->data()), s->size());
+    }
+
+    std::unexpected<Error> error(const std::string& message, uint64_t at) const {
+        return fail(ErrorCode::bad_format, file_, message, at);
+    }
+    std::unexpected<Error> error(const std::string& message) const { return error(message, pos_); }
+    bool holds_whole_file() const { return bytes_.size() >= file_size_; }
+    std::span<const uint8_t> span(uint64_t from, uint64_t to) const { return bytes_.subspan(from, to - from); }
+
+private:
+    std::span<const uint8_t> bytes_;
+    uint64_t file_size_;
+    const std::string& file_;
+    uint64_t pos_ = 0;
+};
+
+// Skips over one encoded value body, validating it; the caller copies the
+// span it covered.
+Status skip_value(Cursor& in, ValueType type, const std::string& what, uint32_t depth) {
+    if (type == ValueType::string) {
+        auto s = in.read_string(what);
+        if (!s) return std::unexpected(s.error());
+        return {};
+    }
+    if (type != ValueType::array) {
+        if (static_cast<uint32_t>(type) >= kValueTypeCount) return in.error(what + " has unknown value type " + std::to_string(uint32_t(type)));
+        auto s = in.take(scalar_bytes(type), what);
+        if (!s) return std::unexpected(s.error());
+        return {};
+    }
+    if (depth >= kMaxArrayNesting) return in.error(what + " nests arrays deeper than " + std::to_string(kMaxArrayNesting));
+    const uint64_t at = in.pos();
+    auto elem_raw = in.read<uint32_t>(what + " element type");
+    if (!elem_raw) return std::unexpected(elem_raw.error());
+    if (*elem_raw >= kValueTypeCount) return in.error(what + " has unknown element type " + std::to_string(*elem_raw), at);
+    const auto elem = ValueType(*elem_raw);
+    auto count = in.read<uint64_t>(what + " element count");
+    if (!count) return std::unexpected(count.error());
+    // Smallest encoding of one element: a string is at least its length
+    // field, an array at least its type and count.
+    const uint64_t min_bytes = elem == ValueType::string ? 8 : elem == ValueType::array ? 12 : scalar_bytes(elem);
+    if (*count > in.remaining() / min_bytes) {
+        if (!in.holds_whole_file()) return in.short_read(what);
+        return in.error(what + " declares " + std::to_string(*count) + " elements of " +
+                            std::string(value_type_name(elem)) + " but only " + std::to_string(in.remaining()) +
+                            " bytes remain in the file",
+                        at);
+    }
+    if (elem != ValueType::string && elem != ValueType::array) {
+        auto s = in.take(*count * min_bytes, what);
+        if (!s) return std::unexpected(s.error());
+        return {};
+    }
+    for (uint64_t i = 0; i < *count; ++i) {
+        auto ok = skip_value(in, elem, what + "[" + std::to_string(i) + "]", depth + 1);
+        if (!ok) return ok;
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<GgufHeader> parse_header(std::span<const uint8_t> bytes, uint64_t file_size, const std::string& file) {
+    Cursor in(bytes, file_size, file);
+    GgufHeader h;
+
+    auto magic = in.read<uint32_t>("magic");
+    if (!magic) return std::unexpected(magic.error());
+    if (*magic != kGgufMagic) return in.error("not a GGUF file: expected magic \"GGUF\"", 0);
+
+    auto version = in.read<uint32_t>("version");
+    if (!version) return std::unexpected(version.error());
+    if ((*version & 0xFFFF) == 0 && *version != 0) {
+        return fail(ErrorCode::unsupported, file, "version field " + std::to_string(*version) +
+                                                      " looks byte-swapped: big-endian GGUF is not supported", 4);
+    }
+    if (*version == 1) return fail(ErrorCode::unsupported, file, "GGUF v1 is not supported (expected version 2 or 3)", 4);
+    if (*version != 2 && *version != 3) {
+        return fail(ErrorCode::unsupported, file, "GGUF version " + std::to_string(*version) + " is not supported (expected 2 or 3)", 4);
+    }
+    h.version = *version;
+
+    auto n_tensors = in.read<uint64_t>("tensor count");
+    if (!n_tensors) return std::unexpected(n_tensors.error());
+    auto n_kv = in.read<uint64_t>("key/value count");
+    if (!n_kv) return std::unexpected(n_kv.error());
+
+    // A key/value takes at least 8 (key length) + 1 (key) + 4 (type) + 1
+    // bytes; a tensor info at least 8 + 1 + 4 + 4 + 8 bytes.
+    if (in.holds_whole_file() && *n_kv > in.remaining() / 14) {
+        return in.error("header declares " + std::to_string(*n_kv) + " key/value pairs, more than the file can hold", 16);
+    }
+    if (in.holds_whole_file() && *n_tensors > in.remaining() / 25) {
+        return in.error("header declares " + std::to_string(*n_tensors) + " tensors, more than the file can hold", 8);
+    }
+
+    for (uint64_t i = 0; i < *n_kv; ++i) {
+        const uint64_t at = in.pos();
+        auto key = in.read_string("key " + std::to_string(i));
+        if (!key) return std::unexpected(key.error());
+        if (key->empty()) return in.error("key " + std::to_string(i) + " is empty", at);
+        if (h.metadata.contains(*key)) return in.error("duplicate key '" + *key + "'", at);
+        const uint64_t type_at = in.pos();
+        auto type = in.read<uint32_t>("type of key '" + *key + "'");
+        if (!type) return std::unexpected(type.error());
+        if (*type >= kValueTypeCount) {
+            return in.error("key '" + *key + "' has unknown value type " + std::to_string(*type) + " (expected 0..12)", type_at);
+        }
+        const uint64_t body_at = in.pos();
+        auto ok = skip_value(in, ValueType(*type), "value of key '" + *key + "'", 0);
+        if (!ok) return std::unexpected(ok.error());
+        h.metadata.append(*key, Value::from_encoded(ValueType(*type), in.span(body_at, in.pos())));
+    }
+
+    if (const Value* align = h.metadata.find(keys::kAlignment)) {
+        if (align->type() != ValueType::u32) {
+            return fail(ErrorCode::bad_format, file, "general.alignment must be u32, found " + std::string(value_type_name(align->type())));
+        }
+        const uint64_t a = *align->as_uint();
+        if (a == 0 || (a & (a - 1)) != 0) {
+            return fail(ErrorCode::bad_format, file, "general.alignment " + std::to_string(a) + " is not a power of two");
+        }
+        h.alignment = a;
+    }
+
+    h.tensors.reserve(std::min<uint64_t>(*n_tensors, in.remaining() / 25));
+    for (uint64_t i = 0; i < *n_tensors; ++i) {
+        const uint64_t at = in.pos();
+        TensorInfo t;
+        auto name = in.read_string("name of tensor " + std::to_string(i));
+        if (!name) return std::unexpected(name.error());
+        t.name = std::move(*name);
+        const std::string label = "tensor '" + t.name + "'";
+        if (t.name.empty()) return in.error("tensor " + std::to_string(i) + " has an empty name", at);
+        if (t.name.size() > kMaxTensorNameBytes) {
+            return in.error(label + " has a name of " + std::to_string(t.name.size()) + " bytes (at most 63 allowed)", at);
+        }
+        auto n_dims = in.read<uint32_t>(label + " dimension count");
+        if (!n_dims) return std::unexpected(n_dims.error());
+        if (*n_dims > kMaxDims) return in.error(label + " has " + std::to_string(*n_dims) + " dimensions (at most 4 allowed)");
+        t.n_dims = *n_dims;
+        for (uint32_t d = 0; d < *n_dims; ++d) {
+            auto ne = in.read<int64_t>(label + " dimension " + std::to_string(d));
+            if (!ne) return std::unexpected(ne.error());
+            if (*ne < 0) return in.error(label + " dimension " + std::to_string(d) + " is negative (" + std::to_string(*ne) + ")");
+            t.ne[d] = static_cast<uint64_t>(*ne);
+        }
+        const uint64_t type_at = in.pos();
+        auto type = in.read<uint32_t>(label + " type");
+        if (!type) return std::unexpected(type.error());
+        if (!type_traits(*type)) {
+            return in.error(label + " has unknown tensor type " + std::to_string(*type) + " (expected below " +
+                                std::to_string(kTensorTypeCount) + ")", type_at);
+        }
+        if (!type_is_usable(*type)) {
+            return fail(ErrorCode::unsupported, file, label + " uses removed tensor type " +
+                                                          std::string(type_display_name(TensorType(*type))), type_at);
+        }
+        t.type = TensorType(*type);
+        auto size = tensor_bytes(t.type, t.ne);
+        if (!size) return fail(size.error().code, file, label + ": " + size.error().message, at);
+        t.n_bytes = *size;
+        auto offset = in.read<uint64_t>(label + " data offset");
+        if (!offset) return std::unexpected(offset.error());
+        t.offset = *offset;
+        h.tensors.push_back(std::move(t));
+    }
+    h.header_bytes = in.pos();
+
+    // Tensor names must be unique: sort indices by name and compare neighbours.
+    std::vector<size_t> order(h.tensors.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return h.tensors[a].name < h.tensors[b].name; });
+    for (size_t i = 1; i < order.size(); ++i) {
+        if (h.tensors[order[i]].name == h.tensors[order[i - 1]].name) {
+            return fail(ErrorCode::bad_format, file, "duplicate tensor name '" + h.tensors[order[i]].name + "'");
+        }
+    }
+
+    h.data_offset = h.tensors.empty() ? h.header_bytes : (h.header_bytes + h.alignment - 1) / h.alignment * h.alignment;
+    if (h.data_offset > file_size) {
+        return fail(ErrorCode::truncated, file, "file ends before its data section (expected at least " +
+                                                    std::to_string(h.data_offset) + " bytes)", file_size);
+    }
+    const uint64_t data_size = file_size - h.data_offset;
+
+    // Data extents: aligned, inside the file, and not overlapping.
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return h.tensors[a].offset < h.tensors[b].offset; });
+    uint64_t previous_end = 0;
+    std::string previous_name;
+    for (size_t idx : order) {
+        const TensorInfo& t = h.tensors[idx];
+        if (t.offset % h.alignment != 0) {
+            return fail(ErrorCode::bad_format, file, "tensor '" + t.name + "' data offset " + std::to_string(t.offset) +
+                                                         " is not a multiple of the alignment " + std::to_string(h.alignment));
+        }
+        if (t.offset > data_size || t.n_bytes > data_size - t.offset) {
+            return fail(ErrorCode::truncated, file, "tensor '" + t.name + "' data (" + std::to_string(t.n_bytes) +
+                                                        " bytes at data offset " + std::to_string(t.offset) +
+                                                        ") extends past the end of the file",
+                        h.data_offset + std::min(t.offset, data_size));
+        }
+        if (t.n_bytes > 0 && t.offset < previous_end) {
+            return fail(ErrorCode::bad_format, file, "tensor '" + t.name + "' data overlaps tensor '" + previous_name + "'",
+                        h.data_offset + t.offset);
+        }
+        if (t.n_bytes > 0) {
+            previous_end = t.offset + t.n_bytes;
+            previous_name = t.name;
+        }
+    }
+    return h;
+}
+
+}  // namespace gguf

@@ -1,0 +1,194 @@
+#include "gguf/writer.h"
+
+#include <algorithm>
+
+#include "../format/header_writer.h"
+#include "../io/atomic_output.h"
+#include "gguf/split_naming.h"
+
+namespace gguf {
+namespace {
+
+using detail::align_up;
+
+constexpr uint64_t kProgressChunk = 256ull << 20;
+// llama-gguf-split measures shard sizes with tensors padded to GGUF's
+// default alignment, whatever the file's own alignment.
+constexpr uint64_t kSplitSizeAlignment = 32;
+
+bool ends_with(const std::string& s, std::string_view suffix) {
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// Tensor indices per shard, following llama-gguf-split's rules.
+std::vector<std::vector<size_t>> assign_shards(const Plan& plan, const SplitLimits& limits) {
+    std::vector<std::vector<size_t>> shards(1);
+    if (limits.no_tensor_first_split) shards.emplace_back();
+    uint64_t shard_bytes = 0;
+    for (size_t i = 0; i < plan.tensors.size(); ++i) {
+        const uint64_t padded = align_up(plan.tensors[i].info.n_bytes, kSplitSizeAlignment);
+        const bool over_size = limits.max_bytes > 0 && shard_bytes + padded > limits.max_bytes && !shards.back().empty();
+        const bool over_count = limits.max_tensors > 0 && shards.back().size() >= limits.max_tensors;
+        if (over_size || over_count) {
+            shards.emplace_back();
+            shard_bytes = 0;
+        }
+        shards.back().push_back(i);
+        shard_bytes += padded;
+    }
+    return shards;
+}
+
+struct ShardHeader {
+    Metadata metadata;
+    std::vector<TensorInfo> tensors;
+    uint64_t alignment = kDefaultAlignment;
+    std::vector<uint8_t> bytes;
+};
+
+ShardHeader build_shard_header(const Plan& plan, const std::vector<size_t>& indices, bool split, uint32_t shard,
+                               uint32_t shard_count) {
+    ShardHeader h;
+    if (!split || shard == 0) h.metadata = plan.metadata;
+    if (split) {
+        h.metadata.set(keys::kSplitNo, Value::u16(static_cast<uint16_t>(shard)));
+        h.metadata.set(keys::kSplitCount, Value::u16(static_cast<uint16_t>(shard_count)));
+        h.metadata.set(keys::kSplitTensorsCount, Value::i32(static_cast<int32_t>(plan.tensors.size())));
+    }
+    if (auto a = h.metadata.get_uint(keys::kAlignment); a && *a > 0) h.alignment = *a;
+    for (size_t i : indices) h.tensors.push_back(plan.tensors[i].info);
+    detail::assign_offsets(h.tensors, h.alignment);
+    h.bytes = detail::serialize_header(plan.version, h.metadata, h.tensors, h.alignment);
+    return h;
+}
+
+Status validate_plan(const Plan& plan, const WriteOptions& options) {
+    const uint64_t alignment = plan.alignment();
+    if ((alignment & (alignment - 1)) != 0) {
+        return fail(ErrorCode::invalid_argument, options.output, "general.alignment " + std::to_string(alignment) + " is not a power of two");
+    }
+    for (const auto& t : plan.tensors) {
+        auto size = tensor_bytes(t.info.type, t.info.ne);
+        if (!size) return fail(size.error().code, options.output, "tensor '" + t.info.name + "': " + size.error().message);
+        if (*size != t.info.n_bytes) {
+            return fail(ErrorCode::invalid_argument, options.output, "tensor '" + t.info.name + "' is planned with " +
+                                                                         std::to_string(t.info.n_bytes) + " bytes, its type and shape need " +
+                                                                         std::to_string(*size));
+        }
+        if (t.info.name.empty() || t.info.name.size() > kMaxTensorNameBytes) {
+            return fail(ErrorCode::invalid_argument, options.output, "tensor name '" + t.info.name + "' must be 1 to 63 bytes");
+        }
+    }
+    std::vector<std::string_view> names;
+    for (const auto& t : plan.tensors) names.push_back(t.info.name);
+    std::sort(names.begin(), names.end());
+    if (auto dup = std::adjacent_find(names.begin(), names.end()); dup != names.end()) {
+        return fail(ErrorCode::invalid_argument, options.output, "tensor '" + std::string(*dup) + "' is planned twice");
+    }
+    if (options.split.enabled() && ends_with(options.output, ".zst")) {
+        return fail(ErrorCode::invalid_argument, options.output, "split output cannot be zstd-compressed; compress the shards afterwards");
+    }
+    if (options.split.enabled() && plan.tensors.size() > uint64_t(INT32_MAX)) {
+        return fail(ErrorCode::invalid_argument, options.output, "too many tensors for split.tensors.count");
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<std::vector<ShardLayout>> layout_plan(const Plan& plan, const WriteOptions& options) {
+    auto ok = validate_plan(plan, options);
+    if (!ok) return std::unexpected(ok.error());
+    const bool split = options.split.enabled();
+    const auto assignment = split ? assign_shards(plan, options.split) : std::vector<std::vector<size_t>>{{}};
+    std::vector<ShardLayout> layout;
+    if (!split) {
+        ShardLayout s{options.output, {}, 0};
+        for (size_t i = 0; i < plan.tensors.size(); ++i) s.tensors.push_back(i);
+        layout.push_back(std::move(s));
+    } else {
+        if (assignment.size() > 99999) return fail(ErrorCode::invalid_argument, options.output, "more than 99999 shards");
+        const std::string prefix = output_prefix(options.output);
+        for (uint32_t i = 0; i < assignment.size(); ++i) {
+            layout.push_back({split_path(prefix, i, static_cast<uint32_t>(assignment.size())), assignment[i], 0});
+        }
+    }
+    for (uint32_t i = 0; i < layout.size(); ++i) {
+        const ShardHeader h = build_shard_header(plan, layout[i].tensors, split, i, static_cast<uint32_t>(layout.size()));
+        layout[i].file_bytes = h.bytes.size();
+        for (const auto& t : h.tensors) layout[i].file_bytes += align_up(t.n_bytes, h.alignment);
+    }
+    return layout;
+}
+
+Result<WriteReport> write_plan(const Plan& plan, const WriteOptions& options) {
+    auto layout = layout_plan(plan, options);
+    if (!layout) return std::unexpected(layout.error());
+
+    for (const auto& shard : *layout) {
+        if (auto id = identity_of(shard.path)) {
+            if (std::find(options.inputs.begin(), options.inputs.end(), *id) != options.inputs.end()) {
+                return fail(ErrorCode::invalid_argument, shard.path, "refusing to write over an input file");
+            }
+            if (!options.overwrite) return fail(ErrorCode::invalid_argument, shard.path, "output exists (use --force to replace it)");
+        }
+    }
+
+    Progress progress;
+    progress.tensors_total = plan.tensors.size();
+    progress.bytes_total = plan.tensor_bytes();
+    auto report_progress = [&] {
+        if (options.on_progress) options.on_progress(progress);
+    };
+
+    std::vector<std::unique_ptr<AtomicOutput>> outputs;
+    WriteReport report;
+    std::vector<uint8_t> fill_buffer;
+    for (uint32_t s = 0; s < layout->size(); ++s) {
+        const ShardLayout& shard = (*layout)[s];
+        const ShardHeader h = build_shard_header(plan, shard.tensors, options.split.enabled(), s,
+                                                 static_cast<uint32_t>(layout->size()));
+        auto out = AtomicOutput::create(shard.path);
+        if (!out) return std::unexpected(out.error());
+        auto ok = (*out)->write(h.bytes);
+        if (!ok) return std::unexpected(ok.error());
+        for (size_t k = 0; k < shard.tensors.size(); ++k) {
+            const PlannedTensor& t = plan.tensors[shard.tensors[k]];
+            const uint64_t n = t.info.n_bytes;
+            if (const auto* copy = std::get_if<CopySource>(&t.source)) {
+                const uint64_t start = copy->file->tensor_file_offset(copy->tensor_index);
+                for (uint64_t done = 0; done < n && ok;) {
+                    const uint64_t chunk = std::min(kProgressChunk, n - done);
+                    ok = (*out)->copy_from(copy->file->fd(), start + done, chunk, copy->file->path());
+                    done += chunk;
+                    progress.bytes_done += chunk;
+                    if (done < n) report_progress();
+                }
+            } else {
+                fill_buffer.assign(n, 0);
+                ok = std::get<FillSource>(t.source)(fill_buffer);
+                if (!ok) return fail(ok.error().code, ok.error().file.empty() ? shard.path : ok.error().file,
+                                     "tensor '" + t.info.name + "': " + ok.error().message, ok.error().offset);
+                ok = (*out)->write(fill_buffer);
+                progress.bytes_done += n;
+            }
+            if (ok) ok = (*out)->write_zeros(align_up(n, h.alignment) - n);
+            if (!ok) return std::unexpected(ok.error());
+            ++progress.tensors_done;
+            report_progress();
+        }
+        ok = (*out)->finish();
+        if (!ok) return std::unexpected(ok.error());
+        report.bytes_written += (*out)->bytes_written();
+        outputs.push_back(std::move(*out));
+    }
+    for (auto& out : outputs) {
+        auto ok = out->commit();
+        if (!ok) return std::unexpected(ok.error());
+    }
+    report.files = std::move(*layout);
+    report.tensors_written = plan.tensors.size();
+    return report;
+}
+
+}  // namespace gguf

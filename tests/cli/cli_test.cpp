@@ -1,0 +1,177 @@
+// The gguf-mtp command as users meet it: exit codes, one-line errors,
+// JSON that parses, and outputs that match the library's.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "gguf/writer.h"
+#include "test_support.h"
+
+using gguf_test::TempDir;
+
+namespace {
+
+struct Run {
+    int exit_code = -1;
+    std::string out;
+    std::string err;
+};
+
+std::string shell_quote(const std::string& s) {
+    std::string q = "'";
+    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return q + "'";
+}
+
+Run gguf_mtp(const std::vector<std::string>& args) {
+    TempDir scratch;
+    std::string cmd = shell_quote(GGUF_MTP_BIN);
+    for (const auto& a : args) cmd += " " + shell_quote(a);
+    cmd += " 2>" + shell_quote(scratch.file("stderr"));
+    Run run;
+    FILE* pipe = ::popen(cmd.c_str(), "r");
+    char buf[4096];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) run.out.append(buf, n);
+    const int status = ::pclose(pipe);
+    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    const auto err = gguf_test::read_file(scratch.file("stderr"));
+    run.err.assign(err.begin(), err.end());
+    return run;
+}
+
+class Cli : public testing::Test {
+protected:
+    void SetUp() override {
+        gguf_test::write_plan_or_fail(gguf_test::random_plan(3, {.tensors = 7, .keys = 4}), dir_.file("m.gguf"));
+    }
+    TempDir dir_;
+};
+
+TEST_F(Cli, InfoPrintsKeysTensorsAndTotals) {
+    auto r = gguf_mtp({"info", dir_.file("m.gguf")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("architecture:  test"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("tensors (7):"), std::string::npos);
+    EXPECT_NE(r.out.find("totals by type:"), std::string::npos);
+    EXPECT_NE(r.out.find("mtp:           none"), std::string::npos);
+}
+
+TEST_F(Cli, InfoJsonIsStableAndComplete) {
+    auto r = gguf_mtp({"info", "--json", dir_.file("m.gguf")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto doc = nlohmann::json::parse(r.out);
+    EXPECT_EQ(doc["schema"], "gguf-mtp-info/1");
+    EXPECT_EQ(doc["architecture"], "test");
+    EXPECT_EQ(doc["tensors"].size(), 7u);
+    EXPECT_EQ(doc["metadata"].size(), 5u);
+    EXPECT_EQ(doc["mtp"]["layout"], "none");
+    uint64_t total = 0;
+    for (const auto& [type, t] : doc["totals_by_type"].items()) total += t["bytes"].get<uint64_t>();
+    EXPECT_EQ(total, doc["tensor_bytes"].get<uint64_t>());
+}
+
+TEST_F(Cli, InfoTensorFilterListsOnlyMatches) {
+    auto r = gguf_mtp({"info", "--json", "--tensors", "^blk\\.0\\.", dir_.file("m.gguf")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto doc = nlohmann::json::parse(r.out);
+    ASSERT_EQ(doc["tensors"].size(), 4u);
+    for (const auto& t : doc["tensors"]) EXPECT_EQ(t["name"].get<std::string>().rfind("blk.0.", 0), 0u);
+    EXPECT_EQ(gguf_mtp({"info", "--tensors", "(", dir_.file("m.gguf")}).exit_code, 2);
+}
+
+TEST_F(Cli, BrokenInputGivesOneLineErrorAndExitOne) {
+    auto bytes = gguf_test::read_file(dir_.file("m.gguf"));
+    bytes.resize(bytes.size() / 2);
+    gguf_test::write_file(dir_.file("broken.gguf"), bytes);
+    auto r = gguf_mtp({"info", dir_.file("broken.gguf")});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.err.rfind("gguf-mtp: error: " + dir_.file("broken.gguf") + ": ", 0), 0u) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_TRUE(r.out.empty());
+}
+
+TEST_F(Cli, UsageErrorsExitTwo) {
+    EXPECT_EQ(gguf_mtp({}).exit_code, 2);
+    EXPECT_EQ(gguf_mtp({"info"}).exit_code, 2);
+    EXPECT_EQ(gguf_mtp({"nonsense"}).exit_code, 2);
+    EXPECT_EQ(gguf_mtp({"split", "--split-max-size", "lots", dir_.file("m.gguf"), dir_.file("p")}).exit_code, 2);
+}
+
+TEST_F(Cli, EveryCommandExplainsItselfWithHelp) {
+    for (const char* cmd : {"info", "split", "join"}) {
+        auto r = gguf_mtp({cmd, "--help"});
+        EXPECT_EQ(r.exit_code, 0) << cmd;
+        if (std::string(cmd) != "info") {
+            EXPECT_NE(r.out.find("--dry-run"), std::string::npos) << cmd;
+        }
+        EXPECT_GT(r.out.size(), 100u) << cmd;
+    }
+    EXPECT_EQ(gguf_mtp({"--version"}).exit_code, 0);
+}
+
+TEST_F(Cli, EveryOptionInHelpIsDocumentedInTheManPage) {
+    for (const std::string cmd : {"info", "split", "join"}) {
+        const auto page_bytes = gguf_test::read_file(std::string(GGUF_MTP_MAN_DIR) + "/gguf-mtp-" + cmd + ".1.scd");
+        const std::string page(page_bytes.begin(), page_bytes.end());
+        ASSERT_FALSE(page.empty()) << cmd;
+        const std::string help = gguf_mtp({cmd, "--help"}).out;
+        size_t pos = 0;
+        int options = 0;
+        while ((pos = help.find("--", pos)) != std::string::npos) {
+            size_t end = pos + 2;
+            while (end < help.size() && (std::isalnum(static_cast<unsigned char>(help[end])) || help[end] == '-')) ++end;
+            const std::string option = help.substr(pos, end - pos);
+            if (option.size() > 2) {
+                ++options;
+                EXPECT_NE(page.find("*" + option + "*"), std::string::npos) << option << " of " << cmd;
+            }
+            pos = end;
+        }
+        EXPECT_GT(options, 1) << cmd;
+    }
+}
+
+TEST_F(Cli, SplitThenJoinGivesBackTheSameBytes) {
+    auto split = gguf_mtp({"split", "--split-max-tensors", "3", dir_.file("m.gguf"), dir_.file("parts")});
+    ASSERT_EQ(split.exit_code, 0) << split.err;
+    EXPECT_NE(split.err.find("split: 7 tensors"), std::string::npos) << split.err;
+    auto join = gguf_mtp({"join", dir_.file("parts-00002-of-00003.gguf"), dir_.file("joined.gguf")});
+    ASSERT_EQ(join.exit_code, 0) << join.err;
+    EXPECT_EQ(gguf_test::read_file(dir_.file("joined.gguf")), gguf_test::read_file(dir_.file("m.gguf")));
+
+    auto again = gguf_mtp({"join", dir_.file("parts-00001-of-00003.gguf"), dir_.file("joined.gguf")});
+    EXPECT_EQ(again.exit_code, 2) << "existing output needs --force";
+    EXPECT_NE(again.err.find("--force"), std::string::npos);
+    EXPECT_EQ(gguf_mtp({"join", "--force", dir_.file("parts-00001-of-00003.gguf"), dir_.file("joined.gguf")}).exit_code, 0);
+}
+
+TEST_F(Cli, DryRunPrintsThePlanAndWritesNothing) {
+    auto r = gguf_mtp({"split", "--dry-run", "--json", "--split-max-tensors", "2", dir_.file("m.gguf"), dir_.file("p")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto doc = nlohmann::json::parse(r.out);
+    EXPECT_EQ(doc["files"].size(), 4u);
+    EXPECT_EQ(doc["files"][0]["path"], dir_.file("p-00001-of-00004.gguf"));
+    EXPECT_EQ(dir_.listing(), std::vector<std::string>{"m.gguf"});
+}
+
+TEST_F(Cli, JoinOfASingleFileIsRefused) {
+    auto r = gguf_mtp({"join", dir_.file("m.gguf"), dir_.file("out.gguf")});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("not a split set"), std::string::npos);
+}
+
+TEST_F(Cli, InfoReadsZstdCompressedModels) {
+    ASSERT_EQ(gguf_mtp({"split", "--split-max-tensors", "4", dir_.file("m.gguf"), dir_.file("s")}).exit_code, 0);
+    ASSERT_EQ(gguf_mtp({"join", dir_.file("s-00001-of-00002.gguf"), dir_.file("m.gguf.zst")}).exit_code, 0);
+    auto plain = gguf_mtp({"info", "--json", dir_.file("m.gguf")});
+    auto packed = gguf_mtp({"info", "--json", dir_.file("m.gguf.zst")});
+    ASSERT_EQ(packed.exit_code, 0) << packed.err;
+    auto a = nlohmann::json::parse(plain.out), b = nlohmann::json::parse(packed.out);
+    EXPECT_EQ(a["metadata"], b["metadata"]);
+    EXPECT_EQ(a["tensors"], b["tensors"]);
+}
+
+}  // namespace
