@@ -9,5 +9,6 @@ namespace gguf_mtp {
 void add_info_command(CLI::App& app, int& exit_code);
 void add_split_command(CLI::App& app, int& exit_code);
 void add_join_command(CLI::App& app, int& exit_code);
+void add_surgery_commands(CLI::App& app, int& exit_code);  // extract, strip, merge
 
 }  // namespace gguf_mtp

@@ -1,0 +1,110 @@
+// extract, strip and merge: MTP head surgery. Each builds a plan in libgguf
+// and hands it to the common runner.
+#include <cstdio>
+
+#include "cli_support.h"
+#include "commands.h"
+#include "gguf/mtp.h"
+#include "gguf/mtp_surgery.h"
+#include "output_names.h"
+#include "plan_runner.h"
+
+namespace gguf_mtp {
+namespace {
+
+struct SurgeryOptions {
+    std::string input;
+    std::string head;  // merge only
+    std::string output;
+    bool allow_no_mtp = false;  // strip only
+    OutputFlags out;
+};
+
+int finish(const gguf::Result<gguf::Plan>& plan, const SurgeryOptions& o, const std::vector<const gguf::Model*>& inputs,
+           const std::string& label) {
+    if (!plan) return report_error(plan.error());
+    gguf::WriteOptions write;
+    if (!make_write_options(o.out, o.output, *inputs.front(), write)) return kExitUsage;
+    for (size_t i = 1; i < inputs.size(); ++i) {
+        auto more = inputs[i]->identities();
+        write.inputs.insert(write.inputs.end(), more.begin(), more.end());
+    }
+    return run_plan(*plan, write, o.out, label);
+}
+
+int run_extract(SurgeryOptions o) {
+    auto model = gguf::Model::open(o.input);
+    if (!model) return report_error(model.error());
+    if (o.output.empty()) o.output = default_head_name(o.input);
+    return finish(gguf::plan_extract(*model), o, {&*model}, "extract");
+}
+
+int run_strip(SurgeryOptions o) {
+    auto model = gguf::Model::open(o.input);
+    if (!model) return report_error(model.error());
+    if (o.output.empty()) o.output = default_trunk_name(o.input);
+    auto mtp = gguf::summarize_mtp(*model);
+    if (!mtp) return report_error(mtp.error());
+    if (mtp->layout == gguf::MtpLayout::none) {
+        if (!o.allow_no_mtp) {
+            std::fprintf(stderr, "gguf-mtp: error: %s: has no MTP blocks, nothing to strip (--allow-no-mtp copies it unchanged)\n",
+                         o.input.c_str());
+            return kExitError;
+        }
+        return finish(gguf::plan_copy(*model), o, {&*model}, "strip");
+    }
+    return finish(gguf::plan_strip(*model), o, {&*model}, "strip");
+}
+
+int run_merge(SurgeryOptions o) {
+    auto trunk = gguf::Model::open(o.input);
+    if (!trunk) return report_error(trunk.error());
+    auto head = gguf::Model::open(o.head);
+    if (!head) return report_error(head.error());
+    if (o.output.empty()) o.output = default_merged_name(o.input);
+    return finish(gguf::plan_merge(*trunk, *head), o, {&*trunk, &*head}, "merge");
+}
+
+CLI::App* add_surgery(CLI::App& app, const char* name, const std::string& about, std::shared_ptr<SurgeryOptions> o) {
+    CLI::App* cmd = app.add_subcommand(name, about);
+    cmd->add_option("-o,--output", o->output, "output file (or split prefix); see the default above");
+    add_output_flags(*cmd, o->out, true);
+    return cmd;
+}
+
+}  // namespace
+
+void add_surgery_commands(CLI::App& app, int& exit_code) {
+    auto ex = std::make_shared<SurgeryOptions>();
+    CLI::App* extract = add_surgery(
+        app, "extract",
+        "Write a model's MTP head alone, as llama.cpp's convert --mtp would: every key, the MTP blocks,\n"
+        "token_embd, output_norm and output. llama.cpp loads it as a draft model (-md FILE --spec-type draft-mtp).\n"
+        "Default output: mtp-NAME.gguf beside the input.",
+        ex);
+    extract->add_option("model", ex->input, "bundled GGUF model (or any shard of a split set)")->required();
+    extract->callback([ex, &exit_code] { exit_code = run_extract(*ex); });
+
+    auto st = std::make_shared<SurgeryOptions>();
+    CLI::App* strip = add_surgery(
+        app, "strip",
+        "Write a model without its MTP blocks, as convert --no-mtp would: the NextN key removed, block_count\n"
+        "reduced, per-layer arrays cut to the trunk. Default output: NAME-no-mtp.gguf beside the input.",
+        st);
+    strip->add_option("model", st->input, "bundled GGUF model (or any shard of a split set)")->required();
+    strip->add_flag("--allow-no-mtp", st->allow_no_mtp, "copy a model that has no MTP blocks instead of failing");
+    strip->callback([st, &exit_code] { exit_code = run_strip(*st); });
+
+    auto mg = std::make_shared<SurgeryOptions>();
+    CLI::App* merge = add_surgery(
+        app, "merge",
+        "Attach an MTP head to a trunk, giving the bundled model. Refused unless they belong together:\n"
+        "architecture, embedding length, vocabulary and tokenizer, block counts. The trunk may be of any\n"
+        "quantization. Default output: TRUNK-with-mtp.gguf beside the trunk.",
+        mg);
+    merge->add_option("trunk", mg->input, "trunk without MTP (or any shard of a split set)")->required();
+    merge->add_option("head", mg->head, "MTP head file, as extract writes it")->required();
+    merge->callback([mg, &exit_code] { exit_code = run_merge(*mg); });
+}
+
+}  // namespace gguf_mtp

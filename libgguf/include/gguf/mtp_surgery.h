@@ -1,0 +1,61 @@
+// MTP (NextN) head surgery as plans: extract the head, strip it, merge a head
+// back into a trunk.
+//
+// Outputs follow what llama.cpp's convert writes for the same model:
+//  - extract (convert --mtp): every key unchanged (general.size_label
+//    recomputed), the MTP blocks plus token_embd, output_norm and output;
+//  - strip (convert --no-mtp): no MTP block, `<arch>.nextn_predict_layers`
+//    removed, `<arch>.block_count` reduced, per-layer arrays cut to the trunk;
+//  - merge: the bundled model, with the trunk's keys and shared tensors
+//    (token_embd, output_norm, output), the head's MTP blocks, the key and
+//    array values only the head has, in the order the bundled file has them.
+// Tensor bytes are always copied, never re-encoded, whatever their type.
+// merge(strip(X), extract(X)) == X byte for byte.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gguf/error.h"
+#include "gguf/model.h"
+#include "gguf/plan.h"
+
+namespace gguf {
+
+// What differs between architectures, in one table (mtp_architectures.cpp),
+// as llama.cpp v0.4.0 reads NextN blocks.
+struct MtpArchitecture {
+    std::string_view name;                               // general.architecture
+    std::span<const std::string_view> required_nextn;    // "eh_proj", "enorm", ...: blk.N.nextn.<x>.weight
+    std::span<const std::string_view> trunk_length_arrays;  // key suffixes whose arrays never count MTP blocks
+    bool loads_mtp_only;                                 // llama.cpp loads an MTP-only head file
+};
+
+// The table entry for an architecture, or nullptr when llama.cpp reads no
+// NextN blocks for it.
+const MtpArchitecture* find_mtp_architecture(std::string_view name);
+std::span<const MtpArchitecture> mtp_architectures();
+
+// The tensors a head file keeps besides the MTP blocks.
+inline constexpr std::string_view kHeadSharedTensors[] = {"token_embd.weight", "output_norm.weight", "output.weight"};
+
+Result<Plan> plan_extract(const Model& bundled);
+Result<Plan> plan_strip(const Model& bundled);
+Result<Plan> plan_merge(const Model& trunk, const Model& head);
+
+// The checks merge runs before planning: architecture, embedding length,
+// vocabulary and tokenizer, block counts, and that the trunk has no head of
+// its own. The error names the key and both values.
+Status check_pair(const Model& trunk, const Model& head);
+
+// XXH3-64 of every tokenizer.* key and value, as 16 hex digits.
+std::string tokenizer_hash(const Metadata& metadata);
+
+// general.size_label as convert computes it from the tensors it writes
+// ("4x223K", "35B").
+std::string size_label_for(std::span<const TensorInfo> tensors);
+
+}  // namespace gguf

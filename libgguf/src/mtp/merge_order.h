@@ -1,0 +1,24 @@
+// Where the head's MTP tensors go among the trunk's tensors, so that a
+// merged file has the order of the bundled file it came from.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace gguf::detail {
+
+// llama-quantize writes tensors sorted by llama.cpp's weight_name_comparer:
+// block number first (non-block tensors before blk.0), then name.
+bool weight_name_less(const std::string& a, const std::string& b);
+
+// Merged order of `trunk` and the head's tensors, given in head order
+// (`head`: MTP tensors and the tensors the head shares with the trunk).
+//  - A trunk sorted as llama-quantize sorts stays sorted.
+//  - Otherwise (convert's order: safetensors names sorted as strings), each
+//    MTP block goes between the shared tensors that surround it in the head,
+//    before the first trunk block whose number sorts after its own as text
+//    ("blk.46" before "blk.5"), as convert's sort of HF names places it.
+std::vector<std::string> merged_tensor_order(const std::vector<std::string>& trunk, const std::vector<std::string>& head,
+                                             const std::vector<bool>& head_is_mtp);
+
+}  // namespace gguf::detail
