@@ -101,7 +101,7 @@ TEST_F(Cli, UsageErrorsExitTwo) {
 }
 
 TEST_F(Cli, EveryCommandExplainsItselfWithHelp) {
-    for (const char* cmd : {"info", "split", "join"}) {
+    for (const char* cmd : {"info", "split", "join", "extract", "strip", "merge"}) {
         auto r = gguf_mtp({cmd, "--help"});
         EXPECT_EQ(r.exit_code, 0) << cmd;
         if (std::string(cmd) != "info") {
@@ -113,11 +113,12 @@ TEST_F(Cli, EveryCommandExplainsItselfWithHelp) {
 }
 
 TEST_F(Cli, EveryOptionInHelpIsDocumentedInTheManPage) {
-    for (const std::string cmd : {"info", "split", "join"}) {
+    for (const std::string cmd : {"info", "split", "join", "extract", "strip", "merge"}) {
         const auto page_bytes = gguf_test::read_file(std::string(GGUF_MTP_MAN_DIR) + "/gguf-mtp-" + cmd + ".1.scd");
         const std::string page(page_bytes.begin(), page_bytes.end());
         ASSERT_FALSE(page.empty()) << cmd;
-        const std::string help = gguf_mtp({cmd, "--help"}).out;
+        const std::string full_help = gguf_mtp({cmd, "--help"}).out;
+        const std::string help = full_help.substr(std::min(full_help.find("Options:"), full_help.size()));
         size_t pos = 0;
         int options = 0;
         while ((pos = help.find("--", pos)) != std::string::npos) {

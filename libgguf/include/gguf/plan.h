@@ -30,7 +30,7 @@ struct CopySource {
 using FillSource = std::function<Status(std::span<uint8_t> out)>;
 
 struct PlannedTensor {
-    TensorInfo info;  // name, type, shape; offset and n_bytes are set by the writer
+    TensorInfo info;  // name, type, shape and n_bytes (tensor_bytes of type and shape); the writer sets offset
     std::variant<CopySource, FillSource> source;
 };
 

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: the normal build (with the differential tests
+# against the reference llama.cpp when scripts/setup.sh fetched it), then the
+# same unit and CLI tests built with AddressSanitizer and UBSan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+
+oracle=()
+[ -d .oracle ] && oracle=(-DGGUF_MTP_ORACLE_DIR="$PWD/.oracle")
+cmake -S . -B build "${oracle[@]}" >/dev/null
+cmake --build build -j"$jobs"
+(cd build && ctest --output-on-failure -j"$jobs")
+
+# The oracle's prebuilt libraries are not instrumented, so the sanitizer
+# build leaves the differential tests out.
+cmake -S . -B build-sanitize -DGGUF_MTP_SANITIZE=ON -DGGUF_MTP_ORACLE_DIR= >/dev/null
+cmake --build build-sanitize -j"$jobs"
+(cd build-sanitize && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j"$jobs")

@@ -1,0 +1,31 @@
+// A fixture spec: for one architecture, the exact header (keys in order,
+// tensor infos in order) that llama.cpp's convert writes for each layout it
+// can produce: bundled (MTP blocks included), trunk (--no-mtp) and mtp
+// (--mtp). Each layout is listed in full in testdata/specs/<arch>.json, never
+// derived from another, because they are the ground truth that gguf-mtp's
+// strip and extract are checked against byte for byte.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "gguf/error.h"
+#include "gguf/metadata.h"
+#include "gguf/tensor_info.h"
+
+namespace fixtures {
+
+struct LayoutSpec {
+    std::string name;        // "bundled", "trunk" or "mtp"
+    gguf::Metadata metadata;
+    std::vector<gguf::TensorInfo> tensors;  // offset and n_bytes left to the writer
+};
+
+struct ArchSpec {
+    std::string arch;
+    std::vector<LayoutSpec> layouts;
+};
+
+gguf::Result<ArchSpec> load_spec(const std::string& path);
+
+}  // namespace fixtures

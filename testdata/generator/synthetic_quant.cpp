@@ -1,0 +1,62 @@
+#include "synthetic_quant.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "half.h"
+#include "tensor_values.h"
+
+namespace fixtures {
+namespace {
+
+// Where each block type keeps its f16 fields (ggml's block_* structs): the
+// scale d and, for the "_1" and K types, the minimum. Everything else in a
+// block is small integers or packed indices, any bit pattern of which is
+// valid.
+struct BlockLayout {
+    gguf::TensorType type;
+    std::vector<uint32_t> f16_offsets;
+};
+
+const std::vector<BlockLayout>& block_layouts() {
+    using T = gguf::TensorType;
+    static const std::vector<BlockLayout> layouts = {
+        {T::Q4_0, {0}},     {T::Q4_1, {0, 2}}, {T::Q5_0, {0}},   {T::Q5_1, {0, 2}},
+        {T::Q8_0, {0}},     {T::IQ4_NL, {0}},  {T::Q4_K, {0, 2}}, {T::Q6_K, {208}},
+    };
+    return layouts;
+}
+
+const BlockLayout* layout_of(gguf::TensorType type) {
+    const auto& all = block_layouts();
+    const auto it = std::ranges::find(all, type, &BlockLayout::type);
+    return it == all.end() ? nullptr : &*it;
+}
+
+}  // namespace
+
+bool has_synthetic_blocks(gguf::TensorType type) { return layout_of(type) != nullptr; }
+
+gguf::Status fill_synthetic_blocks(gguf::TensorType type, std::string_view tensor_name, std::span<uint8_t> out) {
+    const BlockLayout* layout = layout_of(type);
+    const auto traits = gguf::type_traits(static_cast<uint32_t>(type));
+    if (!layout || !traits || traits->block_bytes == 0)
+        return gguf::fail(gguf::ErrorCode::invalid_argument, "", std::string(tensor_name) + ": no synthetic blocks for this type");
+    const uint32_t block_bytes = traits->block_bytes;
+    if (out.size() % block_bytes != 0)
+        return gguf::fail(gguf::ErrorCode::invalid_argument, "", std::string(tensor_name) + ": not a whole number of blocks");
+
+    std::mt19937_64 rng = name_seeded_rng(tensor_name);
+    for (uint8_t& byte : out) byte = static_cast<uint8_t>(rng());
+    // 2^-10 keeps the decoded weights roughly the size of the float fixtures'.
+    const uint16_t scale = f32_to_f16(0x1.0p-10f);
+    for (size_t block = 0; block < out.size(); block += block_bytes) {
+        for (uint32_t offset : layout->f16_offsets) {
+            out[block + offset] = static_cast<uint8_t>(scale & 0xff);
+            out[block + offset + 1] = static_cast<uint8_t>(scale >> 8);
+        }
+    }
+    return {};
+}
+
+}  // namespace fixtures

@@ -1,0 +1,182 @@
+#include "oracle_llama.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <utility>
+
+#include "ggml-backend.h"
+#include "llama-ext.h"  // llama_set_embeddings_nextn and friends: staging API, C++ linkage
+#include "llama.h"
+
+namespace oracle {
+namespace {
+
+std::mutex log_mutex;
+std::string log_text;
+std::string error_text;  // error lines only, for failure messages
+
+void capture_log(ggml_log_level level, const char* text, void*) {
+    std::lock_guard lock(log_mutex);
+    log_text += text;
+    if (level == GGML_LOG_LEVEL_ERROR) error_text += text;
+}
+
+std::string failure(const std::string& what) {
+    std::lock_guard lock(log_mutex);
+    std::string message = what;
+    if (!error_text.empty()) message += ": " + error_text;
+    error_text.clear();
+    return message;
+}
+
+using ModelPtr = std::unique_ptr<llama_model, decltype(&llama_model_free)>;
+using ContextPtr = std::unique_ptr<llama_context, decltype(&llama_free)>;
+
+struct Batch {
+    llama_batch batch;
+    Batch(int32_t n_tokens, int32_t n_embd) : batch(llama_batch_init(n_tokens, n_embd, 1)) {
+        // llama_batch_init leaves `token` null when it allocates `embd`, but
+        // the MTP context reads both; llama_batch_free frees it with free().
+        if (n_embd > 0) batch.token = static_cast<llama_token*>(std::calloc(n_tokens, sizeof(llama_token)));
+    }
+    ~Batch() { llama_batch_free(batch); }
+    Batch(const Batch&) = delete;
+    Batch& operator=(const Batch&) = delete;
+
+    void set(int32_t i, llama_token token, llama_pos pos, bool logits) {
+        batch.token[i] = token;
+        batch.pos[i] = pos;
+        batch.n_seq_id[i] = 1;
+        batch.seq_id[i][0] = 0;
+        batch.logits[i] = logits;
+    }
+};
+
+Result<ModelPtr> load(const std::string& path, bool load_mtp) {
+    llama_model_params params = llama_model_default_params();
+    params.n_gpu_layers = 0;
+    params.load_mtp = load_mtp;
+    ModelPtr model(llama_model_load_from_file(path.c_str(), params), llama_model_free);
+    if (!model) return std::unexpected(failure("cannot load " + path));
+    return model;
+}
+
+Result<ContextPtr> context(llama_model* model, llama_context_type type, llama_context* target) {
+    llama_context_params params = llama_context_default_params();
+    params.n_ctx = 64;
+    params.n_batch = 64;
+    params.n_ubatch = 64;
+    params.n_seq_max = 1;
+    params.n_threads = 2;
+    params.n_threads_batch = 2;
+    params.no_perf = true;
+    params.ctx_type = type;
+    if (type == LLAMA_CONTEXT_TYPE_MTP) {
+        params.n_rs_seq = 0;  // as the drafter: no recurrent-state rollback
+        params.ctx_other = target;
+    }
+    ContextPtr ctx(llama_init_from_model(model, params), llama_free);
+    if (!ctx) return std::unexpected(failure("cannot create a context"));
+    return ctx;
+}
+
+Result<void> decode_tokens(llama_context* ctx, std::span<const int32_t> tokens) {
+    Batch b(static_cast<int32_t>(tokens.size()), 0);
+    for (size_t i = 0; i < tokens.size(); ++i)
+        b.set(static_cast<int32_t>(i), tokens[i], static_cast<llama_pos>(i), true);
+    b.batch.n_tokens = static_cast<int32_t>(tokens.size());
+    if (llama_decode(ctx, b.batch) != 0) return std::unexpected(failure("decode failed"));
+    return {};
+}
+
+std::vector<float> logits_of(llama_context* ctx, const llama_model* model, int32_t i) {
+    const float* logits = llama_get_logits_ith(ctx, i);
+    const int32_t n_vocab = llama_vocab_n_tokens(llama_model_get_vocab(model));
+    return std::vector<float>(logits, logits + n_vocab);
+}
+
+}  // namespace
+
+void init() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        llama_log_set(capture_log, nullptr);
+        // The CPU backend is a separate library per instruction set, dlopen'd
+        // from a directory; ggml_backend_load_all() would search only the
+        // executable's directory and the working directory.
+        ggml_backend_load_all_from_path(GGUF_MTP_ORACLE_BACKEND_DIR);
+        llama_backend_init();
+    });
+}
+
+std::string take_log() {
+    std::lock_guard lock(log_mutex);
+    error_text.clear();
+    return std::exchange(log_text, {});
+}
+
+Result<LayerCounts> load_counts(const std::string& path, bool load_mtp) {
+    auto model = load(path, load_mtp);
+    if (!model) return std::unexpected(model.error());
+    return LayerCounts{llama_model_n_layer(model->get()), llama_model_n_layer_nextn(model->get())};
+}
+
+Result<std::vector<float>> last_logits(const std::string& path, bool load_mtp, std::span<const int32_t> tokens) {
+    auto model = load(path, load_mtp);
+    if (!model) return std::unexpected(model.error());
+    auto ctx = context(model->get(), LLAMA_CONTEXT_TYPE_DEFAULT, nullptr);
+    if (!ctx) return std::unexpected(ctx.error());
+    if (auto decoded = decode_tokens(ctx->get(), tokens); !decoded) return std::unexpected(decoded.error());
+    return logits_of(ctx->get(), model->get(), static_cast<int32_t>(tokens.size()) - 1);
+}
+
+Result<std::vector<float>> mtp_draft_logits(const std::string& target_path, const std::string& draft_path,
+                                            std::span<const int32_t> tokens, int32_t next_token) {
+    auto target = load(target_path, true);
+    if (!target) return std::unexpected(target.error());
+    auto target_ctx = context(target->get(), LLAMA_CONTEXT_TYPE_DEFAULT, nullptr);
+    if (!target_ctx) return std::unexpected(target_ctx.error());
+    llama_set_embeddings_nextn(target_ctx->get(), true, false);
+    if (auto decoded = decode_tokens(target_ctx->get(), tokens); !decoded) return std::unexpected(decoded.error());
+
+    ModelPtr separate_draft(nullptr, llama_model_free);
+    if (!draft_path.empty()) {
+        auto loaded = load(draft_path, true);
+        if (!loaded) return std::unexpected(loaded.error());
+        separate_draft = std::move(*loaded);
+    }
+    llama_model* draft = separate_draft ? separate_draft.get() : target->get();
+    auto mtp_ctx = context(draft, LLAMA_CONTEXT_TYPE_MTP, target_ctx->get());
+    if (!mtp_ctx) return std::unexpected(mtp_ctx.error());
+    llama_set_embeddings_nextn(mtp_ctx->get(), true, true);
+
+    // Catch-up: token k travels with the target's hidden state after token
+    // k-1; the first token has none yet and gets zeros, as the drafter's
+    // empty pending state.
+    const int32_t n_embd = llama_model_n_embd_out(draft);
+    const int32_t n_tokens = static_cast<int32_t>(tokens.size());
+    const float* nextn = llama_get_embeddings_nextn(target_ctx->get());
+    if (!nextn) return std::unexpected(failure("the target exposes no NextN embeddings"));
+    // Copied before the MTP context decodes: the drafter keeps its own copy too.
+    const std::vector<float> hidden(nextn, nextn + static_cast<size_t>(n_tokens) * n_embd);
+    Batch b(n_tokens, n_embd);
+    for (int32_t k = 0; k < n_tokens; ++k) {
+        b.set(k, tokens[k], k, false);
+        float* row = b.batch.embd + static_cast<size_t>(k) * n_embd;
+        if (k == 0) std::memset(row, 0, sizeof(float) * n_embd);
+        else std::memcpy(row, hidden.data() + static_cast<size_t>(k - 1) * n_embd, sizeof(float) * n_embd);
+    }
+    b.batch.n_tokens = n_tokens;
+    if (llama_decode(mtp_ctx->get(), b.batch) != 0) return std::unexpected(failure("MTP catch-up decode failed"));
+
+    // The draft step: the next token with the last token's hidden state.
+    b.set(0, next_token, n_tokens, true);
+    std::memcpy(b.batch.embd, hidden.data() + static_cast<size_t>(n_tokens - 1) * n_embd, sizeof(float) * n_embd);
+    b.batch.n_tokens = 1;
+    if (llama_decode(mtp_ctx->get(), b.batch) != 0) return std::unexpected(failure("MTP draft decode failed"));
+    return logits_of(mtp_ctx->get(), draft, 0);
+}
+
+}  // namespace oracle

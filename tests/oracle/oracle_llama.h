@@ -1,0 +1,46 @@
+// The reference llama.cpp (prebuilt libllama of the oracle, see
+// scripts/setup-oracle.sh) driven the way its own tools drive it, so tests
+// can ask what real llama.cpp makes of a file gguf-mtp wrote.
+//
+// Everything runs on the CPU backend, one sequence, a small context. Failures
+// come back as values whose message carries llama.cpp's own error log lines;
+// the rest of its log is kept out of test output (see take_log).
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace oracle {
+
+template <class T>
+using Result = std::expected<T, std::string>;
+
+// Loads the CPU backends from the oracle directory and captures llama.cpp's
+// log; once per process, before anything else here.
+void init();
+
+// Everything llama.cpp logged since the last call, and forgets it.
+std::string take_log();
+
+struct LayerCounts {
+    int32_t n_layer = 0;        // llama_model_n_layer: the trunk's blocks
+    int32_t n_layer_nextn = 0;  // llama_model_n_layer_nextn
+};
+
+Result<LayerCounts> load_counts(const std::string& path, bool load_mtp);
+
+// Decodes `tokens` (positions 0..n-1) and returns the logits of the last one.
+Result<std::vector<float>> last_logits(const std::string& path, bool load_mtp, std::span<const int32_t> tokens);
+
+// One MTP draft step, as common/speculative.cpp's MTP drafter takes it: the
+// target decodes `tokens` and exposes its NextN hidden states; the MTP
+// context (on the target's own head, or on `draft_path`, an MTP-only model)
+// catches up on them and then drafts after `next_token`. Returns the draft
+// logits.
+Result<std::vector<float>> mtp_draft_logits(const std::string& target_path, const std::string& draft_path,
+                                            std::span<const int32_t> tokens, int32_t next_token);
+
+}  // namespace oracle
