@@ -36,6 +36,11 @@ int run_extract(SurgeryOptions o) {
     auto model = gguf::Model::open(o.input);
     if (!model) return report_error(model.error());
     if (o.output.empty()) o.output = default_head_name(o.input);
+    const auto arch = model->metadata().get_string(gguf::keys::kArchitecture).value_or("");
+    if (const auto* table = gguf::find_mtp_architecture(arch); table && !table->loads_mtp_only && !o.out.dry_run) {
+        std::fprintf(stderr, "gguf-mtp: note: llama.cpp cannot load a %s head file on its own; merge it into a trunk to use it\n",
+                     std::string(arch).c_str());
+    }
     return finish(gguf::plan_extract(*model), o, {&*model}, "extract");
 }
 

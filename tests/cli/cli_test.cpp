@@ -4,9 +4,11 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "gguf/writer.h"
+#include "gguf_fixtures.h"
 #include "test_support.h"
 
 using gguf_test::TempDir;
@@ -173,6 +175,77 @@ TEST_F(Cli, InfoReadsZstdCompressedModels) {
     auto a = nlohmann::json::parse(plain.out), b = nlohmann::json::parse(packed.out);
     EXPECT_EQ(a["metadata"], b["metadata"]);
     EXPECT_EQ(a["tensors"], b["tensors"]);
+}
+
+}  // namespace
+
+namespace {
+
+std::string fixture(const std::string& name) { return std::string(fixtures::kFixturesDir) + "/" + name; }
+
+class SurgeryCli : public testing::Test {
+protected:
+    void SetUp() override {
+        std::filesystem::copy_file(fixture("glm4moe-bundled.gguf"), dir_.file("GLM-Tiny-Q8_0.gguf"));
+        std::filesystem::copy_file(fixture("llama-bundled.gguf"), dir_.file("plain.gguf"));
+    }
+    TempDir dir_;
+};
+
+TEST_F(SurgeryCli, DefaultNamesSitBesideTheInput) {
+    ASSERT_EQ(gguf_mtp({"extract", dir_.file("GLM-Tiny-Q8_0.gguf")}).exit_code, 0);
+    ASSERT_EQ(gguf_mtp({"strip", dir_.file("GLM-Tiny-Q8_0.gguf")}).exit_code, 0);
+    auto merge = gguf_mtp({"merge", dir_.file("GLM-Tiny-Q8_0-no-mtp.gguf"), dir_.file("mtp-GLM-Tiny-Q8_0.gguf")});
+    ASSERT_EQ(merge.exit_code, 0) << merge.err;
+    EXPECT_NE(merge.err.find("merge: "), std::string::npos) << "one-line summary";
+    EXPECT_EQ(dir_.listing(), (std::vector<std::string>{"GLM-Tiny-Q8_0-no-mtp-with-mtp.gguf", "GLM-Tiny-Q8_0-no-mtp.gguf",
+                                                         "GLM-Tiny-Q8_0.gguf", "mtp-GLM-Tiny-Q8_0.gguf", "plain.gguf"}));
+    EXPECT_EQ(gguf_test::read_file(dir_.file("GLM-Tiny-Q8_0-no-mtp-with-mtp.gguf")), gguf_test::read_file(dir_.file("GLM-Tiny-Q8_0.gguf")));
+}
+
+TEST_F(SurgeryCli, StripOfAModelWithoutMtpFailsUnlessAllowed) {
+    auto refused = gguf_mtp({"strip", dir_.file("plain.gguf")});
+    EXPECT_EQ(refused.exit_code, 1);
+    EXPECT_NE(refused.err.find("nothing to strip"), std::string::npos) << refused.err;
+    auto copied = gguf_mtp({"strip", "--allow-no-mtp", dir_.file("plain.gguf"), "-o", dir_.file("copy.gguf")});
+    ASSERT_EQ(copied.exit_code, 0) << copied.err;
+    EXPECT_EQ(gguf_test::read_file(dir_.file("copy.gguf")), gguf_test::read_file(dir_.file("plain.gguf")));
+    auto extract = gguf_mtp({"extract", dir_.file("plain.gguf")});
+    EXPECT_EQ(extract.exit_code, 1);
+    EXPECT_NE(extract.err.find("has no MTP blocks"), std::string::npos) << extract.err;
+}
+
+TEST_F(SurgeryCli, MismatchedPairIsRefusedBeforeWriting) {
+    auto r = gguf_mtp({"merge", fixture("qwen35moe-trunk.gguf"), fixture("glm4moe-mtp.gguf"), "-o", dir_.file("out.gguf")});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("general.architecture"), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(dir_.file("out.gguf")));
+}
+
+TEST_F(SurgeryCli, DryRunListsTheHeadsTensors) {
+    auto r = gguf_mtp({"extract", "--dry-run", "--json", dir_.file("GLM-Tiny-Q8_0.gguf")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto doc = nlohmann::json::parse(r.out);
+    ASSERT_EQ(doc["files"].size(), 1u);
+    EXPECT_EQ(doc["files"][0]["path"], dir_.file("mtp-GLM-Tiny-Q8_0.gguf"));
+    bool has_eh_proj = false;
+    for (const auto& t : doc["files"][0]["tensors"]) {
+        has_eh_proj |= t["name"] == "blk.2.nextn.eh_proj.weight";
+        EXPECT_EQ(t["source"], "copy");
+    }
+    EXPECT_TRUE(has_eh_proj);
+    EXPECT_EQ(dir_.listing(), (std::vector<std::string>{"GLM-Tiny-Q8_0.gguf", "plain.gguf"}));
+}
+
+TEST_F(SurgeryCli, InfoRecognisesEachLayout) {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"glm4moe-bundled.gguf", "bundled"}, {"glm4moe-mtp.gguf", "mtp-only"}, {"glm4moe-trunk.gguf", "none"}};
+    for (const auto& [file, layout] : cases) {
+        auto r = gguf_mtp({"info", "--json", fixture(file)});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        EXPECT_EQ(nlohmann::json::parse(r.out)["mtp"]["layout"], layout) << file;
+    }
 }
 
 }  // namespace

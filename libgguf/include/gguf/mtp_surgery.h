@@ -29,7 +29,7 @@ namespace gguf {
 // as llama.cpp v0.4.0 reads NextN blocks.
 struct MtpArchitecture {
     std::string_view name;                               // general.architecture
-    std::span<const std::string_view> required_nextn;    // "eh_proj", "enorm", ...: blk.N.nextn.<x>.weight
+    std::span<const std::string_view> required_tensors;  // "nextn.eh_proj", ...: blk.N.<x>.weight of each MTP block
     std::span<const std::string_view> trunk_length_arrays;  // key suffixes whose arrays never count MTP blocks
     bool loads_mtp_only;                                 // llama.cpp loads an MTP-only head file
 };

@@ -20,7 +20,8 @@
 
 namespace gguf {
 
-// Bytes of an input tensor, copied as they are.
+// Bytes of an input tensor, copied as they are. The plan refers to the open
+// input: keep the Model alive until the plan is written.
 struct CopySource {
     const GgufFile* file = nullptr;
     size_t tensor_index = 0;

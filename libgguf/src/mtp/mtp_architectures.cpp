@@ -1,6 +1,9 @@
 // The architectures whose NextN blocks llama.cpp v0.4.0 reads, and what
-// differs between them. Sources: src/models/<arch>.cpp of the reference
-// release (see MTP-FORMAT.md and the issue notes for line references).
+// differs between them. Read from src/models/<arch>.cpp of the reference
+// release: which per-block tensors a loader requires of an MTP block, which
+// per-layer arrays it reads for the trunk only (every other per-layer array
+// counts all blocks), and whether it loads a file without trunk (its probe
+// for blk.0.attn_norm.weight).
 #include <array>
 
 #include "gguf/mtp_surgery.h"
@@ -8,29 +11,37 @@
 namespace gguf {
 namespace {
 
-constexpr std::string_view kEhEnormHnorm[] = {"eh_proj", "enorm", "hnorm"};
-constexpr std::string_view kWithSharedHeadNorm[] = {"eh_proj", "enorm", "hnorm", "shared_head_norm"};
-constexpr std::string_view kNone[] = {""};
-constexpr std::span<const std::string_view> kNoArrays(kNone, 0);
-// glm-dsa reads its indexer layer types for the trunk only (glm-dsa.cpp, n_layer()).
-constexpr std::string_view kGlmDsaTrunkArrays[] = {"attention.indexer.types"};
-// mimo2 and cohere2moe read the sliding-window pattern for the trunk only.
-constexpr std::string_view kSlidingWindowTrunk[] = {"attention.sliding_window_pattern"};
+constexpr std::string_view kNextn[] = {"nextn.eh_proj", "nextn.enorm", "nextn.hnorm"};
+constexpr std::string_view kNextnSharedHeadNorm[] = {"nextn.eh_proj", "nextn.enorm", "nextn.hnorm", "nextn.shared_head_norm"};
+// Ling/Ring keep the head's final norm under the ordinary layer name.
+constexpr std::string_view kNextnLayerOutputNorm[] = {"nextn.eh_proj", "nextn.enorm", "nextn.hnorm", "layer_output_norm"};
+constexpr std::span<const std::string_view> kAllOptional;  // dots3note creates every NextN tensor as optional
+
+constexpr std::span<const std::string_view> kNoTrunkArrays;
+constexpr std::string_view kIndexerTypes[] = {"attention.indexer.types"};
+constexpr std::string_view kSlidingWindowPattern[] = {"attention.sliding_window_pattern"};
 
 constexpr std::array kArchitectures = {
-    MtpArchitecture{"qwen35", kEhEnormHnorm, kNoArrays, true},
-    MtpArchitecture{"qwen35moe", kEhEnormHnorm, kNoArrays, true},
-    MtpArchitecture{"qwen3next", kEhEnormHnorm, kNoArrays, true},
-    MtpArchitecture{"glm4moe", kEhEnormHnorm, kNoArrays, true},
-    MtpArchitecture{"deepseek2", kEhEnormHnorm, kNoArrays, true},
-    MtpArchitecture{"deepseek32", kEhEnormHnorm, kNoArrays, true},
-    MtpArchitecture{"glm-dsa", kEhEnormHnorm, kGlmDsaTrunkArrays, true},
-    MtpArchitecture{"step35", kEhEnormHnorm, kNoArrays, true},
-    MtpArchitecture{"hy_v3", kEhEnormHnorm, kNoArrays, true},
-    MtpArchitecture{"bailingmoe3", kEhEnormHnorm, kNoArrays, true},
-    MtpArchitecture{"nemotron_h_moe", kWithSharedHeadNorm, kNoArrays, true},
-    MtpArchitecture{"mimo2", kEhEnormHnorm, kSlidingWindowTrunk, false},
-    MtpArchitecture{"cohere2moe", kEhEnormHnorm, kSlidingWindowTrunk, false},
+    MtpArchitecture{"bailingmoe2", kNextnLayerOutputNorm, kNoTrunkArrays, false},
+    MtpArchitecture{"bailingmoe3", kNextnLayerOutputNorm, kNoTrunkArrays, true},
+    MtpArchitecture{"cohere2moe", kNextn, kSlidingWindowPattern, true},
+    MtpArchitecture{"deepseek2", kNextn, kNoTrunkArrays, true},
+    MtpArchitecture{"deepseek32", kNextn, kNoTrunkArrays, true},
+    MtpArchitecture{"dots3note", kAllOptional, kNoTrunkArrays, false},
+    MtpArchitecture{"exaone-moe", kNextn, kNoTrunkArrays, false},
+    MtpArchitecture{"exaone4", kNextn, kNoTrunkArrays, false},
+    MtpArchitecture{"glm-dsa", kNextn, kIndexerTypes, true},
+    MtpArchitecture{"glm4", kNextn, kNoTrunkArrays, false},
+    MtpArchitecture{"glm4moe", kNextn, kNoTrunkArrays, true},
+    MtpArchitecture{"hy_v3", kNextn, kNoTrunkArrays, true},
+    MtpArchitecture{"mimo2", kNextn, kSlidingWindowPattern, false},
+    MtpArchitecture{"mistral4", kNextn, kNoTrunkArrays, true},
+    MtpArchitecture{"nemotron_h", kNextnSharedHeadNorm, kNoTrunkArrays, true},
+    MtpArchitecture{"nemotron_h_moe", kNextnSharedHeadNorm, kNoTrunkArrays, true},
+    MtpArchitecture{"qwen35", kNextn, kNoTrunkArrays, true},
+    MtpArchitecture{"qwen35moe", kNextn, kNoTrunkArrays, true},
+    MtpArchitecture{"qwen3next", kNextn, kNoTrunkArrays, true},
+    MtpArchitecture{"step35", kNextn, kNoTrunkArrays, true},
 };
 
 }  // namespace

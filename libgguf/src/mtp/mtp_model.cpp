@@ -23,7 +23,7 @@ Result<MtpModel> read_mtp_model(const Model& model, MtpLayout expected) {
     m.summary = std::move(*summary);
     const std::string nextn_key = m.arch + ".nextn_predict_layers";
     if (m.summary.layout == MtpLayout::none) {
-        return fail(ErrorCode::invalid_argument, model.path(),
+        return fail(ErrorCode::not_found, model.path(),
                     "has no MTP blocks (" + nextn_key + " is absent or 0): nothing to extract or strip");
     }
     m.table = find_mtp_architecture(m.arch);
@@ -37,18 +37,18 @@ Result<MtpModel> read_mtp_model(const Model& model, MtpLayout expected) {
     if (m.summary.layout != expected) {
         const std::string found(mtp_layout_name(m.summary.layout));
         if (expected == MtpLayout::mtp_only) {
-            return fail(ErrorCode::invalid_argument, model.path(), "is not an MTP head file (its MTP layout is " + found +
+            return fail(ErrorCode::mismatch, model.path(), "is not an MTP head file (its MTP layout is " + found +
                                                                        "; extract the head from a bundled model first)");
         }
         if (m.summary.layout == MtpLayout::mtp_only) {
-            return fail(ErrorCode::invalid_argument, model.path(), "is already an MTP-only head file, not a bundled model");
+            return fail(ErrorCode::mismatch, model.path(), "is already an MTP-only head file, not a bundled model");
         }
         return fail(ErrorCode::bad_format, model.path(), "declares " + std::to_string(m.summary.nextn_layers) + " NextN layer(s) but blk." +
                                                              std::to_string(m.trunk_blocks) + ".nextn.eh_proj.weight is absent");
     }
     for (uint32_t b = m.trunk_blocks; b < m.summary.block_count; ++b) {
-        for (auto suffix : m.table->required_nextn) {
-            const std::string name = "blk." + std::to_string(b) + ".nextn." + std::string(suffix) + ".weight";
+        for (auto suffix : m.table->required_tensors) {
+            const std::string name = "blk." + std::to_string(b) + "." + std::string(suffix) + ".weight";
             if (!model.find(name)) {
                 return fail(ErrorCode::bad_format, model.path(), "MTP block " + std::to_string(b) + " lacks tensor '" + name +
                                                                      "', which llama.cpp requires for " + m.arch);

@@ -47,7 +47,7 @@ Status check_pair(const Model& trunk, const Model& head) {
     auto t = summarize_mtp(trunk);
     if (!t) return std::unexpected(t.error());
     if (t->layout != MtpLayout::none) {
-        return fail(ErrorCode::invalid_argument, trunk.path(), "already has " + std::to_string(t->nextn_layers) +
+        return fail(ErrorCode::mismatch, trunk.path(), "already has " + std::to_string(t->nextn_layers) +
                                                                    " NextN layer(s) of its own (" + arch +
                                                                    ".nextn_predict_layers): strip it before merging a head");
     }

@@ -1,0 +1,247 @@
+// MTP surgery on the fixtures: strip and extract reproduce what convert
+// --no-mtp / --mtp write, byte for byte; merge gives the bundled model back
+// from any pairing of trunk and head files, split or not; every check that
+// keeps a head from the wrong trunk refuses with the key and both values.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "gguf/mtp.h"
+#include "gguf/mtp_surgery.h"
+#include "gguf/split_naming.h"
+#include "gguf/writer.h"
+#include "gguf_fixtures.h"
+#include "test_support.h"
+
+using gguf_test::TempDir;
+
+namespace {
+
+std::string fixture(const std::string& name) { return std::string(fixtures::kFixturesDir) + "/" + name; }
+
+// Architectures whose fixtures come in all three convert layouts.
+std::vector<std::string> mtp_architectures_with_fixtures() {
+    std::ifstream in(fixtures::kFixturesManifest);
+    std::vector<std::string> out;
+    for (const auto& e : nlohmann::json::parse(in)) {
+        if (e.at("layout") == "mtp" && !e.at("quantized")) out.push_back(e.at("arch"));
+    }
+    return out;
+}
+
+gguf::Model open_or_die(const std::string& path) {
+    auto m = gguf::Model::open(path);
+    if (!m) throw std::runtime_error(m.error().to_string());
+    return std::move(*m);
+}
+
+gguf::Result<gguf::WriteReport> write(const gguf::Result<gguf::Plan>& plan, const std::string& path, gguf::SplitLimits split = {}) {
+    if (!plan) return std::unexpected(plan.error());
+    gguf::WriteOptions o;
+    o.output = path;
+    o.split = split;
+    return gguf::write_plan(*plan, o);
+}
+
+struct Variant {
+    std::string arch;
+    bool quantized;
+    std::string file(const std::string& layout) const { return fixture(arch + "-" + layout + (quantized ? "-q" : "") + ".gguf"); }
+};
+
+void PrintTo(const Variant& v, std::ostream* os) { *os << v.arch << (v.quantized ? " (quantized)" : ""); }
+
+std::vector<Variant> variants() {
+    std::vector<Variant> out;
+    for (const auto& arch : mtp_architectures_with_fixtures()) {
+        out.push_back({arch, false});
+        out.push_back({arch, true});
+    }
+    return out;
+}
+
+class ConvertLayouts : public testing::TestWithParam<Variant> {};
+
+TEST_P(ConvertLayouts, StripAndExtractWriteWhatConvertWrites) {
+    const Variant& v = GetParam();
+    TempDir dir;
+    const gguf::Model bundled = open_or_die(v.file("bundled"));
+    auto strip = write(gguf::plan_strip(bundled), dir.file("trunk.gguf"));
+    ASSERT_TRUE(strip.has_value()) << strip.error().to_string();
+    EXPECT_EQ(gguf_test::read_file(dir.file("trunk.gguf")), gguf_test::read_file(v.file("trunk"))) << "strip != convert --no-mtp";
+    auto extract = write(gguf::plan_extract(bundled), dir.file("mtp.gguf"));
+    ASSERT_TRUE(extract.has_value()) << extract.error().to_string();
+    EXPECT_EQ(gguf_test::read_file(dir.file("mtp.gguf")), gguf_test::read_file(v.file("mtp"))) << "extract != convert --mtp";
+}
+
+TEST_P(ConvertLayouts, MergeOfTrunkAndHeadIsTheBundledModel) {
+    const Variant& v = GetParam();
+    TempDir dir;
+    auto merged = write(gguf::plan_merge(open_or_die(v.file("trunk")), open_or_die(v.file("mtp"))), dir.file("merged.gguf"));
+    ASSERT_TRUE(merged.has_value()) << merged.error().to_string();
+    EXPECT_EQ(gguf_test::read_file(dir.file("merged.gguf")), gguf_test::read_file(v.file("bundled")));
+}
+
+TEST_P(ConvertLayouts, RoundTripThroughSplitSetsIsByteExact) {
+    const Variant& v = GetParam();
+    TempDir dir;
+    const gguf::Model bundled = open_or_die(v.file("bundled"));
+    auto strip = write(gguf::plan_strip(bundled), dir.file("trunk"), {0, 5, false});
+    ASSERT_TRUE(strip.has_value()) << strip.error().to_string();
+    auto extract = write(gguf::plan_extract(bundled), dir.file("head"), {4096, 0, false});
+    ASSERT_TRUE(extract.has_value()) << extract.error().to_string();
+    ASSERT_GT(strip->files.size(), 1u);
+
+    // Any shard names its set; the merged output may itself be split.
+    const gguf::Model trunk = open_or_die(strip->files.back().path);
+    const gguf::Model head = open_or_die(extract->files.front().path);
+    auto merged = write(gguf::plan_merge(trunk, head), dir.file("merged"), {0, 7, false});
+    ASSERT_TRUE(merged.has_value()) << merged.error().to_string();
+    auto joined = write(gguf::plan_copy(open_or_die(merged->files[0].path)), dir.file("joined.gguf"));
+    ASSERT_TRUE(joined.has_value()) << joined.error().to_string();
+    EXPECT_EQ(gguf_test::read_file(dir.file("joined.gguf")), gguf_test::read_file(v.file("bundled")));
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, ConvertLayouts, testing::ValuesIn(variants()), [](const testing::TestParamInfo<Variant>& info) {
+    std::string name = info.param.arch + (info.param.quantized ? "_quantized" : "");
+    for (auto& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+    return name;
+});
+
+TEST(Merge, OneHeadServesATrunkOfAnotherQuantization) {
+    TempDir dir;
+    const gguf::Model trunk = open_or_die(fixture("glm4moe-trunk-q.gguf"));
+    const gguf::Model head = open_or_die(fixture("glm4moe-mtp.gguf"));
+    auto merged = write(gguf::plan_merge(trunk, head), dir.file("merged.gguf"));
+    ASSERT_TRUE(merged.has_value()) << merged.error().to_string();
+    const gguf::Model out = open_or_die(dir.file("merged.gguf"));
+    auto mtp = gguf::summarize_mtp(out);
+    ASSERT_TRUE(mtp.has_value());
+    EXPECT_EQ(mtp->layout, gguf::MtpLayout::bundled);
+    // The trunk's tensors and keys (its file type) with the head's blocks.
+    EXPECT_EQ(out.tensors().size(), trunk.tensors().size() + mtp->tensors);
+    for (auto ref : trunk.tensors()) {
+        auto found = out.find(trunk.info(ref).name);
+        ASSERT_TRUE(found.has_value());
+        EXPECT_EQ(out.info(*found).type, trunk.info(ref).type) << trunk.info(ref).name;
+    }
+    EXPECT_EQ(*out.metadata().find("general.file_type"), *trunk.metadata().find("general.file_type"));
+}
+
+// A head made different in one respect, to check each pairing rule.
+class Pairing : public testing::Test {
+protected:
+    std::string head_with(const std::function<void(gguf::Plan&)>& change) {
+        auto plan = gguf::plan_copy(head_);
+        change(plan);
+        const std::string path = dir_.file("head" + std::to_string(++count_) + ".gguf");
+        gguf_test::write_plan_or_fail(plan, path);
+        return path;
+    }
+    gguf::Error merge_error(const std::string& trunk, const std::string& head) {
+        auto plan = gguf::plan_merge(open_or_die(trunk), open_or_die(head));
+        EXPECT_FALSE(plan.has_value());
+        return plan ? gguf::Error{} : plan.error();
+    }
+    TempDir dir_;
+    gguf::Model head_ = open_or_die(fixture("qwen35moe-mtp.gguf"));
+    const std::string trunk_ = fixture("qwen35moe-trunk.gguf");
+    int count_ = 0;
+};
+
+TEST_F(Pairing, ArchitectureMustMatch) {
+    auto e = merge_error(fixture("glm4moe-trunk.gguf"), fixture("qwen35moe-mtp.gguf"));
+    EXPECT_EQ(e.code, gguf::ErrorCode::mismatch);
+    EXPECT_NE(e.message.find("general.architecture is \"qwen35moe\" in the head but \"glm4moe\" in the trunk"), std::string::npos)
+        << e.to_string();
+}
+
+TEST_F(Pairing, EmbeddingLengthMustMatch) {
+    auto head = head_with([](gguf::Plan& p) { p.metadata.set("qwen35moe.embedding_length", gguf::Value::u32(128)); });
+    auto e = merge_error(trunk_, head);
+    EXPECT_NE(e.message.find("qwen35moe.embedding_length is 128 in the head but 64 in the trunk"), std::string::npos) << e.to_string();
+}
+
+TEST_F(Pairing, VocabularyMustMatch) {
+    auto head = head_with([](gguf::Plan& p) {
+        auto tokens = *p.metadata.find("tokenizer.ggml.tokens")->string_elements();
+        tokens.pop_back();
+        p.metadata.set("tokenizer.ggml.tokens", gguf::Value::string_array(tokens));
+    });
+    auto e = merge_error(trunk_, head);
+    EXPECT_NE(e.message.find("vocabulary size (tokenizer.ggml.tokens) is 255 in the head but 256 in the trunk"), std::string::npos)
+        << e.to_string();
+}
+
+TEST_F(Pairing, TokenizerMustMatch) {
+    auto head = head_with([](gguf::Plan& p) {
+        auto tokens = *p.metadata.find("tokenizer.ggml.tokens")->string_elements();
+        tokens[10] = "changed";
+        p.metadata.set("tokenizer.ggml.tokens", gguf::Value::string_array(tokens));
+    });
+    auto e = merge_error(trunk_, head);
+    EXPECT_NE(e.message.find("the tokenizer (tokenizer.* keys) hashes to"), std::string::npos) << e.to_string();
+    EXPECT_NE(gguf::tokenizer_hash(open_or_die(head).metadata()), gguf::tokenizer_hash(head_.metadata()));
+}
+
+TEST_F(Pairing, TrunkMustHaveTheBlocksTheHeadWasMadeFor) {
+    const gguf::Model trunk = open_or_die(trunk_);  // the plan copies from it: keep it open
+    auto plan = gguf::plan_copy(trunk);
+    plan.metadata.set("qwen35moe.block_count", gguf::Value::u32(3));
+    gguf_test::write_plan_or_fail(plan, dir_.file("short-trunk.gguf"));
+    auto e = merge_error(dir_.file("short-trunk.gguf"), fixture("qwen35moe-mtp.gguf"));
+    EXPECT_NE(e.message.find("the head's MTP block is blk.4 (made for a trunk of 4 blocks) but qwen35moe.block_count of the trunk is 3"),
+              std::string::npos)
+        << e.to_string();
+}
+
+TEST_F(Pairing, TrunkWithItsOwnHeadAndBundledHeadAreRefused) {
+    auto own = merge_error(fixture("qwen35moe-bundled.gguf"), fixture("qwen35moe-mtp.gguf"));
+    EXPECT_NE(own.message.find("strip it before merging"), std::string::npos) << own.to_string();
+    auto bundled_head = merge_error(trunk_, fixture("qwen35moe-bundled.gguf"));
+    EXPECT_NE(bundled_head.message.find("is not an MTP head file"), std::string::npos) << bundled_head.to_string();
+}
+
+TEST(Surgery, ModelsWithoutAHeadAreRefusedClearly) {
+    const gguf::Model plain = open_or_die(fixture("llama-bundled.gguf"));
+    auto extract = gguf::plan_extract(plain);
+    ASSERT_FALSE(extract.has_value());
+    EXPECT_NE(extract.error().message.find("has no MTP blocks"), std::string::npos);
+    EXPECT_FALSE(gguf::plan_strip(plain).has_value());
+    auto head_only = gguf::plan_strip(open_or_die(fixture("deepseek2-mtp.gguf")));
+    ASSERT_FALSE(head_only.has_value());
+    EXPECT_NE(head_only.error().message.find("already an MTP-only head"), std::string::npos);
+}
+
+TEST(Surgery, MissingRequiredNextnTensorIsNamed) {
+    TempDir dir;
+    const gguf::Model bundled = open_or_die(fixture("glm4moe-bundled.gguf"));  // the plan copies from it
+    auto plan = gguf::plan_copy(bundled);
+    std::erase_if(plan.tensors, [](const gguf::PlannedTensor& t) { return t.info.name == "blk.2.nextn.enorm.weight"; });
+    gguf_test::write_plan_or_fail(plan, dir.file("broken.gguf"));
+    auto extract = gguf::plan_extract(open_or_die(dir.file("broken.gguf")));
+    ASSERT_FALSE(extract.has_value());
+    EXPECT_NE(extract.error().message.find("lacks tensor 'blk.2.nextn.enorm.weight'"), std::string::npos) << extract.error().to_string();
+}
+
+TEST(SizeLabel, FollowsConvertsNotation) {
+    auto label = [](std::vector<std::pair<std::string, std::array<uint64_t, 4>>> shapes) {
+        std::vector<gguf::TensorInfo> t;
+        for (auto& [name, ne] : shapes) {
+            gguf::TensorInfo i;
+            i.name = name;
+            i.ne = ne;
+            i.n_dims = ne[2] > 1 ? 3 : ne[1] > 1 ? 2 : 1;
+            t.push_back(i);
+        }
+        return gguf::size_label_for(t);
+    };
+    EXPECT_EQ(label({{"a.weight", {106816, 1, 1, 1}}}), "107K");
+    EXPECT_EQ(label({{"a.weight", {1500000, 1000, 1, 1}}}), "1.5B");
+    EXPECT_EQ(label({{"a.weight", {5600000, 1, 1, 1}}}), "5.6M");
+    EXPECT_EQ(label({{"a.weight", {500, 1, 1, 1}}}), "0.50K");
+    EXPECT_EQ(label({{"blk.0.ffn_up_exps.weight", {64, 32, 8, 1}}, {"blk.0.attn_q.weight", {64, 64, 1, 1}}}), "8x6.1K");
+}
+
+}  // namespace
