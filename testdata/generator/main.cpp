@@ -1,10 +1,12 @@
 // gguf-mtp-fixtures SPEC_DIR OUT_DIR
 //
 // Writes, for every testdata spec, each layout it lists as
-// <arch>-<layout>.gguf (the spec's F32/F16 types) and <arch>-<layout>-q.gguf
+// <name>-<layout>.gguf (the spec's F32/F16 types) and <name>-<layout>-q.gguf
 // (a mix of quantized types), plus fixtures.json, the manifest tests read:
-// per file its architecture, layout, whether it is quantized, and the layer
-// counts llama.cpp must report for it.
+// per file its fixture name ("arch", the prefix of its files: the
+// architecture, or a variant's name such as glm4moe-wide), its
+// general.architecture ("architecture"), layout, whether it is quantized,
+// and the layer counts llama.cpp must report for it.
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -41,13 +43,16 @@ gguf::Result<gguf::Plan> plan_for(const fixtures::LayoutSpec& layout, bool quant
     return plan;
 }
 
-nlohmann::json manifest_entry(const std::string& arch, const fixtures::LayoutSpec& layout, bool quantized,
+nlohmann::json manifest_entry(const fixtures::ArchSpec& spec, const fixtures::LayoutSpec& layout, bool quantized,
                               const std::string& file) {
     const gguf::Metadata& md = layout.metadata;
     const uint64_t block_count = md.get_uint(md.arch_key("block_count")).value_or(0);
     const uint64_t nextn = md.get_uint(md.arch_key("nextn_predict_layers")).value_or(0);
     return {
-        {"arch", arch},
+        // "arch" is the fixture name readers build sibling file names from;
+        // it is the architecture itself except for variants.
+        {"arch", spec.name},
+        {"architecture", spec.arch},
         {"layout", layout.name},
         {"quantized", quantized},
         {"file", file},
@@ -85,7 +90,7 @@ int main(int argc, char** argv) {
         if (!spec) return fail(spec.error().to_string());
         for (const fixtures::LayoutSpec& layout : spec->layouts) {
             for (bool quantized : {false, true}) {
-                const std::string file = spec->arch + "-" + layout.name + (quantized ? "-q" : "") + ".gguf";
+                const std::string file = spec->name + "-" + layout.name + (quantized ? "-q" : "") + ".gguf";
                 auto plan = plan_for(layout, quantized);
                 if (!plan) return fail(plan.error().to_string());
                 gguf::WriteOptions options;
@@ -93,7 +98,7 @@ int main(int argc, char** argv) {
                 options.overwrite = true;
                 auto written = gguf::write_plan(*plan, options);
                 if (!written) return fail(written.error().to_string());
-                manifest.push_back(manifest_entry(spec->arch, layout, quantized, file));
+                manifest.push_back(manifest_entry(*spec, layout, quantized, file));
             }
         }
     }

@@ -1,6 +1,8 @@
 #include "quant_mix.h"
 
+#include <algorithm>
 #include <array>
+#include <iterator>
 #include <vector>
 
 #include <xxhash.h>
@@ -10,15 +12,16 @@ namespace fixtures {
 gguf::TensorType mixed_type(const gguf::TensorInfo& spec_tensor) {
     using T = gguf::TensorType;
     if (spec_tensor.type != T::F16 || spec_tensor.n_dims < 2) return spec_tensor.type;
-    // K types need 256-element rows; the tiny specs' rows are 64 or 128
-    // wide, so they appear only once a spec has wider rows.
-    static constexpr std::array kCandidates = {T::Q8_0, T::Q5_0, T::BF16, T::Q4_0, T::Q5_1,
-                                               T::Q4_1, T::IQ4_NL, T::Q4_K, T::Q6_K};
+    // Rows of 256 elements take the super-block types (K-quants, IQ4_XS)
+    // only, so that a spec with such rows (glm4moe-wide) carries them all;
+    // narrower rows take the 32-element types and BF16. The tiny specs' rows
+    // are 32 to 128 wide, so their mix does not depend on the first list.
+    static constexpr std::array kSuperBlock = {T::Q2_K, T::Q3_K, T::Q4_K, T::Q5_K, T::Q6_K, T::IQ4_XS};
+    static constexpr std::array kSmallBlock = {T::Q8_0, T::Q5_0, T::BF16, T::Q4_0, T::Q5_1, T::Q4_1, T::IQ4_NL};
     std::vector<T> fitting;
-    for (T type : kCandidates) {
-        const auto traits = gguf::type_traits(static_cast<uint32_t>(type));
-        if (spec_tensor.ne[0] % traits->block_size == 0) fitting.push_back(type);
-    }
+    const auto fits = [&](T type) { return spec_tensor.ne[0] % gguf::type_traits(static_cast<uint32_t>(type))->block_size == 0; };
+    if (spec_tensor.ne[0] % 256 == 0) std::ranges::copy_if(kSuperBlock, std::back_inserter(fitting), fits);
+    else std::ranges::copy_if(kSmallBlock, std::back_inserter(fitting), fits);
     if (fitting.empty()) return spec_tensor.type;
     const auto& name = spec_tensor.name;
     return fitting[XXH64(name.data(), name.size(), 1) % fitting.size()];

@@ -105,6 +105,7 @@ gguf::Result<ArchSpec> load_spec(const std::string& path) {
             return gguf::fail(gguf::ErrorCode::unsupported, path, "expected format gguf-mtp-fixture-spec/1");
         ArchSpec spec;
         spec.arch = doc.at("arch").get<std::string>();
+        spec.name = doc.contains("name") ? doc.at("name").get<std::string>() : spec.arch;
         // nlohmann::json sorts object members; the layouts are written in
         // this fixed order so the manifest does not depend on it.
         for (const char* name : {"bundled", "trunk", "mtp"}) {
@@ -114,6 +115,9 @@ gguf::Result<ArchSpec> load_spec(const std::string& path) {
             spec.layouts.push_back(std::move(*layout));
         }
         if (spec.layouts.empty()) return gguf::fail(gguf::ErrorCode::bad_format, path, "no layouts");
+        for (const LayoutSpec& layout : spec.layouts)
+            if (layout.metadata.get_string("general.architecture") != spec.arch)
+                return gguf::fail(gguf::ErrorCode::mismatch, path, layout.name + ": general.architecture differs from arch");
         return spec;
     } catch (const nlohmann::json::exception& e) {
         return gguf::fail(gguf::ErrorCode::bad_format, path, e.what());

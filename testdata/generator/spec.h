@@ -22,7 +22,10 @@ struct LayoutSpec {
 };
 
 struct ArchSpec {
-    std::string arch;
+    // The fixture's name, the prefix of its files: the architecture, or for a
+    // variant of one (glm4moe-wide) the spec's "name".
+    std::string name;
+    std::string arch;  // general.architecture of every layout
     std::vector<LayoutSpec> layouts;
 };
 

@@ -21,8 +21,14 @@ struct BlockLayout {
 const std::vector<BlockLayout>& block_layouts() {
     using T = gguf::TensorType;
     static const std::vector<BlockLayout> layouts = {
-        {T::Q4_0, {0}},     {T::Q4_1, {0, 2}}, {T::Q5_0, {0}},   {T::Q5_1, {0, 2}},
-        {T::Q8_0, {0}},     {T::IQ4_NL, {0}},  {T::Q4_K, {0, 2}}, {T::Q6_K, {208}},
+        {T::Q4_0, {0}},      {T::Q4_1, {0, 2}}, {T::Q5_0, {0}},   {T::Q5_1, {0, 2}},
+        {T::Q8_0, {0}},      {T::IQ4_NL, {0}},
+        // 256-element super-blocks (ggml-common.h): q2_K ends in d, dmin
+        // after 16 scale and 64 quant bytes; q3_K ends in d after 32 + 64 +
+        // 12; q4_K and q5_K start with d, dmin; q6_K ends in d after 128 +
+        // 64 + 16; iq4_xs starts with d.
+        {T::Q2_K, {80, 82}}, {T::Q3_K, {108}},  {T::Q4_K, {0, 2}}, {T::Q5_K, {0, 2}},
+        {T::Q6_K, {208}},    {T::IQ4_XS, {0}},
     };
     return layouts;
 }
@@ -45,6 +51,10 @@ gguf::Status fill_synthetic_blocks(gguf::TensorType type, std::string_view tenso
     const uint32_t block_bytes = traits->block_bytes;
     if (out.size() % block_bytes != 0)
         return gguf::fail(gguf::ErrorCode::invalid_argument, "", std::string(tensor_name) + ": not a whole number of blocks");
+
+    for (uint32_t offset : layout->f16_offsets)
+        if (offset + 2 > block_bytes)
+            return gguf::fail(gguf::ErrorCode::invalid_argument, "", std::string(tensor_name) + ": f16 field past the block");
 
     std::mt19937_64 rng = name_seeded_rng(tensor_name);
     for (uint8_t& byte : out) byte = static_cast<uint8_t>(rng());

@@ -2,8 +2,9 @@
 // it loads with and without its MTP layers and reports the layer counts the
 // manifest expects; models with a trunk decode to finite logits; and the MTP
 // head drafts the same logits whether it sits in the bundled file or comes
-// as an MTP-only file next to the trunk. The last check is what makes
-// splitting a model into trunk + head a lossless operation.
+// as an MTP-only file next to the trunk, every chained head included. The
+// last check is what makes splitting a model into trunk + head a lossless
+// operation.
 #include <cctype>
 #include <cmath>
 #include <fstream>
@@ -126,12 +127,21 @@ TEST_P(MtpDraft, BundledEqualsTrunkPlusMtpOnlyHead) {
     const int32_t next_token = 4;
     const auto own_head = oracle::mtp_draft_logits(bundled.path, "", kTokens, next_token);
     ASSERT_TRUE(own_head.has_value()) << own_head.error();
-    expect_finite(*own_head);
+    // One draft per head: K chained heads (step35) draft K tokens.
+    ASSERT_EQ(own_head->size(), static_cast<size_t>(bundled.nextn));
+    for (const auto& logits : *own_head) expect_finite(logits);
+    // Chained heads are distinct blocks: a head that repeats head 0 means
+    // the layer offset went unheeded.
+    for (size_t head = 1; head < own_head->size(); ++head)
+        EXPECT_NE((*own_head)[head], (*own_head)[0]) << "head " << head << " drafts as head 0";
     const auto separate_head =
         oracle::mtp_draft_logits(sibling(bundled, "trunk"), sibling(bundled, "mtp"), kTokens, next_token);
     ASSERT_TRUE(separate_head.has_value()) << separate_head.error();
-    // Same weights, same graph, same backend: the logits agree bit for bit.
-    EXPECT_EQ(*own_head, *separate_head);
+    ASSERT_EQ(separate_head->size(), own_head->size());
+    // Same weights, same graph, same backend: the logits agree bit for bit,
+    // head after head.
+    for (size_t head = 0; head < own_head->size(); ++head)
+        EXPECT_EQ((*own_head)[head], (*separate_head)[head]) << "head " << head;
 }
 INSTANTIATE_TEST_SUITE_P(Fixtures, MtpDraft, testing::ValuesIn(bundled_with_head()), test_name);
 

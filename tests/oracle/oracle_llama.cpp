@@ -1,5 +1,6 @@
 #include "oracle_llama.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -132,8 +133,8 @@ Result<std::vector<float>> last_logits(const std::string& path, bool load_mtp, s
     return logits_of(ctx->get(), model->get(), static_cast<int32_t>(tokens.size()) - 1);
 }
 
-Result<std::vector<float>> mtp_draft_logits(const std::string& target_path, const std::string& draft_path,
-                                            std::span<const int32_t> tokens, int32_t next_token) {
+Result<std::vector<std::vector<float>>> mtp_draft_logits(const std::string& target_path, const std::string& draft_path,
+                                                         std::span<const int32_t> tokens, int32_t next_token) {
     auto target = load(target_path, true);
     if (!target) return std::unexpected(target.error());
     auto target_ctx = context(target->get(), LLAMA_CONTEXT_TYPE_DEFAULT, nullptr);
@@ -150,33 +151,71 @@ Result<std::vector<float>> mtp_draft_logits(const std::string& target_path, cons
     llama_model* draft = separate_draft ? separate_draft.get() : target->get();
     auto mtp_ctx = context(draft, LLAMA_CONTEXT_TYPE_MTP, target_ctx->get());
     if (!mtp_ctx) return std::unexpected(mtp_ctx.error());
-    llama_set_embeddings_nextn(mtp_ctx->get(), true, true);
+    llama_context* mtp = mtp_ctx->get();
+    llama_set_embeddings_nextn(mtp, true, true);
 
-    // Catch-up: token k travels with the target's hidden state after token
-    // k-1; the first token has none yet and gets zeros, as the drafter's
-    // empty pending state.
     const int32_t n_embd = llama_model_n_embd_out(draft);
     const int32_t n_tokens = static_cast<int32_t>(tokens.size());
+    const int32_t n_heads = llama_model_n_layer_nextn(draft);
+    if (n_heads < 1) return std::unexpected(failure("the draft model has no MTP layers"));
+    const bool chained = n_heads > 1;
+    const auto row_of = [n_embd](float* base, int32_t row) { return base + static_cast<size_t>(row) * n_embd; };
+    const auto copy_row = [n_embd](float* to, const float* from) { std::memcpy(to, from, sizeof(float) * n_embd); };
+    // Each head's step starts from a clean slice of the MTP memory and runs
+    // that head's block (speculative.cpp: seq_rm, then the layer offset).
+    const auto select_head = [&](int32_t head, llama_pos from) {
+        if (!chained) return;
+        llama_memory_seq_rm(llama_get_memory(mtp), 0, from, -1);
+        llama_set_nextn_layer_offset(mtp, head);
+    };
+
     const float* nextn = llama_get_embeddings_nextn(target_ctx->get());
     if (!nextn) return std::unexpected(failure("the target exposes no NextN embeddings"));
     // Copied before the MTP context decodes: the drafter keeps its own copy too.
     const std::vector<float> hidden(nextn, nextn + static_cast<size_t>(n_tokens) * n_embd);
-    Batch b(n_tokens, n_embd);
+
+    // Catch-up: token k travels with the target's hidden state after token
+    // k-1; the first token has none yet and gets zeros, as the drafter's
+    // empty pending state. Every head catches up on the same batch.
+    const int32_t n_rows = std::max(n_tokens, n_heads);
+    Batch b(n_rows, n_embd);
     for (int32_t k = 0; k < n_tokens; ++k) {
         b.set(k, tokens[k], k, false);
-        float* row = b.batch.embd + static_cast<size_t>(k) * n_embd;
-        if (k == 0) std::memset(row, 0, sizeof(float) * n_embd);
-        else std::memcpy(row, hidden.data() + static_cast<size_t>(k - 1) * n_embd, sizeof(float) * n_embd);
+        if (k == 0) std::memset(row_of(b.batch.embd, 0), 0, sizeof(float) * n_embd);
+        else copy_row(row_of(b.batch.embd, k), hidden.data() + static_cast<size_t>(k - 1) * n_embd);
     }
-    b.batch.n_tokens = n_tokens;
-    if (llama_decode(mtp_ctx->get(), b.batch) != 0) return std::unexpected(failure("MTP catch-up decode failed"));
+    for (int32_t head = 0; head < n_heads; ++head) {
+        select_head(head, 0);
+        b.batch.n_tokens = n_tokens;
+        if (llama_decode(mtp, b.batch) != 0)
+            return std::unexpected(failure("MTP catch-up decode failed (head " + std::to_string(head) + ")"));
+    }
 
-    // The draft step: the next token with the last token's hidden state.
-    b.set(0, next_token, n_tokens, true);
-    std::memcpy(b.batch.embd, hidden.data() + static_cast<size_t>(n_tokens - 1) * n_embd, sizeof(float) * n_embd);
-    b.batch.n_tokens = 1;
-    if (llama_decode(mtp_ctx->get(), b.batch) != 0) return std::unexpected(failure("MTP draft decode failed"));
-    return logits_of(mtp_ctx->get(), draft, 0);
+    // The draft: head i decodes the drafted prefix [next_token, d_0 .. d_i-1]
+    // at positions n_tokens.., row t carrying hidden state h_t (h_0: the
+    // target's after the last token; h_t+1: head t's NextN output), logits on
+    // the last row only. One head: one row, the plain MTP draft step.
+    std::vector<llama_token> drafted = {next_token};
+    std::vector<float> chain_h(hidden.end() - n_embd, hidden.end());
+    std::vector<std::vector<float>> out;
+    for (int32_t head = 0; head < n_heads; ++head) {
+        const int32_t n_prefix = head + 1;
+        for (int32_t t = 0; t < n_prefix; ++t) {
+            b.set(t, drafted[t], n_tokens + t, t == n_prefix - 1);
+            copy_row(row_of(b.batch.embd, t), chain_h.data() + static_cast<size_t>(t) * n_embd);
+        }
+        b.batch.n_tokens = n_prefix;
+        select_head(head, n_tokens);
+        if (llama_decode(mtp, b.batch) != 0)
+            return std::unexpected(failure("MTP draft decode failed (head " + std::to_string(head) + ")"));
+        out.push_back(logits_of(mtp, draft, n_prefix - 1));
+        drafted.push_back(static_cast<llama_token>(std::ranges::max_element(out.back()) - out.back().begin()));
+        const float* h = llama_get_embeddings_nextn_ith(mtp, n_prefix - 1);
+        if (!h) return std::unexpected(failure("the MTP context exposes no NextN embeddings"));
+        chain_h.insert(chain_h.end(), h, h + n_embd);
+    }
+    if (chained) llama_set_nextn_layer_offset(mtp, 0);
+    return out;
 }
 
 }  // namespace oracle

@@ -35,12 +35,14 @@ Result<LayerCounts> load_counts(const std::string& path, bool load_mtp);
 // Decodes `tokens` (positions 0..n-1) and returns the logits of the last one.
 Result<std::vector<float>> last_logits(const std::string& path, bool load_mtp, std::span<const int32_t> tokens);
 
-// One MTP draft step, as common/speculative.cpp's MTP drafter takes it: the
+// The MTP drafter of common/speculative.cpp, followed step for step: the
 // target decodes `tokens` and exposes its NextN hidden states; the MTP
 // context (on the target's own head, or on `draft_path`, an MTP-only model)
-// catches up on them and then drafts after `next_token`. Returns the draft
-// logits.
-Result<std::vector<float>> mtp_draft_logits(const std::string& target_path, const std::string& draft_path,
-                                            std::span<const int32_t> tokens, int32_t next_token);
+// catches up on them, once per head, and then drafts after `next_token`.
+// With K chained heads (step35) head i drafts from the prefix drafted so far
+// (next_token, then heads 0..i-1's argmax tokens) with the hidden states the
+// previous heads produced. Returns the draft logits of every head, K of them.
+Result<std::vector<std::vector<float>>> mtp_draft_logits(const std::string& target_path, const std::string& draft_path,
+                                                         std::span<const int32_t> tokens, int32_t next_token);
 
 }  // namespace oracle
