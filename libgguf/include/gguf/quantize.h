@@ -1,0 +1,36 @@
+// The CPU quantize core: rows of f32 to ggml blocks and back.
+//
+// Quantized bytes are identical to ggml's reference quantizers
+// (ggml_quantize_chunk of the reference release) for the same floats, row
+// length and importance weights; dequantized floats are identical to ggml's
+// to_float. Importance weights are one float per column (the imatrix entry
+// for the tensor, in_sum2 / counts), shared by every row.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "gguf/error.h"
+#include "gguf/tensor_type.h"
+
+namespace gguf {
+
+// Types gguf-mtp can write from f32, and types it can read back to f32.
+bool can_quantize(TensorType type);
+bool can_dequantize(TensorType type);
+
+// Types ggml refuses to quantize without importance weights (IQ1_S, IQ1_M,
+// IQ2_XXS, IQ2_XS in the reference release).
+bool requires_importance(TensorType type);
+
+// Quantizes `src` (whole rows of `row_length` floats) into `dst`, which must
+// hold exactly the rows' bytes. `importance` is empty or `row_length` floats.
+// Errors: a row length that is not a whole number of blocks, missing
+// importance weights where the type needs them, sizes that do not agree.
+Status quantize_rows(TensorType type, std::span<const float> src, uint64_t row_length, std::span<const float> importance,
+                     std::span<uint8_t> dst);
+
+// Dequantizes whole rows of `type` from `src` into `dst` (row_length floats each).
+Status dequantize_rows(TensorType type, std::span<const uint8_t> src, uint64_t row_length, std::span<float> dst);
+
+}  // namespace gguf

@@ -1,0 +1,33 @@
+// One row of one type: the unit every quantizer family implements. The
+// families (float, legacy, k-quants, i-quants, ternary/fp4) each export a
+// table of these; quantize.cpp dispatches on them, so adding a type means
+// adding a row to its family's table and nothing else.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "gguf/tensor_type.h"
+
+namespace gguf::quant {
+
+// Quantizes one row of `n` floats (a whole number of blocks) into `dst`.
+// `importance` is nullptr or `n` floats.
+using QuantizeRow = void (*)(const float* src, uint8_t* dst, int64_t n, const float* importance);
+// Dequantizes one row of `n` floats.
+using DequantizeRow = void (*)(const uint8_t* src, float* dst, int64_t n);
+
+struct Kernels {
+    TensorType type;
+    QuantizeRow quantize;      // nullptr: this type is read, not written
+    DequantizeRow dequantize;
+    bool requires_importance;
+};
+
+std::span<const Kernels> float_kernels();
+std::span<const Kernels> legacy_kernels();
+std::span<const Kernels> k_quant_kernels();
+std::span<const Kernels> i_quant_kernels();
+std::span<const Kernels> ternary_fp4_kernels();
+
+}  // namespace gguf::quant

@@ -1,0 +1,82 @@
+#include "gguf/quantize.h"
+
+#include <array>
+#include <string>
+
+#include "cpu/kernels.h"
+
+namespace gguf {
+namespace {
+
+const quant::Kernels* find_kernels(TensorType type) {
+    for (auto family : {quant::float_kernels(), quant::legacy_kernels(), quant::k_quant_kernels(), quant::i_quant_kernels(),
+                        quant::ternary_fp4_kernels()}) {
+        for (const auto& k : family) {
+            if (k.type == type) return &k;
+        }
+    }
+    return nullptr;
+}
+
+std::string name_of(TensorType type) { return std::string(type_display_name(type)); }
+
+}  // namespace
+
+bool can_quantize(TensorType type) {
+    const auto* k = find_kernels(type);
+    return k && k->quantize;
+}
+
+bool can_dequantize(TensorType type) {
+    const auto* k = find_kernels(type);
+    return k && k->dequantize;
+}
+
+bool requires_importance(TensorType type) {
+    const auto* k = find_kernels(type);
+    return k && k->requires_importance;
+}
+
+Status quantize_rows(TensorType type, std::span<const float> src, uint64_t row_length, std::span<const float> importance,
+                     std::span<uint8_t> dst) {
+    const auto* k = find_kernels(type);
+    if (!k || !k->quantize) return fail(ErrorCode::unsupported, "", "gguf-mtp cannot quantize to " + name_of(type));
+    auto row = row_bytes(type, row_length);
+    if (!row) return std::unexpected(row.error());
+    if (row_length == 0 || src.size() % row_length != 0) {
+        return fail(ErrorCode::invalid_argument, "", std::to_string(src.size()) + " floats are not whole rows of " + std::to_string(row_length));
+    }
+    const uint64_t rows = src.size() / row_length;
+    if (dst.size() != rows * *row) {
+        return fail(ErrorCode::invalid_argument, "", "output holds " + std::to_string(dst.size()) + " bytes, " + std::to_string(rows) +
+                                                         " rows of " + name_of(type) + " need " + std::to_string(rows * *row));
+    }
+    if (!importance.empty() && importance.size() != row_length) {
+        return fail(ErrorCode::invalid_argument, "", "importance weights have " + std::to_string(importance.size()) +
+                                                         " entries, rows have " + std::to_string(row_length));
+    }
+    if (importance.empty() && k->requires_importance) {
+        return fail(ErrorCode::invalid_argument, "", name_of(type) + " needs importance weights (an imatrix entry)");
+    }
+    const float* weights = importance.empty() ? nullptr : importance.data();
+    for (uint64_t r = 0; r < rows; ++r) {
+        k->quantize(src.data() + r * row_length, dst.data() + r * *row, static_cast<int64_t>(row_length), weights);
+    }
+    return {};
+}
+
+Status dequantize_rows(TensorType type, std::span<const uint8_t> src, uint64_t row_length, std::span<float> dst) {
+    const auto* k = find_kernels(type);
+    if (!k || !k->dequantize) return fail(ErrorCode::unsupported, "", "gguf-mtp cannot read " + name_of(type) + " as floats");
+    auto row = row_bytes(type, row_length);
+    if (!row) return std::unexpected(row.error());
+    if (row_length == 0 || dst.size() % row_length != 0 || src.size() != dst.size() / row_length * *row) {
+        return fail(ErrorCode::invalid_argument, "", "sizes do not agree: " + std::to_string(src.size()) + " bytes of " + name_of(type) +
+                                                         " into " + std::to_string(dst.size()) + " floats");
+    }
+    const uint64_t rows = dst.size() / row_length;
+    for (uint64_t r = 0; r < rows; ++r) k->dequantize(src.data() + r * *row, dst.data() + r * row_length, static_cast<int64_t>(row_length));
+    return {};
+}
+
+}  // namespace gguf
