@@ -14,17 +14,17 @@ trap 'rm -rf "$work"/bench-*' EXIT
 echo "model: $(du -h "$work/bench-model.gguf" | cut -f1)"
 cat "$work/bench-model.gguf" >/dev/null
 
-measure "$bin" strip "$work/bench-model.gguf" -o "$work/bench-trunk.gguf"
+best_of 3 "rm -f '$work/bench-trunk.gguf'" "$bin" strip "$work/bench-model.gguf" -o "$work/bench-trunk.gguf"
 s_strip=$seconds; r_strip=$rss_kib
 cp_reference "$work/bench-copy.gguf" "$work/bench-trunk.gguf"
 row "strip" "$s_strip" "$r_strip" "$ref_seconds"
 
-measure "$bin" extract "$work/bench-model.gguf" -o "$work/bench-head.gguf"
+best_of 3 "rm -f '$work/bench-head.gguf'" "$bin" extract "$work/bench-model.gguf" -o "$work/bench-head.gguf"
 s_extract=$seconds; r_extract=$rss_kib
 cp_reference "$work/bench-copy.gguf" "$work/bench-head.gguf"
 row "extract" "$s_extract" "$r_extract" "$ref_seconds"
 
-measure "$bin" merge "$work/bench-trunk.gguf" "$work/bench-head.gguf" -o "$work/bench-merged.gguf"
+best_of 3 "rm -f '$work/bench-merged.gguf'" "$bin" merge "$work/bench-trunk.gguf" "$work/bench-head.gguf" -o "$work/bench-merged.gguf"
 s_merge=$seconds; r_merge=$rss_kib
 cp_reference "$work/bench-copy.gguf" "$work/bench-merged.gguf"
 row "merge" "$s_merge" "$r_merge" "$ref_seconds"

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
     int exit_code = 0;
     gguf_mtp::add_info_command(app, exit_code);
     gguf_mtp::add_surgery_commands(app, exit_code);
+    gguf_mtp::add_quantize_command(app, exit_code);
     gguf_mtp::add_split_command(app, exit_code);
     gguf_mtp::add_join_command(app, exit_code);
 

@@ -103,7 +103,7 @@ TEST_F(Cli, UsageErrorsExitTwo) {
 }
 
 TEST_F(Cli, EveryCommandExplainsItselfWithHelp) {
-    for (const char* cmd : {"info", "split", "join", "extract", "strip", "merge"}) {
+    for (const char* cmd : {"info", "split", "join", "extract", "strip", "merge", "quantize"}) {
         auto r = gguf_mtp({cmd, "--help"});
         EXPECT_EQ(r.exit_code, 0) << cmd;
         if (std::string(cmd) != "info") {
@@ -115,7 +115,7 @@ TEST_F(Cli, EveryCommandExplainsItselfWithHelp) {
 }
 
 TEST_F(Cli, EveryOptionInHelpIsDocumentedInTheManPage) {
-    for (const std::string cmd : {"info", "split", "join", "extract", "strip", "merge"}) {
+    for (const std::string cmd : {"info", "split", "join", "extract", "strip", "merge", "quantize"}) {
         const auto page_bytes = gguf_test::read_file(std::string(GGUF_MTP_MAN_DIR) + "/gguf-mtp-" + cmd + ".1.scd");
         const std::string page(page_bytes.begin(), page_bytes.end());
         ASSERT_FALSE(page.empty()) << cmd;

@@ -218,4 +218,38 @@ Result<std::vector<std::vector<float>>> mtp_draft_logits(const std::string& targ
     return out;
 }
 
+Result<bool> quantize(const std::string& input, const std::string& output, uint32_t ftype, bool pure, int threads,
+                      const std::vector<std::pair<std::string, std::vector<float>>>& importance,
+                      const std::vector<KeyOverride>& keys) {
+    init();
+    llama_model_quantize_params params = llama_model_quantize_default_params();
+    params.ftype = static_cast<llama_ftype>(ftype);
+    params.pure = pure;
+    params.nthread = threads;
+    std::vector<llama_model_imatrix_data> data;
+    for (const auto& [name, weights] : importance) data.push_back({name.c_str(), weights.data(), weights.size()});
+    data.push_back({nullptr, nullptr, 0});
+    if (!importance.empty()) params.imatrix = data.data();
+    std::vector<llama_model_kv_override> overrides;
+    for (const auto& k : keys) {
+        llama_model_kv_override o{};
+        std::strncpy(o.key, k.key.c_str(), sizeof(o.key) - 1);
+        if (k.is_int) {
+            o.tag = LLAMA_KV_OVERRIDE_TYPE_INT;
+            o.val_i64 = k.number;
+        } else {
+            o.tag = LLAMA_KV_OVERRIDE_TYPE_STR;
+            std::strncpy(o.val_str, k.text.c_str(), 127);
+        }
+        overrides.push_back(o);
+    }
+    overrides.emplace_back();
+    overrides.back().key[0] = 0;
+    if (!keys.empty()) params.kv_overrides = overrides.data();
+    if (llama_model_quantize(input.c_str(), output.c_str(), &params) != 0) {
+        return std::unexpected("llama_model_quantize failed: " + take_log());
+    }
+    return true;
+}
+
 }  // namespace oracle

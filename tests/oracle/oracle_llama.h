@@ -45,4 +45,18 @@ Result<std::vector<float>> last_logits(const std::string& path, bool load_mtp, s
 Result<std::vector<std::vector<float>>> mtp_draft_logits(const std::string& target_path, const std::string& draft_path,
                                                          std::span<const int32_t> tokens, int32_t next_token);
 
+// llama_model_quantize, as llama-quantize --pure (or not) would call it:
+// `ftype` is the llama_ftype, `importance` maps tensor names to the weights
+// llama-quantize derives from an imatrix, and `keys` are the key overrides it
+// records (quantize.imatrix.*: strings, or integers written as u32).
+struct KeyOverride {
+    std::string key;
+    std::string text;      // used when !is_int
+    int64_t number = 0;
+    bool is_int = false;
+};
+Result<bool> quantize(const std::string& input, const std::string& output, uint32_t ftype, bool pure, int threads,
+                      const std::vector<std::pair<std::string, std::vector<float>>>& importance,
+                      const std::vector<KeyOverride>& keys);
+
 }  // namespace oracle

@@ -27,12 +27,19 @@ struct CopySource {
     size_t tensor_index = 0;
 };
 
-// Produces a tensor's bytes into `out` (exactly the tensor's n_bytes).
+// Produces a tensor's bytes into `out` (exactly the tensor's n_bytes), for
+// tensors small enough to hold whole.
 using FillSource = std::function<Status(std::span<uint8_t> out)>;
+
+// Produces a tensor's bytes in order, piece by piece, through `sink`, so
+// memory stays bounded by the piece whatever the tensor's size (quantizing
+// streams rows this way). The pieces must add up to the tensor's n_bytes.
+using ByteSink = std::function<Status(std::span<const uint8_t> piece)>;
+using StreamSource = std::function<Status(const ByteSink& sink)>;
 
 struct PlannedTensor {
     TensorInfo info;  // name, type, shape and n_bytes (tensor_bytes of type and shape); the writer sets offset
-    std::variant<CopySource, FillSource> source;
+    std::variant<CopySource, FillSource, StreamSource> source;
 };
 
 struct Plan {

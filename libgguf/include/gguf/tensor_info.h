@@ -21,6 +21,9 @@ struct TensorInfo {
     uint64_t n_bytes = 0;  // data bytes, without padding
 
     uint64_t n_elements() const { return ne[0] * ne[1] * ne[2] * ne[3]; }
+    // Dimensions without trailing 1s (at least 1), as ggml_n_dims counts
+    // them and as llama.cpp's tools write tensor infos.
+    uint32_t significant_dims() const;
     // "4096 x 151936" style, innermost first as ggml prints shapes.
     std::string shape_text() const;
 };

@@ -8,6 +8,12 @@ std::string TensorInfo::shape_text() const {
     return out.empty() ? "scalar" : out;
 }
 
+uint32_t TensorInfo::significant_dims() const {
+    uint32_t dims = kMaxDims;
+    while (dims > 1 && ne[dims - 1] == 1) --dims;
+    return dims;
+}
+
 Result<uint64_t> tensor_bytes(TensorType type, const std::array<uint64_t, kMaxDims>& ne) {
     auto row = row_bytes(type, ne[0]);
     if (!row) return std::unexpected(row.error());

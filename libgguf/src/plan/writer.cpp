@@ -164,13 +164,30 @@ Result<WriteReport> write_plan(const Plan& plan, const WriteOptions& options) {
                     progress.bytes_done += chunk;
                     if (done < n) report_progress();
                 }
-            } else {
+            } else if (const auto* fill = std::get_if<FillSource>(&t.source)) {
                 fill_buffer.assign(n, 0);
-                ok = std::get<FillSource>(t.source)(fill_buffer);
-                if (!ok) return fail(ok.error().code, ok.error().file.empty() ? shard.path : ok.error().file,
-                                     "tensor '" + t.info.name + "': " + ok.error().message, ok.error().offset);
-                ok = (*out)->write(fill_buffer);
+                ok = (*fill)(fill_buffer);
+                if (ok) ok = (*out)->write(fill_buffer);
                 progress.bytes_done += n;
+            } else {
+                uint64_t produced = 0;
+                const ByteSink sink = [&](std::span<const uint8_t> piece) -> Status {
+                    if (produced + piece.size() > n) {
+                        return fail(ErrorCode::invalid_argument, shard.path, "produced more than its " + std::to_string(n) + " bytes");
+                    }
+                    produced += piece.size();
+                    progress.bytes_done += piece.size();
+                    report_progress();
+                    return (*out)->write(piece);
+                };
+                ok = std::get<StreamSource>(t.source)(sink);
+                if (ok && produced != n) {
+                    ok = fail(ErrorCode::invalid_argument, shard.path, "produced " + std::to_string(produced) + " of its " + std::to_string(n) + " bytes");
+                }
+            }
+            if (!ok) {
+                return fail(ok.error().code, ok.error().file.empty() ? shard.path : ok.error().file,
+                            "tensor '" + t.info.name + "': " + ok.error().message, ok.error().offset);
             }
             if (ok) ok = (*out)->write_zeros(align_up(n, h.alignment) - n);
             if (!ok) return std::unexpected(ok.error());

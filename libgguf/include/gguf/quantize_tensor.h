@@ -1,0 +1,39 @@
+// Quantizing a model tensor as a streaming plan source: rows are read
+// (F32, F16, BF16 or any type the core can dequantize), converted to f32 and
+// quantized a chunk at a time on a pool of threads, so memory stays bounded
+// by the chunk, not by the tensor. Each chunk's rows are split across the
+// threads; results are byte-identical whatever the thread count.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "gguf/model.h"
+#include "gguf/plan.h"
+#include "gguf/tensor_type.h"
+
+namespace gguf {
+
+struct QuantizeTensorOptions {
+    TensorType target = TensorType::Q8_0;
+    // Importance weights: empty, or one row of weights per matrix (expert),
+    // matrices x row length, as Imatrix::weights returns them.
+    std::vector<float> importance;
+    // Input floats per chunk (bytes of f32); llama-quantize's chunking does
+    // not change results, so neither does this.
+    uint64_t chunk_bytes = 64ull << 20;
+    bool allow_non_finite = false;  // quantize NaN/Inf rows instead of refusing them
+};
+
+class Quantizer;  // a thread pool shared by every tensor of one run
+
+// Threads for a run: 0 means every hardware thread.
+std::shared_ptr<Quantizer> make_quantizer(unsigned threads);
+
+// The source that writes tensor `ref` of `model` as `options.target`. The
+// model and quantizer must outlive the plan's writing.
+StreamSource quantize_source(const Model& model, TensorRef ref, QuantizeTensorOptions options,
+                             std::shared_ptr<Quantizer> quantizer);
+
+}  // namespace gguf
