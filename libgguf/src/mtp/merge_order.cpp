@@ -12,6 +12,27 @@ bool weight_name_less(const std::string& a, const std::string& b) {
     return a < b;
 }
 
+namespace {
+
+enum class BlockOrder { numeric, textual };
+
+// How the trunk orders its blocks: by number (blk.2 before blk.10), or as
+// text, as convert's sort of HF names does (blk.10 before blk.2). A trunk
+// that shows neither is treated as numeric: MTP blocks, which have the
+// highest numbers, then follow every trunk block.
+BlockOrder block_order(const std::vector<std::string>& trunk) {
+    std::vector<int64_t> seen;
+    for (const auto& name : trunk) {
+        const int64_t b = block_number(name);
+        if (b >= 0 && (seen.empty() || seen.back() != b)) seen.push_back(b);
+    }
+    const bool textual = std::is_sorted(seen.begin(), seen.end(), [](int64_t a, int64_t b) { return std::to_string(a) < std::to_string(b); });
+    const bool numeric = std::is_sorted(seen.begin(), seen.end());
+    return textual && !numeric ? BlockOrder::textual : BlockOrder::numeric;
+}
+
+}  // namespace
+
 std::vector<std::string> merged_tensor_order(const std::vector<std::string>& trunk, const std::vector<std::string>& head,
                                              const std::vector<bool>& head_is_mtp) {
     std::vector<std::string> out = trunk;
@@ -23,6 +44,10 @@ std::vector<std::string> merged_tensor_order(const std::vector<std::string>& tru
         std::stable_sort(out.begin(), out.end(), weight_name_less);
         return out;
     }
+    const BlockOrder order = block_order(trunk);
+    auto sorts_after = [order](int64_t a, int64_t b) {
+        return order == BlockOrder::textual ? std::to_string(a) > std::to_string(b) : a > b;
+    };
     auto position = [&](const std::string& name) -> size_t {
         return static_cast<size_t>(std::find(out.begin(), out.end(), name) - out.begin());
     };
@@ -50,11 +75,10 @@ std::vector<std::string> merged_tensor_order(const std::vector<std::string>& tru
                 break;
             }
         }
-        const std::string block_text = std::to_string(block);
         size_t at = std::max(lower, std::min(upper, out.size()));
         for (size_t k = lower; k < upper && k < out.size(); ++k) {
             const int64_t other = block_number(out[k]);
-            if (other >= 0 && std::to_string(other) > block_text) {
+            if (other >= 0 && sorts_after(other, block)) {
                 at = k;
                 break;
             }
