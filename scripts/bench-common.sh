@@ -29,17 +29,24 @@ best_of() {
   seconds=$best; rss_kib=$best_rss
 }
 
-# row NAME SECONDS RSS_KIB REFERENCE_SECONDS
+# row NAME SECONDS RSS_KIB : against the last cp_reference. gguf-mtp fsyncs
+# every output before renaming it (a crash never leaves a torn file under
+# the final name), so "cp + sync" is the like-for-like reference; plain cp
+# leaves the data in the page cache.
 row() {
-  awk -v n="$1" -v s="$2" -v r="$3" -v ref="$4" \
-    'BEGIN { printf "%-28s %8.2f s %10.1f MiB %8.2fx of cp\n", n, s, r / 1024, (ref > 0 ? s / ref : 0) }'
+  awk -v n="$1" -v s="$2" -v r="$3" -v ref="$ref_seconds" -v refs="$ref_sync_seconds" \
+    'BEGIN { printf "%-22s %7.2f s %8.1f MiB   cp %6.2f s (%5.2fx)   cp+sync %6.2f s (%5.2fx)\n",
+             n, s, r / 1024, ref, (ref > 0 ? s / ref : 0), refs, (refs > 0 ? s / refs : 0) }'
 }
 
-# cp_reference DEST SRC : the fastest of 3 cp runs of the same bytes, in $ref_seconds
+# cp_reference DEST SRC : the fastest of 3 runs of cp of the same bytes, in
+# $ref_seconds, and of cp followed by sync of the copy, in $ref_sync_seconds
 cp_reference() {
   local dest=$1 src=$2 s=$seconds r=$rss_kib
   best_of 3 "rm -f '$dest'" cp "$src" "$dest"
   ref_seconds=$seconds
+  best_of 3 "rm -f '$dest'" sh -c "cp '$src' '$dest' && sync '$dest'"
+  ref_sync_seconds=$seconds
   rm -f "$dest"
   seconds=$s; rss_kib=$r
 }

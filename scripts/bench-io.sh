@@ -25,8 +25,8 @@ cat "$work/bench-model.gguf" >/dev/null  # inputs come from the page cache for e
 
 best_of 3 "rm -f '$work'/bench-part-*" "$bin" split --split-max-size 500M "$work/bench-model.gguf" "$work/bench-part"
 cp_reference "$work/bench-copy.gguf" "$work/bench-model.gguf"
-row "split (500M shards)" "$seconds" "$rss_kib" "$ref_seconds"
+row "split (500M shards)" "$seconds" "$rss_kib"
 best_of 3 "rm -f '$work/bench-joined.gguf'" "$bin" join "$work/bench-part-00001-of-"*.gguf "$work/bench-joined.gguf"
 cp_reference "$work/bench-copy.gguf" "$work/bench-model.gguf"
-row "join" "$seconds" "$rss_kib" "$ref_seconds"
+row "join" "$seconds" "$rss_kib"
 cmp -s "$work/bench-joined.gguf" "$work/bench-model.gguf" && echo "join(split(X)) == X: yes" || { echo "join(split(X)) differs" >&2; exit 1; }
