@@ -9,12 +9,13 @@
 namespace gguf::quant {
 
 // IEEE half from float, round to nearest even (what ggml's software and F16C
-// conversions both give). NaN stays NaN, overflow becomes infinity.
+// conversions both give). Every NaN becomes the quiet NaN 0x7e00 with its
+// sign, overflow becomes infinity.
 inline uint16_t fp32_to_fp16(float f) {
     const uint32_t x = std::bit_cast<uint32_t>(f);
     const uint32_t sign = (x >> 16) & 0x8000u;
     const uint32_t abs = x & 0x7fffffffu;
-    if (abs > 0x7f800000u) return static_cast<uint16_t>(sign | 0x7e00u | ((abs >> 13) & 0x3ffu));
+    if (abs > 0x7f800000u) return static_cast<uint16_t>(sign | 0x7e00u);
     if (abs >= 0x477ff000u) return static_cast<uint16_t>(sign | 0x7c00u);  // rounds to >= 65520: infinity
     if (abs < 0x38800000u) {
         // Subnormal half (or zero): scale so the half's last bit is the unit, rounding to even.
@@ -33,7 +34,11 @@ inline float fp16_to_fp32(uint16_t h) {
         const float magnitude = static_cast<float>(mantissa) * 0x1p-24f;  // exact
         return std::bit_cast<float>(sign | std::bit_cast<uint32_t>(magnitude));
     }
-    if (exponent == 31) return std::bit_cast<float>(sign | 0x7f800000u | (mantissa << 13));
+    if (exponent == 31) {
+        // ggml's conversion quiets a signalling NaN (sets the top mantissa bit).
+        const uint32_t quiet = mantissa ? 0x00400000u : 0u;
+        return std::bit_cast<float>(sign | 0x7f800000u | quiet | (mantissa << 13));
+    }
     return std::bit_cast<float>(sign | ((exponent + 112) << 23) | (mantissa << 13));
 }
 
