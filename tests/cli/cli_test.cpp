@@ -249,3 +249,35 @@ TEST_F(SurgeryCli, InfoRecognisesEachLayout) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(QuantizeCli, RefusesUnknownPresetsAndMixtures) {
+    TempDir dir;
+    auto unknown = gguf_mtp({"quantize", "--pure", fixture("llama-bundled.gguf"), dir.file("o.gguf"), "Q9_X"});
+    EXPECT_EQ(unknown.exit_code, 2);
+    EXPECT_NE(unknown.err.find("unknown type 'Q9_X'"), std::string::npos) << unknown.err;
+    auto mixture = gguf_mtp({"quantize", fixture("llama-bundled.gguf"), dir.file("o.gguf"), "Q4_K_M"});
+    EXPECT_EQ(mixture.exit_code, 2);
+    EXPECT_NE(mixture.err.find("--pure"), std::string::npos) << mixture.err;
+    EXPECT_EQ(dir.listing(), std::vector<std::string>{});
+}
+
+TEST(QuantizeCli, AlreadyQuantizedInputNeedsAllowRequantize) {
+    TempDir dir;
+    auto r = gguf_mtp({"quantize", "--pure", fixture("glm4moe-bundled-q.gguf"), dir.file("o.gguf"), "F16"});
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_NE(r.err.find("--allow-requantize"), std::string::npos) << r.err;
+    EXPECT_EQ(dir.listing(), std::vector<std::string>{});
+}
+
+TEST(QuantizeCli, DryRunShowsTransformedTensors) {
+    auto r = gguf_mtp({"quantize", "--pure", "--dry-run", "--json", fixture("llama-bundled.gguf"), "/nonexistent/o.gguf", "BF16"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto doc = nlohmann::json::parse(r.out);
+    size_t transformed = 0;
+    for (const auto& t : doc["files"][0]["tensors"]) transformed += t["source"] == "transform";
+    EXPECT_GT(transformed, 0u);
+}
+
+}  // namespace
