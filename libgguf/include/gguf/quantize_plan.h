@@ -5,6 +5,9 @@
 // tensor llama-quantize would quantize gets the default type (or its
 // fallback when the row length does not fit the type's blocks); the other
 // tensors, and tensors already of the target type, are copied unchanged.
+// As in llama-quantize, a tensor that would become one of the very-low-bit
+// types (IQ1_S, IQ1_M, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS; Q2_K in Q2_K_S) without
+// importance data is refused, token_embd and output excepted.
 // Tensors come in llama-quantize's order (block number, then name), keys as it
 // writes them: the input's, split keys removed, general.quantization_version
 // and general.file_type moved to the end.

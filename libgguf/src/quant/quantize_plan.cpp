@@ -58,6 +58,18 @@ int64_t block_of(const std::string& name) {
     return n;  // sscanf("blk.%d.") reads the number even without the dot after it
 }
 
+// llama-quantize's policy (tensor_requires_imatrix): the very-low-bit types,
+// and Q2_K inside a Q2_K_S file, need importance data, except for the token
+// embeddings and the output head.
+bool policy_requires_importance(const std::string& name, TensorType target, const QuantPreset& preset) {
+    if (name == "token_embd.weight" || name == "per_layer_token_embd.weight" || name == "output.weight") return false;
+    switch (target) {
+        case T::IQ3_XXS: case T::IQ2_XXS: case T::IQ2_XS: case T::IQ2_S: case T::IQ1_M: case T::IQ1_S: return true;
+        case T::Q2_K: return preset.name == "Q2_K_S";
+        default: return false;
+    }
+}
+
 }  // namespace
 
 std::span<const QuantPreset> quant_presets() { return kPresets; }
@@ -166,9 +178,10 @@ Result<QuantizePlan> plan_quantize_pure(const Model& model, const PureQuantizeOp
                                                                            " values, the tensor needs " + std::to_string(expected));
             }
         }
-        if (q.importance.empty() && requires_importance(target)) {
-            return fail(ErrorCode::invalid_argument, model.path(), "tensor '" + info.name + "' needs importance weights for " +
-                                                                       std::string(type_display_name(target)) + " and the imatrix has none");
+        if (q.importance.empty() && (requires_importance(target) || policy_requires_importance(info.name, target, *options.preset))) {
+            return fail(ErrorCode::invalid_argument, model.path(),
+                        "tensor '" + info.name + "' needs importance data for " + std::string(type_display_name(target)) +
+                            (options.imatrix ? " and the imatrix has no entry for it" : ": give an imatrix (--imatrix)"));
         }
         out.tensors.push_back({info.name, info.type, target, !q.importance.empty()});
         PlannedTensor t;

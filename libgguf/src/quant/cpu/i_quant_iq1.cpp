@@ -1,0 +1,362 @@
+// IQ1_S and IQ1_M: groups of 8 values, each one point of an 8-dimensional
+// grid of 2048 points with coordinates -1, 0, 1, shifted by +-1/8; IQ1_S has
+// a 3-bit scale and shift per 32, IQ1_M a 3-bit scale per 16 and a shift per
+// 8, its fp16 super-scale spread over the scale bytes' top nibbles.
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+
+#include "i_quant_rows.h"
+#include "i_quant_search.h"
+#include "numeric.h"
+
+namespace gguf::quant::iq {
+namespace {
+
+constexpr float kDelta = 0.125f;
+constexpr float kPlus[3] = {-1 + kDelta, kDelta, 1 + kDelta};
+constexpr float kMinus[3] = {-1 - kDelta, -kDelta, 1 - kDelta};
+
+float spread(const float* x) {
+    float sumx2 = 0;
+    for (int i = 0; i < kSuper; ++i) sumx2 += x[i] * x[i];
+    return 2 * sumx2 / kSuper;
+}
+
+// Positions of xb's values in ascending order, ties by position (ggml's
+// qsort is glibc's stable merge sort for arrays this small).
+template <int N>
+void sort_positions(const float* xb, int* order) {
+    for (int j = 0; j < N; ++j) order[j] = j;
+    std::stable_sort(order, order + N, [xb](int a, int b) { return xb[a] < xb[b]; });
+}
+
+// Grid neighbour of off-grid `key` closest to xval as scale * shift[level].
+int nearest_shifted(const Lattice& lattice, uint32_t key, const float* xval, const float* weight, float scale, const float* shift,
+                    int8_t* L) {
+    float best = FLT_MAX;
+    int grid_index = -1;
+    for (uint16_t j : lattice.neighbours(key)) {
+        const uint8_t* p = lattice.levels(j);
+        float d2 = 0;
+        for (int i = 0; i < 8; ++i) {
+            const float q = shift[p[i]];
+            const float w = weight[i];
+            const float diff = scale * q - xval[i];
+            d2 += w * diff * diff;
+        }
+        if (d2 < best) {
+            best = d2;
+            grid_index = j;
+        }
+    }
+    if (grid_index < 0) grid_index = lattice.neighbours(key)[0];  // only NaN or overflow gets here
+    const uint8_t* p = lattice.levels(grid_index);
+    for (int i = 0; i < 8; ++i) L[i] = static_cast<int8_t>(p[i]);
+    return grid_index;
+}
+
+inline int scale_code(float id, float scale) {
+    const int l = nearest_int(0.5f * (id * scale - 1));
+    return max_of(0, min_of(7, l));
+}
+
+}  // namespace
+
+void quantize_iq1_s(const float* src, uint8_t* dst, int64_t n, const float* importance) {
+    constexpr int kBlock = 32;
+    const Lattice& lattice = iq1s_lattice();
+    float scales[kSuper / kBlock], weight[kBlock], sumx[kBlock + 1], sumw[kBlock + 1];
+    int8_t L[kBlock], shifts[kSuper / kBlock];
+    int order[kBlock];
+    for (int64_t ibl = 0; ibl < n / kSuper; ++ibl, src += kSuper, dst += kIq1SBytes) {
+        std::memset(dst, 0, kIq1SBytes);
+        uint8_t* qs = dst + 2;
+        uint16_t qh[kSuper / kBlock] = {};
+        float max_scale = 0;
+        const float sigma2 = spread(src);
+        for (int ib = 0; ib < kSuper / kBlock; ++ib) {
+            const float* xb = src + kBlock * ib;
+            const float* qw = importance + kSuper * ibl + kBlock * ib;
+            for (int i = 0; i < kBlock; ++i) weight[i] = qw[i] * std::sqrt(sigma2 + xb[i] * xb[i]);
+            float max = std::fabs(xb[0]);
+            for (int i = 1; i < kBlock; ++i) max = max_of(max, std::fabs(xb[i]));
+            if (max < 1e-12f) {
+                scales[ib] = 0;
+                shifts[ib] = 1;
+                continue;
+            }
+            // Exhaustive split of the sorted values into levels -1, 0, 1.
+            sort_positions<kBlock>(xb, order);
+            sumx[0] = sumw[0] = 0;
+            for (int j = 0; j < kBlock; ++j) {
+                const int i = order[j];
+                sumx[j + 1] = sumx[j] + weight[i] * xb[i];
+                sumw[j + 1] = sumw[j] + weight[i];
+            }
+            float best_score = -FLT_MAX, scale = max;
+            int besti1 = -1, besti2 = -1, best_shift = 0;
+            for (int i1 = 0; i1 <= kBlock; ++i1) {
+                for (int i2 = i1; i2 <= kBlock; ++i2) {
+                    for (int shift : {1, -1}) {
+                        const float* xs = shift == 1 ? kPlus : kMinus;
+                        const float sumqx = (sumx[i1] - sumx[0]) * xs[0] + (sumx[i2] - sumx[i1]) * xs[1] + (sumx[kBlock] - sumx[i2]) * xs[2];
+                        const float sumq2 = (sumw[i1] - sumw[0]) * xs[0] * xs[0] + (sumw[i2] - sumw[i1]) * xs[1] * xs[1] +
+                                            (sumw[kBlock] - sumw[i2]) * xs[2] * xs[2];
+                        if (sumq2 > 0 && sumqx * sumqx > best_score * sumq2) {
+                            scale = sumqx / sumq2;
+                            best_score = scale * sumqx;
+                            besti1 = i1;
+                            besti2 = i2;
+                            best_shift = shift;
+                        }
+                    }
+                }
+            }
+            if (besti1 < 0 || besti2 < 0 || best_shift == 0) {
+                scales[ib] = 0;
+                shifts[ib] = 1;
+                continue;
+            }
+            for (int j = 0; j < kBlock; ++j) L[order[j]] = static_cast<int8_t>(j < besti1 ? 0 : j < besti2 ? 1 : 2);
+            if (scale < 0) {
+                for (int8_t& l : L) l = static_cast<int8_t>(2 - l);
+                scale = -scale;
+                best_shift = -best_shift;
+            }
+            const float* xs = best_shift == 1 ? kPlus : kMinus;
+            int index[kBlock / 8];
+            bool all_on_grid = true;
+            for (int k = 0; k < kBlock / 8; ++k) {
+                const uint32_t key = key_of(L + 8 * k, 8, 2);
+                index[k] = lattice.index_of(key);
+                if (index[k] < 0) {
+                    all_on_grid = false;
+                    index[k] = nearest_shifted(lattice, key, xb + 8 * k, weight + 8 * k, scale, xs, L + 8 * k);
+                }
+            }
+            if (!all_on_grid) {
+                float sumqx = 0, sumq2 = 0;
+                for (int k = 0; k < kBlock / 8; ++k) {
+                    const uint8_t* p = lattice.levels(index[k]);
+                    for (int j = 0; j < 8; ++j) {
+                        const float w = weight[8 * k + j];
+                        const float q = xs[p[j]];
+                        sumqx += w * q * xb[8 * k + j];
+                        sumq2 += w * q * q;
+                    }
+                }
+                if (sumqx > 0 && sumq2 > 0) scale = sumqx / sumq2;
+            }
+            uint16_t h = 0;
+            for (int k = 0; k < kBlock / 8; ++k) {
+                qs[(kBlock / 8) * ib + k] = static_cast<uint8_t>(index[k] & 255);
+                h |= static_cast<uint16_t>((index[k] >> 8) << (3 * k));
+            }
+            qh[ib] = h;
+            scales[ib] = scale;
+            shifts[ib] = static_cast<int8_t>(best_shift);
+            max_scale = max_of(max_scale, scale);
+        }
+        if (max_scale) {
+            const float d = max_scale / 15;
+            store_u16(dst, fp32_to_fp16(d * 1.125f));
+            const float id = 1 / d;
+            for (int ib = 0; ib < kSuper / kBlock; ++ib) {
+                int l = scale_code(id, scales[ib]);
+                if (shifts[ib] == -1) l |= 8;
+                qh[ib] |= static_cast<uint16_t>(l << 12);
+            }
+        }
+        for (int ib = 0; ib < kSuper / kBlock; ++ib) store_u16(dst + 2 + 32 + 2 * ib, qh[ib]);
+    }
+}
+
+void quantize_iq1_m(const float* src, uint8_t* dst, int64_t n, const float* importance) {
+    constexpr int kBlock = 16;
+    constexpr uint8_t kShiftBits[4] = {0x00, 0x80, 0x08, 0x88};
+    const Lattice& lattice = iq1s_lattice();
+    float scales[kSuper / kBlock], weight[kBlock];
+    int8_t L[kBlock], shifts[kSuper / kBlock];
+    int order[kBlock];
+    // Per value and level: the weighted terms ggml adds for each of the four
+    // shift patterns (0: +,+  1: +,-  2: -,+  3: -,-; first half, second half).
+    float term_x[3][kBlock][4], term_q[3][kBlock][4];
+    const auto shift_of = [](int pattern, int group) {
+        return group == 0 ? (pattern < 2 ? kPlus : kMinus) : (pattern % 2 == 0 ? kPlus : kMinus);
+    };
+    const auto set_weights = [&](const float* xb, const float* qw, float sigma2) {
+        if (qw) {
+            for (int i = 0; i < kBlock; ++i) weight[i] = qw[i] * std::sqrt(sigma2 + xb[i] * xb[i]);
+        } else {
+            for (int i = 0; i < kBlock; ++i) weight[i] = xb[i] * xb[i];
+        }
+    };
+    for (int64_t ibl = 0; ibl < n / kSuper; ++ibl, src += kSuper, dst += kIq1MBytes) {
+        std::memset(dst, 0, kIq1MBytes);
+        uint8_t* qs = dst;
+        uint8_t* qh = dst + 32;
+        float max_scale = 0;
+        const float sigma2 = spread(src);
+        for (int ib = 0; ib < kSuper / kBlock; ++ib) {
+            const float* xb = src + kBlock * ib;
+            set_weights(xb, importance ? importance + kSuper * ibl + kBlock * ib : nullptr, sigma2);
+            float max = std::fabs(xb[0]);
+            for (int i = 1; i < kBlock; ++i) max = max_of(max, std::fabs(xb[i]));
+            if (max < 1e-7f) {
+                scales[ib] = 0;
+                shifts[ib] = 0;
+                continue;
+            }
+            sort_positions<kBlock>(xb, order);
+            for (int level = 0; level < 3; ++level) {
+                for (int i = 0; i < kBlock; ++i) {
+                    for (int pattern = 0; pattern < 4; ++pattern) {
+                        const float xs = shift_of(pattern, i < kBlock / 2 ? 0 : 1)[level];
+                        term_x[level][i][pattern] = weight[i] * xs * xb[i];
+                        term_q[level][i][pattern] = weight[i] * xs * xs;
+                    }
+                }
+            }
+            float best_score = -FLT_MAX, scale = max;
+            int besti1 = -1, besti2 = -1, best_k = -1;
+            for (int i1 = 0; i1 <= kBlock; ++i1) {
+                for (int i2 = i1; i2 <= kBlock; ++i2) {
+                    float sumqx[4] = {}, sumq2[4] = {};
+                    for (int j = 0; j < kBlock; ++j) {
+                        const int level = j < i1 ? 0 : j < i2 ? 1 : 2;
+                        const int i = order[j];
+                        for (int k = 0; k < 4; ++k) {
+                            sumqx[k] += term_x[level][i][k];
+                            sumq2[k] += term_q[level][i][k];
+                        }
+                    }
+                    for (int k = 0; k < 4; ++k) {
+                        if (sumq2[k] > 0 && sumqx[k] * sumqx[k] > best_score * sumq2[k]) {
+                            scale = sumqx[k] / sumq2[k];
+                            best_score = scale * sumqx[k];
+                            besti1 = i1;
+                            besti2 = i2;
+                            best_k = k;
+                        }
+                    }
+                }
+            }
+            if (besti1 < 0 || besti2 < 0 || best_k < 0) {
+                scales[ib] = 0;
+                shifts[ib] = 0;
+                continue;
+            }
+            for (int j = 0; j < kBlock; ++j) L[order[j]] = static_cast<int8_t>(j < besti1 ? 0 : j < besti2 ? 1 : 2);
+            if (scale < 0) {
+                for (int8_t& l : L) l = static_cast<int8_t>(2 - l);
+                scale = -scale;
+                best_k = 3 - best_k;
+            }
+            int index[2];
+            bool all_on_grid = true;
+            for (int k = 0; k < 2; ++k) {
+                const uint32_t key = key_of(L + 8 * k, 8, 2);
+                index[k] = lattice.index_of(key);
+                if (index[k] < 0) {
+                    all_on_grid = false;
+                    index[k] = nearest_shifted(lattice, key, xb + 8 * k, weight + 8 * k, scale, shift_of(best_k, k), L + 8 * k);
+                }
+            }
+            if (!all_on_grid) {
+                float sumqx = 0, sumq2 = 0;
+                for (int k = 0; k < 2; ++k) {
+                    const float* xs = shift_of(best_k, k);
+                    const uint8_t* p = lattice.levels(index[k]);
+                    for (int j = 0; j < 8; ++j) {
+                        const float w = weight[8 * k + j];
+                        const float q = xs[p[j]];
+                        sumqx += w * q * xb[8 * k + j];
+                        sumq2 += w * q * q;
+                    }
+                }
+                if (sumqx > 0 && sumq2 > 0) scale = sumqx / sumq2;
+            }
+            qs[2 * ib] = static_cast<uint8_t>(index[0] & 255);
+            qs[2 * ib + 1] = static_cast<uint8_t>(index[1] & 255);
+            qh[ib] = static_cast<uint8_t>((index[0] >> 8) | ((index[1] >> 8) << 4));
+            scales[ib] = scale;
+            shifts[ib] = static_cast<int8_t>(best_k);
+            max_scale = max_of(max_scale, scale);
+        }
+        if (!max_scale) continue;
+
+        // Block scales, then the super-scale refitted to the chosen points
+        // (blocks skipped above count as grid point 0 at scale code 0).
+        uint16_t sc[4] = {};
+        float d = max_scale / 15;
+        const float id = 1 / d;
+        float sumqx = 0, sumq2 = 0;
+        for (int ib = 0; ib < kSuper / kBlock; ++ib) {
+            const int l = scale_code(id, scales[ib]);
+            sc[ib / 4] |= static_cast<uint16_t>(l << (3 * (ib % 4)));
+            qh[ib] |= kShiftBits[shifts[ib]];
+            const float* xb = src + kBlock * ib;
+            set_weights(xb, importance ? importance + kSuper * ibl + kBlock * ib : nullptr, sigma2);
+            for (int k = 0; k < 2; ++k) {
+                const float* xs = shift_of(shifts[ib], k);
+                const uint8_t* p = lattice.levels(qs[2 * ib + k] + ((qh[ib] << (8 - 4 * k)) & 0x700));
+                for (int j = 0; j < 8; ++j) {
+                    const float w = weight[8 * k + j];
+                    const float q = xs[p[j]] * (2 * l + 1);
+                    sumqx += w * q * xb[8 * k + j];
+                    sumq2 += w * q * q;
+                }
+            }
+        }
+        if (sumq2 > 0) d = sumqx / sumq2;
+        const uint16_t s = fp32_to_fp16(d * 1.1125f);
+        sc[0] |= static_cast<uint16_t>((s & 0x000f) << 12);
+        sc[1] |= static_cast<uint16_t>((s & 0x00f0) << 8);
+        sc[2] |= static_cast<uint16_t>((s & 0x0f00) << 4);
+        sc[3] |= static_cast<uint16_t>(s & 0xf000);
+        for (int i = 0; i < 4; ++i) store_u16(dst + 48 + 2 * i, sc[i]);
+    }
+}
+
+void dequantize_iq1_s(const uint8_t* src, float* y, int64_t n) {
+    for (int64_t ibl = 0; ibl < n / kSuper; ++ibl, src += kIq1SBytes) {
+        const float d = fp16_to_fp32(load_u16(src));
+        const uint8_t* qs = src + 2;
+        for (int ib = 0; ib < kSuper / 32; ++ib, qs += 4) {
+            const uint16_t qh = load_u16(src + 2 + 32 + 2 * ib);
+            const float dl = d * (2 * ((qh >> 12) & 7) + 1);
+            const float delta = qh & 0x8000 ? -kDelta : kDelta;
+            for (int l = 0; l < 4; ++l, y += 8) {
+                const uint64_t point = kIq1sGrid[qs[l] | (((qh >> (3 * l)) & 7) << 8)];
+                for (int j = 0; j < 8; ++j) y[j] = dl * (static_cast<int8_t>(point >> (8 * j)) + delta);
+            }
+        }
+    }
+}
+
+void dequantize_iq1_m(const uint8_t* src, float* y, int64_t n) {
+    for (int64_t ibl = 0; ibl < n / kSuper; ++ibl, src += kIq1MBytes) {
+        uint16_t sc[4];
+        for (int i = 0; i < 4; ++i) sc[i] = load_u16(src + 48 + 2 * i);
+        const uint16_t scale_bits = static_cast<uint16_t>((sc[0] >> 12) | ((sc[1] >> 8) & 0x00f0) | ((sc[2] >> 4) & 0x0f00) | (sc[3] & 0xf000));
+        const float d = fp16_to_fp32(scale_bits);
+        const uint8_t* qs = src;
+        const uint8_t* qh = src + 32;
+        for (int ib = 0; ib < kSuper / 32; ++ib, qs += 4, qh += 2) {
+            const float dl1 = d * (2 * ((sc[ib / 2] >> (6 * (ib % 2) + 0)) & 0x7) + 1);
+            const float dl2 = d * (2 * ((sc[ib / 2] >> (6 * (ib % 2) + 3)) & 0x7) + 1);
+            const int idx[4] = {qs[0] | ((qh[0] << 8) & 0x700), qs[1] | ((qh[0] << 4) & 0x700), qs[2] | ((qh[1] << 8) & 0x700),
+                                qs[3] | ((qh[1] << 4) & 0x700)};
+            const float delta[4] = {qh[0] & 0x08 ? -kDelta : kDelta, qh[0] & 0x80 ? -kDelta : kDelta, qh[1] & 0x08 ? -kDelta : kDelta,
+                                    qh[1] & 0x80 ? -kDelta : kDelta};
+            for (int l = 0; l < 4; ++l, y += 8) {
+                const float dl = l < 2 ? dl1 : dl2;
+                const uint64_t point = kIq1sGrid[idx[l]];
+                for (int j = 0; j < 8; ++j) y[j] = dl * (static_cast<int8_t>(point >> (8 * j)) + delta[l]);
+            }
+        }
+    }
+}
+
+}  // namespace gguf::quant::iq

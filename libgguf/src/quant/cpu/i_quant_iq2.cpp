@@ -1,0 +1,365 @@
+// IQ2_XXS, IQ2_XS and IQ2_S: super-blocks of 256, each group of 8 magnitudes
+// one point of an 8-dimensional grid (256, 512 or 1024 points, 3 levels per
+// coordinate), signs stored apart, 4-bit block scales (per 32 for IQ2_XXS,
+// per 16 otherwise).
+#include <cmath>
+
+#include "i_quant_rows.h"
+#include "i_quant_search.h"
+#include "numeric.h"
+
+namespace gguf::quant::iq {
+namespace {
+
+constexpr int kMaxQ = 3;
+
+float spread(const float* x, int factor) {
+    float sumx2 = 0;
+    for (int i = 0; i < kSuper; ++i) sumx2 += x[i] * x[i];
+    return factor == 1 ? sumx2 / kSuper : factor * sumx2 / kSuper;
+}
+
+inline int block_scale_code(float id, float scale) {
+    const int l = nearest_int(0.5f * (id * scale - 1));
+    return max_of(0, min_of(15, l));
+}
+
+inline int8_t clamp_level(float id, float x) {
+    const int l = nearest_int(0.5f * (id * x - 1));
+    return static_cast<int8_t>(max_of(0, min_of(kMaxQ - 1, l)));
+}
+
+// Weighted sums of xval * q and q * q for q = 2 * level + 1.
+inline void level_sums(const int8_t* L, const float* xval, const float* weight, int count, float& sumqx, float& sumq2) {
+    sumqx = 0;
+    sumq2 = 0;
+    for (int i = 0; i < count; ++i) {
+        const float w = weight[i];
+        const float q = 2 * L[i] + 1;
+        sumqx += w * xval[i] * q;
+        sumq2 += w * q * q;
+    }
+}
+
+// ggml's make_qp_quants, for its returned scale only. Levels are kept in
+// bytes as there, so a negative rounding (a sign-flipped value) reads back as
+// a large level in the same places.
+float first_scale(int n, int nmax, const float* x, const float* quant_weights) {
+    uint8_t L[32];
+    float max = 0;
+    for (int i = 0; i < n; ++i) max = max_of(max, x[i]);
+    if (max < 1e-15f) return 0.f;
+    float iscale = nmax / max;
+    for (int i = 0; i < n; ++i) L[i] = static_cast<uint8_t>(nearest_int(iscale * x[i]));
+    const float scale = 1 / iscale;
+    float best_mse = 0;
+    for (int i = 0; i < n; ++i) {
+        const float diff = x[i] - scale * L[i];
+        const float w = quant_weights[i];
+        best_mse += w * diff * diff;
+    }
+    for (int is = -4; is <= 4; ++is) {
+        if (is == 0) continue;
+        const float iscale_is = (0.1f * is + nmax) / max;
+        const float scale_is = 1 / iscale_is;
+        float mse = 0;
+        for (int i = 0; i < n; ++i) {
+            const int l = min_of(nmax, nearest_int(iscale_is * x[i]));
+            const float diff = x[i] - scale_is * l;
+            const float w = quant_weights[i];
+            mse += w * diff * diff;
+        }
+        if (mse < best_mse) {
+            best_mse = mse;
+            iscale = iscale_is;
+        }
+    }
+    float sumlx = 0, suml2 = 0;
+    for (int i = 0; i < n; ++i) {
+        const int l = min_of(nmax, nearest_int(iscale * x[i]));
+        L[i] = static_cast<uint8_t>(l);
+        const float w = quant_weights[i];
+        sumlx += w * x[i] * l;
+        suml2 += w * l * l;
+    }
+    for (int itry = 0; itry < 5; ++itry) {
+        int n_changed = 0;
+        for (int i = 0; i < n; ++i) {
+            const float w = quant_weights[i];
+            float slx = sumlx - w * x[i] * L[i];
+            float sl2 = suml2 - w * L[i] * L[i];
+            if (slx > 0 && sl2 > 0) {
+                const int new_l = min_of(nmax, nearest_int(x[i] * sl2 / slx));
+                if (new_l != L[i]) {
+                    slx += w * x[i] * new_l;
+                    sl2 += w * new_l * new_l;
+                    if (slx * slx * suml2 > sumlx * sumlx * sl2) {
+                        L[i] = static_cast<uint8_t>(new_l);
+                        sumlx = slx;
+                        suml2 = sl2;
+                        ++n_changed;
+                    }
+                }
+            }
+        }
+        if (!n_changed) break;
+    }
+    return suml2 > 0.0f ? sumlx / suml2 : 0.0f;
+}
+
+// IQ2_XS / IQ2_S: levels (into L) and scale of a block of 16 magnitudes.
+float fit_block16(const Lattice& lattice, const float* xval, const float* weight, const float* waux, float max, int8_t* L) {
+    int8_t Laux[16];
+    bool on_grid[2] = {true, true}, on_grid_aux[2];
+    float best = 0;
+    float scale = max / (2 * kMaxQ - 1);
+    for (int is = -9; is <= 9; ++is) {
+        const float id = (2 * kMaxQ - 1 + is * 0.1f) / max;
+        const float this_scale = 1 / id;
+        for (int k = 0; k < 2; ++k) {
+            for (int i = 0; i < 8; ++i) Laux[8 * k + i] = clamp_level(id, xval[8 * k + i]);
+            const uint32_t key = key_of(Laux + 8 * k, 8, 2);
+            on_grid_aux[k] = lattice.index_of(key) >= 0;
+            if (!on_grid_aux[k]) nearest_neighbour(lattice, key, xval + 8 * k, waux + 8 * k, this_scale, Laux + 8 * k);
+        }
+        float sumqx, sumq2;
+        level_sums(Laux, xval, weight, 16, sumqx, sumq2);
+        if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
+            scale = sumqx / sumq2;
+            best = scale * sumqx;
+            for (int i = 0; i < 16; ++i) L[i] = Laux[i];
+            on_grid[0] = on_grid_aux[0];
+            on_grid[1] = on_grid_aux[1];
+        }
+    }
+    if ((!on_grid[0] || !on_grid[1]) && scale > 0) {
+        const float id = 1 / scale;
+        for (int k = 0; k < 2; ++k) {
+            if (on_grid[k]) continue;
+            for (int i = 0; i < 8; ++i) L[8 * k + i] = clamp_level(id, xval[8 * k + i]);
+            const uint32_t key = key_of(L + 8 * k, 8, 2);
+            if (lattice.index_of(key) < 0) nearest_neighbour(lattice, key, xval + 8 * k, waux + 8 * k, scale, L + 8 * k);
+        }
+        float sumqx, sumq2;
+        level_sums(L, xval, weight, 16, sumqx, sumq2);
+        if (sumq2 > 0) scale = sumqx / sumq2;
+    }
+    return scale;
+}
+
+}  // namespace
+
+void quantize_iq2_xxs(const float* src, uint8_t* dst, int64_t n, const float* importance) {
+    const Lattice& lattice = iq2xxs_lattice();
+    float scales[kSuper / 32], weight[32], waux[32], xval[32];
+    int8_t L[32], Laux[32];
+    for (int64_t ibl = 0; ibl < n / kSuper; ++ibl, src += kSuper, dst += kIq2XxsBytes) {
+        store_u16(dst, fp32_to_fp16(0.f));
+        uint32_t q2[2 * (kSuper / 32)] = {};
+        float max_scale = 0;
+        const float sigma2 = spread(src, 1);
+        for (int ib = 0; ib < kSuper / 32; ++ib) {
+            const float* xb = src + 32 * ib;
+            const float* qw = importance + kSuper * ibl + 32 * ib;
+            for (int i = 0; i < 32; ++i) weight[i] = qw[i] * std::sqrt(sigma2 + xb[i] * xb[i]);
+            for (int i = 0; i < 32; ++i) waux[i] = std::sqrt(weight[i]);
+            uint8_t signs[4];
+            for (int k = 0; k < 4; ++k) signs[k] = fold_signs(xb + 8 * k, weight + 8 * k, xval + 8 * k, true);
+            float max = xval[0];
+            for (int i = 1; i < 32; ++i) max = max_of(max, xval[i]);
+            if (max < 1e-15f) {
+                scales[ib] = 0;
+                continue;
+            }
+            float scale = first_scale(32, kMaxQ + 1, xval, weight);
+            const float eff_max = scale * kMaxQ;
+            if (eff_max <= 0) {
+                scales[ib] = 0;
+                continue;
+            }
+            for (int8_t& l : L) l = 0;  // only read if no candidate below wins and scale <= 0: never
+            float best = 0;
+            for (int is = -6; is <= 6; ++is) {
+                const float id = (2 * kMaxQ - 1 + is * 0.1f) / eff_max;
+                const float this_scale = 1 / id;
+                for (int k = 0; k < 4; ++k) {
+                    for (int i = 0; i < 8; ++i) Laux[8 * k + i] = clamp_level(id, xval[8 * k + i]);
+                    const uint32_t key = key_of(Laux + 8 * k, 8, 2);
+                    if (lattice.index_of(key) < 0) nearest_neighbour(lattice, key, xval + 8 * k, waux + 8 * k, this_scale, Laux + 8 * k);
+                }
+                float sumqx, sumq2;
+                level_sums(Laux, xval, weight, 32, sumqx, sumq2);
+                if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
+                    scale = sumqx / sumq2;
+                    best = scale * sumqx;
+                    for (int i = 0; i < 32; ++i) L[i] = Laux[i];
+                }
+            }
+            if (scale > 0) {
+                const float id = 1 / scale;
+                for (int k = 0; k < 4; ++k) {
+                    int8_t probe[8];
+                    for (int i = 0; i < 8; ++i) probe[i] = clamp_level(id, xval[8 * k + i]);
+                    const uint32_t key = key_of(probe, 8, 2);
+                    int grid_index = lattice.index_of(key);
+                    if (grid_index < 0) grid_index = nearest_neighbour(lattice, key, xval + 8 * k, waux + 8 * k, scale, L + 8 * k);
+                    const uint8_t* p = lattice.levels(grid_index);
+                    for (int i = 0; i < 8; ++i) L[8 * k + i] = static_cast<int8_t>(p[i]);
+                }
+                float sumqx, sumq2;
+                level_sums(L, xval, weight, 32, sumqx, sumq2);
+                if (sumq2 > 0) scale = sumqx / sumq2;
+            }
+            if (scale < 0) {
+                scale = -scale;
+                for (uint8_t& s : signs) s = static_cast<uint8_t>(~s & 127);
+            }
+            for (int k = 0; k < 4; ++k) {
+                const int grid_index = lattice.index_of(key_of(L + 8 * k, 8, 2));
+                q2[2 * ib] |= static_cast<uint32_t>(grid_index) << (8 * k);
+                q2[2 * ib + 1] |= static_cast<uint32_t>(signs[k]) << (7 * k);
+            }
+            scales[ib] = scale;
+            max_scale = max_of(max_scale, scale);
+        }
+        if (!max_scale) {
+            std::memset(dst + 2, 0, kIq2XxsBytes - 2);
+            continue;
+        }
+        const float d = max_scale / 31;
+        store_u16(dst, fp32_to_fp16(d));
+        const float id = 1 / d;
+        for (int ib = 0; ib < kSuper / 32; ++ib) q2[2 * ib + 1] |= static_cast<uint32_t>(block_scale_code(id, scales[ib])) << 28;
+        for (int i = 0; i < 2 * (kSuper / 32); ++i) store_u32(dst + 2 + 4 * i, q2[i]);
+    }
+}
+
+namespace {
+
+// IQ2_XS and IQ2_S share their search; they differ in weights, sign parity
+// and layout.
+template <bool kXs>
+void quantize_iq2_16(const float* src, uint8_t* dst, int64_t n, const float* importance) {
+    const Lattice& lattice = kXs ? iq2xs_lattice() : iq2s_lattice();
+    constexpr int kBytes = kXs ? kIq2XsBytes : kIq2SBytes;
+    float scales[kSuper / 16], weight[16], waux[16], xval[16];
+    int8_t L[16];
+    for (int64_t ibl = 0; ibl < n / kSuper; ++ibl, src += kSuper, dst += kBytes) {
+        std::memset(dst, 0, kBytes);
+        uint16_t q2[kSuper / 8] = {};  // IQ2_XS: grid index and signs per 8
+        float max_scale = 0;
+        const float sigma2 = spread(src, kXs ? 1 : 2);
+        for (int ib = 0; ib < kSuper / 16; ++ib) {
+            const float* xb = src + 16 * ib;
+            if (importance) {
+                const float* qw = importance + kSuper * ibl + 16 * ib;
+                for (int i = 0; i < 16; ++i) weight[i] = qw[i] * std::sqrt(sigma2 + xb[i] * xb[i]);
+            } else {
+                for (int i = 0; i < 16; ++i) weight[i] = 0.25f * sigma2 + xb[i] * xb[i];
+            }
+            for (int i = 0; i < 16; ++i) waux[i] = std::sqrt(weight[i]);
+            uint8_t signs[2];
+            for (int k = 0; k < 2; ++k) signs[k] = fold_signs(xb + 8 * k, weight + 8 * k, xval + 8 * k, kXs);
+            float max = xval[0];
+            for (int i = 1; i < 16; ++i) max = max_of(max, xval[i]);
+            for (int8_t& l : L) l = 0;
+            if (max < (kXs ? 1e-15f : 1e-8f)) {
+                scales[ib] = 0;
+                continue;
+            }
+            float scale = fit_block16(lattice, xval, weight, waux, max, L);
+            if (scale < 0) {
+                scale = -scale;
+                for (uint8_t& s : signs) s = static_cast<uint8_t>(kXs ? ~s & 127 : ~s);
+            }
+            for (int k = 0; k < 2; ++k) {
+                const int grid_index = lattice.index_of(key_of(L + 8 * k, 8, 2));
+                const int i8 = 2 * ib + k;
+                if constexpr (kXs) {
+                    q2[i8] = static_cast<uint16_t>(grid_index | (signs[k] << 9));
+                } else {
+                    dst[2 + i8] = static_cast<uint8_t>(grid_index & 255);
+                    dst[2 + 64 + i8 / 4] |= static_cast<uint8_t>((grid_index >> 8) << (2 * (i8 % 4)));
+                    dst[2 + 32 + i8] = signs[k];
+                }
+            }
+            scales[ib] = scale;
+            max_scale = max_of(max_scale, scale);
+        }
+        if (!max_scale) continue;  // IQ2_XS leaves zeros, IQ2_S what its blocks wrote
+        const float d = max_scale / 31;
+        store_u16(dst, fp32_to_fp16(kXs ? d : d * 0.9875f));
+        const float id = 1 / d;
+        uint8_t* block_scales = dst + (kXs ? 2 + 64 : 2 + 64 + 8);
+        for (int ib = 0; ib < kSuper / 16; ++ib) {
+            block_scales[ib / 2] |= static_cast<uint8_t>(block_scale_code(id, scales[ib]) << (4 * (ib % 2)));
+        }
+        if constexpr (kXs) {
+            for (int i = 0; i < kSuper / 8; ++i) store_u16(dst + 2 + 2 * i, q2[i]);
+        }
+    }
+}
+
+}  // namespace
+
+void quantize_iq2_xs(const float* src, uint8_t* dst, int64_t n, const float* importance) {
+    quantize_iq2_16<true>(src, dst, n, importance);
+}
+
+void quantize_iq2_s(const float* src, uint8_t* dst, int64_t n, const float* importance) {
+    quantize_iq2_16<false>(src, dst, n, importance);
+}
+
+namespace {
+
+// Eight values of grid point `point` (one byte coordinates) times dl, signs
+// from the set bits of `signs`.
+inline void expand8(float* y, float dl, uint64_t point, uint8_t signs) {
+    for (int j = 0; j < 8; ++j) y[j] = dl * static_cast<uint8_t>(point >> (8 * j)) * (signs & (1u << j) ? -1.f : 1.f);
+}
+
+}  // namespace
+
+void dequantize_iq2_xxs(const uint8_t* src, float* y, int64_t n) {
+    for (int64_t ibl = 0; ibl < n / kSuper; ++ibl, src += kIq2XxsBytes) {
+        const float d = fp16_to_fp32(load_u16(src));
+        for (int ib = 0; ib < kSuper / 32; ++ib) {
+            const uint8_t* q = src + 2 + 8 * ib;
+            const uint32_t high = load_u32(q + 4);
+            const float db = d * (0.5f + (high >> 28)) * 0.25f;
+            for (int l = 0; l < 4; ++l, y += 8) expand8(y, db, kIq2xxsGrid[q[l]], even_signs((high >> (7 * l)) & 127));
+        }
+    }
+}
+
+void dequantize_iq2_xs(const uint8_t* src, float* y, int64_t n) {
+    for (int64_t ibl = 0; ibl < n / kSuper; ++ibl, src += kIq2XsBytes) {
+        const float d = fp16_to_fp32(load_u16(src));
+        const uint8_t* block_scales = src + 2 + 64;
+        for (int ib = 0; ib < kSuper / 32; ++ib) {
+            const float db[2] = {d * (0.5f + (block_scales[ib] & 0xf)) * 0.25f, d * (0.5f + (block_scales[ib] >> 4)) * 0.25f};
+            for (int l = 0; l < 4; ++l, y += 8) {
+                const uint16_t q = load_u16(src + 2 + 2 * (4 * ib + l));
+                expand8(y, db[l / 2], kIq2xsGrid[q & 511], even_signs(q >> 9));
+            }
+        }
+    }
+}
+
+void dequantize_iq2_s(const uint8_t* src, float* y, int64_t n) {
+    for (int64_t ibl = 0; ibl < n / kSuper; ++ibl, src += kIq2SBytes) {
+        const float d = fp16_to_fp32(load_u16(src));
+        const uint8_t* qs = src + 2;
+        const uint8_t* signs = src + 2 + 32;
+        const uint8_t* qh = src + 2 + 64;
+        const uint8_t* block_scales = src + 2 + 64 + 8;
+        for (int ib = 0; ib < kSuper / 32; ++ib, qs += 4, signs += 4) {
+            const float db[2] = {d * (0.5f + (block_scales[ib] & 0xf)) * 0.25f, d * (0.5f + (block_scales[ib] >> 4)) * 0.25f};
+            for (int l = 0; l < 4; ++l, y += 8) {
+                expand8(y, db[l / 2], kIq2sGrid[qs[l] | ((qh[ib] << (8 - 2 * l)) & 0x300)], signs[l]);
+            }
+        }
+    }
+}
+
+}  // namespace gguf::quant::iq

@@ -1,0 +1,175 @@
+// IQ4_NL (blocks of 32, one fp16 scale) and IQ4_XS (super-blocks of 256:
+// fp16 scale and a 6-bit scale per 32): 4-bit indices into kIq4Levels.
+#include <cmath>
+
+#include "i_quant_grids.h"
+#include "i_quant_rows.h"
+#include "numeric.h"
+
+namespace gguf::quant::iq {
+namespace {
+
+constexpr int kSub = 32;
+constexpr int kSearch = 7;  // scale candidates tried each side of the first guess
+
+// Index of the level nearest to x (ties to the lower level), found by
+// bisection exactly like ggml so NaN lands where it does there.
+inline int nearest_level(float x) {
+    if (x <= kIq4Levels[0]) return 0;
+    if (x >= kIq4Levels[15]) return 15;
+    int lo = 0, hi = 15;
+    while (hi - lo > 1) {
+        const int mid = (lo + hi) / 2;
+        if (x < kIq4Levels[mid]) hi = mid;
+        else lo = mid;
+    }
+    return x - kIq4Levels[hi - 1] < kIq4Levels[hi] - x ? hi - 1 : hi;
+}
+
+// Best scale of one 32-value block (0 for a block of near-zeros).
+float block_scale(const float* xb, const float* weight) {
+    float amax = 0, max = 0;
+    for (int j = 0; j < kSub; ++j) {
+        const float ax = std::fabs(xb[j]);
+        if (ax > amax) {
+            amax = ax;
+            max = xb[j];
+        }
+    }
+    if (amax < 1e-15f) return 0;
+    const float first = static_cast<float>(kIq4Levels[0]);
+    float d = -max / first;
+    float id = 1 / d;
+    float sumqx = 0, sumq2 = 0;
+    for (int j = 0; j < kSub; ++j) {
+        const float q = kIq4Levels[nearest_level(id * xb[j])];
+        const float w = weight[j];
+        sumqx += w * q * xb[j];
+        sumq2 += w * q * q;
+    }
+    d = sumq2 > 0 ? sumqx / sumq2 : 0.f;
+    float best = d * sumqx;
+    for (int itry = -kSearch; itry <= kSearch; ++itry) {
+        id = static_cast<float>(itry + kIq4Levels[0]) / max;
+        sumqx = sumq2 = 0;
+        for (int j = 0; j < kSub; ++j) {
+            const float q = kIq4Levels[nearest_level(id * xb[j])];
+            const float w = weight[j];
+            sumqx += w * q * xb[j];
+            sumq2 += w * q * q;
+        }
+        if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
+            d = sumqx / sumq2;
+            best = d * sumqx;
+        }
+    }
+    return d;
+}
+
+void block_weights(const float* xb, const float* qw, float sigma2, float* weight) {
+    if (qw) {
+        for (int j = 0; j < kSub; ++j) weight[j] = qw[j] * std::sqrt(sigma2 + xb[j] * xb[j]);
+    } else {
+        for (int j = 0; j < kSub; ++j) weight[j] = xb[j] * xb[j];
+    }
+}
+
+float spread(const float* x, int count) {
+    float sigma2 = 0;
+    for (int j = 0; j < count; ++j) sigma2 += x[j] * x[j];
+    sigma2 *= 2.f / count;
+    return sigma2;
+}
+
+// Two 16-value halves of each 32 go to the low and high nibbles.
+void pack_nibbles(const uint8_t* L, int count, uint8_t* q4) {
+    for (int i = 0; i < count / 32; ++i) {
+        for (int j = 0; j < 16; ++j) q4[16 * i + j] = static_cast<uint8_t>(L[32 * i + j] | (L[32 * i + 16 + j] << 4));
+    }
+}
+
+}  // namespace
+
+void quantize_iq4_nl(const float* src, uint8_t* dst, int64_t n, const float* importance) {
+    float weight[kSub];
+    uint8_t L[kSub];
+    for (int64_t ib = 0; ib < n / kSub; ++ib, src += kSub, dst += kIq4NlBytes) {
+        const float* qw = importance ? importance + kSub * ib : nullptr;
+        block_weights(src, qw, spread(src, kSub), weight);
+        const float d = block_scale(src, weight);
+        store_u16(dst, fp32_to_fp16(d));
+        const float id = d ? 1 / d : 0;
+        for (int j = 0; j < kSub; ++j) L[j] = static_cast<uint8_t>(nearest_level(id * src[j]));
+        pack_nibbles(L, kSub, dst + 2);
+    }
+}
+
+void quantize_iq4_xs(const float* src, uint8_t* dst, int64_t n, const float* importance) {
+    constexpr int kBlocks = kSuper / kSub;
+    float weight[kSub];
+    float scales[kBlocks];
+    uint8_t L[kSuper];
+    for (int64_t ibl = 0; ibl < n / kSuper; ++ibl, src += kSuper, dst += kIq4XsBytes) {
+        const float sigma2 = spread(src, kSuper);
+        float max_scale = 0, amax_scale = 0;
+        for (int ib = 0; ib < kBlocks; ++ib) {
+            const float* xb = src + kSub * ib;
+            block_weights(xb, importance ? importance + kSuper * ibl + kSub * ib : nullptr, sigma2, weight);
+            scales[ib] = block_scale(xb, weight);
+            const float abs_d = std::fabs(scales[ib]);
+            if (abs_d > amax_scale) {
+                amax_scale = abs_d;
+                max_scale = scales[ib];
+            }
+        }
+        const float d = -max_scale / 32;
+        store_u16(dst, fp32_to_fp16(d));
+        const float id = d ? 1 / d : 0.f;
+        uint16_t scales_h = 0;
+        uint8_t* scales_l = dst + 4;
+        std::memset(scales_l, 0, kBlocks / 2);
+        for (int ib = 0; ib < kBlocks; ++ib) {
+            int l = nearest_int(id * scales[ib]);
+            l = max_of(-32, min_of(31, l));
+            const float dl = d * l;
+            const float idl = dl ? 1 / dl : 0.f;
+            const float* xb = src + kSub * ib;
+            for (int j = 0; j < kSub; ++j) L[kSub * ib + j] = static_cast<uint8_t>(nearest_level(idl * xb[j]));
+            l += 32;
+            scales_l[ib / 2] |= static_cast<uint8_t>((l & 0xf) << (4 * (ib % 2)));
+            scales_h |= static_cast<uint16_t>((l >> 4) << (2 * ib));
+        }
+        store_u16(dst + 2, scales_h);
+        pack_nibbles(L, kSuper, dst + 8);
+    }
+}
+
+void dequantize_iq4_nl(const uint8_t* src, float* dst, int64_t n) {
+    for (int64_t ib = 0; ib < n / kSub; ++ib, src += kIq4NlBytes, dst += kSub) {
+        const float d = fp16_to_fp32(load_u16(src));
+        const uint8_t* qs = src + 2;
+        for (int j = 0; j < 16; ++j) {
+            dst[j] = d * kIq4Levels[qs[j] & 0xf];
+            dst[j + 16] = d * kIq4Levels[qs[j] >> 4];
+        }
+    }
+}
+
+void dequantize_iq4_xs(const uint8_t* src, float* dst, int64_t n) {
+    for (int64_t ibl = 0; ibl < n / kSuper; ++ibl, src += kIq4XsBytes) {
+        const float d = fp16_to_fp32(load_u16(src));
+        const uint16_t scales_h = load_u16(src + 2);
+        const uint8_t* scales_l = src + 4;
+        const uint8_t* qs = src + 8;
+        for (int ib = 0; ib < kSuper / kSub; ++ib, qs += 16, dst += kSub) {
+            const int ls = ((scales_l[ib / 2] >> (4 * (ib % 2))) & 0xf) | (((scales_h >> (2 * ib)) & 3) << 4);
+            const float dl = d * (ls - 32);
+            for (int j = 0; j < 16; ++j) {
+                dst[j] = dl * kIq4Levels[qs[j] & 0xf];
+                dst[j + 16] = dl * kIq4Levels[qs[j] >> 4];
+            }
+        }
+    }
+}
+
+}  // namespace gguf::quant::iq

@@ -1,0 +1,118 @@
+// The quantizers' view of the i-quant grids (see i_quant_grids.h). ggml sorts
+// every grid point by distance for each of the 2^16 keys at start-up; here
+// only keys a quantizer can produce are visited, and distances are small
+// integers, so each neighbour list comes from one counting pass.
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <limits>
+
+#include "i_quant_grids.h"
+
+namespace gguf::quant::iq {
+namespace {
+
+constexpr int32_t kUnreachable = std::numeric_limits<int32_t>::min();
+
+template <typename Word, size_t N>
+std::vector<uint8_t> coordinate_bytes(const Word (&grid)[N], int dims) {
+    std::vector<uint8_t> bytes;
+    bytes.reserve(N * dims);
+    for (Word point : grid) {
+        for (int k = 0; k < dims; ++k) bytes.push_back(static_cast<uint8_t>(point >> (8 * k)));
+    }
+    return bytes;
+}
+
+}  // namespace
+
+Lattice::Lattice(std::span<const uint8_t> coordinate_bytes, int dims, bool signed_coordinates, int bits, int rings) : dims_(dims) {
+    const auto value_of = [&](uint8_t b) { return signed_coordinates ? static_cast<int>(static_cast<int8_t>(b)) : static_cast<int>(b); };
+    std::vector<int> values;
+    for (uint8_t b : coordinate_bytes) values.push_back(value_of(b));
+    std::sort(values.begin(), values.end());
+    values.erase(std::unique(values.begin(), values.end()), values.end());
+    const int level_count = static_cast<int>(values.size());
+
+    levels_.resize(coordinate_bytes.size());
+    for (size_t i = 0; i < coordinate_bytes.size(); ++i) {
+        const int v = value_of(coordinate_bytes[i]);
+        levels_[i] = static_cast<uint8_t>(std::lower_bound(values.begin(), values.end(), v) - values.begin());
+    }
+    const int points = size();
+    const uint32_t key_count = 1u << (bits * dims);
+    const uint32_t field = (1u << bits) - 1;
+
+    map_.assign(key_count, kUnreachable);
+    for (int i = 0; i < points; ++i) {
+        uint32_t key = 0;
+        for (int k = 0; k < dims; ++k) key |= static_cast<uint32_t>(levels(i)[k]) << (bits * k);
+        map_[key] = i;
+    }
+
+    const int max_distance = dims * (level_count - 1) * (level_count - 1);
+    std::vector<int> distance(points);
+    std::vector<int> at_distance(max_distance + 1);
+    std::array<int, 8> probe{};
+    for (uint32_t key = 0; key < key_count; ++key) {
+        if (map_[key] != kUnreachable) continue;
+        bool reachable = true;
+        for (int k = 0; k < dims; ++k) {
+            probe[k] = static_cast<int>((key >> (bits * k)) & field);
+            reachable = reachable && probe[k] < level_count;
+        }
+        if (!reachable) continue;
+        std::fill(at_distance.begin(), at_distance.end(), 0);
+        for (int j = 0; j < points; ++j) {
+            const uint8_t* p = levels(j);
+            int d = 0;
+            for (int k = 0; k < dims; ++k) d += (p[k] - probe[k]) * (p[k] - probe[k]);
+            distance[j] = d;
+            ++at_distance[d];
+        }
+        const auto offset = static_cast<int32_t>(neighbours_.size());
+        map_[key] = -offset - 1;
+        neighbours_.push_back(0);
+        int found_rings = 0;
+        for (int d = 0; d <= max_distance && found_rings < rings; ++d) {
+            if (!at_distance[d]) continue;
+            ++found_rings;
+            for (int j = 0; j < points; ++j) {
+                if (distance[j] == d) neighbours_.push_back(static_cast<uint16_t>(j));
+            }
+        }
+        neighbours_[offset] = static_cast<uint16_t>(neighbours_.size() - offset - 1);
+    }
+}
+
+const Lattice& iq2xxs_lattice() {
+    static const Lattice lattice(coordinate_bytes(kIq2xxsGrid, 8), 8, false, 2, 2);
+    return lattice;
+}
+
+const Lattice& iq2xs_lattice() {
+    static const Lattice lattice(coordinate_bytes(kIq2xsGrid, 8), 8, false, 2, 2);
+    return lattice;
+}
+
+const Lattice& iq2s_lattice() {
+    static const Lattice lattice(coordinate_bytes(kIq2sGrid, 8), 8, false, 2, 1);
+    return lattice;
+}
+
+const Lattice& iq3xxs_lattice() {
+    static const Lattice lattice(coordinate_bytes(kIq3xxsGrid, 4), 4, false, 3, 2);
+    return lattice;
+}
+
+const Lattice& iq3s_lattice() {
+    static const Lattice lattice(coordinate_bytes(kIq3sGrid, 4), 4, false, 3, 3);
+    return lattice;
+}
+
+const Lattice& iq1s_lattice() {
+    static const Lattice lattice(coordinate_bytes(kIq1sGrid, 8), 8, true, 2, 3);
+    return lattice;
+}
+
+}  // namespace gguf::quant::iq
