@@ -4,6 +4,7 @@
 #include "cli_support.h"
 #include "commands.h"
 #include "info_report.h"
+#include "gguf/mtp_surgery.h"
 
 namespace gguf_mtp {
 namespace {
@@ -17,6 +18,8 @@ void print_text(const gguf::Model& model, const gguf::MtpSummary& mtp, const Inf
     std::printf("gguf version:  %u, alignment %llu, data offset %llu\n", first.version(),
                 static_cast<unsigned long long>(first.alignment()), static_cast<unsigned long long>(first.data_offset()));
     std::printf("architecture:  %s\n", std::string(model.metadata().get_string(gguf::keys::kArchitecture).value_or("(none)")).c_str());
+    std::printf("tokenizer:     %s (XXH3 of the tokenizer.* keys; merge requires a match)\n",
+                gguf::tokenizer_hash(model.metadata()).c_str());
     std::printf("mtp:           ");
     if (mtp.layout == gguf::MtpLayout::none) {
         std::printf("none\n");

@@ -1,5 +1,7 @@
 #include "info_report.h"
 
+#include "gguf/mtp_surgery.h"
+
 namespace gguf_mtp {
 
 using nlohmann::json;
@@ -81,6 +83,8 @@ json info_json(const gguf::Model& model, const gguf::MtpSummary& mtp, const Info
     doc["totals_by_type"] = std::move(totals);
     doc["tensor_count"] = model.tensors().size();
     doc["tensor_bytes"] = model.total_tensor_bytes();
+    // What merge compares to pair a head with a trunk.
+    doc["tokenizer_hash"] = gguf::tokenizer_hash(model.metadata());
     doc["mtp"] = {{"layout", gguf::mtp_layout_name(mtp.layout)}, {"nextn_predict_layers", mtp.nextn_layers},
                   {"block_count", mtp.block_count}, {"blocks", mtp.blocks}, {"tensors", mtp.tensors},
                   {"bytes", mtp.bytes}};

@@ -70,6 +70,7 @@ TEST_F(Cli, InfoJsonIsStableAndComplete) {
     EXPECT_EQ(doc["tensors"].size(), 7u);
     EXPECT_EQ(doc["metadata"].size(), 5u);
     EXPECT_EQ(doc["mtp"]["layout"], "none");
+    EXPECT_EQ(doc["tokenizer_hash"].get<std::string>().size(), 16u);
     uint64_t total = 0;
     for (const auto& [type, t] : doc["totals_by_type"].items()) total += t["bytes"].get<uint64_t>();
     EXPECT_EQ(total, doc["tensor_bytes"].get<uint64_t>());
