@@ -15,20 +15,9 @@
 
 extern "C" void dequantize_row_q8_K(const void* x, float* y, int64_t k);
 
-namespace gguf::quant::kq {
-// k_quant_search.cpp: false runs the scalar searches even where AVX2 is present.
-void set_simd_enabled(bool enabled);
-}  // namespace gguf::quant::kq
-
 namespace {
 
 using gguf::TensorType;
-
-// Selects the scalar searches for one test, restoring the vector ones after.
-struct ScalarOnly {
-    ScalarOnly() { gguf::quant::kq::set_simd_enabled(false); }
-    ~ScalarOnly() { gguf::quant::kq::set_simd_enabled(true); }
-};
 
 void expect_matches_ggml(TensorType type, bool with_importance) {
     ASSERT_TRUE(gguf::can_quantize(type));
@@ -54,16 +43,10 @@ TEST_P(KQuantTypes, QuantizeAndDequantizeMatchGgml) {
     expect_matches_ggml(type, with_importance);
 }
 
-TEST_P(KQuantTypes, ScalarCodeMatchesGgml) {
-    const auto [type, with_importance] = GetParam();
-    ScalarOnly scalar;
-    expect_matches_ggml(type, with_importance);
-}
-
 // Rows built to reach the searches' corners: sub-blocks of very different
 // magnitudes, all-positive and all-negative sub-blocks, constant and
 // near-constant ones, sparse ones, repeated values (ties), with importance
-// that is sparse or spans many orders of magnitude; both code paths.
+// that is sparse or spans many orders of magnitude.
 TEST_P(KQuantTypes, CornerSubBlocksMatchGgml) {
     const auto [type, with_importance] = GetParam();
     const int64_t row_length = 4096, rows = 24;
@@ -96,14 +79,9 @@ TEST_P(KQuantTypes, CornerSubBlocksMatchGgml) {
         for (auto& w : importance) w = rng() % 5 == 0 ? 0.0f : std::ldexp(1.0f, static_cast<int>(rng() % 24) - 12);
     }
     const auto want = oracle_ggml::quantize(type, values, row_length, importance);
-    for (bool simd : {true, false}) {
-        gguf::quant::kq::set_simd_enabled(simd);
-        std::vector<uint8_t> got(want.size());
-        const bool ok = gguf::quantize_rows(type, values, row_length, importance, got).has_value();
-        gguf::quant::kq::set_simd_enabled(true);
-        ASSERT_TRUE(ok);
-        ASSERT_EQ(quant_cases::first_difference(got, want, type, row_length), "") << (simd ? "vector" : "scalar") << " code";
-    }
+    std::vector<uint8_t> got(want.size());
+    ASSERT_TRUE(gguf::quantize_rows(type, values, row_length, importance, got).has_value());
+    ASSERT_EQ(quant_cases::first_difference(got, want, type, row_length), "");
 }
 
 // Blocks of random bytes (every quant and scale pattern) dequantize as ggml's

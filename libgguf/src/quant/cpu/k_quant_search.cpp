@@ -24,9 +24,8 @@ namespace {
 
 constexpr float kGroupMaxEps = 1e-15f;
 
-std::atomic<bool> g_simd{true};
 
-inline bool use_avx2() { return g_simd.load(std::memory_order_relaxed) && cpu_has_avx2(); }
+inline bool use_avx2() { return cpu_has_avx2(); }
 
 inline int clamp_int(int v, int lo, int hi) { return std::max(lo, std::min(hi, v)); }
 
@@ -484,7 +483,6 @@ KQ_AVX2 void refined_lanes_avx2(int n, int nmax, const float* x, int8_t* L, floa
 
 }  // namespace
 
-void set_simd_enabled(bool enabled) { g_simd.store(enabled, std::memory_order_relaxed); }
 bool simd_enabled() { return use_avx2(); }
 
 float symmetric_scale(int n, int nmax, const float* x, const float* w, int8_t* L) {

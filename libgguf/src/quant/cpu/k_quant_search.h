@@ -12,9 +12,7 @@
 
 namespace gguf::quant::kq {
 
-// Selects the scalar code even where AVX2 is present (tests use it to check
-// both paths against ggml). Not thread-safe against running quantizers.
-void set_simd_enabled(bool enabled);
+// Whether the AVX2 searches run (see cpu_features.h: GGUF_MTP_NO_SIMD).
 bool simd_enabled();
 
 // ggml's make_qx_quants(n, nmax, x, L, rmse_type 1, w): signed scale of a
