@@ -1,8 +1,10 @@
 // The weighted scale searches ggml's legacy quantizers run when importance
 // weights are given, for one 32-value block. Each candidate scale's sums are
 // accumulated in the reference's element order, so every float matches; the
-// candidates themselves are independent, which is what lets the vector code
-// evaluate them side by side (one candidate per lane).
+// vector code evaluates candidates side by side (one candidate per lane) and
+// picks the winner with a scalar pass in the reference's order. The affine
+// search's candidates depend on the minimum an earlier winner sets, so they
+// are evaluated speculatively and re-evaluated after such a winner.
 #pragma once
 
 #include <cstdint>
