@@ -83,6 +83,7 @@ Lattice::Lattice(std::span<const uint8_t> coordinate_bytes, int dims, bool signe
         }
         neighbours_[offset] = static_cast<uint16_t>(neighbours_.size() - offset - 1);
     }
+    neighbours_.resize(neighbours_.size() + 8);  // so 8 indices can be read from anywhere in a list
 }
 
 const Lattice& iq2xxs_lattice() {
