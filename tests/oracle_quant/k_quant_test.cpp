@@ -19,28 +19,12 @@ namespace {
 
 using gguf::TensorType;
 
-void expect_matches_ggml(TensorType type, bool with_importance) {
-    ASSERT_TRUE(gguf::can_quantize(type));
-    ASSERT_FALSE(gguf::requires_importance(type));
-    EXPECT_EQ(gguf::requires_importance(type), oracle_ggml::requires_importance(type));
-    for (const auto& c : quant_cases::cases_for(type, with_importance)) {
-        const auto want = oracle_ggml::quantize(type, c.values, c.row_length, c.importance);
-        std::vector<uint8_t> got(want.size());
-        ASSERT_TRUE(gguf::quantize_rows(type, c.values, c.row_length, c.importance, got).has_value()) << c.name;
-        ASSERT_EQ(quant_cases::first_difference(got, want, type, c.row_length), "") << gguf::type_display_name(type) << " " << c.name;
-        const int64_t rows = static_cast<int64_t>(c.values.size()) / c.row_length;
-        std::vector<float> back(c.values.size());
-        ASSERT_TRUE(gguf::dequantize_rows(type, want, c.row_length, back).has_value());
-        const auto ref = oracle_ggml::dequantize(type, want, c.row_length, rows);
-        ASSERT_EQ(0, std::memcmp(back.data(), ref.data(), back.size() * sizeof(float))) << gguf::type_display_name(type) << " " << c.name;
-    }
-}
-
 class KQuantTypes : public testing::TestWithParam<std::tuple<TensorType, bool>> {};
 
 TEST_P(KQuantTypes, QuantizeAndDequantizeMatchGgml) {
     const auto [type, with_importance] = GetParam();
-    expect_matches_ggml(type, with_importance);
+    ASSERT_FALSE(gguf::requires_importance(type));
+    quant_cases::expect_quantize_matches_ggml(type, with_importance);
 }
 
 // Rows built to reach the searches' corners: sub-blocks of very different
@@ -89,12 +73,7 @@ TEST_P(KQuantTypes, CornerSubBlocksMatchGgml) {
 TEST_P(KQuantTypes, DequantizeRandomBlocksMatchesGgml) {
     const auto [type, with_importance] = GetParam();
     if (with_importance) GTEST_SKIP() << "dequantize takes no importance";
-    const auto traits = *gguf::type_traits(static_cast<uint32_t>(type));
-    const int64_t row_length = traits.block_size * 16, rows = 16;
-    std::vector<uint8_t> bytes(rows * row_length / traits.block_size * traits.block_bytes);
-    std::mt19937_64 rng(11);
-    for (auto& b : bytes) b = static_cast<uint8_t>(rng());
-    // Offsets of each block's fp16 fields (the high byte's 0x40 bit cleared keeps them finite).
+    // Offsets of each block's fp16 fields.
     std::vector<int> halves;
     switch (type) {
         case TensorType::Q2_K: halves = {80, 82}; break;
@@ -104,23 +83,14 @@ TEST_P(KQuantTypes, DequantizeRandomBlocksMatchesGgml) {
         case TensorType::Q6_K: halves = {208}; break;
         default: FAIL();
     }
-    for (size_t at = 0; at < bytes.size(); at += traits.block_bytes) {
-        for (int h : halves) bytes[at + h + 1] &= 0xbf;
-    }
-    std::vector<float> got(rows * row_length);
-    ASSERT_TRUE(gguf::dequantize_rows(type, bytes, row_length, got).has_value());
-    const auto want = oracle_ggml::dequantize(type, bytes, row_length, rows);
-    ASSERT_EQ(0, std::memcmp(got.data(), want.data(), got.size() * sizeof(float)));
+    quant_cases::expect_random_blocks_dequantize_as_ggml(type, halves, 11);
 }
 
 INSTANTIATE_TEST_SUITE_P(Ggml, KQuantTypes,
                          testing::Combine(testing::Values(TensorType::Q2_K, TensorType::Q3_K, TensorType::Q4_K, TensorType::Q5_K,
                                                           TensorType::Q6_K),
                                           testing::Bool()),
-                         [](const auto& info) {
-                             return std::string(gguf::type_display_name(std::get<0>(info.param))) +
-                                    (std::get<1>(info.param) ? "_imatrix" : "_plain");
-                         });
+                         [](const auto& info) { return quant_cases::type_and_importance_name(info.param); });
 
 // Q8_K is read, never written: random blocks with finite fp32 scales read as
 // ggml's dequantize_row_q8_K reads them.

@@ -1,7 +1,13 @@
 #include "quant_cases.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
+#include <cstring>
 #include <random>
+
+#include "gguf/quantize.h"
+#include "oracle_ggml.h"
 
 namespace quant_cases {
 namespace {
@@ -112,6 +118,42 @@ std::string first_difference(const std::vector<uint8_t>& a, const std::vector<ui
         }
     }
     return "";
+}
+
+void expect_quantize_matches_ggml(gguf::TensorType type, bool with_importance) {
+    ASSERT_TRUE(gguf::can_quantize(type));
+    EXPECT_EQ(gguf::requires_importance(type), oracle_ggml::requires_importance(type));
+    const std::string type_name(gguf::type_display_name(type));
+    for (const auto& c : cases_for(type, with_importance)) {
+        const auto want = oracle_ggml::quantize(type, c.values, c.row_length, c.importance);
+        std::vector<uint8_t> got(want.size());
+        ASSERT_TRUE(gguf::quantize_rows(type, c.values, c.row_length, c.importance, got).has_value()) << type_name << " " << c.name;
+        ASSERT_EQ(first_difference(got, want, type, c.row_length), "") << type_name << " " << c.name;
+        const int64_t rows = static_cast<int64_t>(c.values.size()) / c.row_length;
+        std::vector<float> back(c.values.size());
+        ASSERT_TRUE(gguf::dequantize_rows(type, want, c.row_length, back).has_value());
+        const auto ref = oracle_ggml::dequantize(type, want, c.row_length, rows);
+        ASSERT_EQ(0, std::memcmp(back.data(), ref.data(), back.size() * sizeof(float))) << type_name << " " << c.name;
+    }
+}
+
+void expect_random_blocks_dequantize_as_ggml(gguf::TensorType type, std::span<const int> half_offsets, uint64_t seed) {
+    const auto traits = *gguf::type_traits(static_cast<uint32_t>(type));
+    const int64_t row_length = traits.block_size * 64, rows = 16;
+    std::vector<uint8_t> bytes(rows * row_length / traits.block_size * traits.block_bytes);
+    std::mt19937_64 rng(seed);
+    for (auto& b : bytes) b = static_cast<uint8_t>(rng());
+    for (size_t at = 0; at < bytes.size(); at += traits.block_bytes) {
+        for (int h : half_offsets) bytes[at + h + 1] &= 0xbf;
+    }
+    std::vector<float> got(rows * row_length);
+    ASSERT_TRUE(gguf::dequantize_rows(type, bytes, row_length, got).has_value());
+    const auto want = oracle_ggml::dequantize(type, bytes, row_length, rows);
+    ASSERT_EQ(0, std::memcmp(got.data(), want.data(), got.size() * sizeof(float))) << gguf::type_display_name(type);
+}
+
+std::string type_and_importance_name(const std::tuple<gguf::TensorType, bool>& param) {
+    return std::string(gguf::type_display_name(std::get<0>(param))) + (std::get<1>(param) ? "_imatrix" : "_plain");
 }
 
 }  // namespace quant_cases

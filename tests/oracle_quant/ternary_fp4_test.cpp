@@ -18,20 +18,8 @@ class TernaryFp4Types : public testing::TestWithParam<std::tuple<TensorType, boo
 
 TEST_P(TernaryFp4Types, QuantizeAndDequantizeMatchGgml) {
     const auto [type, with_importance] = GetParam();
-    ASSERT_TRUE(gguf::can_quantize(type));
     ASSERT_FALSE(gguf::requires_importance(type));
-    EXPECT_EQ(gguf::requires_importance(type), oracle_ggml::requires_importance(type));
-    for (const auto& c : quant_cases::cases_for(type, with_importance)) {
-        const auto want = oracle_ggml::quantize(type, c.values, c.row_length, c.importance);
-        std::vector<uint8_t> got(want.size());
-        ASSERT_TRUE(gguf::quantize_rows(type, c.values, c.row_length, c.importance, got).has_value()) << c.name;
-        ASSERT_EQ(quant_cases::first_difference(got, want, type, c.row_length), "") << gguf::type_display_name(type) << " " << c.name;
-        const int64_t rows = static_cast<int64_t>(c.values.size()) / c.row_length;
-        std::vector<float> back(c.values.size());
-        ASSERT_TRUE(gguf::dequantize_rows(type, want, c.row_length, back).has_value());
-        const auto ref = oracle_ggml::dequantize(type, want, c.row_length, rows);
-        ASSERT_EQ(0, std::memcmp(back.data(), ref.data(), back.size() * sizeof(float))) << c.name;
-    }
+    quant_cases::expect_quantize_matches_ggml(type, with_importance);
 }
 
 // Blocks of random bytes (every code, every scale byte, fp16 scales of any
@@ -39,28 +27,17 @@ TEST_P(TernaryFp4Types, QuantizeAndDequantizeMatchGgml) {
 TEST_P(TernaryFp4Types, DequantizeRandomBlocksMatchesGgml) {
     const auto [type, with_importance] = GetParam();
     if (with_importance) GTEST_SKIP() << "dequantize takes no importance";
-    const auto traits = *gguf::type_traits(static_cast<uint32_t>(type));
-    const int64_t row_length = traits.block_size * 64, rows = 16;
-    std::vector<uint8_t> bytes(rows * row_length / traits.block_size * traits.block_bytes);
-    std::mt19937_64 rng(7);
-    for (auto& b : bytes) b = static_cast<uint8_t>(rng());
-    // Keep fp16 scales finite (float_test covers every half, NaNs included).
-    const int half_at = type == TensorType::TQ1_0 ? 52 : type == TensorType::TQ2_0 ? 64 : 0;
-    const bool has_half = type != TensorType::MXFP4 && type != TensorType::NVFP4;
-    for (size_t at = 0; has_half && at < bytes.size(); at += traits.block_bytes) bytes[at + half_at + 1] &= 0xfb;
-    std::vector<float> got(rows * row_length);
-    ASSERT_TRUE(gguf::dequantize_rows(type, bytes, row_length, got).has_value());
-    const auto want = oracle_ggml::dequantize(type, bytes, row_length, rows);
-    ASSERT_EQ(0, std::memcmp(got.data(), want.data(), got.size() * sizeof(float)));
+    std::vector<int> halves;  // MXFP4 and NVFP4 scales are not halves
+    if (type == TensorType::TQ1_0) halves = {52};
+    if (type == TensorType::TQ2_0) halves = {64};
+    if (type == TensorType::Q1_0 || type == TensorType::Q2_0) halves = {0};
+    quant_cases::expect_random_blocks_dequantize_as_ggml(type, halves, 7);
 }
 
 INSTANTIATE_TEST_SUITE_P(Ggml, TernaryFp4Types,
                          testing::Combine(testing::Values(TensorType::TQ1_0, TensorType::TQ2_0, TensorType::MXFP4, TensorType::NVFP4,
                                                           TensorType::Q1_0, TensorType::Q2_0),
                                           testing::Bool()),
-                         [](const auto& info) {
-                             return std::string(gguf::type_display_name(std::get<0>(info.param))) +
-                                    (std::get<1>(info.param) ? "_imatrix" : "_plain");
-                         });
+                         [](const auto& info) { return quant_cases::type_and_importance_name(info.param); });
 
 }  // namespace
