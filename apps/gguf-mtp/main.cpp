@@ -4,7 +4,8 @@
 
 int main(int argc, char** argv) {
     CLI::App app{"gguf-mtp: split Multi-Token-Prediction heads out of GGUF models, strip them, merge them back,\n"
-                 "split and join GGUF sets. Outputs appear only when complete; inputs are never modified."};
+                 "quantize bit for bit as llama-quantize does, split and join GGUF sets.\n"
+                 "Outputs appear only when complete; inputs are never modified."};
     app.set_version_flag("--version", std::string("gguf-mtp ") + GGUF_MTP_VERSION);
     app.require_subcommand(1);
     app.fallthrough(false);
