@@ -2,6 +2,7 @@
 // fp16 scale and a 6-bit scale per 32): 4-bit indices into kIq4Levels.
 #include <cmath>
 #include <cstring>
+#include <utility>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -32,8 +33,9 @@ inline int nearest_level(float x) {
     return x - kIq4Levels[hi - 1] < kIq4Levels[hi] - x ? hi - 1 : hi;
 }
 
-// Best scale of one 32-value block (0 for a block of near-zeros).
-float block_scale_scalar(const float* xb, const float* weight) {
+// The block's largest magnitude and the signed value that has it (the first
+// one, on ties), where both scale searches start.
+std::pair<float, float> largest_magnitude(const float* xb) {
     float amax = 0, max = 0;
     for (int j = 0; j < kSub; ++j) {
         const float ax = std::fabs(xb[j]);
@@ -42,6 +44,12 @@ float block_scale_scalar(const float* xb, const float* weight) {
             max = xb[j];
         }
     }
+    return {amax, max};
+}
+
+// Best scale of one 32-value block (0 for a block of near-zeros).
+float block_scale_scalar(const float* xb, const float* weight) {
+    const auto [amax, max] = largest_magnitude(xb);
     if (amax < 1e-15f) return 0;
     const float first = static_cast<float>(kIq4Levels[0]);
     float d = -max / first;
@@ -129,14 +137,7 @@ IQ4_AVX2 inline __m256 nearest_level_x8(__m256 x, __m256i* index) {
 // All 16 candidates at once, one per lane: lane c of the two vectors runs
 // exactly the scalar loop for candidate c (same operations, same order).
 IQ4_AVX2 float block_scale_avx2(const float* xb, const float* weight) {
-    float amax = 0, max = 0;
-    for (int j = 0; j < kSub; ++j) {
-        const float ax = std::fabs(xb[j]);
-        if (ax > amax) {
-            amax = ax;
-            max = xb[j];
-        }
-    }
+    const auto [amax, max] = largest_magnitude(xb);
     if (amax < 1e-15f) return 0;
     const float first = static_cast<float>(kIq4Levels[0]);
     alignas(32) float ids[16];

@@ -8,7 +8,6 @@
 #include "k_quant_search.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstring>
 
@@ -18,6 +17,7 @@
 
 #include "cpu_features.h"
 #include "numeric.h"
+#include "weighted_range.h"
 
 namespace gguf::quant::kq {
 namespace {
@@ -544,15 +544,7 @@ float symmetric_scale_refined(int n, int nmax, const float* x, int8_t* L) {
 }
 
 float affine_scale(int n, int nmax, const float* x, const float* w, uint8_t* L, float* neg_min, const AffineSteps& s) {
-    float min = x[0], max = x[0];
-    float sum_w = w[0];
-    float sum_x = sum_w * x[0];
-    for (int i = 1; i < n; ++i) {
-        if (x[i] < min) min = x[i];
-        if (x[i] > max) max = x[i];
-        sum_w += w[i];
-        sum_x += w[i] * x[i];
-    }
+    auto [min, max, sum_w, sum_x] = weighted_range(n, x, w);
     if (min > 0) min = 0;
     if (max == min) {
         std::memset(L, 0, n);

@@ -10,6 +10,7 @@
 
 #include "cpu_features.h"
 #include "numeric.h"
+#include "weighted_range.h"
 
 namespace gguf::quant::search {
 namespace {
@@ -234,15 +235,7 @@ float weighted_symmetric_scale(const float* x, const float* w, int nmax, uint8_t
 
 float weighted_affine_scale(const float* x, const float* w, int nmax, uint8_t* q, float* neg_min) {
     constexpr float rmin = -0.9f, rdelta = 0.05f;
-    float min = x[0], max = x[0];
-    float sum_w = w[0];
-    float sum_x = sum_w * x[0];
-    for (int i = 1; i < N; ++i) {
-        if (x[i] < min) min = x[i];
-        if (x[i] > max) max = x[i];
-        sum_w += w[i];
-        sum_x += w[i] * x[i];
-    }
+    auto [min, max, sum_w, sum_x] = weighted_range(N, x, w);
     if (min > 0.0f) min = 0.0f;
     if (max <= min) {
         std::memset(q, 0, N);
