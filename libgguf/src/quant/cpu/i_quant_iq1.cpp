@@ -61,6 +61,14 @@ inline int scale_code(float id, float scale) {
     return max_of(0, min_of(7, l));
 }
 
+// Largest |x| of n values, scanned in order with ggml's max (a NaN is kept
+// only where ggml keeps it).
+inline float max_abs(const float* x, int n) {
+    float max = std::fabs(x[0]);
+    for (int i = 1; i < n; ++i) max = max_of(max, std::fabs(x[i]));
+    return max;
+}
+
 }  // namespace
 
 void quantize_iq1_s(const float* src, uint8_t* dst, int64_t n, const float* importance) {
@@ -79,8 +87,7 @@ void quantize_iq1_s(const float* src, uint8_t* dst, int64_t n, const float* impo
             const float* xb = src + kBlock * ib;
             const float* qw = importance + kSuper * ibl + kBlock * ib;
             for (int i = 0; i < kBlock; ++i) weight[i] = qw[i] * std::sqrt(sigma2 + xb[i] * xb[i]);
-            float max = std::fabs(xb[0]);
-            for (int i = 1; i < kBlock; ++i) max = max_of(max, std::fabs(xb[i]));
+            const float max = max_abs(xb, kBlock);
             if (max < 1e-12f) {
                 scales[ib] = 0;
                 shifts[ib] = 1;
@@ -201,8 +208,7 @@ void quantize_iq1_m(const float* src, uint8_t* dst, int64_t n, const float* impo
         for (int ib = 0; ib < kSuper / kBlock; ++ib) {
             const float* xb = src + kBlock * ib;
             set_weights(xb, importance ? importance + kSuper * ibl + kBlock * ib : nullptr, sigma2);
-            float max = std::fabs(xb[0]);
-            for (int i = 1; i < kBlock; ++i) max = max_of(max, std::fabs(xb[i]));
+            const float max = max_abs(xb, kBlock);
             if (max < 1e-7f) {
                 scales[ib] = 0;
                 shifts[ib] = 0;
