@@ -1,72 +1,264 @@
-// quantize: llama-quantize's positional form. This first version does --pure
-// (one type for every tensor llama-quantize quantizes); the preset mixtures
-// come with the quantize issue.
+// quantize: llama-quantize's command line (IN [OUT] TYPE [THREADS] and its
+// options), its output byte for byte, plus gguf-mtp's MTP options.
+#include <algorithm>
+#include <cctype>
+#include <chrono>
 #include <cstdio>
-#include <thread>
+#include <fstream>
+#include <optional>
 
 #include "cli_support.h"
 #include "commands.h"
 #include "gguf/quantize_plan.h"
 #include "plan_runner.h"
+#include "progress_bar.h"
+#include "quantize_report.h"
 
 namespace gguf_mtp {
 namespace {
 
+constexpr const char* kDefaultMissingPolicy = "fallback:Q4_K";
+
 struct QuantizeOptions {
-    std::string input;
-    std::string output;
-    std::string preset;
-    unsigned threads = 0;
+    std::vector<std::string> positional;  // IN [OUT] TYPE [THREADS]
     bool pure = false;
+    bool leave_output_tensor = false;
     std::string imatrix;
+    std::vector<std::string> include_weights, exclude_weights;
+    std::string output_tensor_type, token_embedding_type;
+    std::vector<std::string> tensor_types, tensor_type_files;
+    std::string prune_layers;
+    bool keep_split = false;
+    std::vector<std::string> override_kv;
+    int max_buffer_mib = 0;
+    std::string mtp_type;
+    std::string imatrix_missing;
+    std::string bundled_with;
     bool allow_requantize = false;
     bool allow_non_finite = false;
     OutputFlags out;
 };
 
-int run_quantize(const QuantizeOptions& o) {
-    const gguf::QuantPreset* preset = gguf::find_preset(o.preset);
-    if (!preset) {
-        std::string names;
-        for (const auto& p : gguf::quant_presets()) names += (names.empty() ? "" : ", ") + std::string(p.name);
-        std::fprintf(stderr, "gguf-mtp: error: unknown type '%s' (one of: %s)\n", o.preset.c_str(), names.c_str());
-        return kExitUsage;
+int usage_error(const std::string& message) {
+    std::fprintf(stderr, "gguf-mtp: error: %s\n", message.c_str());
+    return kExitUsage;
+}
+
+std::optional<gguf::TensorType> parse_type(const std::string& text, const char* option, int& code) {
+    auto t = gguf::type_from_name(text);
+    if (!t) code = usage_error(std::string(option) + ": '" + text + "' is not a ggml type (q4_0, q8_0, q4_K, iq4_xs, f16, ...)");
+    return t;
+}
+
+// NAME=TYPE as llama-quantize reads it: the pattern lower-cased.
+std::optional<gguf::TensorTypeRule> parse_rule(const std::string& text, const std::string& origin, int& code) {
+    const size_t eq = text.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == text.size()) {
+        code = usage_error(origin + ": '" + text + "' is not PATTERN=TYPE");
+        return std::nullopt;
     }
-    if (!o.pure) {
-        std::fprintf(stderr, "gguf-mtp: error: only --pure quantization is implemented so far (preset mixtures are coming)\n");
-        return kExitUsage;
+    std::string pattern = text.substr(0, eq);
+    std::transform(pattern.begin(), pattern.end(), pattern.begin(), [](unsigned char c) { return std::tolower(c); });
+    auto type = gguf::type_from_name(text.substr(eq + 1));
+    if (!type) {
+        code = usage_error(origin + ": '" + text.substr(eq + 1) + "' is not a ggml type");
+        return std::nullopt;
     }
-    auto model = gguf::Model::open(o.input);
+    return gguf::TensorTypeRule{pattern, *type};
+}
+
+// --tensor-type and --tensor-type-file rules in command-line order: the
+// first rule that matches a tensor wins.
+bool collect_rules(const CLI::App& cmd, const QuantizeOptions& o, std::vector<gguf::TensorTypeRule>& rules, int& code) {
+    size_t next_rule = 0, next_file = 0;
+    for (const CLI::Option* opt : cmd.parse_order()) {
+        if (opt->get_name() == "--tensor-type" && next_rule < o.tensor_types.size()) {
+            auto r = parse_rule(o.tensor_types[next_rule++], "--tensor-type", code);
+            if (!r) return false;
+            rules.push_back(*r);
+        } else if (opt->get_name() == "--tensor-type-file" && next_file < o.tensor_type_files.size()) {
+            const std::string& path = o.tensor_type_files[next_file++];
+            std::ifstream in(path);
+            if (!in) {
+                code = usage_error("--tensor-type-file: cannot read '" + path + "'");
+                return false;
+            }
+            std::string word;
+            while (in >> word) {
+                auto r = parse_rule(word, path, code);
+                if (!r) return false;
+                rules.push_back(*r);
+            }
+        }
+    }
+    return true;
+}
+
+std::optional<std::vector<uint32_t>> parse_layers(const std::string& text, int& code) {
+    std::vector<uint32_t> out;
+    size_t start = 0;
+    while (start <= text.size()) {
+        const size_t comma = std::min(text.find(',', start), text.size());
+        const std::string item = text.substr(start, comma - start);
+        if (item.empty() || !std::all_of(item.begin(), item.end(), ::isdigit) || item.size() > 9) {
+            code = usage_error("--prune-layers: '" + item + "' is not a layer number");
+            return std::nullopt;
+        }
+        out.push_back(static_cast<uint32_t>(std::stoul(item)));
+        start = comma + 1;
+    }
+    return out;
+}
+
+// The positional form of llama-quantize: IN TYPE [THREADS] writes
+// ggml-model-TYPE.gguf beside the input; IN OUT TYPE [THREADS] names it.
+struct Positional {
+    std::string input, output;
+    const gguf::QuantPreset* preset = nullptr;
+    unsigned threads = 0;
+};
+
+std::optional<Positional> parse_positional(const std::vector<std::string>& args, int& code) {
+    Positional p;
+    p.input = args[0];
+    size_t next = 1;
+    if ((p.preset = gguf::find_preset(args[1]))) {
+        const size_t slash = p.input.find_last_of('/');
+        p.output = (slash == std::string::npos ? "" : p.input.substr(0, slash + 1)) + "ggml-model-" + std::string(p.preset->name) + ".gguf";
+        next = 2;
+    } else {
+        p.output = args[1];
+        if (args.size() < 3) {
+            code = usage_error("no TYPE given (usage: quantize IN [OUT] TYPE [THREADS])");
+            return std::nullopt;
+        }
+        if (!(p.preset = gguf::find_preset(args[2]))) {
+            std::string names;
+            for (const auto& q : gguf::quant_presets()) names += (names.empty() ? "" : ", ") + std::string(q.name);
+            code = usage_error("unknown type '" + args[2] + "' (one of: " + names + ")");
+            return std::nullopt;
+        }
+        next = 3;
+    }
+    if (next < args.size()) {
+        const std::string& t = args[next];
+        if (t.empty() || t.size() > 6 || !std::all_of(t.begin(), t.end(), ::isdigit)) {
+            code = usage_error("THREADS: '" + t + "' is not a thread count");
+            return std::nullopt;
+        }
+        p.threads = static_cast<unsigned>(std::stoul(t));
+        ++next;
+    }
+    if (next < args.size()) {
+        code = usage_error("unexpected argument '" + args[next] + "'");
+        return std::nullopt;
+    }
+    return p;
+}
+
+int run_quantize(const CLI::App& cmd, const QuantizeOptions& o) {
+    int code = 0;
+    auto pos = parse_positional(o.positional, code);
+    if (!pos) return code;
+    if (!o.include_weights.empty() && !o.exclude_weights.empty()) return usage_error("--include-weights and --exclude-weights do not combine");
+    if (o.keep_split && (!o.out.max_size.empty() || o.out.max_tensors > 0)) return usage_error("--keep-split and --split-max-* do not combine");
+
+    gguf::QuantizeOptions q;
+    q.preset = pos->preset;
+    q.pure = o.pure;
+    q.leave_output_tensor = o.leave_output_tensor;
+    if (!o.output_tensor_type.empty() && !(q.output_tensor_type = parse_type(o.output_tensor_type, "--output-tensor-type", code))) return code;
+    if (!o.token_embedding_type.empty() && !(q.token_embedding_type = parse_type(o.token_embedding_type, "--token-embedding-type", code))) return code;
+    if (!o.mtp_type.empty() && !(q.mtp_type = parse_type(o.mtp_type, "--mtp-type", code))) return code;
+    if (!collect_rules(cmd, o, q.rules, code)) return code;
+    if (!o.prune_layers.empty()) {
+        auto layers = parse_layers(o.prune_layers, code);
+        if (!layers) return code;
+        q.prune_layers = *layers;
+    }
+    for (const auto& kv : o.override_kv) {
+        auto parsed = gguf::parse_key_override(kv);
+        if (!parsed) return usage_error("--override-kv: " + parsed.error().message);
+        q.key_overrides.push_back(*parsed);
+    }
+    const std::string policy_text = o.imatrix_missing.empty() ? kDefaultMissingPolicy : o.imatrix_missing;
+    auto policy = gguf::parse_missing_importance_policy(policy_text);
+    if (!policy) return usage_error("--imatrix-missing: " + policy.error().message);
+    q.missing_importance = *policy;
+    q.missing_importance_explicit = !o.imatrix_missing.empty();
+    if (o.max_buffer_mib < 0) return usage_error("--max-buffer-size must be a positive number of MiB");
+    // The budget covers the f32 rows and their source and quantized bytes.
+    if (o.max_buffer_mib > 0) q.chunk_bytes = (uint64_t(o.max_buffer_mib) << 20) / 2;
+    q.keep_split = o.keep_split;
+    q.allow_requantize = o.allow_requantize;
+    q.allow_non_finite = o.allow_non_finite;
+
+    auto model = gguf::Model::open(pos->input);
     if (!model) return report_error(model.error());
+    std::optional<gguf::Model> other;
+    if (!o.bundled_with.empty()) {
+        auto m = gguf::Model::open(o.bundled_with);
+        if (!m) return report_error(m.error());
+        other = std::move(*m);
+        q.bundled_with = &*other;
+    }
     std::optional<gguf::Imatrix> imatrix;
     if (!o.imatrix.empty()) {
         auto m = gguf::read_imatrix(o.imatrix);
         if (!m) return report_error(m.error());
         imatrix = std::move(*m);
+        q.imatrix = &*imatrix;
+        q.imatrix_path = o.imatrix;
+        q.include_weights = o.include_weights;
+        q.exclude_weights = o.exclude_weights;
     }
-    gguf::PureQuantizeOptions q;
-    q.preset = preset;
-    q.imatrix = imatrix ? &*imatrix : nullptr;
-    q.imatrix_path = o.imatrix;
-    q.allow_requantize = o.allow_requantize;
-    q.allow_non_finite = o.allow_non_finite;
-    auto plan = gguf::plan_quantize_pure(*model, q, gguf::make_quantizer(o.threads));
+
+    auto plan = gguf::plan_quantize(*model, q, gguf::make_quantizer(pos->threads));
     if (!plan) return report_error(plan.error());
     for (const auto& t : plan->tensors) {
-        if (t.from != gguf::TensorType::F32 && t.from != gguf::TensorType::F16 && t.from != gguf::TensorType::BF16) {
+        const bool plain = t.from == gguf::TensorType::F32 || t.from == gguf::TensorType::F16 || t.from == gguf::TensorType::BF16;
+        if (t.from != t.to && !plain) {
             std::fprintf(stderr, "gguf-mtp: warning: requantizing '%s' from %s\n", t.tensor.c_str(),
                          std::string(gguf::type_display_name(t.from)).c_str());
         }
     }
-    gguf::WriteOptions write;
-    if (!make_write_options(o.out, o.output, *model, write)) return kExitUsage;
-    const int code = run_plan(plan->plan, write, o.out, "quantize");
-    if (code == 0 && !o.out.dry_run && imatrix) {
-        size_t without = 0;
-        for (const auto& t : plan->tensors) without += t.with_importance ? 0 : 1;
-        if (without > 0) std::fprintf(stderr, "quantize: %zu tensor(s) quantized without importance data\n", without);
+    if (q.mtp_type && std::none_of(plan->tensors.begin(), plan->tensors.end(), [](const auto& t) { return t.in_mtp_block; })) {
+        std::fprintf(stderr, "gguf-mtp: warning: --mtp-type: %s has no MTP blocks\n", pos->input.c_str());
     }
-    return code;
+
+    gguf::WriteOptions write;
+    if (!make_write_options(o.out, pos->output, *model, write)) return kExitUsage;
+    write.split.fixed_shards = plan->shards;
+    if (other) {
+        auto ids = other->identities();
+        write.inputs.insert(write.inputs.end(), ids.begin(), ids.end());
+    }
+    if (!o.imatrix.empty()) {
+        if (auto id = gguf::identity_of(o.imatrix)) write.inputs.push_back(*id);
+    }
+    QuantizeRunFacts facts{pos->input, std::string(pos->preset->name), o.imatrix, gguf::missing_importance_policy_name(q.missing_importance)};
+    auto layout = gguf::layout_plan(plan->plan, write);
+    if (!layout) return report_error(layout.error());
+    if (o.out.dry_run) {
+        if (o.out.json) {
+            print_quantize_json(*plan, *layout, facts);
+        } else {
+            print_quantize_table(*plan);
+            print_quantize_summary(*plan, facts);
+        }
+        return 0;
+    }
+    const auto start = std::chrono::steady_clock::now();
+    ProgressBar bar("quantize");
+    write.on_progress = [&bar](const gguf::Progress& p) { bar.update(p); };
+    auto report = gguf::write_plan(plan->plan, write);
+    if (!report) return report_error(report.error());
+    bar.finish(*report);
+    facts.written = true;
+    facts.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    print_quantize_summary(*plan, facts);
+    if (o.out.json) print_quantize_json(*plan, report->files, facts);
+    return 0;
 }
 
 }  // namespace
@@ -75,19 +267,37 @@ void add_quantize_command(CLI::App& app, int& exit_code) {
     auto o = std::make_shared<QuantizeOptions>();
     CLI::App* cmd = app.add_subcommand(
         "quantize",
-        "Quantize a model as llama-quantize does, bit for bit: gguf-mtp quantize --pure IN.gguf OUT.gguf TYPE [THREADS].\n"
-        "TYPE is a llama-quantize preset name (Q4_K_M, Q8_0, IQ4_XS, ...); with --pure every tensor llama-quantize\n"
-        "quantizes gets the preset's base type (or llama-quantize's fallback for rows that do not fit).");
-    cmd->add_option("input", o->input, "F32/F16/BF16 GGUF model (or any shard of a split set)")->required();
-    cmd->add_option("output", o->output, "output file")->required();
-    cmd->add_option("type", o->preset, "llama-quantize preset, e.g. Q4_K_M")->required();
-    cmd->add_option("threads", o->threads, "worker threads (default: all)");
-    cmd->add_flag("--pure", o->pure, "one type for every quantized tensor, no per-tensor mixture");
-    cmd->add_option("--imatrix", o->imatrix, "importance matrix (GGUF or legacy .dat, as llama-imatrix writes it)");
+        "Quantize a model as llama-quantize does, byte for byte: gguf-mtp quantize [OPTIONS] IN.gguf [OUT.gguf] TYPE [THREADS].\n"
+        "TYPE is a llama-quantize preset (Q4_K_M, Q8_0, IQ2_XXS, ..., COPY) or its number; the preset's mixture rules pick\n"
+        "each tensor's type as llama-quantize does. MTP (NextN) tensors: --mtp-type, --bundled-with, --imatrix-missing.");
+    cmd->add_option("args", o->positional, "IN [OUT] TYPE [THREADS]: input model (any shard of a split set), output file "
+                                           "(default ggml-model-TYPE.gguf beside the input), preset, threads (default: all)")
+        ->required()
+        ->expected(2, 4);
+    cmd->add_flag("--pure", o->pure, "no mixture: every quantized tensor gets the preset's base type (--tensor-type rules still apply)");
+    cmd->add_option("--imatrix", o->imatrix, "importance matrix (llama-imatrix's GGUF format or legacy .dat)");
+    cmd->add_option("--include-weights", o->include_weights, "use only imatrix entries whose name contains this (repeatable)")->allow_extra_args(false);
+    cmd->add_option("--exclude-weights", o->exclude_weights, "ignore imatrix entries whose name contains this (repeatable)")->allow_extra_args(false);
+    cmd->add_option("--output-tensor-type", o->output_tensor_type, "type of output.weight (a ggml type: q8_0, q6_K, ...)");
+    cmd->add_option("--token-embedding-type", o->token_embedding_type, "type of token_embd.weight");
+    cmd->add_option("--tensor-type", o->tensor_types, "PATTERN=TYPE: tensors whose name matches the regex get TYPE; first match wins (repeatable)")->allow_extra_args(false);
+    cmd->add_option("--tensor-type-file", o->tensor_type_files, "file of PATTERN=TYPE rules separated by spaces or newlines")->allow_extra_args(false);
+    cmd->add_flag("--leave-output-tensor", o->leave_output_tensor, "leave output.weight as it is");
+    cmd->add_option("--prune-layers", o->prune_layers, "L0,L1,...: remove these blocks and renumber the rest");
+    cmd->add_flag("--keep-split", o->keep_split, "write one output shard per input shard");
+    cmd->add_option("--override-kv", o->override_kv, "KEY=TYPE:VALUE (int, float, bool, str): set a key in the output (repeatable)")->allow_extra_args(false);
+    cmd->add_option("--max-buffer-size", o->max_buffer_mib, "MiB of rows in flight while quantizing (default 128)");
+    cmd->add_option("--mtp-type", o->mtp_type, "type of every tensor in the MTP (NextN) blocks, after --tensor-type rules");
+    cmd->add_option("--imatrix-missing", o->imatrix_missing,
+                    "error | fallback:TYPE | uniform: what tensors that need importance data (IQ1/IQ2, IQ3_XXS) get when the imatrix "
+                    "has no entry for them (default " + std::string(kDefaultMissingPolicy) + "; without --imatrix: error)");
+    cmd->add_option("--bundled-with", o->bundled_with,
+                    "the other half of the bundled model (the MTP head of this trunk, or the trunk of this head): choose types as "
+                    "llama-quantize would inside the bundled model");
     cmd->add_flag("--allow-requantize", o->allow_requantize, "dequantize and requantize tensors that are already quantized");
     cmd->add_flag("--allow-non-finite", o->allow_non_finite, "quantize rows holding NaN or Inf instead of refusing them");
     add_output_flags(*cmd, o->out, true);
-    cmd->callback([o, &exit_code] { exit_code = run_quantize(*o); });
+    cmd->callback([o, cmd, &exit_code] { exit_code = run_quantize(*cmd, *o); });
 }
 
 }  // namespace gguf_mtp

@@ -218,37 +218,48 @@ Result<std::vector<std::vector<float>>> mtp_draft_logits(const std::string& targ
     return out;
 }
 
-Result<bool> quantize(const std::string& input, const std::string& output, uint32_t ftype, bool pure, int threads,
-                      const std::vector<std::pair<std::string, std::vector<float>>>& importance,
-                      const std::vector<KeyOverride>& keys) {
+Result<bool> quantize(const std::string& input, const std::string& output, const QuantizeParams& p) {
     init();
     llama_model_quantize_params params = llama_model_quantize_default_params();
-    params.ftype = static_cast<llama_ftype>(ftype);
-    params.pure = pure;
-    params.nthread = threads;
+    params.ftype = static_cast<llama_ftype>(p.ftype);
+    params.pure = p.pure;
+    params.only_copy = p.only_copy;
+    params.quantize_output_tensor = !p.leave_output_tensor;
+    params.keep_split = p.keep_split;
+    params.allow_requantize = p.allow_requantize;
+    params.nthread = p.threads;
+    if (p.output_tensor_type >= 0) params.output_tensor_type = static_cast<ggml_type>(p.output_tensor_type);
+    if (p.token_embedding_type >= 0) params.token_embedding_type = static_cast<ggml_type>(p.token_embedding_type);
     std::vector<llama_model_imatrix_data> data;
-    for (const auto& [name, weights] : importance) data.push_back({name.c_str(), weights.data(), weights.size()});
+    for (const auto& [name, weights] : p.importance) data.push_back({name.c_str(), weights.data(), weights.size()});
     data.push_back({nullptr, nullptr, 0});
-    if (!importance.empty()) params.imatrix = data.data();
+    if (!p.importance.empty()) params.imatrix = data.data();
     std::vector<llama_model_kv_override> overrides;
-    for (const auto& k : keys) {
+    for (const auto& k : p.keys) {
         llama_model_kv_override o{};
         std::strncpy(o.key, k.key.c_str(), sizeof(o.key) - 1);
-        if (k.is_int) {
-            o.tag = LLAMA_KV_OVERRIDE_TYPE_INT;
-            o.val_i64 = k.number;
-        } else {
-            o.tag = LLAMA_KV_OVERRIDE_TYPE_STR;
-            std::strncpy(o.val_str, k.text.c_str(), 127);
+        switch (k.kind) {
+            case KeyOverride::Kind::integer: o.tag = LLAMA_KV_OVERRIDE_TYPE_INT; o.val_i64 = k.number; break;
+            case KeyOverride::Kind::floating: o.tag = LLAMA_KV_OVERRIDE_TYPE_FLOAT; o.val_f64 = k.real; break;
+            case KeyOverride::Kind::boolean: o.tag = LLAMA_KV_OVERRIDE_TYPE_BOOL; o.val_bool = k.flag; break;
+            case KeyOverride::Kind::text: o.tag = LLAMA_KV_OVERRIDE_TYPE_STR; std::strncpy(o.val_str, k.text.c_str(), 127); break;
         }
         overrides.push_back(o);
     }
     overrides.emplace_back();
     overrides.back().key[0] = 0;
-    if (!keys.empty()) params.kv_overrides = overrides.data();
+    if (!p.keys.empty()) params.kv_overrides = overrides.data();
+    std::vector<llama_model_tensor_override> rules;
+    for (const auto& [pattern, type] : p.tensor_types) rules.push_back({pattern.c_str(), static_cast<ggml_type>(type)});
+    rules.push_back({nullptr, GGML_TYPE_COUNT});
+    if (!p.tensor_types.empty()) params.tt_overrides = rules.data();
+    std::vector<int32_t> prune = p.prune_layers;
+    prune.push_back(-1);
+    if (!p.prune_layers.empty()) params.prune_layers = prune.data();
     if (llama_model_quantize(input.c_str(), output.c_str(), &params) != 0) {
         return std::unexpected("llama_model_quantize failed: " + take_log());
     }
+    take_log();
     return true;
 }
 

@@ -45,18 +45,33 @@ Result<std::vector<float>> last_logits(const std::string& path, bool load_mtp, s
 Result<std::vector<std::vector<float>>> mtp_draft_logits(const std::string& target_path, const std::string& draft_path,
                                                          std::span<const int32_t> tokens, int32_t next_token);
 
-// llama_model_quantize, as llama-quantize --pure (or not) would call it:
-// `ftype` is the llama_ftype, `importance` maps tensor names to the weights
-// llama-quantize derives from an imatrix, and `keys` are the key overrides it
-// records (quantize.imatrix.*: strings, or integers written as u32).
+// llama_model_quantize, as llama-quantize calls it: `importance` maps tensor
+// names to the weights llama-quantize derives from an imatrix, and `keys` are
+// the key overrides it passes (--override-kv, then quantize.imatrix.*).
 struct KeyOverride {
+    enum class Kind { integer, floating, boolean, text };
     std::string key;
-    std::string text;      // used when !is_int
+    Kind kind = Kind::text;
+    std::string text;
     int64_t number = 0;
-    bool is_int = false;
+    double real = 0;
+    bool flag = false;
 };
-Result<bool> quantize(const std::string& input, const std::string& output, uint32_t ftype, bool pure, int threads,
-                      const std::vector<std::pair<std::string, std::vector<float>>>& importance,
-                      const std::vector<KeyOverride>& keys);
+struct QuantizeParams {
+    uint32_t ftype = 7;
+    bool pure = false;
+    bool only_copy = false;            // COPY
+    bool leave_output_tensor = false;
+    bool keep_split = false;
+    bool allow_requantize = false;
+    int threads = 2;
+    int output_tensor_type = -1;       // ggml type id, -1: not given
+    int token_embedding_type = -1;
+    std::vector<std::pair<std::string, int>> tensor_types;  // pattern, ggml type id
+    std::vector<int32_t> prune_layers;
+    std::vector<std::pair<std::string, std::vector<float>>> importance;
+    std::vector<KeyOverride> keys;
+};
+Result<bool> quantize(const std::string& input, const std::string& output, const QuantizeParams& params);
 
 }  // namespace oracle

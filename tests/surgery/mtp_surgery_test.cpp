@@ -36,6 +36,13 @@ gguf::Model open_or_die(const std::string& path) {
     return std::move(*m);
 }
 
+gguf::SplitLimits limits_of(uint64_t max_bytes, uint32_t max_tensors) {
+    gguf::SplitLimits limits;
+    limits.max_bytes = max_bytes;
+    limits.max_tensors = max_tensors;
+    return limits;
+}
+
 gguf::Result<gguf::WriteReport> write(const gguf::Result<gguf::Plan>& plan, const std::string& path, gguf::SplitLimits split = {}) {
     if (!plan) return std::unexpected(plan.error());
     gguf::WriteOptions o;
@@ -87,16 +94,16 @@ TEST_P(ConvertLayouts, RoundTripThroughSplitSetsIsByteExact) {
     const Variant& v = GetParam();
     TempDir dir;
     const gguf::Model bundled = open_or_die(v.file("bundled"));
-    auto strip = write(gguf::plan_strip(bundled), dir.file("trunk"), {0, 5, false});
+    auto strip = write(gguf::plan_strip(bundled), dir.file("trunk"), limits_of(0, 5));
     ASSERT_TRUE(strip.has_value()) << strip.error().to_string();
-    auto extract = write(gguf::plan_extract(bundled), dir.file("head"), {4096, 0, false});
+    auto extract = write(gguf::plan_extract(bundled), dir.file("head"), limits_of(4096, 0));
     ASSERT_TRUE(extract.has_value()) << extract.error().to_string();
     ASSERT_GT(strip->files.size(), 1u);
 
     // Any shard names its set; the merged output may itself be split.
     const gguf::Model trunk = open_or_die(strip->files.back().path);
     const gguf::Model head = open_or_die(extract->files.front().path);
-    auto merged = write(gguf::plan_merge(trunk, head), dir.file("merged"), {0, 7, false});
+    auto merged = write(gguf::plan_merge(trunk, head), dir.file("merged"), limits_of(0, 7));
     ASSERT_TRUE(merged.has_value()) << merged.error().to_string();
     auto joined = write(gguf::plan_copy(open_or_die(merged->files[0].path)), dir.file("joined.gguf"));
     ASSERT_TRUE(joined.has_value()) << joined.error().to_string();

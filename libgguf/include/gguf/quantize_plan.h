@@ -1,21 +1,29 @@
-// Quantization plans as llama-quantize makes them.
+// Quantization plans as llama-quantize makes them, plus gguf-mtp's policy for
+// MTP tensors.
 //
-// Presets are llama-quantize's names (Q4_K_M, IQ2_XXS, ...): each sets
-// general.file_type and the default tensor type. In pure mode (--pure) every
-// tensor llama-quantize would quantize gets the default type (or its
-// fallback when the row length does not fit the type's blocks); the other
-// tensors, and tensors already of the target type, are copied unchanged.
-// As in llama-quantize, a tensor that would become one of the very-low-bit
-// types (IQ1_S, IQ1_M, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS; Q2_K in Q2_K_S) without
-// importance data is refused, token_embd and output excepted.
-// Tensors come in llama-quantize's order (block number, then name), keys as it
-// writes them: the input's, split keys removed, general.quantization_version
-// and general.file_type moved to the end.
+// Tensors come in llama-quantize's order (block number, then name; with
+// keep_split, shard and file order), keys as it writes them: the input's,
+// split keys removed, general.quantization_version and general.file_type
+// moved to the end, then the key overrides (the user's, then
+// quantize.imatrix.*), then block_count when layers are pruned. Each tensor's
+// type comes from quant_mixture.h; a tensor whose type does not change is
+// copied byte for byte.
+//
+// Where gguf-mtp goes beyond llama-quantize:
+// - mtp_type sets the type of every tensor in the MTP (NextN) blocks, after
+//   the --tensor-type rules and before the preset's mixture;
+// - bundled_with chooses each tensor's type as llama-quantize would inside the
+//   bundled model made of this file and that one (a trunk and its MTP head):
+//   the layer-dependent rules count MTP blocks, so a trunk quantized alone
+//   can differ from the same trunk inside the bundled quant;
+// - missing_importance decides what happens to a tensor that needs
+//   importance data (IQ1/IQ2 types, IQ3_XXS, Q2_K of Q2_K_S) when the imatrix
+//   has no entry for it; llama-quantize always stops there.
 #pragma once
 
 #include <cstdint>
 #include <memory>
-#include <span>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,48 +32,89 @@
 #include "gguf/imatrix.h"
 #include "gguf/model.h"
 #include "gguf/plan.h"
+#include "gguf/quant_mixture.h"
+#include "gguf/quant_presets.h"
 #include "gguf/quantize_tensor.h"
 
 namespace gguf {
 
-struct QuantPreset {
-    std::string_view name;     // "Q4_K_M"
-    uint32_t file_type;        // llama_ftype
-    TensorType default_type;   // what most tensors become
+enum class MissingImportanceAction {
+    error,     // stop, as llama-quantize does
+    fallback,  // quantize the tensor to a type that needs no importance data
+    uniform,   // quantize to the chosen type with every weight 1
 };
 
-std::span<const QuantPreset> quant_presets();
-const QuantPreset* find_preset(std::string_view name);  // case-insensitive
+struct MissingImportancePolicy {
+    MissingImportanceAction action = MissingImportanceAction::fallback;
+    TensorType fallback_type = TensorType::Q4_K;
+};
 
-// llama-quantize's rule for which tensors it quantizes at all (2+ dims,
-// a ".weight" name, not a norm, not one of the tensors it keeps exact).
-bool tensor_allows_quantization(const TensorInfo& tensor);
+// "error", "uniform" or "fallback:TYPE" (TYPE must not need importance data).
+Result<MissingImportancePolicy> parse_missing_importance_policy(std::string_view text);
+std::string missing_importance_policy_name(const MissingImportancePolicy& policy);
 
-// The type a tensor of this shape gets when `target` does not divide its
-// rows into whole blocks (llama-quantize's fallback), or `target`.
-TensorType fallback_type(const TensorInfo& tensor, TensorType target);
+// A key llama-quantize's --override-kv sets (KEY=int:N, float:X, bool:B, str:S).
+struct KeyOverride {
+    std::string key;
+    Value value;
+};
+Result<KeyOverride> parse_key_override(std::string_view text);
 
-struct PureQuantizeOptions {
+struct QuantizeOptions {
     const QuantPreset* preset = nullptr;
-    const Imatrix* imatrix = nullptr;   // optional
-    std::string imatrix_path;           // recorded in quantize.imatrix.file
-    bool allow_requantize = false;      // dequantize already-quantized inputs
+    bool pure = false;
+    bool leave_output_tensor = false;
+    std::optional<TensorType> output_tensor_type;
+    std::optional<TensorType> token_embedding_type;
+    std::vector<TensorTypeRule> rules;       // --tensor-type, first match wins
+    std::optional<TensorType> mtp_type;
+    const Model* bundled_with = nullptr;     // the other half of the bundled model
+
+    const Imatrix* imatrix = nullptr;
+    std::string imatrix_path;                // recorded in quantize.imatrix.file
+    std::vector<std::string> include_weights;  // keep only imatrix entries whose name contains one of these
+    std::vector<std::string> exclude_weights;  // drop imatrix entries whose name contains one of these
+    // Applies to tensors the imatrix lacks; without an imatrix only when
+    // missing_importance_explicit (else such a tensor is an error, as upstream).
+    MissingImportancePolicy missing_importance;
+    bool missing_importance_explicit = false;
+
+    std::vector<uint32_t> prune_layers;      // block numbers removed; the rest renumbered
+    std::vector<KeyOverride> key_overrides;
+    bool keep_split = false;                 // one output shard per input shard
+    bool allow_requantize = false;           // dequantize already-quantized inputs
     bool allow_non_finite = false;
+    uint64_t chunk_bytes = 64ull << 20;      // f32 input per quantizing chunk (--max-buffer-size)
+};
+
+enum class ImportanceUse {
+    not_applicable,  // copied, or a float type
+    used,            // quantized with the imatrix entry
+    absent,          // quantized without importance data (none given, or no entry)
+    uniform,         // needed importance data, had none: uniform weights (policy)
+    replaced,        // needed importance data, had none: type replaced (policy)
 };
 
 struct PlannedQuantization {
-    std::string tensor;
+    std::string tensor;                  // output name (renumbered when layers are pruned)
     TensorType from;
     TensorType to;
-    bool with_importance;
+    TypeChoice choice;                   // why `to` (before the missing-importance policy)
+    std::optional<TensorType> alone;     // with bundled_with: the type it would get alone, when different
+    ImportanceUse importance = ImportanceUse::not_applicable;
+    bool in_mtp_block = false;
+    uint64_t bytes_in = 0;
+    uint64_t bytes_out = 0;
 };
 
 struct QuantizePlan {
     Plan plan;
-    std::vector<PlannedQuantization> tensors;  // what each tensor becomes
+    std::vector<PlannedQuantization> tensors;  // parallel to plan.tensors
+    std::vector<uint32_t> shards;              // keep_split: output shard of each tensor; else empty
+    uint32_t file_type = 0;
+    size_t imatrix_entries = 0;                // entries left after include/exclude
 };
 
-Result<QuantizePlan> plan_quantize_pure(const Model& model, const PureQuantizeOptions& options,
-                                        std::shared_ptr<Quantizer> quantizer);
+Result<QuantizePlan> plan_quantize(const Model& model, const QuantizeOptions& options, std::shared_ptr<Quantizer> quantizer);
 
 }  // namespace gguf

@@ -22,6 +22,12 @@ bool ends_with(const std::string& s, std::string_view suffix) {
 
 // Tensor indices per shard, following llama-gguf-split's rules.
 std::vector<std::vector<size_t>> assign_shards(const Plan& plan, const SplitLimits& limits) {
+    if (!limits.fixed_shards.empty()) {
+        const uint32_t count = *std::max_element(limits.fixed_shards.begin(), limits.fixed_shards.end()) + 1;
+        std::vector<std::vector<size_t>> shards(count);
+        for (size_t i = 0; i < limits.fixed_shards.size(); ++i) shards[limits.fixed_shards[i]].push_back(i);
+        return shards;
+    }
     std::vector<std::vector<size_t>> shards(1);
     if (limits.no_tensor_first_split) shards.emplace_back();
     uint64_t shard_bytes = 0;
@@ -87,6 +93,9 @@ Status validate_plan(const Plan& plan, const WriteOptions& options) {
     }
     if (options.split.enabled() && ends_with(options.output, ".zst")) {
         return fail(ErrorCode::invalid_argument, options.output, "split output cannot be zstd-compressed; compress the shards afterwards");
+    }
+    if (!options.split.fixed_shards.empty() && options.split.fixed_shards.size() != plan.tensors.size()) {
+        return fail(ErrorCode::invalid_argument, options.output, "the shard assignment does not cover every planned tensor");
     }
     if (options.split.enabled() && plan.tensors.size() > uint64_t(INT32_MAX)) {
         return fail(ErrorCode::invalid_argument, options.output, "too many tensors for split.tensors.count");

@@ -1,198 +1,292 @@
 #include "gguf/quantize_plan.h"
 
 #include <algorithm>
-#include <array>
-#include <cctype>
+#include <cmath>
+#include <map>
+#include <set>
+#include <unordered_map>
 
+#include "gguf/mtp.h"
+#include "gguf/mtp_surgery.h"
 #include "gguf/quantize.h"
+#include "layer_pruning.h"
 
 namespace gguf {
 namespace {
 
 using T = TensorType;
 
-// llama-quantize's preset names, their llama_ftype and default type
-// (llama_ftype_get_default_type; note IQ2_S defaults to IQ2_XS there).
-constexpr std::array kPresets = {
-    QuantPreset{"Q4_0", 2, T::Q4_0},       QuantPreset{"Q4_1", 3, T::Q4_1},       QuantPreset{"Q5_0", 8, T::Q5_0},
-    QuantPreset{"Q5_1", 9, T::Q5_1},       QuantPreset{"Q8_0", 7, T::Q8_0},       QuantPreset{"IQ2_XXS", 19, T::IQ2_XXS},
-    QuantPreset{"IQ2_XS", 20, T::IQ2_XS},  QuantPreset{"IQ2_S", 28, T::IQ2_XS},   QuantPreset{"IQ2_M", 29, T::IQ2_S},
-    QuantPreset{"IQ1_S", 24, T::IQ1_S},    QuantPreset{"IQ1_M", 31, T::IQ1_M},    QuantPreset{"TQ1_0", 36, T::TQ1_0},
-    QuantPreset{"TQ2_0", 37, T::TQ2_0},    QuantPreset{"Q2_K", 10, T::Q2_K},      QuantPreset{"Q2_K_S", 21, T::Q2_K},
-    QuantPreset{"IQ3_XXS", 23, T::IQ3_XXS}, QuantPreset{"IQ3_S", 26, T::IQ3_S},   QuantPreset{"IQ3_M", 27, T::IQ3_S},
-    QuantPreset{"Q3_K", 12, T::Q3_K},      QuantPreset{"IQ3_XS", 22, T::IQ3_S},   QuantPreset{"Q3_K_S", 11, T::Q3_K},
-    QuantPreset{"Q3_K_M", 12, T::Q3_K},    QuantPreset{"Q3_K_L", 13, T::Q3_K},    QuantPreset{"IQ4_NL", 25, T::IQ4_NL},
-    QuantPreset{"IQ4_XS", 30, T::IQ4_XS},  QuantPreset{"Q4_K", 15, T::Q4_K},      QuantPreset{"Q4_K_S", 14, T::Q4_K},
-    QuantPreset{"Q4_K_M", 15, T::Q4_K},    QuantPreset{"Q5_K", 17, T::Q5_K},      QuantPreset{"Q5_K_S", 16, T::Q5_K},
-    QuantPreset{"Q5_K_M", 17, T::Q5_K},    QuantPreset{"Q6_K", 18, T::Q6_K},      QuantPreset{"MXFP4_MOE", 38, T::MXFP4},
-    QuantPreset{"Q1_0", 40, T::Q1_0},      QuantPreset{"Q2_0", 41, T::Q2_0},      QuantPreset{"F16", 1, T::F16},
-    QuantPreset{"BF16", 32, T::BF16},      QuantPreset{"F32", 0, T::F32},
+bool is_plain_float(TensorType t) { return t == T::F32 || t == T::F16 || t == T::BF16; }
+
+// A tensor as llama-quantize sees it: its (possibly renumbered) name and
+// where it comes from.
+struct Entry {
+    TensorRef ref;
+    TensorInfo info;  // name renumbered when layers are pruned
+    const std::string* source_name;
 };
 
-// Name fragments llama-quantize never quantizes (llama-quant.cpp,
-// tensor_allows_quantization), besides norms.
-constexpr std::string_view kKeptExact[] = {
-    "ffn_gate_inp.weight", "ffn_gate_tid2eid.weight", "altup", "laurel", "per_layer_model_proj", "ssm_conv1d",
-    "shortconv.conv.weight", "indexer.k_proj.weight", "indexer.q_proj.weight", "time_mix_first.weight",
-    "time_mix_w0.weight", "time_mix_w1.weight", "time_mix_w2.weight", "time_mix_v0.weight", "time_mix_v1.weight",
-    "time_mix_v2.weight", "time_mix_a0.weight", "time_mix_a1.weight", "time_mix_a2.weight", "time_mix_g1.weight",
-    "time_mix_g2.weight", "time_mix_decay_w1.weight", "time_mix_decay_w2.weight", "time_mix_lerp_fused.weight",
-    "attn_rel_b.weight", ".position_embd", "sam.pos_embd", "sam.neck.", "sam.net_", ".rel_pos", ".patch_embd",
-    ".patch_merger", "a.rvq.codebook", "mm.a.code_embd",
-};
-constexpr std::string_view kKeptExactNames[] = {"position_embd.weight", "token_types.weight"};
-
-bool equal_ignoring_case(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::toupper(static_cast<unsigned char>(x)) == std::toupper(static_cast<unsigned char>(y));
-           });
+// llama-quantize's order: tensors outside blocks first, then by block
+// number, names sorted within.
+void sort_by_block(std::vector<Entry>& entries) {
+    std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+        const int64_t la = block_number(a.info.name), lb = block_number(b.info.name);
+        return la != lb ? la < lb : a.info.name < b.info.name;
+    });
 }
 
-int64_t block_of(const std::string& name) {
-    constexpr std::string_view prefix = "blk.";
-    if (name.rfind(prefix, 0) != 0) return -1;
-    int64_t n = 0;
-    size_t i = prefix.size();
-    if (i >= name.size() || !std::isdigit(static_cast<unsigned char>(name[i]))) return -1;
-    while (i < name.size() && std::isdigit(static_cast<unsigned char>(name[i]))) n = n * 10 + (name[i++] - '0');
-    return n;  // sscanf("blk.%d.") reads the number even without the dot after it
-}
-
-// llama-quantize's policy (tensor_requires_imatrix): the very-low-bit types,
-// and Q2_K inside a Q2_K_S file, need importance data, except for the token
-// embeddings and the output head.
-bool policy_requires_importance(const std::string& name, TensorType target, const QuantPreset& preset) {
-    if (name == "token_embd.weight" || name == "per_layer_token_embd.weight" || name == "output.weight") return false;
-    switch (target) {
-        case T::IQ3_XXS: case T::IQ2_XXS: case T::IQ2_XS: case T::IQ2_S: case T::IQ1_M: case T::IQ1_S: return true;
-        case T::Q2_K: return preset.name == "Q2_K_S";
-        default: return false;
+void apply_key_overrides(Metadata& metadata, const std::vector<KeyOverride>& overrides) {
+    // llama-quantize sets each key anew, which moves it to the end.
+    for (const auto& o : overrides) {
+        metadata.remove(o.key);
+        metadata.append(o.key, o.value);
     }
+}
+
+// The MTP blocks of a model whose hyperparameters are `m`.
+std::vector<uint32_t> mtp_blocks(const MixtureModel& m) {
+    std::vector<uint32_t> out;
+    for (uint32_t b = m.layer_count - std::min(m.nextn_layers, m.layer_count); b < m.layer_count; ++b) out.push_back(b);
+    return out;
+}
+
+// --mtp-type as one more rule after the user's: it matches the MTP blocks.
+MixtureOptions with_mtp_rule(MixtureOptions options, const MixtureModel& m, std::optional<TensorType> mtp_type) {
+    const auto blocks = mtp_blocks(m);
+    if (!mtp_type || blocks.empty()) return options;
+    std::string alternatives;
+    for (auto b : blocks) alternatives += (alternatives.empty() ? "" : "|") + std::to_string(b);
+    options.rules.push_back({"^blk\\.(" + alternatives + ")\\.", *mtp_type});
+    return options;
+}
+
+Result<std::vector<TypeChoice>> choose_in_order(const std::vector<Entry>& entries, const MixtureModel& m, const MixtureOptions& options) {
+    std::vector<const TensorInfo*> infos;
+    for (const auto& e : entries) infos.push_back(&e.info);
+    return choose_tensor_types(infos, m, options);
+}
+
+// Types as llama-quantize would choose them inside the bundled model that
+// `self` and `other` (a trunk and its MTP head, either way round) make.
+Result<std::map<std::string, TypeChoice>> choices_inside_bundle(const Model& self, const Model& other, const QuantizeOptions& o,
+                                                                const MixtureOptions& mixture) {
+    auto self_mtp = summarize_mtp(self);
+    if (!self_mtp) return std::unexpected(self_mtp.error());
+    const bool self_is_head = self_mtp->layout == MtpLayout::mtp_only;
+    auto merged = self_is_head ? plan_merge(other, self) : plan_merge(self, other);
+    if (!merged) return std::unexpected(merged.error());
+    Metadata metadata = merged->metadata;
+    apply_key_overrides(metadata, o.key_overrides);
+    auto m = MixtureModel::from_metadata(metadata, self.path());
+    if (!m) return std::unexpected(m.error());
+    std::vector<Entry> entries;
+    for (const auto& t : merged->tensors) entries.push_back({{}, t.info, &t.info.name});
+    sort_by_block(entries);
+    auto choices = choose_in_order(entries, *m, with_mtp_rule(mixture, *m, o.mtp_type));
+    if (!choices) return fail(choices.error().code, self.path(), "inside the bundled model: " + choices.error().message);
+    std::map<std::string, TypeChoice> by_name;
+    for (size_t i = 0; i < entries.size(); ++i) by_name.emplace(entries[i].info.name, (*choices)[i]);
+    return by_name;
+}
+
+// Importance weights by tensor name, after --include-weights and
+// --exclude-weights (substring matches, as llama-quantize does).
+Result<std::unordered_map<std::string, std::vector<float>>> usable_importance(const QuantizeOptions& o) {
+    std::unordered_map<std::string, std::vector<float>> out;
+    if (!o.imatrix) return out;
+    for (const auto& [name, entry] : o.imatrix->entries) {
+        auto has = [&](const std::vector<std::string>& parts) {
+            return std::any_of(parts.begin(), parts.end(), [&](const std::string& p) { return name.find(p) != std::string::npos; });
+        };
+        if (has(o.exclude_weights)) continue;
+        if (!o.include_weights.empty() && !has(o.include_weights)) continue;
+        std::vector<float> w = o.imatrix->weights(name);
+        for (float v : w) {
+            if (!std::isfinite(v)) return fail(ErrorCode::bad_format, o.imatrix_path, "entry '" + name + "' holds a non-finite value");
+        }
+        out.emplace(name, std::move(w));
+    }
+    return out;
+}
+
+void write_quantize_keys(Metadata& metadata, const QuantizeOptions& o, uint32_t file_type, size_t imatrix_entries,
+                         const LayerPruning& pruning) {
+    metadata.remove("general.quantization_version");
+    metadata.append("general.quantization_version", Value::u32(2));
+    metadata.remove("general.file_type");
+    metadata.append("general.file_type", Value::u32(file_type));
+    for (auto key : {keys::kSplitNo, keys::kSplitCount, keys::kSplitTensorsCount}) metadata.remove(key);
+    std::vector<KeyOverride> overrides = o.key_overrides;
+    if (imatrix_entries > 0) {
+        overrides.push_back({"quantize.imatrix.file", Value::string(o.imatrix_path.substr(0, 127))});
+        if (!o.imatrix->datasets.empty()) {
+            overrides.push_back({"quantize.imatrix.dataset", Value::string(o.imatrix->datasets.front().substr(0, 127))});
+        }
+        overrides.push_back({"quantize.imatrix.entries_count", Value::u32(static_cast<uint32_t>(imatrix_entries))});
+        if (o.imatrix->chunk_count > 0) {
+            overrides.push_back({"quantize.imatrix.chunks_count", Value::u32(static_cast<uint32_t>(o.imatrix->chunk_count))});
+        }
+    }
+    apply_key_overrides(metadata, overrides);
+    if (pruning.active()) {
+        const std::string key = metadata.arch_key("block_count");
+        metadata.remove(key);
+        metadata.append(key, Value::u32(pruning.block_count()));
+    }
+}
+
+uint32_t file_type_of(const Model& model, const QuantizeOptions& o, const std::vector<Entry>& entries) {
+    if (!o.preset->copy_only) return static_cast<uint32_t>(o.preset->file_type);
+    if (auto stored = model.metadata().get_uint("general.file_type")) return static_cast<uint32_t>(*stored);
+    std::vector<TensorType> types;
+    for (const auto& e : entries) types.push_back(e.info.type);
+    return guess_file_type(types);
 }
 
 }  // namespace
 
-std::span<const QuantPreset> quant_presets() { return kPresets; }
-
-const QuantPreset* find_preset(std::string_view name) {
-    for (const auto& p : kPresets) {
-        if (equal_ignoring_case(p.name, name)) return &p;
+Result<QuantizePlan> plan_quantize(const Model& model, const QuantizeOptions& o, std::shared_ptr<Quantizer> quantizer) {
+    if (!o.preset) return fail(ErrorCode::invalid_argument, model.path(), "no quantization type given");
+    if (o.bundled_with && !o.prune_layers.empty()) {
+        return fail(ErrorCode::invalid_argument, model.path(), "pruning layers and choosing types as in the bundled model do not combine");
     }
-    return nullptr;
-}
+    Metadata hparams_source = model.metadata();
+    apply_key_overrides(hparams_source, o.key_overrides);
+    auto hparams = MixtureModel::from_metadata(hparams_source, model.path());
+    if (!hparams) return std::unexpected(hparams.error());
 
-bool tensor_allows_quantization(const TensorInfo& t) {
-    if (t.significant_dims() < 2) return false;
-    const std::string& name = t.name;
-    if (name.size() < 6 || name.compare(name.size() - 6, 6, "weight") != 0) return false;
-    if (name.find("_norm.weight") != std::string::npos) return false;
-    for (auto fragment : kKeptExact) {
-        if (name.find(fragment) != std::string::npos) return false;
+    // The tensors in llama-quantize's order, pruned blocks dropped.
+    std::vector<Entry> entries;
+    for (auto ref : model.tensors()) entries.push_back({ref, model.info(ref), &model.info(ref).name});
+    sort_by_block(entries);
+    LayerPruning pruning(o.prune_layers);
+    std::vector<Entry> kept;
+    for (auto& e : entries) {
+        auto name = pruning.rename(e.info.name);
+        if (!name) continue;
+        e.info.name = *name;
+        kept.push_back(std::move(e));
     }
-    for (auto exact : kKeptExactNames) {
-        if (name == exact) return false;
+    entries = std::move(kept);
+    const bool keep_split = o.keep_split && model.is_split();
+    if (keep_split) {
+        std::stable_sort(entries.begin(), entries.end(), [&](const Entry& a, const Entry& b) {
+            if (a.ref.shard != b.ref.shard) return a.ref.shard < b.ref.shard;
+            return model.info(a.ref).offset < model.info(b.ref).offset;
+        });
     }
-    return true;
-}
 
-TensorType fallback_type(const TensorInfo& t, TensorType target) {
-    const uint32_t block = type_traits(static_cast<uint32_t>(target))->block_size;
-    if (t.ne[0] % block == 0) return target;
-    TensorType fallback = target;
-    switch (target) {
-        case T::IQ1_S: case T::IQ1_M: case T::IQ2_XXS: case T::IQ2_XS: case T::IQ2_S: case T::IQ3_XXS: case T::IQ3_S:
-        case T::IQ4_XS: fallback = T::IQ4_NL; break;
-        case T::Q2_0: case T::Q2_K: case T::Q3_K: case T::TQ1_0: case T::TQ2_0: fallback = T::Q4_0; break;
-        case T::Q4_K: fallback = T::Q5_0; break;
-        case T::Q5_K: fallback = T::Q5_1; break;
-        case T::Q6_K: fallback = T::Q8_0; break;
-        default: break;
-    }
-    if (t.ne[0] % type_traits(static_cast<uint32_t>(fallback))->block_size != 0) return T::F16;
-    return fallback;
-}
+    auto importance = usable_importance(o);
+    if (!importance) return std::unexpected(importance.error());
+    MixtureOptions mixture;
+    mixture.preset = o.preset;
+    mixture.pure = o.pure;
+    mixture.quantize_output_tensor = !o.leave_output_tensor;
+    mixture.has_imatrix = !importance->empty();
+    mixture.output_tensor_type = o.output_tensor_type;
+    mixture.token_embedding_type = o.token_embedding_type;
+    mixture.rules = o.rules;
 
-Result<QuantizePlan> plan_quantize_pure(const Model& model, const PureQuantizeOptions& options, std::shared_ptr<Quantizer> quantizer) {
+    auto alone = choose_in_order(entries, *hparams, with_mtp_rule(mixture, *hparams, o.mtp_type));
+    if (!alone && !o.bundled_with) return fail(alone.error().code, model.path(), alone.error().message);
+    std::vector<TypeChoice> choices;
+    if (o.bundled_with) {
+        auto bundle = choices_inside_bundle(model, *o.bundled_with, o, mixture);
+        if (!bundle) return std::unexpected(bundle.error());
+        for (const auto& e : entries) choices.push_back(bundle->at(e.info.name));
+    } else {
+        choices = *alone;
+    }
+
+    const auto mtp = mtp_blocks(*hparams);
     QuantizePlan out;
-    Plan& plan = out.plan;
-    plan.metadata = model.metadata();
-    plan.metadata.remove("general.quantization_version");
-    plan.metadata.append("general.quantization_version", Value::u32(2));
-    plan.metadata.remove("general.file_type");
-    plan.metadata.append("general.file_type", Value::u32(options.preset->file_type));
-    for (auto key : {keys::kSplitNo, keys::kSplitCount, keys::kSplitTensorsCount}) plan.metadata.remove(key);
-    if (options.imatrix) {
-        // What llama-quantize records through its key overrides, in its order.
-        plan.metadata.remove("quantize.imatrix.file");
-        plan.metadata.append("quantize.imatrix.file", Value::string(options.imatrix_path.substr(0, 127)));
-        if (!options.imatrix->datasets.empty()) {
-            plan.metadata.remove("quantize.imatrix.dataset");
-            plan.metadata.append("quantize.imatrix.dataset", Value::string(options.imatrix->datasets.front().substr(0, 127)));
-        }
-        // Integer overrides reach the file as u32.
-        plan.metadata.remove("quantize.imatrix.entries_count");
-        plan.metadata.append("quantize.imatrix.entries_count", Value::u32(static_cast<uint32_t>(options.imatrix->entries.size())));
-        if (options.imatrix->chunk_count > 0) {
-            plan.metadata.remove("quantize.imatrix.chunks_count");
-            plan.metadata.append("quantize.imatrix.chunks_count", Value::u32(static_cast<uint32_t>(options.imatrix->chunk_count)));
-        }
-    }
+    out.file_type = file_type_of(model, o, entries);
+    out.imatrix_entries = importance->size();
+    out.plan.metadata = model.metadata();
+    write_quantize_keys(out.plan.metadata, o, out.file_type, out.imatrix_entries, pruning);
+    const auto ftype = static_cast<FileType>(out.file_type);
 
-    std::vector<TensorRef> order = model.tensors();
-    std::stable_sort(order.begin(), order.end(), [&](TensorRef a, TensorRef b) {
-        const auto &na = model.info(a).name, &nb = model.info(b).name;
-        const int64_t la = block_of(na), lb = block_of(nb);
-        return la != lb ? la < lb : na < nb;
-    });
+    for (size_t i = 0; i < entries.size(); ++i) {
+        const Entry& e = entries[i];
+        const TensorInfo& source = model.info(e.ref);
+        PlannedQuantization q;
+        q.tensor = e.info.name;
+        q.from = source.type;
+        q.choice = choices[i];
+        q.to = choices[i].type;
+        if (o.bundled_with && alone && (*alone)[i].type != q.to) q.alone = (*alone)[i].type;
+        const int64_t block = block_number(e.info.name);
+        q.in_mtp_block = block >= 0 && std::find(mtp.begin(), mtp.end(), static_cast<uint32_t>(block)) != mtp.end();
+        q.bytes_in = source.n_bytes;
 
-    for (auto ref : order) {
-        const TensorInfo& info = model.info(ref);
-        TensorType target = info.type;
-        if (tensor_allows_quantization(info)) {
-            target = options.preset->default_type;
-            if (type_traits(static_cast<uint32_t>(target))->quantized) target = fallback_type(info, target);
-        }
-        if (target == info.type) {
-            plan.tensors.push_back(copy_of(model, ref));
-            plan.tensors.back().info.n_dims = info.significant_dims();  // llama-quantize writes ggml's count
-            continue;
-        }
-        const bool plain_float = info.type == T::F32 || info.type == T::F16 || info.type == T::BF16;
-        if (!plain_float && !options.allow_requantize) {
-            return fail(ErrorCode::invalid_argument, model.path(), "tensor '" + info.name + "' is already " +
-                                                                       std::string(type_display_name(info.type)) +
-                                                                       ": requantizing loses precision (--allow-requantize to do it)");
-        }
-        if (!can_quantize(target)) {
-            return fail(ErrorCode::unsupported, model.path(), "tensor '" + info.name + "': gguf-mtp cannot quantize to " +
-                                                                  std::string(type_display_name(target)) + " yet");
-        }
-        QuantizeTensorOptions q;
-        q.target = target;
-        q.allow_non_finite = options.allow_non_finite;
-        if (options.imatrix) q.importance = options.imatrix->weights(info.name);
-        if (!q.importance.empty()) {
-            const uint64_t expected = info.ne[0] * std::max<uint64_t>(info.ne[2], 1);
-            if (q.importance.size() != expected) {
-                return fail(ErrorCode::mismatch, options.imatrix_path, "entry '" + info.name + "' has " + std::to_string(q.importance.size()) +
-                                                                           " values, the tensor needs " + std::to_string(expected));
+        QuantizeTensorOptions tensor;
+        tensor.allow_non_finite = o.allow_non_finite;
+        tensor.chunk_bytes = o.chunk_bytes;
+        const std::string subject = "tensor '" + e.info.name + "'";
+        if (q.to != q.from) {
+            if (auto it = importance->find(*e.source_name); it != importance->end()) {
+                const uint64_t expected = source.ne[0] * std::max<uint64_t>(source.ne[2], 1);
+                if (it->second.size() == expected) {
+                    tensor.importance = it->second;
+                } else if (e.info.name != "token_embd.weight" && e.info.name != "per_layer_token_embd.weight") {
+                    // llama-quantize ignores a mismatched entry for the token embeddings only.
+                    return fail(ErrorCode::mismatch, o.imatrix_path, "entry '" + *e.source_name + "' has " + std::to_string(it->second.size()) +
+                                                                         " values, the tensor needs " + std::to_string(expected));
+                }
+            }
+            const bool needs = needs_importance(e.info.name, q.to, ftype) || requires_importance(q.to);
+            if (needs && tensor.importance.empty()) {
+                if (!o.imatrix && !o.missing_importance_explicit) {
+                    return fail(ErrorCode::invalid_argument, model.path(), subject + " needs importance data for " +
+                                                                               std::string(type_display_name(q.to)) + ": give an imatrix (--imatrix)");
+                }
+                switch (o.missing_importance.action) {
+                    case MissingImportanceAction::error:
+                        return fail(ErrorCode::invalid_argument, model.path(),
+                                    subject + " needs importance data for " + std::string(type_display_name(q.to)) +
+                                        " and the imatrix has no entry for it (--imatrix-missing fallback:TYPE or uniform to go on)");
+                    case MissingImportanceAction::uniform:
+                        tensor.importance.assign(source.ne[0] * std::max<uint64_t>(source.ne[2], 1), 1.0f);
+                        q.importance = ImportanceUse::uniform;
+                        break;
+                    case MissingImportanceAction::fallback: {
+                        auto fitted = fallback_type(source, o.missing_importance.fallback_type);
+                        if (!fitted) return fail(fitted.error().code, model.path(), fitted.error().message);
+                        q.to = *fitted;
+                        q.importance = ImportanceUse::replaced;
+                        break;
+                    }
+                }
+            } else if (type_traits(static_cast<uint32_t>(q.to))->quantized) {
+                q.importance = tensor.importance.empty() ? ImportanceUse::absent : ImportanceUse::used;
             }
         }
-        if (q.importance.empty() && (requires_importance(target) || policy_requires_importance(info.name, target, *options.preset))) {
-            return fail(ErrorCode::invalid_argument, model.path(),
-                        "tensor '" + info.name + "' needs importance data for " + std::string(type_display_name(target)) +
-                            (options.imatrix ? " and the imatrix has no entry for it" : ": give an imatrix (--imatrix)"));
+
+        PlannedTensor planned;
+        planned.info = e.info;
+        planned.info.n_dims = source.significant_dims();  // llama-quantize writes ggml's count
+        if (q.to == q.from) {
+            planned.source = copy_of(model, e.ref).source;
+        } else {
+            if (!is_plain_float(q.from) && !o.allow_requantize) {
+                return fail(ErrorCode::invalid_argument, model.path(), subject + " is already " + std::string(type_display_name(q.from)) +
+                                                                           ": requantizing loses precision (--allow-requantize to do it)");
+            }
+            if (!can_quantize(q.to)) {
+                return fail(ErrorCode::unsupported, model.path(), subject + ": gguf-mtp cannot quantize to " +
+                                                                      std::string(type_display_name(q.to)) + " yet");
+            }
+            auto bytes = tensor_bytes(q.to, source.ne);
+            if (!bytes) return fail(bytes.error().code, model.path(), subject + ": " + bytes.error().message);
+            planned.info.type = q.to;
+            planned.info.n_bytes = *bytes;
+            tensor.target = q.to;
+            planned.source = quantize_source(model, e.ref, std::move(tensor), quantizer);
         }
-        out.tensors.push_back({info.name, info.type, target, !q.importance.empty()});
-        PlannedTensor t;
-        t.info = info;
-        t.info.type = target;
-        t.info.n_dims = info.significant_dims();
-        auto bytes = tensor_bytes(target, info.ne);
-        if (!bytes) return std::unexpected(bytes.error());
-        t.info.n_bytes = *bytes;
-        t.source = quantize_source(model, ref, std::move(q), quantizer);
-        plan.tensors.push_back(std::move(t));
+        q.bytes_out = planned.info.n_bytes;
+        out.plan.tensors.push_back(std::move(planned));
+        out.tensors.push_back(std::move(q));
+        if (keep_split) out.shards.push_back(e.ref.shard);
     }
     return out;
 }

@@ -1,0 +1,30 @@
+// What quantize tells the user: the per-tensor plan (--dry-run), and after a
+// run the tensors that got no importance data, as text or JSON.
+#pragma once
+
+#include <string>
+
+#include "gguf/quantize_plan.h"
+#include "gguf/writer.h"
+
+namespace gguf_mtp {
+
+struct QuantizeRunFacts {
+    std::string input;
+    std::string preset;
+    std::string imatrix;        // path, empty without one
+    std::string missing_policy; // --imatrix-missing as given or defaulted
+    bool written = false;
+    double seconds = 0;
+};
+
+// The per-tensor table: name, source type, target type, why, importance, bytes.
+void print_quantize_table(const gguf::QuantizePlan& plan);
+
+// The closing lines: totals, and every tensor quantized without importance data.
+void print_quantize_summary(const gguf::QuantizePlan& plan, const QuantizeRunFacts& facts);
+
+// The plan or the report as JSON (schema gguf-mtp-quantize/1) on stdout.
+void print_quantize_json(const gguf::QuantizePlan& plan, const std::vector<gguf::ShardLayout>& files, const QuantizeRunFacts& facts);
+
+}  // namespace gguf_mtp
