@@ -11,5 +11,6 @@ void add_split_command(CLI::App& app, int& exit_code);
 void add_join_command(CLI::App& app, int& exit_code);
 void add_surgery_commands(CLI::App& app, int& exit_code);  // extract, strip, merge
 void add_quantize_command(CLI::App& app, int& exit_code);
+void add_imatrix_command(CLI::App& app, int& exit_code);  // info, convert, merge, coverage
 
 }  // namespace gguf_mtp

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
     gguf_mtp::add_info_command(app, exit_code);
     gguf_mtp::add_surgery_commands(app, exit_code);
     gguf_mtp::add_quantize_command(app, exit_code);
+    gguf_mtp::add_imatrix_command(app, exit_code);
     gguf_mtp::add_split_command(app, exit_code);
     gguf_mtp::add_join_command(app, exit_code);
 

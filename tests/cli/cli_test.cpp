@@ -7,8 +7,10 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "gguf/mtp.h"
 #include "gguf/writer.h"
 #include "gguf_fixtures.h"
+#include "imatrix_files.h"
 #include "test_support.h"
 
 using gguf_test::TempDir;
@@ -116,11 +118,18 @@ TEST_F(Cli, EveryCommandExplainsItselfWithHelp) {
 }
 
 TEST_F(Cli, EveryOptionInHelpIsDocumentedInTheManPage) {
-    for (const std::string cmd : {"info", "split", "join", "extract", "strip", "merge", "quantize"}) {
-        const auto page_bytes = gguf_test::read_file(std::string(GGUF_MTP_MAN_DIR) + "/gguf-mtp-" + cmd + ".1.scd");
+    // {command words, man page}: imatrix's four jobs share one page.
+    std::vector<std::pair<std::vector<std::string>, std::string>> commands;
+    for (const std::string cmd : {"info", "split", "join", "extract", "strip", "merge", "quantize"}) commands.push_back({{cmd}, cmd});
+    for (const std::string job : {"info", "convert", "merge", "coverage"}) commands.push_back({{"imatrix", job}, "imatrix"});
+    for (const auto& [words, page_name] : commands) {
+        const std::string cmd = words.back();
+        const auto page_bytes = gguf_test::read_file(std::string(GGUF_MTP_MAN_DIR) + "/gguf-mtp-" + page_name + ".1.scd");
         const std::string page(page_bytes.begin(), page_bytes.end());
         ASSERT_FALSE(page.empty()) << cmd;
-        const std::string full_help = gguf_mtp({cmd, "--help"}).out;
+        auto args = words;
+        args.push_back("--help");
+        const std::string full_help = gguf_mtp(args).out;
         const std::string help = full_help.substr(std::min(full_help.find("Options:"), full_help.size()));
         size_t pos = 0;
         int options = 0;
@@ -346,6 +355,139 @@ TEST(QuantizeCli, DryRunJsonListsFilesAndTensors) {
     size_t converted = 0;
     for (const auto& t : doc["tensors"]) converted += t["from"] != t["to"];
     EXPECT_GT(converted, 0u);
+}
+
+}  // namespace
+
+namespace {
+
+// An imatrix for `model_file` as llama-imatrix collects it: every
+// quantizable tensor outside the MTP blocks (block number below n_layer).
+void write_trunk_imatrix(const std::string& model_file, int64_t n_layer, const std::string& path) {
+    auto model = gguf::Model::open(fixture(model_file));
+    ASSERT_TRUE(model) << model.error().to_string();
+    auto in_trunk = [&](const gguf::TensorInfo& t) { return gguf::block_number(t.name) < n_layer; };
+    gguf_test::write_plan_or_fail(imatrix_test::gguf_imatrix_plan(imatrix_test::entries_for(*model, in_trunk), {"calib.txt"}, 4, 512),
+                                  path);
+}
+
+TEST(ImatrixCli, InfoJsonDescribesEveryEntry) {
+    TempDir dir;
+    write_trunk_imatrix("glm4moe-bundled.gguf", 2, dir.file("im.gguf"));
+    auto r = gguf_mtp({"imatrix", "info", "--json", dir.file("im.gguf")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto doc = nlohmann::json::parse(r.out);
+    EXPECT_EQ(doc["schema"], "gguf-mtp-imatrix-info/1");
+    EXPECT_EQ(doc["format"], "gguf");
+    EXPECT_EQ(doc["datasets"], nlohmann::json::array({"calib.txt"}));
+    EXPECT_EQ(doc["chunk_count"], 4);
+    EXPECT_EQ(doc["chunk_size"], 512);
+    ASSERT_GT(doc["entries"].size(), 2u);
+    bool saw_experts = false;
+    for (const auto& e : doc["entries"]) {
+        EXPECT_EQ(e["counts"].size(), e["matrices"].get<size_t>());
+        if (e["matrices"].get<size_t>() > 1) {
+            saw_experts = true;
+            EXPECT_EQ(e["zero_count_matrices"], nlohmann::json::array({1}));
+        }
+    }
+    EXPECT_TRUE(saw_experts);
+    auto text = gguf_mtp({"imatrix", "info", dir.file("im.gguf")});
+    ASSERT_EQ(text.exit_code, 0);
+    EXPECT_NE(text.out.find("datasets:  calib.txt"), std::string::npos) << text.out;
+}
+
+// The test users care about: quantizing with a converted imatrix (under the
+// original's name, which the output records) gives the same file.
+TEST(ImatrixCli, QuantizeWithTheConvertedImatrixGivesTheSameBytes) {
+    TempDir dir;
+    write_trunk_imatrix("glm4moe-bundled.gguf", 2, dir.file("im.gguf"));
+    auto quantize = [&](const std::string& out) {
+        auto r = gguf_mtp({"quantize", "--pure", "--imatrix", dir.file("imatrix"), fixture("glm4moe-bundled.gguf"), out, "Q4_K_M", "2"});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+    };
+    std::filesystem::copy_file(dir.file("im.gguf"), dir.file("imatrix"));
+    quantize(dir.file("with-gguf.gguf"));
+    auto to_dat = gguf_mtp({"imatrix", "convert", dir.file("im.gguf"), "-o", dir.file("im.dat")});
+    ASSERT_EQ(to_dat.exit_code, 0) << to_dat.err;
+    EXPECT_NE(to_dat.err.find("per-expert counts"), std::string::npos) << "the loss is said";
+    std::filesystem::copy_file(dir.file("im.dat"), dir.file("imatrix"), std::filesystem::copy_options::overwrite_existing);
+    quantize(dir.file("with-dat.gguf"));
+    EXPECT_EQ(gguf_test::read_file(dir.file("with-dat.gguf")), gguf_test::read_file(dir.file("with-gguf.gguf")));
+
+    auto back = gguf_mtp({"imatrix", "convert", dir.file("im.dat"), "-o", dir.file("back.gguf")});
+    ASSERT_EQ(back.exit_code, 0) << back.err;
+    std::filesystem::copy_file(dir.file("back.gguf"), dir.file("imatrix"), std::filesystem::copy_options::overwrite_existing);
+    quantize(dir.file("with-back.gguf"));
+    EXPECT_EQ(gguf_test::read_file(dir.file("with-back.gguf")), gguf_test::read_file(dir.file("with-gguf.gguf")));
+
+    auto again = gguf_mtp({"imatrix", "convert", dir.file("im.gguf"), "-o", dir.file("im.dat")});
+    EXPECT_EQ(again.exit_code, 2) << "existing output needs --force";
+    EXPECT_NE(again.err.find("--force"), std::string::npos);
+    auto over_input = gguf_mtp({"imatrix", "convert", "--force", "--output-format", "dat", dir.file("im.gguf"), "-o", dir.file("im.gguf")});
+    EXPECT_EQ(over_input.exit_code, 2);
+    EXPECT_NE(over_input.err.find("input"), std::string::npos) << over_input.err;
+}
+
+TEST(ImatrixCli, MergeAddsCountsAndConcatenatesDatasets) {
+    TempDir dir;
+    write_trunk_imatrix("llama-bundled.gguf", 2, dir.file("a.gguf"));
+    auto r = gguf_mtp({"imatrix", "merge", dir.file("a.gguf"), dir.file("a.gguf"), "-o", dir.file("m.gguf")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto one = nlohmann::json::parse(gguf_mtp({"imatrix", "info", "--json", dir.file("a.gguf")}).out);
+    const auto two = nlohmann::json::parse(gguf_mtp({"imatrix", "info", "--json", dir.file("m.gguf")}).out);
+    EXPECT_EQ(two["datasets"], nlohmann::json::array({"calib.txt", "calib.txt"}));
+    ASSERT_EQ(two["entries"].size(), one["entries"].size());
+    for (size_t i = 0; i < one["entries"].size(); ++i) {
+        for (size_t j = 0; j < one["entries"][i]["counts"].size(); ++j) {
+            EXPECT_EQ(two["entries"][i]["counts"][j].get<int64_t>(), 2 * one["entries"][i]["counts"][j].get<int64_t>());
+        }
+    }
+    EXPECT_EQ(gguf_mtp({"imatrix", "merge", "--chunk-size", "0", dir.file("a.gguf"), "-o", dir.file("x.gguf")}).exit_code, 2);
+    gguf_test::write_plan_or_fail(imatrix_test::gguf_imatrix_plan({{"zzz.weight", 1, {1}, {1}}}, {}, 1, 256), dir.file("c256.gguf"));
+    auto mixed = gguf_mtp({"imatrix", "merge", dir.file("a.gguf"), dir.file("c256.gguf"), "-o", dir.file("x.gguf")});
+    EXPECT_EQ(mixed.exit_code, 2);
+    EXPECT_NE(mixed.err.find("--chunk-size"), std::string::npos) << mixed.err;
+    EXPECT_EQ(gguf_mtp({"imatrix", "merge", "--chunk-size", "512", dir.file("a.gguf"), dir.file("c256.gguf"), "-o", dir.file("x.gguf")})
+                  .exit_code,
+              0);
+}
+
+TEST(ImatrixCli, CoverageFlagsMtpTensorsAndFailsOnlyWhenAsked) {
+    TempDir dir;
+    write_trunk_imatrix("glm4moe-bundled.gguf", 2, dir.file("im.gguf"));
+    auto r = gguf_mtp({"imatrix", "coverage", "--json", fixture("glm4moe-bundled.gguf"), dir.file("im.gguf")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto doc = nlohmann::json::parse(r.out);
+    EXPECT_EQ(doc["schema"], "gguf-mtp-imatrix-coverage/1");
+    EXPECT_GT(doc["missing"].get<int>(), 0);
+    EXPECT_EQ(doc["missing"].get<int>(), doc["mtp_quantizable"].get<int>());
+    bool saw_eh_proj = false;
+    for (const auto& f : doc["findings"]) {
+        if (f["problem"] == "missing") {
+            EXPECT_TRUE(f["mtp"].get<bool>()) << f["tensor"];
+        }
+        saw_eh_proj |= f["tensor"] == "blk.2.nextn.eh_proj.weight";
+    }
+    EXPECT_TRUE(saw_eh_proj);
+    auto text = gguf_mtp({"imatrix", "coverage", fixture("glm4moe-bundled.gguf"), dir.file("im.gguf")});
+    EXPECT_NE(text.out.find("[mtp]"), std::string::npos) << text.out;
+    EXPECT_EQ(gguf_mtp({"imatrix", "coverage", "--fail-on-missing", fixture("glm4moe-bundled.gguf"), dir.file("im.gguf")}).exit_code, 1);
+    EXPECT_EQ(gguf_mtp({"imatrix", "coverage", "--fail-on-missing", fixture("glm4moe-trunk.gguf"), dir.file("im.gguf")}).exit_code, 0);
+}
+
+TEST(ImatrixCli, BrokenImatrixGivesOneLineErrorNamingTheEntry) {
+    TempDir dir;
+    gguf_test::write_file(dir.file("bad.dat"), imatrix_test::legacy_bytes({{"blk.0.attn_q.weight", -1, {1}}}, 1, "d"));
+    for (const std::vector<std::string>& args : {std::vector<std::string>{"imatrix", "info", dir.file("bad.dat")},
+                                                 {"imatrix", "convert", dir.file("bad.dat"), "-o", dir.file("o.gguf")},
+                                                 {"imatrix", "coverage", fixture("llama-bundled.gguf"), dir.file("bad.dat")}}) {
+        auto r = gguf_mtp(args);
+        EXPECT_EQ(r.exit_code, 1) << args[1];
+        EXPECT_NE(r.err.find("'blk.0.attn_q.weight'"), std::string::npos) << r.err;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    }
+    EXPECT_EQ(dir.listing(), std::vector<std::string>{"bad.dat"});
 }
 
 }  // namespace

@@ -4,59 +4,21 @@
 
 #include <cstring>
 
+#include "gguf/gguf_file.h"
 #include "gguf/imatrix.h"
 #include "gguf/writer.h"
+#include "imatrix_files.h"
 #include "test_support.h"
 
 using gguf_test::TempDir;
+using namespace imatrix_test;
 
 namespace {
 
-gguf::PlannedTensor f32_tensor(const std::string& name, uint64_t ne0, uint64_t ne1, std::vector<float> values) {
-    gguf::TensorInfo info;
-    info.name = name;
-    info.n_dims = 2;
-    info.ne = {ne0, ne1, 1, 1};
-    info.n_bytes = ne0 * ne1 * 4;
-    return {info, gguf::FillSource([values](std::span<uint8_t> out) -> gguf::Status {
-                std::memcpy(out.data(), values.data(), out.size());
-                return {};
-            })};
-}
-
 gguf::Plan imatrix_plan() {
-    gguf::Plan p;
-    p.metadata.append("general.type", gguf::Value::string("imatrix"));
-    p.metadata.append("imatrix.datasets", gguf::Value::string_array(std::vector<std::string>{"wiki.txt"}));
-    p.metadata.append("imatrix.chunk_count", gguf::Value::u32(10));
-    p.metadata.append("imatrix.chunk_size", gguf::Value::u32(512));
-    p.tensors.push_back(f32_tensor("blk.0.attn_q.weight.in_sum2", 4, 1, {2, 4, 6, 8}));
-    p.tensors.push_back(f32_tensor("blk.0.attn_q.weight.counts", 1, 1, {2}));
-    // Two experts; the second was never routed to.
-    p.tensors.push_back(f32_tensor("blk.0.ffn_up_exps.weight.in_sum2", 2, 2, {3, 6, 9, 12}));
-    p.tensors.push_back(f32_tensor("blk.0.ffn_up_exps.weight.counts", 1, 2, {3, 0}));
-    return p;
-}
-
-std::vector<uint8_t> legacy_bytes(const std::vector<std::tuple<std::string, int32_t, std::vector<float>>>& entries,
-                                  int32_t chunks, const std::string& dataset) {
-    std::vector<uint8_t> out;
-    auto put = [&](const void* p, size_t n) { out.insert(out.end(), static_cast<const uint8_t*>(p), static_cast<const uint8_t*>(p) + n); };
-    const int32_t n = static_cast<int32_t>(entries.size());
-    put(&n, 4);
-    for (const auto& [name, ncall, values] : entries) {
-        const int32_t len = static_cast<int32_t>(name.size()), nval = static_cast<int32_t>(values.size());
-        put(&len, 4);
-        put(name.data(), name.size());
-        put(&ncall, 4);
-        put(&nval, 4);
-        put(values.data(), values.size() * 4);
-    }
-    put(&chunks, 4);
-    const int32_t len = static_cast<int32_t>(dataset.size());
-    put(&len, 4);
-    put(dataset.data(), dataset.size());
-    return out;
+    // Two experts in the second entry; the second was never routed to.
+    return gguf_imatrix_plan({{"blk.0.attn_q.weight", 4, {2, 4, 6, 8}, {2}}, {"blk.0.ffn_up_exps.weight", 2, {3, 6, 9, 12}, {3, 0}}},
+                             {"wiki.txt"}, 10, 512);
 }
 
 TEST(Imatrix, GgufEntriesGiveWeightsAsLlamaQuantizeDerivesThem) {
@@ -127,6 +89,69 @@ TEST(Imatrix, BrokenFilesNameTheEntry) {
     ASSERT_FALSE(m);
     EXPECT_EQ(m.error().code, gguf::ErrorCode::truncated);
     EXPECT_NE(m.error().message.find("values of 'x'"), std::string::npos) << m.error().to_string();
+}
+
+TEST(Imatrix, EveryTruncationAndBadSizeIsAnErrorNamingTheFile) {
+    TempDir dir;
+    gguf_test::write_plan_or_fail(imatrix_plan(), dir.file("good.gguf"));
+    const auto good = gguf_test::read_file(dir.file("good.gguf"));
+    // Every cut that loses a byte of data; the last tensor's padding may go.
+    auto file = gguf::GgufFile::open(dir.file("good.gguf"));
+    ASSERT_TRUE(file);
+    const size_t last = file->tensors().size() - 1;
+    const uint64_t data_end = file->tensor_file_offset(last) + file->tensors()[last].n_bytes;
+    for (size_t cut = 0; cut < data_end; ++cut) {
+        gguf_test::write_file(dir.file("cut.gguf"), std::vector<uint8_t>(good.begin(), good.begin() + static_cast<long>(cut)));
+        auto m = gguf::read_imatrix(dir.file("cut.gguf"));
+        ASSERT_FALSE(m) << "cut at " << cut;
+        EXPECT_EQ(m.error().file, dir.file("cut.gguf"));
+    }
+    auto p = imatrix_plan();
+    p.tensors[2] = f32_tensor("blk.0.ffn_up_exps.weight.in_sum2", 3, 1, {1, 2, 3});  // 3 sums for 2 experts
+    gguf_test::write_plan_or_fail(p, dir.file("uneven.gguf"));
+    auto m = gguf::read_imatrix(dir.file("uneven.gguf"));
+    ASSERT_FALSE(m);
+    EXPECT_NE(m.error().message.find("'blk.0.ffn_up_exps.weight': 3 sums do not split into 2 matrices"), std::string::npos)
+        << m.error().to_string();
+}
+
+TEST(Imatrix, BadDatValuesNameTheEntry) {
+    TempDir dir;
+    const std::vector<std::pair<std::vector<uint8_t>, std::string>> cases = {
+        {legacy_bytes({{"ok.weight", 1, {1}}, {"neg.weight", -3, {1}}}, 1, "d"), "'neg.weight' has -3 calls"},
+        {legacy_bytes({{"nan.weight", 2, {1, std::nanf("")}}}, 1, "d"), "'nan.weight': value 1 is nan"},
+        {legacy_bytes({{"minus.weight", 2, {-4}}}, 1, "d"), "'minus.weight': value 0 is -4"},
+        {legacy_bytes({{"empty.weight", 2, {}}}, 1, "d"), "'empty.weight' has 2 calls and 0 values"},
+    };
+    for (const auto& [bytes, message] : cases) {
+        gguf_test::write_file(dir.file("bad.dat"), bytes);
+        auto m = gguf::read_imatrix(dir.file("bad.dat"));
+        ASSERT_FALSE(m) << message;
+        EXPECT_NE(m.error().message.find(message), std::string::npos) << m.error().to_string();
+        EXPECT_TRUE(m.error().offset.has_value()) << message;
+    }
+}
+
+// Whatever a byte of either format is changed to, reading gives an imatrix
+// or an error, never a crash.
+TEST(Imatrix, CorruptedBytesNeverCrash) {
+    TempDir dir;
+    gguf_test::write_plan_or_fail(imatrix_plan(), dir.file("good.gguf"));
+    const std::vector<std::vector<uint8_t>> originals = {gguf_test::read_file(dir.file("good.gguf")),
+                                                         legacy_bytes({{"a.weight", 4, {8, 4}}, {"b.weight", 1, {1, 2, 3}}}, 2, "set")};
+    for (const auto& original : originals) {
+        for (size_t i = 0; i < original.size(); ++i) {
+            for (uint8_t value : {uint8_t{0x00}, uint8_t{0x7f}, uint8_t{0xff}}) {
+                auto bytes = original;
+                bytes[i] = value;
+                gguf_test::write_file(dir.file("x"), bytes);
+                auto m = gguf::read_imatrix(dir.file("x"));
+                if (m) {
+                    for (const auto& [name, e] : m->entries) EXPECT_EQ(m->weights(name).size(), e.sums.size());
+                }
+            }
+        }
+    }
 }
 
 }  // namespace

@@ -65,4 +65,8 @@ struct WriteReport {
 
 Result<WriteReport> write_plan(const Plan& plan, const WriteOptions& options);
 
+// Whether `path` may be written under `options`: refused when it is one of
+// the inputs (whatever the name) or exists without options.overwrite.
+Status check_output_path(const std::string& path, const WriteOptions& options);
+
 }  // namespace gguf

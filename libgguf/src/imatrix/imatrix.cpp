@@ -136,8 +136,10 @@ Result<Imatrix> read_legacy_imatrix(std::span<const uint8_t> bytes, const std::s
         e.sums.resize(*nval);
         std::memcpy(e.sums.data(), values->data(), values->size());
         for (size_t k = 0; k < e.sums.size(); ++k) {
-            if (!std::isfinite(e.sums[k])) {
-                return fail(ErrorCode::bad_format, path, "entry '" + name + "': value " + std::to_string(k) + " is not finite");
+            if (!is_finite_and_not_negative(e.sums[k])) {
+                return fail(ErrorCode::bad_format, path, "entry '" + name + "': value " + std::to_string(k) + " is " +
+                                                             std::to_string(e.sums[k]) + " (expected a scaled sum of squares >= 0)",
+                            in.pos() - values->size() + k * 4);
             }
         }
         e.counts = {*ncall};

@@ -130,17 +130,22 @@ Result<std::vector<ShardLayout>> layout_plan(const Plan& plan, const WriteOption
     return layout;
 }
 
+Status check_output_path(const std::string& path, const WriteOptions& options) {
+    if (auto id = identity_of(path)) {
+        if (std::find(options.inputs.begin(), options.inputs.end(), *id) != options.inputs.end()) {
+            return fail(ErrorCode::invalid_argument, path, "refusing to write over an input file");
+        }
+        if (!options.overwrite) return fail(ErrorCode::invalid_argument, path, "output exists (use --force to replace it)");
+    }
+    return {};
+}
+
 Result<WriteReport> write_plan(const Plan& plan, const WriteOptions& options) {
     auto layout = layout_plan(plan, options);
     if (!layout) return std::unexpected(layout.error());
 
     for (const auto& shard : *layout) {
-        if (auto id = identity_of(shard.path)) {
-            if (std::find(options.inputs.begin(), options.inputs.end(), *id) != options.inputs.end()) {
-                return fail(ErrorCode::invalid_argument, shard.path, "refusing to write over an input file");
-            }
-            if (!options.overwrite) return fail(ErrorCode::invalid_argument, shard.path, "output exists (use --force to replace it)");
-        }
+        if (auto ok = check_output_path(shard.path, options); !ok) return std::unexpected(ok.error());
     }
 
     Progress progress;
