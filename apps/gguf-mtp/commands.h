@@ -11,5 +11,7 @@ void add_split_command(CLI::App& app, int& exit_code);
 void add_join_command(CLI::App& app, int& exit_code);
 void add_surgery_commands(CLI::App& app, int& exit_code);  // extract, strip, merge
 void add_quantize_command(CLI::App& app, int& exit_code);
+void add_verify_command(CLI::App& app, int& exit_code);
+void add_hash_command(CLI::App& app, int& exit_code);
 
 }  // namespace gguf_mtp
