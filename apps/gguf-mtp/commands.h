@@ -12,5 +12,7 @@ void add_join_command(CLI::App& app, int& exit_code);
 void add_surgery_commands(CLI::App& app, int& exit_code);  // extract, strip, merge
 void add_quantize_command(CLI::App& app, int& exit_code);
 void add_imatrix_command(CLI::App& app, int& exit_code);  // info, convert, merge, coverage
+void add_verify_command(CLI::App& app, int& exit_code);
+void add_hash_command(CLI::App& app, int& exit_code);
 
 }  // namespace gguf_mtp

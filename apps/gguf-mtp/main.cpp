@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
     gguf_mtp::add_imatrix_command(app, exit_code);
     gguf_mtp::add_split_command(app, exit_code);
     gguf_mtp::add_join_command(app, exit_code);
+    gguf_mtp::add_verify_command(app, exit_code);
+    gguf_mtp::add_hash_command(app, exit_code);
 
     try {
         app.parse(argc, argv);

@@ -8,8 +8,8 @@ namespace gguf_mtp {
 
 using Clock = std::chrono::steady_clock;
 
-ProgressBar::ProgressBar(std::string label)
-    : label_(std::move(label)), enabled_(stderr_is_terminal()), start_(Clock::now()), last_draw_(start_) {}
+ProgressBar::ProgressBar(std::string label, std::string unit)
+    : label_(std::move(label)), unit_(std::move(unit)), enabled_(stderr_is_terminal()), start_(Clock::now()), last_draw_(start_) {}
 
 void ProgressBar::update(const gguf::Progress& p) {
     if (!enabled_) return;
@@ -23,13 +23,18 @@ void ProgressBar::update(const gguf::Progress& p) {
     bar.resize(kWidth, '.');
     const double elapsed = std::chrono::duration<double>(now - start_).count();
     const double eta = fraction > 0 ? elapsed / fraction - elapsed : 0;
-    std::fprintf(stderr, "\r%s [%s] %3.0f%% %zu/%zu tensors, %s, ETA %.0f s ", label_.c_str(), bar.c_str(),
-                 fraction * 100, p.tensors_done, p.tensors_total, format_bytes(p.bytes_done).c_str(), eta);
+    std::fprintf(stderr, "\r%s [%s] %3.0f%% %zu/%zu %s, %s, ETA %.0f s ", label_.c_str(), bar.c_str(),
+                 fraction * 100, p.tensors_done, p.tensors_total, unit_.c_str(), format_bytes(p.bytes_done).c_str(), eta);
     drawn_ = true;
 }
 
-void ProgressBar::finish(const gguf::WriteReport& report) {
+void ProgressBar::clear() {
     if (drawn_) std::fprintf(stderr, "\r\033[K");
+    drawn_ = false;
+}
+
+void ProgressBar::finish(const gguf::WriteReport& report) {
+    clear();
     const double seconds = std::chrono::duration<double>(Clock::now() - start_).count();
     const double rate = seconds > 0 ? double(report.bytes_written) / seconds : 0;
     std::string files;

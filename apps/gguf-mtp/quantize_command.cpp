@@ -228,7 +228,7 @@ int run_quantize(const CLI::App& cmd, const QuantizeOptions& o) {
 
     gguf::WriteOptions write;
     if (!make_write_options(o.out, pos->output, *model, write)) return kExitUsage;
-    write.split.fixed_shards = plan->shards;
+    write.fixed_shards = plan->shards;
     if (other) {
         auto ids = other->identities();
         write.inputs.insert(write.inputs.end(), ids.begin(), ids.end());

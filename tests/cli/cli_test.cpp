@@ -1,12 +1,12 @@
 // The gguf-mtp command as users meet it: exit codes, one-line errors,
 // JSON that parses, and outputs that match the library's.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "cli_runner.h"
 #include "gguf/mtp.h"
 #include "gguf/writer.h"
 #include "gguf_fixtures.h"
@@ -17,34 +17,7 @@ using gguf_test::TempDir;
 
 namespace {
 
-struct Run {
-    int exit_code = -1;
-    std::string out;
-    std::string err;
-};
-
-std::string shell_quote(const std::string& s) {
-    std::string q = "'";
-    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-}
-
-Run gguf_mtp(const std::vector<std::string>& args) {
-    TempDir scratch;
-    std::string cmd = shell_quote(GGUF_MTP_BIN);
-    for (const auto& a : args) cmd += " " + shell_quote(a);
-    cmd += " 2>" + shell_quote(scratch.file("stderr"));
-    Run run;
-    FILE* pipe = ::popen(cmd.c_str(), "r");
-    char buf[4096];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) run.out.append(buf, n);
-    const int status = ::pclose(pipe);
-    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    const auto err = gguf_test::read_file(scratch.file("stderr"));
-    run.err.assign(err.begin(), err.end());
-    return run;
-}
+using gguf_test::gguf_mtp;
 
 class Cli : public testing::Test {
 protected:
@@ -106,10 +79,10 @@ TEST_F(Cli, UsageErrorsExitTwo) {
 }
 
 TEST_F(Cli, EveryCommandExplainsItselfWithHelp) {
-    for (const char* cmd : {"info", "split", "join", "extract", "strip", "merge", "quantize"}) {
+    for (const char* cmd : {"info", "split", "join", "extract", "strip", "merge", "quantize", "verify", "hash"}) {
         auto r = gguf_mtp({cmd, "--help"});
         EXPECT_EQ(r.exit_code, 0) << cmd;
-        if (std::string(cmd) != "info") {
+        if (std::string(cmd) != "info" && std::string(cmd) != "verify" && std::string(cmd) != "hash") {
             EXPECT_NE(r.out.find("--dry-run"), std::string::npos) << cmd;
         }
         EXPECT_GT(r.out.size(), 100u) << cmd;
@@ -120,7 +93,7 @@ TEST_F(Cli, EveryCommandExplainsItselfWithHelp) {
 TEST_F(Cli, EveryOptionInHelpIsDocumentedInTheManPage) {
     // {command words, man page}: imatrix's four jobs share one page.
     std::vector<std::pair<std::vector<std::string>, std::string>> commands;
-    for (const std::string cmd : {"info", "split", "join", "extract", "strip", "merge", "quantize"}) commands.push_back({{cmd}, cmd});
+    for (const std::string cmd : {"info", "split", "join", "extract", "strip", "merge", "quantize", "verify", "hash"}) commands.push_back({{cmd}, cmd});
     for (const std::string job : {"info", "convert", "merge", "coverage"}) commands.push_back({{"imatrix", job}, "imatrix"});
     for (const auto& [words, page_name] : commands) {
         const std::string cmd = words.back();

@@ -162,11 +162,12 @@ TEST(ImatrixConvert, QuantizingWithTheConvertedImatrixGivesTheSameBytes) {
     auto quantize = [&](const std::string& preset, const std::string& out) {
         auto m = gguf::read_imatrix(imatrix_path);
         ASSERT_TRUE(m) << m.error().to_string();
-        gguf::PureQuantizeOptions q;
+        gguf::QuantizeOptions q;
         q.preset = gguf::find_preset(preset);
+        q.pure = true;
         q.imatrix = &*m;
         q.imatrix_path = imatrix_path;
-        auto plan = gguf::plan_quantize_pure(*model, q, gguf::make_quantizer(2));
+        auto plan = gguf::plan_quantize(*model, q, gguf::make_quantizer(2));
         ASSERT_TRUE(plan) << plan.error().to_string();
         gguf::WriteOptions w;
         w.output = out;

@@ -289,7 +289,7 @@ TEST(KeepSplit, SameShardsAsLlamaQuantize) {
     ASSERT_TRUE(plan) << plan.error().to_string();
     gguf::WriteOptions write;
     write.output = dir.file("ours.gguf");
-    write.split.fixed_shards = plan->shards;
+    write.fixed_shards = plan->shards;
     auto written = gguf::write_plan(plan->plan, write);
     ASSERT_TRUE(written) << written.error().to_string();
 

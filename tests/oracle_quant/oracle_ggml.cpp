@@ -24,4 +24,8 @@ std::vector<float> dequantize(gguf::TensorType type, std::span<const uint8_t> sr
 
 bool requires_importance(gguf::TensorType type) { return ggml_quantize_requires_imatrix(static_cast<ggml_type>(type)); }
 
+bool validate_row_data(gguf::TensorType type, std::span<const uint8_t> bytes) {
+    return ggml_validate_row_data(static_cast<ggml_type>(type), bytes.data(), bytes.size());
+}
+
 }  // namespace oracle_ggml

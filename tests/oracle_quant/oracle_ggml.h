@@ -19,4 +19,7 @@ std::vector<float> dequantize(gguf::TensorType type, std::span<const uint8_t> sr
 
 bool requires_importance(gguf::TensorType type);
 
+// ggml_validate_row_data over `bytes` (whole blocks of `type`).
+bool validate_row_data(gguf::TensorType type, std::span<const uint8_t> bytes);
+
 }  // namespace oracle_ggml

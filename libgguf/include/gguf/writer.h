@@ -23,11 +23,8 @@ struct SplitLimits {
     uint64_t max_bytes = 0;          // tensor bytes per shard (padded), 0: no limit
     uint32_t max_tensors = 0;        // tensors per shard, 0: no limit
     bool no_tensor_first_split = false;  // shard 1 holds metadata only
-    // The shard of each planned tensor, given rather than computed (quantize
-    // --keep-split mirrors its input's shards); the limits are then ignored.
-    std::vector<uint32_t> fixed_shards;
 
-    bool enabled() const { return max_bytes > 0 || max_tensors > 0 || no_tensor_first_split || !fixed_shards.empty(); }
+    bool enabled() const { return max_bytes > 0 || max_tensors > 0 || no_tensor_first_split; }
 };
 
 struct Progress {
@@ -42,6 +39,9 @@ struct WriteOptions {
     // PREFIX-0000N-of-0000M.gguf where PREFIX is this path without ".gguf".
     std::string output;
     SplitLimits split;
+    // The shard of each planned tensor, given rather than computed (quantize
+    // --keep-split mirrors its input's shards); the limits are then ignored.
+    std::vector<uint32_t> fixed_shards;
     bool overwrite = false;             // replace existing outputs (never inputs)
     std::vector<FileIdentity> inputs;   // files that must not be written
     std::function<void(const Progress&)> on_progress;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "data_extents.h"
 #include "gguf/gguf_file.h"
 #include "little_endian.h"
 
@@ -119,7 +120,9 @@ Status skip_value(Cursor& in, ValueType type, const std::string& what, uint32_t 
 
 }  // namespace
 
-Result<GgufHeader> parse_header(std::span<const uint8_t> bytes, uint64_t file_size, const std::string& file) {
+namespace detail {
+
+Result<GgufHeader> parse_header_layout(std::span<const uint8_t> bytes, uint64_t file_size, const std::string& file) {
     Cursor in(bytes, file_size, file);
     GgufHeader h;
 
@@ -241,33 +244,52 @@ Result<GgufHeader> parse_header(std::span<const uint8_t> bytes, uint64_t file_si
         return fail(ErrorCode::truncated, file, "file ends before its data section (expected at least " +
                                                     std::to_string(h.data_offset) + " bytes)", file_size);
     }
-    const uint64_t data_size = file_size - h.data_offset;
+    return h;
+}
 
-    // Data extents: aligned, inside the file, and not overlapping.
+std::vector<ExtentProblem> data_extent_problems(const GgufHeader& h, uint64_t file_size, const std::string& file) {
+    std::vector<ExtentProblem> problems;
+    const TensorInfo* current = nullptr;
+    auto report = [&](std::unexpected<Error> e) { problems.push_back({current->name, std::move(e.error())}); };
+    const uint64_t data_size = file_size - h.data_offset;
+    std::vector<size_t> order(h.tensors.size());
+    std::iota(order.begin(), order.end(), 0);
     std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return h.tensors[a].offset < h.tensors[b].offset; });
     uint64_t previous_end = 0;
     std::string previous_name;
     for (size_t idx : order) {
         const TensorInfo& t = h.tensors[idx];
+        current = &t;
         if (t.offset % h.alignment != 0) {
-            return fail(ErrorCode::bad_format, file, "tensor '" + t.name + "' data offset " + std::to_string(t.offset) +
-                                                         " is not a multiple of the alignment " + std::to_string(h.alignment));
+            report(fail(ErrorCode::bad_format, file, "tensor '" + t.name + "' data offset " + std::to_string(t.offset) +
+                                                         " is not a multiple of the alignment " + std::to_string(h.alignment)));
         }
         if (t.offset > data_size || t.n_bytes > data_size - t.offset) {
-            return fail(ErrorCode::truncated, file, "tensor '" + t.name + "' data (" + std::to_string(t.n_bytes) +
+            report(fail(ErrorCode::truncated, file, "tensor '" + t.name + "' data (" + std::to_string(t.n_bytes) +
                                                         " bytes at data offset " + std::to_string(t.offset) +
                                                         ") extends past the end of the file",
-                        h.data_offset + std::min(t.offset, data_size));
+                        h.data_offset + std::min(t.offset, data_size)));
+            continue;
         }
         if (t.n_bytes > 0 && t.offset < previous_end) {
-            return fail(ErrorCode::bad_format, file, "tensor '" + t.name + "' data overlaps tensor '" + previous_name + "'",
-                        h.data_offset + t.offset);
+            report(fail(ErrorCode::bad_format, file, "tensor '" + t.name + "' data overlaps tensor '" + previous_name + "'",
+                        h.data_offset + t.offset));
         }
-        if (t.n_bytes > 0) {
+        if (t.n_bytes > 0 && t.offset + t.n_bytes > previous_end) {
             previous_end = t.offset + t.n_bytes;
             previous_name = t.name;
         }
     }
+    return problems;
+}
+
+}  // namespace detail
+
+Result<GgufHeader> parse_header(std::span<const uint8_t> bytes, uint64_t file_size, const std::string& file) {
+    auto h = detail::parse_header_layout(bytes, file_size, file);
+    if (!h) return h;
+    auto problems = detail::data_extent_problems(*h, file_size, file);
+    if (!problems.empty()) return std::unexpected(std::move(problems.front().error));
     return h;
 }
 

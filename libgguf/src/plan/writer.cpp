@@ -20,14 +20,17 @@ bool ends_with(const std::string& s, std::string_view suffix) {
     return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+bool writes_split(const WriteOptions& options) { return options.split.enabled() || !options.fixed_shards.empty(); }
+
 // Tensor indices per shard, following llama-gguf-split's rules.
-std::vector<std::vector<size_t>> assign_shards(const Plan& plan, const SplitLimits& limits) {
-    if (!limits.fixed_shards.empty()) {
-        const uint32_t count = *std::max_element(limits.fixed_shards.begin(), limits.fixed_shards.end()) + 1;
+std::vector<std::vector<size_t>> assign_shards(const Plan& plan, const WriteOptions& options) {
+    if (!options.fixed_shards.empty()) {
+        const uint32_t count = *std::max_element(options.fixed_shards.begin(), options.fixed_shards.end()) + 1;
         std::vector<std::vector<size_t>> shards(count);
-        for (size_t i = 0; i < limits.fixed_shards.size(); ++i) shards[limits.fixed_shards[i]].push_back(i);
+        for (size_t i = 0; i < options.fixed_shards.size(); ++i) shards[options.fixed_shards[i]].push_back(i);
         return shards;
     }
+    const SplitLimits& limits = options.split;
     std::vector<std::vector<size_t>> shards(1);
     if (limits.no_tensor_first_split) shards.emplace_back();
     uint64_t shard_bytes = 0;
@@ -91,13 +94,13 @@ Status validate_plan(const Plan& plan, const WriteOptions& options) {
     if (auto dup = std::adjacent_find(names.begin(), names.end()); dup != names.end()) {
         return fail(ErrorCode::invalid_argument, options.output, "tensor '" + std::string(*dup) + "' is planned twice");
     }
-    if (options.split.enabled() && ends_with(options.output, ".zst")) {
+    if (writes_split(options) && ends_with(options.output, ".zst")) {
         return fail(ErrorCode::invalid_argument, options.output, "split output cannot be zstd-compressed; compress the shards afterwards");
     }
-    if (!options.split.fixed_shards.empty() && options.split.fixed_shards.size() != plan.tensors.size()) {
+    if (!options.fixed_shards.empty() && options.fixed_shards.size() != plan.tensors.size()) {
         return fail(ErrorCode::invalid_argument, options.output, "the shard assignment does not cover every planned tensor");
     }
-    if (options.split.enabled() && plan.tensors.size() > uint64_t(INT32_MAX)) {
+    if (writes_split(options) && plan.tensors.size() > uint64_t(INT32_MAX)) {
         return fail(ErrorCode::invalid_argument, options.output, "too many tensors for split.tensors.count");
     }
     return {};
@@ -108,8 +111,8 @@ Status validate_plan(const Plan& plan, const WriteOptions& options) {
 Result<std::vector<ShardLayout>> layout_plan(const Plan& plan, const WriteOptions& options) {
     auto ok = validate_plan(plan, options);
     if (!ok) return std::unexpected(ok.error());
-    const bool split = options.split.enabled();
-    const auto assignment = split ? assign_shards(plan, options.split) : std::vector<std::vector<size_t>>{{}};
+    const bool split = writes_split(options);
+    const auto assignment = split ? assign_shards(plan, options) : std::vector<std::vector<size_t>>{{}};
     std::vector<ShardLayout> layout;
     if (!split) {
         ShardLayout s{options.output, {}, 0};
@@ -160,7 +163,7 @@ Result<WriteReport> write_plan(const Plan& plan, const WriteOptions& options) {
     std::vector<uint8_t> fill_buffer;
     for (uint32_t s = 0; s < layout->size(); ++s) {
         const ShardLayout& shard = (*layout)[s];
-        const ShardHeader h = build_shard_header(plan, shard.tensors, options.split.enabled(), s,
+        const ShardHeader h = build_shard_header(plan, shard.tensors, writes_split(options), s,
                                                  static_cast<uint32_t>(layout->size()));
         auto out = AtomicOutput::create(shard.path);
         if (!out) return std::unexpected(out.error());

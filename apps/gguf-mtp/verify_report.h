@@ -1,0 +1,32 @@
+// How `gguf-mtp verify` renders a VerifyReport: one line per finding, or the
+// gguf-mtp-verify/1 JSON document (see gguf-mtp-verify(1)).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "gguf/verify.h"
+
+namespace gguf_mtp {
+
+// What was asked to be verified, echoed in the JSON document.
+struct VerifyTargets {
+    std::vector<std::string> models;
+    std::optional<std::pair<std::string, std::string>> pair;  // trunk, head
+    std::optional<std::string> manifest;
+    bool scan_data = false;
+};
+
+// "error: FILE: offset N: MESSAGE [check]".
+std::string finding_line(const gguf::Finding& finding);
+
+// "verify: 3 files, 120 tensors, data scanned (5.00 MiB): OK" style.
+std::string summary_line(const gguf::VerifyReport& report, const VerifyTargets& targets);
+
+nlohmann::json verify_json(const gguf::VerifyReport& report, const VerifyTargets& targets);
+
+}  // namespace gguf_mtp

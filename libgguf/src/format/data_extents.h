@@ -1,0 +1,25 @@
+// The two halves of parse_header, for callers that want every problem with a
+// file's data section rather than the first: `gguf-mtp verify` reports each
+// misaligned, overlapping or truncated tensor of a damaged file in one run.
+#pragma once
+
+#include <vector>
+
+#include "gguf/gguf_file.h"
+
+namespace gguf::detail {
+
+// Parses and checks everything up to the data section (keys, tensor infos,
+// the data offset), but not where each tensor's data lies.
+Result<GgufHeader> parse_header_layout(std::span<const uint8_t> bytes, uint64_t file_size, const std::string& file_name);
+
+struct ExtentProblem {
+    std::string tensor;
+    Error error;
+};
+
+// Every tensor whose data is misaligned, runs past the end of the file or
+// overlaps an earlier tensor's, in data order. Empty for a sound file.
+std::vector<ExtentProblem> data_extent_problems(const GgufHeader& header, uint64_t file_size, const std::string& file_name);
+
+}  // namespace gguf::detail

@@ -1,0 +1,84 @@
+// Per-layer hyperparameters and blk.N tensors against <arch>.block_count:
+// llama.cpp refuses a per-layer array of any other length ("wrong array
+// length") and has no block for a tensor numbered beyond the count.
+#include <algorithm>
+
+#include "checks.h"
+#include "gguf/mtp.h"
+#include "gguf/mtp_surgery.h"
+
+namespace gguf::detail {
+namespace {
+
+// `<arch>.<suffix>` keys that llama.cpp reads as one value or one entry per
+// block (get_key_or_arr with the layer count), from src/models/*.cpp and
+// llama-model.cpp of the reference release.
+constexpr std::string_view kPerLayerKeys[] = {
+    "feed_forward_length",      "attention.head_count",     "attention.head_count_kv",
+    "expert_feed_forward_length", "expert_used_count",      "swiglu_clamp_exp",
+    "swiglu_clamp_shexp",       "attention.sliding_window_pattern", "attention.recurrent_layers",
+    "attention.compress_ratios", "attention.indexer.types",
+};
+
+bool contains(std::span<const std::string_view> list, std::string_view item) {
+    return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+void add(VerifyReport& report, const Model& model, Severity severity, ErrorCode code, std::string message, std::string tensor = {}) {
+    report.findings.push_back(
+        make_finding(Check::block_count, severity, Error{code, model.path(), std::nullopt, std::move(message)}, std::move(tensor)));
+}
+
+}  // namespace
+
+void check_block_count(const Model& model, VerifyReport& report) {
+    const Metadata& m = model.metadata();
+    const auto arch = m.get_string(keys::kArchitecture);
+    if (!arch) return;
+    const std::string blocks_key = m.arch_key("block_count");
+    const Value* blocks_value = m.find(blocks_key);
+    if (!blocks_value) {
+        for (auto ref : model.tensors()) {
+            if (block_number(model.info(ref).name) < 0) continue;
+            // llama.cpp requires the key of every architecture it loads; other
+            // GGUF users may not, so this alone does not fail verification.
+            add(report, model, Severity::warning, ErrorCode::not_found,
+                "tensor '" + model.info(ref).name + "' belongs to a block but " + blocks_key + " is absent",
+                model.info(ref).name);
+            return;
+        }
+        return;
+    }
+    const auto block_count = blocks_value->as_uint();
+    if (!block_count) {
+        add(report, model, Severity::error, ErrorCode::bad_format, blocks_key + " is not a block count: " + blocks_value->to_display());
+        return;
+    }
+    const uint64_t nextn = m.get_uint(m.arch_key("nextn_predict_layers")).value_or(0);
+    const MtpArchitecture* table = find_mtp_architecture(*arch);
+    const std::string prefix = std::string(*arch) + ".";
+    for (const auto& kv : m.entries()) {
+        if (!kv.value.is_array() || kv.key.rfind(prefix, 0) != 0) continue;
+        const std::string_view suffix = std::string_view(kv.key).substr(prefix.size());
+        if (!contains(kPerLayerKeys, suffix)) continue;
+        const bool trunk_only = table && contains(table->trunk_length_arrays, suffix) && nextn < *block_count;
+        const uint64_t expected = trunk_only ? *block_count - nextn : *block_count;
+        if (kv.value.array_size() == expected) continue;
+        add(report, model, Severity::error, ErrorCode::mismatch,
+                  kv.key + " has " + std::to_string(kv.value.array_size()) + " entries, expected " + std::to_string(expected) +
+                      (trunk_only ? " (one per trunk block: " + blocks_key + " " + std::to_string(*block_count) + " less " +
+                                        std::to_string(nextn) + " NextN)"
+                                  : " (one per block: " + blocks_key + ")"));
+    }
+    for (auto ref : model.tensors()) {
+        const auto& name = model.info(ref).name;
+        const int64_t b = block_number(name);
+        if (b < 0 || static_cast<uint64_t>(b) < *block_count) continue;
+        add(report, model, Severity::error, ErrorCode::mismatch,
+                  "tensor '" + name + "' is in block " + std::to_string(b) + " but " + blocks_key + " is " +
+                      std::to_string(*block_count) + " (blocks 0.." + std::to_string(*block_count - 1) + ")",
+                  name);
+    }
+}
+
+}  // namespace gguf::detail

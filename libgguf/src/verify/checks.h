@@ -1,0 +1,30 @@
+// The checks verify_model runs, one area per file; each adds findings to a
+// report and never stops at the first.
+#pragma once
+
+#include "gguf/model.h"
+#include "gguf/verify.h"
+
+namespace gguf::detail {
+
+Finding make_finding(Check check, Severity severity, Error error, std::string tensor = {});
+
+// For a set that Model::open refuses: opens each file on its own and lists
+// every problem of every file (all data extent problems, each missing shard,
+// each inconsistent split key) instead of the first.
+void diagnose_unopenable(const std::string& path, VerifyReport& report);
+
+// Data bytes that no tensor uses: gaps wider than the alignment padding and
+// bytes after the last tensor's padded end.
+void check_unused_bytes(const Model& model, VerifyReport& report);
+
+// Per-layer arrays and blk.N tensors against <arch>.block_count.
+void check_block_count(const Model& model, VerifyReport& report);
+
+// NextN keys against the tensors present.
+void check_mtp(const Model& model, VerifyReport& report);
+
+// Every tensor's data, as ggml_validate_row_data checks rows.
+void scan_tensor_data(const Model& model, const VerifyOptions& options, VerifyReport& report);
+
+}  // namespace gguf::detail

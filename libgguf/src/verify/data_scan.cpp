@@ -1,0 +1,121 @@
+// The tensor data scan: every block of every tensor, through the read-only
+// mapping, in chunks spread over threads. Each tensor with bad values gets
+// one finding naming its first bad block (or element) and how many there
+// are, so a file full of NaNs still reads as one line per tensor.
+#include <algorithm>
+#include <thread>
+
+#include "../quant/thread_pool.h"
+#include "checks.h"
+#include "data_rules.h"
+
+namespace gguf::detail {
+namespace {
+
+constexpr uint64_t kChunkBytes = uint64_t(16) << 20;
+
+struct Chunk {
+    size_t tensor = 0;  // index into model.tensors()
+    uint64_t first_block = 0;
+    uint64_t blocks = 0;
+};
+
+struct ChunkResult {
+    uint64_t bad_blocks = 0;
+    uint64_t first_bad = UINT64_MAX;  // block index within the tensor
+    const CheckedField* field = nullptr;
+    std::string_view problem;
+};
+
+ChunkResult scan_chunk(std::span<const uint8_t> data, uint32_t block_bytes, std::span<const CheckedField> fields,
+                       const Chunk& chunk) {
+    ChunkResult r;
+    for (uint64_t b = chunk.first_block; b < chunk.first_block + chunk.blocks; ++b) {
+        const uint8_t* block = data.data() + b * block_bytes;
+        for (const auto& f : fields) {
+            const auto problem = field_problem(f.kind, block + (f.offset < 0 ? block_bytes + f.offset : f.offset));
+            if (problem.empty()) continue;
+            if (r.bad_blocks++ == 0) {
+                r.first_bad = b;
+                r.field = &f;
+                r.problem = problem;
+            }
+            break;
+        }
+    }
+    return r;
+}
+
+Finding describe(const Model& model, TensorRef ref, const TypeTraits& traits, const ChunkResult& bad) {
+    const TensorInfo& t = model.info(ref);
+    const GgufFile& file = model.shard(ref.shard);
+    const uint64_t blocks = t.n_bytes / traits.block_bytes;
+    const uint64_t row = bad.first_bad * traits.block_size / t.ne[0];
+    const uint64_t field_at = bad.field->offset < 0 ? traits.block_bytes + bad.field->offset : bad.field->offset;
+    const bool elements = traits.block_size == 1;
+    std::string message = "tensor '" + t.name + "' (" + std::string(type_display_name(t.type)) + "): " +
+                          (elements ? "element " : "block ") + std::to_string(bad.first_bad) + " of " + std::to_string(blocks) +
+                          " (row " + std::to_string(row) + ") " +
+                          (elements ? "is " + std::string(bad.problem)
+                                    : "has " + std::string(bad.problem) + " in " + std::string(bad.field->name)) +
+                          "; " + std::to_string(bad.bad_blocks) + (elements ? " invalid value" : " invalid block") +
+                          (bad.bad_blocks == 1 ? "" : "s") + " in this tensor";
+    const uint64_t offset = file.tensor_file_offset(ref.index) + bad.first_bad * traits.block_bytes + field_at;
+    return make_finding(Check::tensor_data, Severity::error, Error{ErrorCode::bad_format, file.path(), offset, std::move(message)},
+                        t.name);
+}
+
+}  // namespace
+
+void scan_tensor_data(const Model& model, const VerifyOptions& options, VerifyReport& report) {
+    const auto& refs = model.tensors();
+    std::vector<Chunk> chunks;
+    Progress progress;
+    progress.tensors_total = refs.size();
+    for (size_t i = 0; i < refs.size(); ++i) {
+        const TensorInfo& t = model.info(refs[i]);
+        const auto traits = *type_traits(static_cast<uint32_t>(t.type));
+        const uint64_t blocks = t.n_bytes / traits.block_bytes;
+        const uint64_t per_chunk = std::max<uint64_t>(1, kChunkBytes / traits.block_bytes);
+        for (uint64_t b = 0; b < blocks; b += per_chunk) chunks.push_back({i, b, std::min(per_chunk, blocks - b)});
+        progress.bytes_total += t.n_bytes;
+    }
+
+    const unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+    quant::ThreadPool pool(threads);
+    std::vector<ChunkResult> results(chunks.size());
+    const size_t batch = size_t(threads) * 4;
+    for (size_t begin = 0; begin < chunks.size(); begin += batch) {
+        const size_t end = std::min(chunks.size(), begin + batch);
+        pool.run(end - begin, [&](size_t k) {
+            const Chunk& c = chunks[begin + k];
+            const TensorInfo& t = model.info(refs[c.tensor]);
+            results[begin + k] = scan_chunk(model.data(refs[c.tensor]), type_traits(static_cast<uint32_t>(t.type))->block_bytes,
+                                            checked_fields(t.type), c);
+        });
+        for (size_t k = begin; k < end; ++k) {
+            const Chunk& c = chunks[k];
+            progress.bytes_done += c.blocks * type_traits(static_cast<uint32_t>(model.info(refs[c.tensor]).type))->block_bytes;
+            if (k + 1 < chunks.size() && chunks[k + 1].tensor != c.tensor) progress.tensors_done = chunks[k + 1].tensor;
+        }
+        if (end == chunks.size()) progress.tensors_done = refs.size();
+        if (options.on_progress) options.on_progress(progress);
+    }
+    report.bytes_scanned += progress.bytes_done;
+
+    // Chunks come in tensor order, so one pass merges each tensor's results.
+    for (size_t k = 0; k < chunks.size();) {
+        const size_t tensor = chunks[k].tensor;
+        ChunkResult merged;
+        for (; k < chunks.size() && chunks[k].tensor == tensor; ++k) {
+            const ChunkResult& r = results[k];
+            if (r.bad_blocks && merged.bad_blocks == 0) merged = r;
+            else merged.bad_blocks += r.bad_blocks;
+        }
+        if (merged.bad_blocks == 0) continue;
+        const auto traits = *type_traits(static_cast<uint32_t>(model.info(refs[tensor]).type));
+        report.findings.push_back(describe(model, refs[tensor], traits, merged));
+    }
+}
+
+}  // namespace gguf::detail

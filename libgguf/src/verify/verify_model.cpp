@@ -1,0 +1,53 @@
+#include <algorithm>
+#include <optional>
+
+#include "checks.h"
+#include "gguf/mtp_surgery.h"
+
+namespace gguf {
+namespace {
+
+// Opens a model and runs every check on it; nullopt (with the problems
+// reported) when it does not open.
+std::optional<Model> open_and_check(const std::string& path, const VerifyOptions& options, VerifyReport& report) {
+    auto model = Model::open(path);
+    if (!model) {
+        detail::diagnose_unopenable(path, report);
+        const std::string line = model.error().to_string();
+        const bool listed = std::any_of(report.findings.begin(), report.findings.end(),
+                                        [&](const Finding& f) { return f.error.to_string() == line; });
+        // The diagnosis finds what the parser finds; this keeps the error
+        // that stopped the open in the report should the two ever differ.
+        if (!listed) report.findings.insert(report.findings.begin(), detail::make_finding(Check::file, Severity::error, model.error()));
+        return std::nullopt;
+    }
+    for (auto& p : model->paths()) report.files.push_back(std::move(p));
+    report.tensors += model->tensors().size();
+    report.tensor_bytes += model->total_tensor_bytes();
+    detail::check_unused_bytes(*model, report);
+    detail::check_block_count(*model, report);
+    detail::check_mtp(*model, report);
+    if (options.scan_data) detail::scan_tensor_data(*model, options, report);
+    return std::move(*model);
+}
+
+}  // namespace
+
+VerifyReport verify_model(const std::string& path, const VerifyOptions& options) {
+    VerifyReport report;
+    open_and_check(path, options, report);
+    return report;
+}
+
+VerifyReport verify_pair(const std::string& trunk_path, const std::string& head_path, const VerifyOptions& options) {
+    VerifyReport report;
+    auto trunk = open_and_check(trunk_path, options, report);
+    auto head = open_and_check(head_path, options, report);
+    if (trunk && head) {
+        auto ok = check_pair(*trunk, *head);
+        if (!ok) report.findings.push_back(detail::make_finding(Check::pair, Severity::error, ok.error()));
+    }
+    return report;
+}
+
+}  // namespace gguf
