@@ -7,6 +7,7 @@
 #include "cli_support.h"
 #include "commands.h"
 #include "gguf/quantize_plan.h"
+#include "gguf/quantize_tensor.h"
 #include "plan_runner.h"
 
 namespace gguf_mtp {
@@ -21,8 +22,21 @@ struct QuantizeOptions {
     std::string imatrix;
     bool allow_requantize = false;
     bool allow_non_finite = false;
+    std::string device = "cpu";
+    bool verbose = false;
     OutputFlags out;
 };
+
+// --verbose: where the kernels run, and each tensor the GPU leaves to the CPU.
+void report_device(const gguf::Quantizer& quantizer, const gguf::QuantizePlan& plan) {
+    std::fprintf(stderr, "quantize: kernels on %s\n", gguf::quantizer_device(quantizer).c_str());
+    for (const auto& t : plan.tensors) {
+        std::string why;
+        if (!gguf::quantizer_offloads(quantizer, t.to, t.with_importance, &why) && !why.empty()) {
+            std::fprintf(stderr, "quantize: '%s' on the CPU: %s\n", t.tensor.c_str(), why.c_str());
+        }
+    }
+}
 
 int run_quantize(const QuantizeOptions& o) {
     const gguf::QuantPreset* preset = gguf::find_preset(o.preset);
@@ -50,8 +64,11 @@ int run_quantize(const QuantizeOptions& o) {
     q.imatrix_path = o.imatrix;
     q.allow_requantize = o.allow_requantize;
     q.allow_non_finite = o.allow_non_finite;
-    auto plan = gguf::plan_quantize_pure(*model, q, gguf::make_quantizer(o.threads));
+    auto quantizer = gguf::make_quantizer(o.threads, o.device);
+    if (!quantizer) return report_error(quantizer.error());
+    auto plan = gguf::plan_quantize_pure(*model, q, *quantizer);
     if (!plan) return report_error(plan.error());
+    if (o.verbose) report_device(**quantizer, *plan);
     for (const auto& t : plan->tensors) {
         if (t.from != gguf::TensorType::F32 && t.from != gguf::TensorType::F16 && t.from != gguf::TensorType::BF16) {
             std::fprintf(stderr, "gguf-mtp: warning: requantizing '%s' from %s\n", t.tensor.c_str(),
@@ -86,6 +103,8 @@ void add_quantize_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--imatrix", o->imatrix, "importance matrix (GGUF or legacy .dat, as llama-imatrix writes it)");
     cmd->add_flag("--allow-requantize", o->allow_requantize, "dequantize and requantize tensors that are already quantized");
     cmd->add_flag("--allow-non-finite", o->allow_non_finite, "quantize rows holding NaN or Inf instead of refusing them");
+    cmd->add_option("--device", o->device, "where kernels run: cpu, auto (a discrete GPU if any), vulkan or vulkan:N (default: cpu)");
+    cmd->add_flag("--verbose", o->verbose, "say which device quantizes, and which tensors stay on the CPU");
     add_output_flags(*cmd, o->out, true);
     cmd->callback([o, &exit_code] { exit_code = run_quantize(*o); });
 }
