@@ -48,6 +48,7 @@ Result<std::shared_ptr<Quantizer>> make_quantizer(unsigned threads, std::string_
     }
     return quantizer;
 #else
+    (void)index;
     if (automatic) return quantizer;
     return fail(ErrorCode::unsupported, "", "this gguf-mtp was built without Vulkan (GGUF_MTP_VULKAN off: glslc or the Vulkan headers were missing)");
 #endif
