@@ -10,6 +10,7 @@
 #include "cli_support.h"
 #include "commands.h"
 #include "gguf/quantize_plan.h"
+#include "gguf/quantize_tensor.h"
 #include "plan_runner.h"
 #include "progress_bar.h"
 #include "quantize_report.h"
@@ -36,8 +37,23 @@ struct QuantizeOptions {
     std::string bundled_with;
     bool allow_requantize = false;
     bool allow_non_finite = false;
+    std::string device = "cpu";
+    bool verbose = false;
     OutputFlags out;
 };
+
+// --verbose: where the kernels run, and each tensor the GPU leaves to the CPU.
+void report_device(const gguf::Quantizer& quantizer, const gguf::QuantizePlan& plan) {
+    std::fprintf(stderr, "quantize: kernels on %s\n", gguf::quantizer_device(quantizer).c_str());
+    for (const auto& t : plan.tensors) {
+        if (t.from == t.to) continue;
+        const bool weighted = t.importance == gguf::ImportanceUse::used || t.importance == gguf::ImportanceUse::uniform;
+        std::string why;
+        if (!gguf::quantizer_offloads(quantizer, t.to, weighted, &why) && !why.empty()) {
+            std::fprintf(stderr, "quantize: '%s' on the CPU: %s\n", t.tensor.c_str(), why.c_str());
+        }
+    }
+}
 
 int usage_error(const std::string& message) {
     std::fprintf(stderr, "gguf-mtp: error: %s\n", message.c_str());
@@ -213,8 +229,11 @@ int run_quantize(const CLI::App& cmd, const QuantizeOptions& o) {
         q.exclude_weights = o.exclude_weights;
     }
 
-    auto plan = gguf::plan_quantize(*model, q, gguf::make_quantizer(pos->threads));
+    auto quantizer = gguf::make_quantizer(pos->threads, o.device);
+    if (!quantizer) return report_error(quantizer.error());
+    auto plan = gguf::plan_quantize(*model, q, *quantizer);
     if (!plan) return report_error(plan.error());
+    if (o.verbose) report_device(**quantizer, *plan);
     for (const auto& t : plan->tensors) {
         const bool plain = t.from == gguf::TensorType::F32 || t.from == gguf::TensorType::F16 || t.from == gguf::TensorType::BF16;
         if (t.from != t.to && !plain) {
@@ -296,6 +315,8 @@ void add_quantize_command(CLI::App& app, int& exit_code) {
                     "llama-quantize would inside the bundled model");
     cmd->add_flag("--allow-requantize", o->allow_requantize, "dequantize and requantize tensors that are already quantized");
     cmd->add_flag("--allow-non-finite", o->allow_non_finite, "quantize rows holding NaN or Inf instead of refusing them");
+    cmd->add_option("--device", o->device, "where kernels run: cpu, auto (a discrete GPU if any), vulkan or vulkan:N (default: cpu)");
+    cmd->add_flag("--verbose", o->verbose, "say which device quantizes, and which tensors stay on the CPU");
     add_output_flags(*cmd, o->out, true);
     cmd->callback([o, cmd, &exit_code] { exit_code = run_quantize(*cmd, *o); });
 }

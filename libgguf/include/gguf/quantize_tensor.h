@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "gguf/model.h"
@@ -30,6 +32,20 @@ class Quantizer;  // a thread pool shared by every tensor of one run
 
 // Threads for a run: 0 means every hardware thread.
 std::shared_ptr<Quantizer> make_quantizer(unsigned threads);
+
+// The same, with the kernels on `device`: "cpu"; "vulkan" (the best Vulkan
+// device) or "vulkan:N" (device N), an error when there is none or it lacks
+// what the bit-exact shaders need; "auto", a discrete GPU through Vulkan when
+// there is one, else the CPU. Types without a shader, and chunks a GPU could
+// not quantize exactly (non-finite values), still run on the CPU threads.
+Result<std::shared_ptr<Quantizer>> make_quantizer(unsigned threads, std::string_view device);
+
+// What a quantizer runs on, for messages: "CPU (16 threads)" or the GPU's name.
+std::string quantizer_device(const Quantizer& quantizer);
+
+// Whether tensors of `type` (with importance weights or not) run on the
+// quantizer's GPU; where they do not, and a GPU is in use, *why says so.
+bool quantizer_offloads(const Quantizer& quantizer, TensorType type, bool with_importance, std::string* why = nullptr);
 
 // The source that writes tensor `ref` of `model` as `options.target`. The
 // model and quantizer must outlive the plan's writing.

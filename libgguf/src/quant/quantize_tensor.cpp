@@ -1,10 +1,14 @@
 #include "gguf/quantize_tensor.h"
 
+#include <algorithm>
 #include <cmath>
 #include <thread>
 
 #include "gguf/quantize.h"
 #include "thread_pool.h"
+#ifdef GGUF_MTP_HAVE_VULKAN
+#include "vulkan/gpu_quantizer.h"
+#endif
 
 namespace gguf {
 
@@ -12,14 +16,65 @@ class Quantizer {
 public:
     explicit Quantizer(unsigned threads) : pool(threads) {}
     quant::ThreadPool pool;
+#ifdef GGUF_MTP_HAVE_VULKAN
+    std::unique_ptr<quant::vk::GpuQuantizer> gpu;
+#endif
 };
 
 std::shared_ptr<Quantizer> make_quantizer(unsigned threads) {
     return std::make_shared<Quantizer>(threads ? threads : std::max(1u, std::thread::hardware_concurrency()));
 }
 
+Result<std::shared_ptr<Quantizer>> make_quantizer(unsigned threads, std::string_view device) {
+    auto quantizer = make_quantizer(threads);
+    if (device == "cpu") return quantizer;
+    const bool automatic = device == "auto";
+    int index = -1;
+    if (!automatic && device != "vulkan") {
+        const std::string_view prefix = "vulkan:";
+        const auto digits = device.substr(std::min(prefix.size(), device.size()));
+        if (!device.starts_with(prefix) || digits.empty() || digits.size() > 4 ||
+            digits.find_first_not_of("0123456789") != std::string_view::npos) {
+            return fail(ErrorCode::invalid_argument, "", "unknown device '" + std::string(device) + "' (cpu, auto, vulkan or vulkan:N)");
+        }
+        index = std::stoi(std::string(digits));
+    }
+#ifdef GGUF_MTP_HAVE_VULKAN
+    auto gpu = quant::vk::GpuQuantizer::open({automatic, index});
+    if (gpu) {
+        quantizer->gpu = std::move(*gpu);
+    } else if (!automatic) {
+        return std::unexpected(gpu.error());
+    }
+    return quantizer;
+#else
+    (void)index;
+    if (automatic) return quantizer;
+    return fail(ErrorCode::unsupported, "", "this gguf-mtp was built without Vulkan (GGUF_MTP_VULKAN off: glslc or the Vulkan headers were missing)");
+#endif
+}
+
+std::string quantizer_device(const Quantizer& quantizer) {
+#ifdef GGUF_MTP_HAVE_VULKAN
+    if (quantizer.gpu) return quantizer.gpu->device_name();
+#endif
+    return "CPU (" + std::to_string(quantizer.pool.size()) + " threads)";
+}
+
+bool quantizer_offloads(const Quantizer& quantizer, TensorType type, bool with_importance, std::string* why) {
+#ifdef GGUF_MTP_HAVE_VULKAN
+    if (!quantizer.gpu) return false;
+    if (quant::vk::GpuQuantizer::supports(type, with_importance)) return true;
+    if (why) *why = std::string(type_display_name(type)) + " has no Vulkan shader yet";
+#else
+    (void)quantizer, (void)type, (void)with_importance, (void)why;
+#endif
+    return false;
+}
+
 namespace {
 
+// The first non-finite value of `rows` as an error, or success.
 Status check_finite(std::span<const float> rows, uint64_t row_length, uint64_t first_row, const std::string& tensor) {
     for (size_t i = 0; i < rows.size(); ++i) {
         if (!std::isfinite(rows[i])) {
@@ -30,6 +85,29 @@ Status check_finite(std::span<const float> rows, uint64_t row_length, uint64_t f
     }
     return {};
 }
+
+// One chunk's rows split across the quantizer's threads.
+Status quantize_on_cpu(Quantizer& quantizer, TensorType target, std::span<const float> floats, uint64_t row_length,
+                       std::span<const float> weights, std::span<uint8_t> out) {
+    const uint64_t n = floats.size() / row_length, out_row = out.size() / std::max<uint64_t>(n, 1);
+    const unsigned threads = quantizer.pool.size();
+    const uint64_t per_job = (n + threads - 1) / threads;
+    std::vector<Status> results(threads);
+    quantizer.pool.run(threads, [&](size_t j) {
+        const uint64_t begin = j * per_job, end = std::min(n, begin + per_job);
+        if (begin >= end) return;
+        results[j] = quantize_rows(target, floats.subspan(begin * row_length, (end - begin) * row_length), row_length, weights,
+                                   out.subspan(begin * out_row, (end - begin) * out_row));
+    });
+    for (auto& r : results) {
+        if (!r) return r;
+    }
+    return {};
+}
+
+struct ChunkRange {
+    uint64_t row, rows;
+};
 
 }  // namespace
 
@@ -52,44 +130,66 @@ StreamSource quantize_source(const Model& model, TensorRef ref, QuantizeTensorOp
             return fail(ErrorCode::mismatch, "", "importance weights of '" + info.name + "' cover " + std::to_string(matrices_weighted) +
                                                      " matrices, the tensor has " + std::to_string(rows / rows_per_matrix));
         }
-
+        uint64_t chunk_rows = std::clamp<uint64_t>(options.chunk_bytes / (row_length * 4), 1, rows_per_matrix);
+#ifdef GGUF_MTP_HAVE_VULKAN
+        const bool on_gpu = quantizer_offloads(*quantizer, options.target, matrices_weighted > 0);
+        if (on_gpu) chunk_rows = std::max<uint64_t>(1, std::min(chunk_rows, quantizer->gpu->max_chunk_rows(options.target, row_length)));
+#endif
         // Chunks never cross a matrix: each expert has its own weights.
-        const uint64_t chunk_rows = std::clamp<uint64_t>(options.chunk_bytes / (row_length * 4), 1, rows_per_matrix);
-        const auto data = model.data(ref);
-        std::vector<float> floats;
-        std::vector<uint8_t> out;
-        Status status;
+        std::vector<ChunkRange> chunks;
         for (uint64_t row = 0; row < rows;) {
             const uint64_t matrix_end = (row / rows_per_matrix + 1) * rows_per_matrix;
-            const uint64_t n = std::min(chunk_rows, matrix_end - row);
-            floats.resize(n * row_length);
-            status = dequantize_rows(info.type, data.subspan(row * *in_row, n * *in_row), row_length, floats);
+            chunks.push_back({row, std::min(chunk_rows, matrix_end - row)});
+            row += chunks.back().rows;
+        }
+        const auto data = model.data(ref);
+        // Chunk k's floats, and whether they are all finite.
+        auto load = [&](const ChunkRange& c, std::span<float> floats) -> Result<bool> {
+            auto status = dequantize_rows(info.type, data.subspan(c.row * *in_row, c.rows * *in_row), row_length, floats);
+            if (!status) return std::unexpected(status.error());
+            if (options.allow_non_finite) return std::ranges::all_of(floats, [](float v) { return std::isfinite(v); });
+            status = check_finite(floats, row_length, c.row, info.name);
+            if (!status) return std::unexpected(status.error());
+            return true;
+        };
+        auto weights_for = [&](const ChunkRange& c) -> std::span<const float> {
+            if (matrices_weighted == 0) return {};
+            const uint64_t m = matrices_weighted == 1 ? 0 : c.row / rows_per_matrix;
+            return std::span(options.importance).subspan(m * row_length, row_length);
+        };
+#ifdef GGUF_MTP_HAVE_VULKAN
+        if (on_gpu) {
+            auto& gpu = *quantizer->gpu;
+            return gpu.stream(
+                options.target, row_length, chunk_rows, chunks.size(),
+                [&](uint64_t k, std::span<float> values, std::span<uint8_t> bytes) -> Result<quant::vk::ChunkShape> {
+                    const ChunkRange& c = chunks[k];
+                    const auto floats = values.first(c.rows * row_length);
+                    auto finite = load(c, floats);
+                    if (!finite) return std::unexpected(finite.error());
+                    const auto weights = weights_for(c);
+                    // Non-finite values, and on devices that flush subnormals, magnitudes near them: the CPU's job.
+                    const bool cpu = !*finite || (!gpu.keeps_subnormals() && (quant::vk::near_subnormal(floats) || quant::vk::near_subnormal(weights)));
+                    if (cpu) {
+                        auto status = quantize_on_cpu(*quantizer, options.target, floats, row_length, weights, bytes.first(c.rows * *out_row));
+                        if (!status) return std::unexpected(status.error());
+                    }
+                    return quant::vk::ChunkShape{c.rows, weights, cpu};
+                },
+                [&](uint64_t, std::span<const uint8_t> bytes) { return sink(bytes); });
+        }
+#endif
+        std::vector<float> floats;
+        std::vector<uint8_t> out;
+        for (const auto& c : chunks) {
+            floats.resize(c.rows * row_length);
+            auto finite = load(c, floats);
+            if (!finite) return std::unexpected(finite.error());
+            out.resize(c.rows * *out_row);
+            auto status = quantize_on_cpu(*quantizer, options.target, floats, row_length, weights_for(c), out);
             if (!status) return status;
-            if (!options.allow_non_finite) {
-                status = check_finite(floats, row_length, row, info.name);
-                if (!status) return status;
-            }
-            std::span<const float> weights;
-            if (matrices_weighted > 0) {
-                const uint64_t m = matrices_weighted == 1 ? 0 : row / rows_per_matrix;
-                weights = std::span(options.importance).subspan(m * row_length, row_length);
-            }
-            out.resize(n * *out_row);
-            const unsigned threads = quantizer->pool.size();
-            const uint64_t per_job = (n + threads - 1) / threads;
-            std::vector<Status> results(threads);
-            quantizer->pool.run(threads, [&](size_t j) {
-                const uint64_t begin = j * per_job, end = std::min(n, begin + per_job);
-                if (begin >= end) return;
-                results[j] = quantize_rows(options.target, std::span(floats).subspan(begin * row_length, (end - begin) * row_length),
-                                           row_length, weights, std::span(out).subspan(begin * *out_row, (end - begin) * *out_row));
-            });
-            for (auto& r : results) {
-                if (!r) return r;
-            }
             status = sink(out);
             if (!status) return status;
-            row += n;
         }
         return {};
     };

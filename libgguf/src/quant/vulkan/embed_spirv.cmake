@@ -1,0 +1,20 @@
+# Turns a SPIR-V binary into a list of 32-bit words for a C++ initializer:
+# cmake -DINPUT=x.spv -DOUTPUT=x.spv.inc -P embed_spirv.cmake
+file(READ "${INPUT}" hex HEX)
+string(LENGTH "${hex}" length)
+set(words "")
+math(EXPR last "${length} - 8")
+foreach(at RANGE 0 ${last} 8)
+  string(SUBSTRING "${hex}" ${at} 8 w)
+  # little-endian bytes b0 b1 b2 b3 -> 0xb3b2b1b0
+  string(SUBSTRING "${w}" 0 2 b0)
+  string(SUBSTRING "${w}" 2 2 b1)
+  string(SUBSTRING "${w}" 4 2 b2)
+  string(SUBSTRING "${w}" 6 2 b3)
+  string(APPEND words "0x${b3}${b2}${b1}${b0},")
+  math(EXPR in_line "(${at} / 8) % 8")
+  if(in_line EQUAL 7)
+    string(APPEND words "\n")
+  endif()
+endforeach()
+file(WRITE "${OUTPUT}" "${words}\n")

@@ -1,0 +1,552 @@
+#include "gpu_quantizer.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <vector>
+
+#include "shader_table.h"
+#include "vulkan_api.h"
+
+namespace gguf::quant::vk {
+namespace {
+
+constexpr uint32_t kWorkgroup = 64;  // local_size_x of every shader
+constexpr uint32_t kBindings = 4;    // values, weights, bytes, row statistics
+
+struct PushConstants {
+    uint32_t units, units_per_row, row_length, weighted;
+};
+
+std::unexpected<Error> vk_fail(const char* what, VkResult r) {
+    return fail(ErrorCode::io, "", std::string("Vulkan: ") + what + " failed (" + result_name(r) + ")");
+}
+
+uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+
+struct Buffer {
+    VkBuffer buffer = VK_NULL_HANDLE;
+    VkDeviceMemory memory = VK_NULL_HANDLE;
+    uint64_t size = 0;
+    void* mapped = nullptr;
+};
+
+// One of the two chunks in flight: host-visible staging and device-local
+// buffers, the descriptor set binding them, a command buffer and its fence.
+struct Slot {
+    Buffer host_in, device_in, device_out, host_out, sigma;
+    uint64_t weights_bytes = 0;  // the weights region at the start of the input buffers
+    VkDescriptorSet set = VK_NULL_HANDLE;
+    VkCommandBuffer commands = VK_NULL_HANDLE;
+    VkFence fence = VK_NULL_HANDLE;
+    bool pending = false;
+    uint64_t out_bytes = 0;
+};
+
+}  // namespace
+
+struct GpuQuantizer::State {
+    std::unique_ptr<Instance> vk;
+    DeviceFunctions f;
+    VkPhysicalDevice physical = VK_NULL_HANDLE;
+    VkDevice device = VK_NULL_HANDLE;
+    VkQueue queue = VK_NULL_HANDLE;
+    uint32_t queue_family = 0;
+    VkPhysicalDeviceMemoryProperties memory{};
+    VkPhysicalDeviceLimits limits{};
+    std::string name;
+    bool keeps_subnormals = false;
+    VkCommandPool pool = VK_NULL_HANDLE;
+    VkDescriptorSetLayout set_layout = VK_NULL_HANDLE;
+    VkPipelineLayout layout = VK_NULL_HANDLE;
+    VkDescriptorPool descriptors = VK_NULL_HANDLE;
+    std::map<std::pair<const void*, std::array<int32_t, 2>>, VkPipeline> pipelines;
+    std::array<Slot, 2> slots;
+    std::mutex busy;  // one stream at a time
+
+    ~State() {
+        if (!device) return;
+        f.vkDeviceWaitIdle(device);
+        for (auto& s : slots) {
+            for (Buffer* b : {&s.host_in, &s.device_in, &s.device_out, &s.host_out, &s.sigma}) release(*b);
+            if (s.fence) f.vkDestroyFence(device, s.fence, nullptr);
+        }
+        for (auto& [key, p] : pipelines) f.vkDestroyPipeline(device, p, nullptr);
+        if (descriptors) f.vkDestroyDescriptorPool(device, descriptors, nullptr);
+        if (layout) f.vkDestroyPipelineLayout(device, layout, nullptr);
+        if (set_layout) f.vkDestroyDescriptorSetLayout(device, set_layout, nullptr);
+        if (pool) f.vkDestroyCommandPool(device, pool, nullptr);
+        f.vkDestroyDevice(device, nullptr);
+    }
+
+    void release(Buffer& b) {
+        if (b.mapped) f.vkUnmapMemory(device, b.memory);
+        if (b.buffer) f.vkDestroyBuffer(device, b.buffer, nullptr);
+        if (b.memory) f.vkFreeMemory(device, b.memory, nullptr);
+        b = {};
+    }
+
+    // A buffer in memory with `want` properties (falling back to any memory
+    // the buffer may use when `want` is only a preference beyond `need`).
+    Result<Buffer> make_buffer(uint64_t size, VkBufferUsageFlags usage, VkMemoryPropertyFlags need, VkMemoryPropertyFlags want) {
+        Buffer b;
+        b.size = size;
+        VkBufferCreateInfo info{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
+        info.size = size;
+        info.usage = usage;
+        info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
+        if (VkResult r = f.vkCreateBuffer(device, &info, nullptr, &b.buffer); r != VK_SUCCESS) return vk_fail("vkCreateBuffer", r);
+        VkMemoryRequirements req;
+        f.vkGetBufferMemoryRequirements(device, b.buffer, &req);
+        int chosen = -1;
+        for (VkMemoryPropertyFlags flags : {need | want, need}) {
+            for (uint32_t i = 0; i < memory.memoryTypeCount && chosen < 0; ++i) {
+                if ((req.memoryTypeBits & (1u << i)) && (memory.memoryTypes[i].propertyFlags & flags) == flags) chosen = static_cast<int>(i);
+            }
+            if (chosen >= 0) break;
+        }
+        if (chosen < 0) {
+            release(b);
+            return fail(ErrorCode::unsupported, "", "Vulkan: no memory type fits a quantize buffer");
+        }
+        VkMemoryAllocateInfo alloc{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO};
+        alloc.allocationSize = req.size;
+        alloc.memoryTypeIndex = static_cast<uint32_t>(chosen);
+        if (VkResult r = f.vkAllocateMemory(device, &alloc, nullptr, &b.memory); r != VK_SUCCESS) {
+            release(b);
+            return vk_fail("vkAllocateMemory", r);
+        }
+        f.vkBindBufferMemory(device, b.buffer, b.memory, 0);
+        if (need & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT) {
+            if (VkResult r = f.vkMapMemory(device, b.memory, 0, VK_WHOLE_SIZE, 0, &b.mapped); r != VK_SUCCESS) {
+                release(b);
+                return vk_fail("vkMapMemory", r);
+            }
+        }
+        return b;
+    }
+
+    Result<VkPipeline> pipeline(const Spirv& spirv, std::array<int32_t, 2> spec) {
+        const auto words = keeps_subnormals ? spirv.keeps_subnormals : spirv.plain;
+        const auto key = std::make_pair(static_cast<const void*>(words.data()), spec);
+        if (auto it = pipelines.find(key); it != pipelines.end()) return it->second;
+        VkShaderModuleCreateInfo module_info{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
+        module_info.codeSize = words.size_bytes();
+        module_info.pCode = words.data();
+        VkShaderModule module;
+        if (VkResult r = f.vkCreateShaderModule(device, &module_info, nullptr, &module); r != VK_SUCCESS) return vk_fail("vkCreateShaderModule", r);
+        const VkSpecializationMapEntry entries[2] = {{0, 0, 4}, {1, 4, 4}};
+        VkSpecializationInfo spec_info{2, entries, sizeof spec, spec.data()};
+        VkComputePipelineCreateInfo info{VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO};
+        info.stage = {VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO};
+        info.stage.stage = VK_SHADER_STAGE_COMPUTE_BIT;
+        info.stage.module = module;
+        info.stage.pName = "main";
+        info.stage.pSpecializationInfo = &spec_info;
+        info.layout = layout;
+        VkPipeline p;
+        const VkResult r = f.vkCreateComputePipelines(device, VK_NULL_HANDLE, 1, &info, nullptr, &p);
+        f.vkDestroyShaderModule(device, module, nullptr);
+        if (r != VK_SUCCESS) return vk_fail("vkCreateComputePipelines", r);
+        pipelines.emplace(key, p);
+        return p;
+    }
+
+    // Makes both slots hold `in_bytes` of input (weights region first) and
+    // `out_bytes` of output, for `rows` rows.
+    Status reserve(uint64_t weights_bytes, uint64_t values_bytes, uint64_t out_bytes, uint64_t rows) {
+        const uint64_t in_bytes = weights_bytes + values_bytes;
+        for (auto& s : slots) {
+            if (s.host_in.size >= in_bytes && s.device_out.size >= out_bytes && s.sigma.size >= rows * 4 && s.weights_bytes == weights_bytes) continue;
+            for (Buffer* b : {&s.host_in, &s.device_in, &s.device_out, &s.host_out, &s.sigma}) release(*b);
+            constexpr auto host = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+            constexpr auto storage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;
+            auto host_in = make_buffer(in_bytes, VK_BUFFER_USAGE_TRANSFER_SRC_BIT, host, 0);
+            auto device_in = make_buffer(in_bytes, storage | VK_BUFFER_USAGE_TRANSFER_DST_BIT, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, 0);
+            auto device_out = make_buffer(out_bytes, storage | VK_BUFFER_USAGE_TRANSFER_SRC_BIT, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, 0);
+            auto host_out = make_buffer(out_bytes, VK_BUFFER_USAGE_TRANSFER_DST_BIT, host, VK_MEMORY_PROPERTY_HOST_CACHED_BIT);
+            auto sigma = make_buffer(std::max<uint64_t>(rows, 1) * 4, storage, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, 0);
+            for (auto* r : {&host_in, &device_in, &device_out, &host_out, &sigma}) {
+                if (!*r) return std::unexpected(r->error());
+            }
+            s.host_in = *host_in, s.device_in = *device_in, s.device_out = *device_out, s.host_out = *host_out, s.sigma = *sigma;
+            s.weights_bytes = weights_bytes;
+            const VkDescriptorBufferInfo infos[kBindings] = {
+                {s.device_in.buffer, weights_bytes, values_bytes},
+                {s.device_in.buffer, 0, weights_bytes},
+                {s.device_out.buffer, 0, out_bytes},
+                {s.sigma.buffer, 0, s.sigma.size},
+            };
+            VkWriteDescriptorSet writes[kBindings];
+            for (uint32_t i = 0; i < kBindings; ++i) {
+                writes[i] = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
+                writes[i].dstSet = s.set;
+                writes[i].dstBinding = i;
+                writes[i].descriptorCount = 1;
+                writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+                writes[i].pBufferInfo = &infos[i];
+            }
+            f.vkUpdateDescriptorSets(device, kBindings, writes, 0, nullptr);
+        }
+        return {};
+    }
+
+    Status wait(Slot& s) {
+        if (!s.pending) return {};
+        s.pending = false;
+        if (VkResult r = f.vkWaitForFences(device, 1, &s.fence, VK_TRUE, UINT64_MAX); r != VK_SUCCESS) return vk_fail("vkWaitForFences", r);
+        return {};
+    }
+
+    // Records and submits one chunk: copy in, row statistics if needed,
+    // quantize, copy out.
+    Status submit(Slot& s, const ShaderKernel& kernel, uint64_t row_length, uint64_t rows, bool weighted) {
+        auto quantize = pipeline(kernel.quantize, {kernel.spec[0], kernel.spec[1]});
+        if (!quantize) return std::unexpected(quantize.error());
+        const bool sigma = weighted && kernel.needs_row_sigma;
+        VkPipeline row_pass = VK_NULL_HANDLE;
+        if (sigma) {
+            auto p = pipeline(row_sigma_shader(), {0, 0});
+            if (!p) return std::unexpected(p.error());
+            row_pass = *p;
+        }
+        const uint64_t units_per_row = row_length / kernel.unit_values;
+        const uint64_t units = rows * units_per_row;
+        s.out_bytes = units * kernel.unit_bytes;
+        f.vkResetFences(device, 1, &s.fence);
+        f.vkResetCommandBuffer(s.commands, 0);
+        VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+        begin.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
+        f.vkBeginCommandBuffer(s.commands, &begin);
+        const VkBufferCopy in_copy{0, 0, s.weights_bytes + rows * row_length * 4};
+        f.vkCmdCopyBuffer(s.commands, s.host_in.buffer, s.device_in.buffer, 1, &in_copy);
+        VkMemoryBarrier barrier{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+        barrier.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+        barrier.dstAccessMask = VK_ACCESS_SHADER_READ_BIT;
+        f.vkCmdPipelineBarrier(s.commands, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &barrier, 0, nullptr, 0, nullptr);
+        f.vkCmdBindDescriptorSets(s.commands, VK_PIPELINE_BIND_POINT_COMPUTE, layout, 0, 1, &s.set, 0, nullptr);
+        if (sigma) {
+            const PushConstants pc{static_cast<uint32_t>(rows), 0, static_cast<uint32_t>(row_length), 1};
+            f.vkCmdBindPipeline(s.commands, VK_PIPELINE_BIND_POINT_COMPUTE, row_pass);
+            f.vkCmdPushConstants(s.commands, layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof pc, &pc);
+            f.vkCmdDispatch(s.commands, static_cast<uint32_t>((rows + kWorkgroup - 1) / kWorkgroup), 1, 1);
+            VkMemoryBarrier between{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+            between.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
+            between.dstAccessMask = VK_ACCESS_SHADER_READ_BIT;
+            f.vkCmdPipelineBarrier(s.commands, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &between, 0, nullptr, 0,
+                                   nullptr);
+        }
+        const PushConstants pc{static_cast<uint32_t>(units), static_cast<uint32_t>(units_per_row), static_cast<uint32_t>(row_length),
+                               weighted ? 1u : 0u};
+        f.vkCmdBindPipeline(s.commands, VK_PIPELINE_BIND_POINT_COMPUTE, *quantize);
+        f.vkCmdPushConstants(s.commands, layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof pc, &pc);
+        f.vkCmdDispatch(s.commands, static_cast<uint32_t>((units + kWorkgroup - 1) / kWorkgroup), 1, 1);
+        VkMemoryBarrier done{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+        done.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
+        done.dstAccessMask = VK_ACCESS_TRANSFER_READ_BIT;
+        f.vkCmdPipelineBarrier(s.commands, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 1, &done, 0, nullptr, 0, nullptr);
+        const VkBufferCopy out_copy{0, 0, s.out_bytes};
+        f.vkCmdCopyBuffer(s.commands, s.device_out.buffer, s.host_out.buffer, 1, &out_copy);
+        VkMemoryBarrier host{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+        host.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+        host.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
+        f.vkCmdPipelineBarrier(s.commands, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &host, 0, nullptr, 0, nullptr);
+        f.vkEndCommandBuffer(s.commands);
+        VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+        submit.commandBufferCount = 1;
+        submit.pCommandBuffers = &s.commands;
+        if (VkResult r = f.vkQueueSubmit(queue, 1, &submit, s.fence); r != VK_SUCCESS) return vk_fail("vkQueueSubmit", r);
+        s.pending = true;
+        return {};
+    }
+};
+
+namespace {
+
+struct Candidate {
+    VkPhysicalDevice device;
+    VkPhysicalDeviceProperties properties;
+    uint32_t queue_family;
+    bool keeps_subnormals;
+    std::string missing;  // features the shaders need that the device lacks
+};
+
+Candidate inspect(const Instance& vk, VkPhysicalDevice device) {
+    Candidate c{device, {}, 0, false, ""};
+    vk.vkGetPhysicalDeviceProperties(device, &c.properties);
+    if (c.properties.apiVersion < VK_API_VERSION_1_2) {
+        c.missing = "Vulkan 1.2";
+        return c;
+    }
+    VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
+    VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, &f12};
+    vk.vkGetPhysicalDeviceFeatures2(device, &features);
+    VkPhysicalDeviceVulkan12Properties p12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_PROPERTIES};
+    VkPhysicalDeviceProperties2 properties{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, &p12};
+    vk.vkGetPhysicalDeviceProperties2(device, &properties);
+    auto need = [&](bool has, const char* what) {
+        if (!has) c.missing += (c.missing.empty() ? "" : ", ") + std::string(what);
+    };
+    need(features.features.shaderFloat64, "shaderFloat64");
+    need(f12.storageBuffer8BitAccess, "storageBuffer8BitAccess");
+    need(f12.shaderInt8, "shaderInt8");
+    need(p12.shaderRoundingModeRTEFloat32, "shaderRoundingModeRTEFloat32");
+    need(p12.shaderSignedZeroInfNanPreserveFloat32, "shaderSignedZeroInfNanPreserveFloat32");
+    c.keeps_subnormals = p12.shaderDenormPreserveFloat32;
+    uint32_t families = 0;
+    vk.vkGetPhysicalDeviceQueueFamilyProperties(device, &families, nullptr);
+    std::vector<VkQueueFamilyProperties> props(families);
+    vk.vkGetPhysicalDeviceQueueFamilyProperties(device, &families, props.data());
+    bool found = false;
+    for (uint32_t i = 0; i < families && !found; ++i) {
+        if (props[i].queueFlags & VK_QUEUE_COMPUTE_BIT) c.queue_family = i, found = true;
+    }
+    need(found, "a compute queue");
+    return c;
+}
+
+int preference(VkPhysicalDeviceType type) {
+    switch (type) {
+        case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return 0;
+        case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return 1;
+        case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return 2;
+        case VK_PHYSICAL_DEVICE_TYPE_CPU: return 3;
+        default: return 4;
+    }
+}
+
+}  // namespace
+
+GpuQuantizer::GpuQuantizer(std::unique_ptr<State> state) : state_(std::move(state)) {}
+GpuQuantizer::~GpuQuantizer() = default;
+
+Result<std::unique_ptr<GpuQuantizer>> GpuQuantizer::open(const DeviceRequest& request) {
+    auto vk = open_instance();
+    if (!vk) return std::unexpected(vk.error());
+    uint32_t count = 0;
+    (*vk)->vkEnumeratePhysicalDevices((*vk)->instance, &count, nullptr);
+    std::vector<VkPhysicalDevice> devices(count);
+    if (count) (*vk)->vkEnumeratePhysicalDevices((*vk)->instance, &count, devices.data());
+    if (count == 0) return fail(ErrorCode::not_found, "", "no Vulkan device found (the loader lists none; is a Vulkan driver installed?)");
+    std::vector<Candidate> candidates;
+    for (auto d : devices) candidates.push_back(inspect(**vk, d));
+    int chosen = -1;
+    if (request.index >= 0) {
+        if (request.index >= static_cast<int>(count)) {
+            return fail(ErrorCode::not_found, "", "no Vulkan device " + std::to_string(request.index) + " (there are " + std::to_string(count) + ")");
+        }
+        const auto& c = candidates[request.index];
+        if (!c.missing.empty()) {
+            return fail(ErrorCode::unsupported, "", std::string("Vulkan device ") + std::to_string(request.index) + " (" + c.properties.deviceName +
+                                                        ") lacks what the bit-exact shaders need: " + c.missing);
+        }
+        chosen = request.index;
+    } else {
+        for (int i = 0; i < static_cast<int>(count); ++i) {
+            const auto& c = candidates[i];
+            if (!c.missing.empty()) continue;
+            if (request.discrete_only && c.properties.deviceType != VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU) continue;
+            if (chosen < 0 || preference(c.properties.deviceType) < preference(candidates[chosen].properties.deviceType)) chosen = i;
+        }
+        if (chosen < 0) {
+            std::string seen;
+            for (const auto& c : candidates) {
+                seen += (seen.empty() ? "" : "; ") + std::string(c.properties.deviceName) + (c.missing.empty() ? "" : " lacks " + c.missing);
+            }
+            return fail(ErrorCode::not_found, "", std::string(request.discrete_only ? "no discrete GPU" : "no usable Vulkan device") + " (" + seen + ")");
+        }
+    }
+    const Candidate& c = candidates[chosen];
+    auto state = std::make_unique<State>();
+    state->vk = std::move(*vk);
+    Instance& in = *state->vk;
+    state->physical = c.device;
+    state->queue_family = c.queue_family;
+    state->keeps_subnormals = c.keeps_subnormals;
+    state->limits = c.properties.limits;
+    state->name = std::string(c.properties.deviceName) + " (Vulkan device " + std::to_string(chosen) + ")";
+    in.vkGetPhysicalDeviceMemoryProperties(c.device, &state->memory);
+
+    const float priority = 1.0f;
+    VkDeviceQueueCreateInfo queue{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
+    queue.queueFamilyIndex = c.queue_family;
+    queue.queueCount = 1;
+    queue.pQueuePriorities = &priority;
+    VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
+    f12.storageBuffer8BitAccess = VK_TRUE;
+    f12.shaderInt8 = VK_TRUE;
+    VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, &f12};
+    features.features.shaderFloat64 = VK_TRUE;
+    VkDeviceCreateInfo info{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, &features};
+    info.queueCreateInfoCount = 1;
+    info.pQueueCreateInfos = &queue;
+    if (VkResult r = in.vkCreateDevice(c.device, &info, nullptr, &state->device); r != VK_SUCCESS) return vk_fail("vkCreateDevice", r);
+    state->f = load_device_functions(in, state->device);
+    auto& f = state->f;
+    VkDevice dev = state->device;
+    f.vkGetDeviceQueue(dev, c.queue_family, 0, &state->queue);
+
+    VkCommandPoolCreateInfo pool{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
+    pool.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
+    pool.queueFamilyIndex = c.queue_family;
+    if (VkResult r = f.vkCreateCommandPool(dev, &pool, nullptr, &state->pool); r != VK_SUCCESS) return vk_fail("vkCreateCommandPool", r);
+    VkDescriptorSetLayoutBinding bindings[kBindings];
+    for (uint32_t i = 0; i < kBindings; ++i) bindings[i] = {i, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
+    VkDescriptorSetLayoutCreateInfo set_info{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
+    set_info.bindingCount = kBindings;
+    set_info.pBindings = bindings;
+    if (VkResult r = f.vkCreateDescriptorSetLayout(dev, &set_info, nullptr, &state->set_layout); r != VK_SUCCESS) {
+        return vk_fail("vkCreateDescriptorSetLayout", r);
+    }
+    const VkPushConstantRange push{VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof(PushConstants)};
+    VkPipelineLayoutCreateInfo layout{VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO};
+    layout.setLayoutCount = 1;
+    layout.pSetLayouts = &state->set_layout;
+    layout.pushConstantRangeCount = 1;
+    layout.pPushConstantRanges = &push;
+    if (VkResult r = f.vkCreatePipelineLayout(dev, &layout, nullptr, &state->layout); r != VK_SUCCESS) return vk_fail("vkCreatePipelineLayout", r);
+    const VkDescriptorPoolSize sizes{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, kBindings * 2};
+    VkDescriptorPoolCreateInfo pool_info{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
+    pool_info.maxSets = 2;
+    pool_info.poolSizeCount = 1;
+    pool_info.pPoolSizes = &sizes;
+    if (VkResult r = f.vkCreateDescriptorPool(dev, &pool_info, nullptr, &state->descriptors); r != VK_SUCCESS) return vk_fail("vkCreateDescriptorPool", r);
+    for (auto& s : state->slots) {
+        VkDescriptorSetAllocateInfo set{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
+        set.descriptorPool = state->descriptors;
+        set.descriptorSetCount = 1;
+        set.pSetLayouts = &state->set_layout;
+        if (VkResult r = f.vkAllocateDescriptorSets(dev, &set, &s.set); r != VK_SUCCESS) return vk_fail("vkAllocateDescriptorSets", r);
+        VkCommandBufferAllocateInfo cb{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
+        cb.commandPool = state->pool;
+        cb.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+        cb.commandBufferCount = 1;
+        if (VkResult r = f.vkAllocateCommandBuffers(dev, &cb, &s.commands); r != VK_SUCCESS) return vk_fail("vkAllocateCommandBuffers", r);
+        VkFenceCreateInfo fence{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+        if (VkResult r = f.vkCreateFence(dev, &fence, nullptr, &s.fence); r != VK_SUCCESS) return vk_fail("vkCreateFence", r);
+    }
+    return std::unique_ptr<GpuQuantizer>(new GpuQuantizer(std::move(state)));
+}
+
+const std::string& GpuQuantizer::device_name() const { return state_->name; }
+
+bool GpuQuantizer::keeps_subnormals() const { return state_->keeps_subnormals; }
+
+bool GpuQuantizer::supports(TensorType type, bool weighted) {
+    const auto* k = find_shader(type);
+    return k && (!weighted || k->weighted);
+}
+
+uint64_t GpuQuantizer::max_chunk_rows(TensorType type, uint64_t row_length) const {
+    const auto* k = find_shader(type);
+    if (!k || row_length == 0) return 0;
+    // A binding holds at most maxStorageBufferRange bytes, a dispatch at
+    // most maxComputeWorkGroupCount[0] workgroups.
+    const uint64_t range = state_->limits.maxStorageBufferRange;
+    const uint64_t by_values = range / (row_length * 4);
+    const uint64_t by_bytes = range / (row_length / k->unit_values * k->unit_bytes);
+    const uint64_t by_groups = uint64_t{state_->limits.maxComputeWorkGroupCount[0]} * kWorkgroup / (row_length / k->unit_values);
+    return std::min({by_values, by_bytes, by_groups});
+}
+
+Status GpuQuantizer::stream(TensorType type, uint64_t row_length, uint64_t chunk_rows, uint64_t chunks, const Produce& produce,
+                            const Consume& consume) {
+    const auto* kernel = find_shader(type);
+    if (!kernel) return fail(ErrorCode::unsupported, "", "no Vulkan shader quantizes " + std::string(type_display_name(type)));
+    if (row_length == 0 || row_length % kernel->unit_values != 0) {
+        return fail(ErrorCode::invalid_argument, "", "row length " + std::to_string(row_length) + " is not a whole number of " +
+                                                         std::string(type_display_name(type)) + " blocks");
+    }
+    if (chunk_rows == 0 || chunk_rows > max_chunk_rows(type, row_length)) {
+        return fail(ErrorCode::invalid_argument, "", "chunk of " + std::to_string(chunk_rows) + " rows does not fit the Vulkan device");
+    }
+    State& st = *state_;
+    std::lock_guard lock(st.busy);
+    const uint64_t align = std::max<uint64_t>(st.limits.minStorageBufferOffsetAlignment, 16);
+    const uint64_t weights_bytes = align_up(row_length * 4, align);
+    const uint64_t out_row = row_length / kernel->unit_values * kernel->unit_bytes;
+    if (auto s = st.reserve(weights_bytes, chunk_rows * row_length * 4, chunk_rows * out_row, chunk_rows); !s) return s;
+
+    // Chunk k runs in slot k % 2; its bytes are consumed once chunk k + 1 has
+    // been submitted, so the device always has the next chunk queued.
+    auto finish = [&](uint64_t k) -> Status {
+        Slot& s = st.slots[k % 2];
+        if (auto w = st.wait(s); !w) return w;
+        return consume(k, std::span(static_cast<const uint8_t*>(s.host_out.mapped), s.out_bytes));
+    };
+    Status status;
+    for (uint64_t k = 0; k < chunks && status; ++k) {
+        Slot& s = st.slots[k % 2];
+        auto* base = static_cast<uint8_t*>(s.host_in.mapped);
+        auto shape = produce(k, std::span(reinterpret_cast<float*>(base + weights_bytes), chunk_rows * row_length),
+                             std::span(static_cast<uint8_t*>(s.host_out.mapped), chunk_rows * out_row));
+        if (!shape) {
+            status = std::unexpected(shape.error());
+            break;
+        }
+        if (shape->rows > chunk_rows) {
+            status = fail(ErrorCode::invalid_argument, "", "a chunk holds more rows than it was given room for");
+            break;
+        }
+        s.out_bytes = shape->rows * out_row;
+        if (!shape->done_on_cpu && shape->rows > 0) {
+            const bool weighted = !shape->weights.empty();
+            if (weighted && shape->weights.size() != row_length) {
+                status = fail(ErrorCode::invalid_argument, "", "importance weights do not match the row length");
+                break;
+            }
+            if (weighted) std::memcpy(base, shape->weights.data(), row_length * 4);
+            status = st.submit(s, *kernel, row_length, shape->rows, weighted && kernel->weighted);
+            if (!status) break;
+        }
+        if (k > 0) status = finish(k - 1);
+    }
+    if (status && chunks > 0) status = finish(chunks - 1);
+    for (auto& s : st.slots) {
+        if (auto w = st.wait(s); !w && status) status = w;
+    }
+    return status;
+}
+
+Status GpuQuantizer::quantize(TensorType type, std::span<const float> src, uint64_t row_length, std::span<const float> importance,
+                              std::span<uint8_t> dst) {
+    const auto* kernel = find_shader(type);
+    if (!kernel) return fail(ErrorCode::unsupported, "", "no Vulkan shader quantizes " + std::string(type_display_name(type)));
+    if (row_length == 0 || row_length % kernel->unit_values != 0 || src.size() % row_length != 0) {
+        return fail(ErrorCode::invalid_argument, "", "rows are not whole blocks of " + std::string(type_display_name(type)));
+    }
+    const uint64_t rows = src.size() / row_length;
+    const uint64_t out_row = row_length / kernel->unit_values * kernel->unit_bytes;
+    if (dst.size() != rows * out_row) return fail(ErrorCode::invalid_argument, "", "output size does not match the rows");
+    if (!importance.empty() && importance.size() != row_length) return fail(ErrorCode::invalid_argument, "", "importance weights do not match the row length");
+    if (rows == 0) return {};
+    const uint64_t chunk_rows = std::min(rows, max_chunk_rows(type, row_length));
+    if (chunk_rows == 0) return fail(ErrorCode::invalid_argument, "", "a row does not fit the Vulkan device");
+    const uint64_t chunks = (rows + chunk_rows - 1) / chunk_rows;
+    return stream(
+        type, row_length, chunk_rows, chunks,
+        [&](uint64_t k, std::span<float> values, std::span<uint8_t>) -> Result<ChunkShape> {
+            const uint64_t n = std::min(chunk_rows, rows - k * chunk_rows);
+            std::memcpy(values.data(), src.data() + k * chunk_rows * row_length, n * row_length * 4);
+            return ChunkShape{n, importance, false};
+        },
+        [&](uint64_t k, std::span<const uint8_t> bytes) -> Status {
+            std::memcpy(dst.data() + k * chunk_rows * out_row, bytes.data(), bytes.size());
+            return {};
+        });
+}
+
+bool near_subnormal(std::span<const float> values) {
+    // Squares and weighted squares of these stay far from the subnormal range.
+    constexpr float kLow = 0x1p-30f, kHigh = 0x1p30f;
+    for (float v : values) {
+        const float a = std::fabs(v);
+        if (a != 0.0f && (a < kLow || a > kHigh)) return true;
+    }
+    return false;
+}
+
+}  // namespace gguf::quant::vk

@@ -1,0 +1,76 @@
+// Quantizing rows on a Vulkan device with the shaders of shader_table.h,
+// bit for bit as the CPU core does. Work streams in chunks of whole rows with
+// two chunks in flight: while the device quantizes one, the caller fills the
+// next and consumes the previous one's bytes.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "gguf/error.h"
+#include "gguf/tensor_type.h"
+
+namespace gguf::quant::vk {
+
+struct DeviceRequest {
+    bool discrete_only = false;  // --device auto: a discrete GPU or nothing
+    int index = -1;              // --device vulkan:N; -1 picks the best device
+};
+
+// What the producer of a chunk reports: its row count, the importance weights
+// for its rows (empty, or one per column), and whether it already wrote the
+// chunk's bytes itself (rows the device must not quantize, e.g. non-finite).
+struct ChunkShape {
+    uint64_t rows = 0;
+    std::span<const float> weights;
+    bool done_on_cpu = false;
+};
+
+class GpuQuantizer {
+public:
+    static Result<std::unique_ptr<GpuQuantizer>> open(const DeviceRequest& request);
+    ~GpuQuantizer();
+    GpuQuantizer(const GpuQuantizer&) = delete;
+    GpuQuantizer& operator=(const GpuQuantizer&) = delete;
+
+    // "NVIDIA H100 80GB HBM3 (Vulkan device 0)".
+    const std::string& device_name() const;
+    // Whether the device keeps subnormal floats; where it does not, chunks
+    // holding magnitudes near them belong on the CPU (see near_subnormal).
+    bool keeps_subnormals() const;
+
+    // Whether `type` quantizes here, with importance weights or without.
+    static bool supports(TensorType type, bool weighted);
+
+    // Rows of `row_length` values that one chunk of `type` may hold.
+    uint64_t max_chunk_rows(TensorType type, uint64_t row_length) const;
+
+    // Fills chunk k: writes its floats (whole rows) into `values`, or, when it
+    // quantizes the chunk itself, its bytes into `bytes`.
+    using Produce = std::function<Result<ChunkShape>(uint64_t k, std::span<float> values, std::span<uint8_t> bytes)>;
+    // Receives chunk k's quantized bytes, in order.
+    using Consume = std::function<Status(uint64_t k, std::span<const uint8_t> bytes)>;
+
+    // Quantizes `chunks` chunks of at most `chunk_rows` rows.
+    Status stream(TensorType type, uint64_t row_length, uint64_t chunk_rows, uint64_t chunks, const Produce& produce,
+                  const Consume& consume);
+
+    // Whole rows at once (tests and small tensors): the same as quantize_rows.
+    Status quantize(TensorType type, std::span<const float> src, uint64_t row_length, std::span<const float> importance,
+                    std::span<uint8_t> dst);
+
+    struct State;
+
+private:
+    explicit GpuQuantizer(std::unique_ptr<State> state);
+    std::unique_ptr<State> state_;
+};
+
+// Whether floats this small or large could make the shaders' intermediate
+// results subnormal (which devices that flush them would round differently).
+bool near_subnormal(std::span<const float> values);
+
+}  // namespace gguf::quant::vk

@@ -1,0 +1,61 @@
+#include "shader_table.h"
+
+namespace gguf::quant::vk {
+namespace {
+
+constexpr uint32_t kLegacyPlain[] = {
+#include "legacy_plain.spv.inc"
+};
+constexpr uint32_t kLegacyKeeps[] = {
+#include "legacy_keeps_subnormals.spv.inc"
+};
+constexpr uint32_t kKQuantsPlain[] = {
+#include "k_quants_plain.spv.inc"
+};
+constexpr uint32_t kKQuantsKeeps[] = {
+#include "k_quants_keeps_subnormals.spv.inc"
+};
+constexpr uint32_t kIq4Plain[] = {
+#include "iq4_plain.spv.inc"
+};
+constexpr uint32_t kIq4Keeps[] = {
+#include "iq4_keeps_subnormals.spv.inc"
+};
+constexpr uint32_t kRowSigmaPlain[] = {
+#include "row_sigma_plain.spv.inc"
+};
+constexpr uint32_t kRowSigmaKeeps[] = {
+#include "row_sigma_keeps_subnormals.spv.inc"
+};
+
+constexpr Spirv kLegacy{kLegacyKeeps, kLegacyPlain};
+constexpr Spirv kKQuants{kKQuantsKeeps, kKQuantsPlain};
+constexpr Spirv kIq4{kIq4Keeps, kIq4Plain};
+constexpr Spirv kRowSigma{kRowSigmaKeeps, kRowSigmaPlain};
+
+// Legacy: bits and whether the block has a minimum; k-quants: bits;
+// IQ4: 0 for IQ4_NL, 1 for IQ4_XS.
+constexpr ShaderKernel kKernels[] = {
+    {TensorType::Q4_0, kLegacy, {4, 0}, 32, 18, true, true},
+    {TensorType::Q4_1, kLegacy, {4, 1}, 32, 20, true, true},
+    {TensorType::Q5_0, kLegacy, {5, 0}, 32, 22, true, true},
+    {TensorType::Q5_1, kLegacy, {5, 1}, 32, 24, true, true},
+    {TensorType::Q8_0, kLegacy, {8, 0}, 32, 34, true, false},
+    {TensorType::Q4_K, kKQuants, {4, 0}, 256, 144, true, false},
+    {TensorType::Q5_K, kKQuants, {5, 0}, 256, 176, true, false},
+    {TensorType::IQ4_NL, kIq4, {0, 0}, 32, 18, true, false},
+    {TensorType::IQ4_XS, kIq4, {1, 0}, 256, 136, true, false},
+};
+
+}  // namespace
+
+const ShaderKernel* find_shader(TensorType type) {
+    for (const auto& k : kKernels) {
+        if (k.type == type) return &k;
+    }
+    return nullptr;
+}
+
+const Spirv& row_sigma_shader() { return kRowSigma; }
+
+}  // namespace gguf::quant::vk

@@ -1,0 +1,35 @@
+// Which tensor types have Vulkan shaders, and how each is dispatched: one
+// table row per type, naming its SPIR-V (embedded at build time, with and
+// without subnormal preservation), its specialization constants and the
+// values one invocation quantizes.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "gguf/tensor_type.h"
+
+namespace gguf::quant::vk {
+
+struct Spirv {
+    std::span<const uint32_t> keeps_subnormals;  // DenormPreserve requested
+    std::span<const uint32_t> plain;
+};
+
+struct ShaderKernel {
+    TensorType type;
+    Spirv quantize;
+    int32_t spec[2];             // specialization constants 0 and 1
+    uint32_t unit_values;        // values per invocation (block or super-block)
+    uint32_t unit_bytes;         // its bytes
+    bool weighted;               // quantizes with importance weights too
+    bool needs_row_sigma;        // with weights, reads the row's mean square
+};
+
+// The row for `type`, or nullptr where only the CPU core quantizes it.
+const ShaderKernel* find_shader(TensorType type);
+
+// The pass computing each row's mean square (legacy types with importance).
+const Spirv& row_sigma_shader();
+
+}  // namespace gguf::quant::vk

@@ -1,0 +1,35 @@
+// What every quantize shader shares: the float controls that make its
+// arithmetic the CPU core's (round to nearest even, signed zeros kept, and
+// subnormals kept where the device can), its buffers and its parameters.
+// One invocation quantizes one unit (a block or super-block) of a row.
+#extension GL_EXT_shader_explicit_arithmetic_types : require
+#extension GL_EXT_shader_8bit_storage : require
+#extension GL_EXT_spirv_intrinsics : require
+
+spirv_execution_mode(capabilities = [4467], 4462, 32);  // RoundingModeRTE, 32-bit
+spirv_execution_mode(capabilities = [4466], 4461, 32);  // SignedZeroInfNanPreserve, 32-bit
+#ifdef DENORM_PRESERVE
+spirv_execution_mode(capabilities = [4464], 4459, 32);  // DenormPreserve, 32-bit
+#endif
+
+layout(local_size_x = 64) in;
+
+layout(std430, binding = 0) readonly buffer Source { float src[]; };
+layout(std430, binding = 1) readonly buffer Importance { float importance[]; };
+layout(std430, binding = 2) writeonly buffer Destination { uint8_t dst[]; };
+// Per row: the mean of the squares of the row's values (legacy types with importance).
+layout(std430, binding = 3) readonly buffer RowSigma { float row_sigma2[]; };
+
+layout(push_constant) uniform Params {
+    uint units;          // units in this dispatch
+    uint units_per_row;
+    uint row_length;
+    uint weighted;       // importance holds row_length weights
+} params;
+
+#include "exact_float.glsl"
+
+void store_u16(uint at, uint v) {
+    dst[at] = uint8_t(v & 0xffu);
+    dst[at + 1] = uint8_t((v >> 8) & 0xffu);
+}

@@ -1,0 +1,151 @@
+#version 460
+// IQ4_NL (blocks of 32, one fp16 scale) and IQ4_XS (super-blocks of 256 with
+// a 6-bit scale per 32): 4-bit indices into ggml's non-linear levels.
+// libgguf/src/quant/cpu/i_quant_iq4.cpp is the definition followed.
+#include "bindings.glsl"
+
+layout(constant_id = 0) const int kSuper = 0;  // 0: IQ4_NL, 1: IQ4_XS
+layout(constant_id = 1) const int kUnused = 0;
+
+const float kLevels[16] = float[16](-127.0, -104.0, -83.0, -65.0, -49.0, -35.0, -22.0, -10.0, 1.0, 13.0, 25.0, 38.0, 53.0, 69.0, 89.0, 113.0);
+
+float xs[32];
+float ws[32];
+
+// The level nearest x (ties to the lower one), by ggml's bisection.
+int nearest_level(float x) {
+    if (x <= kLevels[0]) return 0;
+    if (x >= kLevels[15]) return 15;
+    int lo = 0, hi = 15;
+    while (hi - lo > 1) {
+        const int mid = (lo + hi) / 2;
+        if (x < kLevels[mid]) hi = mid;
+        else lo = mid;
+    }
+    precise float below = x - kLevels[hi - 1];
+    precise float above = kLevels[hi] - x;
+    return below < above ? hi - 1 : hi;
+}
+
+void load_block(uint at, uint weights_at, bool weighted, float sigma2) {
+    for (int j = 0; j < 32; ++j) xs[j] = src[at + uint(j)];
+    for (int j = 0; j < 32; ++j) {
+        if (weighted) {
+            precise float spread = sigma2 + xs[j] * xs[j];
+            precise float w = importance[weights_at + uint(j)] * fsqrt(spread);
+            ws[j] = w;
+        } else {
+            precise float w = xs[j] * xs[j];
+            ws[j] = w;
+        }
+    }
+}
+
+void level_sums(float id, out float sumqx, out float sumq2) {
+    precise float sqx = 0.0, sq2 = 0.0;
+    for (int j = 0; j < 32; ++j) {
+        precise float scaled = id * xs[j];
+        const float q = kLevels[nearest_level(scaled)];
+        precise float wq = ws[j] * q;
+        sqx = sqx + wq * xs[j];
+        sq2 = sq2 + wq * q;
+    }
+    sumqx = sqx;
+    sumq2 = sq2;
+}
+
+float block_scale() {
+    float amax = 0.0, max_value = 0.0;
+    for (int j = 0; j < 32; ++j) {
+        const float ax = abs(xs[j]);
+        if (ax > amax) {
+            amax = ax;
+            max_value = xs[j];
+        }
+    }
+    if (amax < 1e-15) return 0.0;
+    float d = fdiv(-max_value, kLevels[0]);
+    float sumqx, sumq2;
+    level_sums(fdiv(1.0, d), sumqx, sumq2);
+    d = sumq2 > 0.0 ? fdiv(sumqx, sumq2) : 0.0;
+    precise float best = d * sumqx;
+    for (int itry = -7; itry <= 7; ++itry) {
+        level_sums(fdiv(float(itry - 127), max_value), sumqx, sumq2);
+        precise float gain = sumqx * sumqx;
+        precise float bound = best * sumq2;
+        if (sumq2 > 0.0 && gain > bound) {
+            d = fdiv(sumqx, sumq2);
+            best = d * sumqx;
+        }
+    }
+    return d;
+}
+
+// Nibbles of the 32 values scaled by id: j low, j + 16 high, in byte j.
+void store_levels(float id, uint at) {
+    int lv[32];
+    for (int j = 0; j < 32; ++j) {
+        precise float scaled = id * xs[j];
+        lv[j] = nearest_level(scaled);
+    }
+    for (int j = 0; j < 16; ++j) dst[at + uint(j)] = uint8_t(lv[j] | (lv[j + 16] << 4));
+}
+
+float spread_of(uint at, uint count) {
+    precise float sum = 0.0;
+    for (uint j = 0u; j < count; ++j) {
+        const float v = src[at + j];
+        sum = sum + v * v;
+    }
+    precise float scaled = sum * (count == 256u ? 0.0078125 : 0.0625);  // 2 / count, exact
+    return scaled;
+}
+
+void main() {
+    const uint unit = gl_GlobalInvocationID.x;
+    if (unit >= params.units) return;
+    const bool weighted = params.weighted != 0u;
+    const uint values = kSuper == 1 ? 256u : 32u;
+    const uint at = unit * values;
+    const uint weights_at = (unit % params.units_per_row) * values;
+    const float sigma2 = spread_of(at, values);
+    if (kSuper == 0) {
+        const uint out_at = unit * 18u;
+        load_block(at, weights_at, weighted, sigma2);
+        const float d = block_scale();
+        store_u16(out_at, fp32_to_fp16(d));
+        store_levels(d != 0.0 ? fdiv(1.0, d) : 0.0, out_at + 2u);
+        return;
+    }
+    const uint out_at = unit * 136u;
+    float scales[8];
+    float max_scale = 0.0, amax_scale = 0.0;
+    for (int ib = 0; ib < 8; ++ib) {
+        load_block(at + uint(32 * ib), weights_at + uint(32 * ib), weighted, sigma2);
+        scales[ib] = block_scale();
+        const float abs_d = abs(scales[ib]);
+        if (abs_d > amax_scale) {
+            amax_scale = abs_d;
+            max_scale = scales[ib];
+        }
+    }
+    const float d = fdiv(-max_scale, 32.0);
+    store_u16(out_at, fp32_to_fp16(d));
+    const float id = d != 0.0 ? fdiv(1.0, d) : 0.0;
+    uint scales_h = 0u;
+    uint scales_l[4] = uint[4](0u, 0u, 0u, 0u);
+    for (int ib = 0; ib < 8; ++ib) {
+        precise float scaled = id * scales[ib];
+        int l = nearest_int(scaled);
+        l = max(-32, min(31, l));
+        precise float dl = d * float(l);
+        const float idl = dl != 0.0 ? fdiv(1.0, dl) : 0.0;
+        for (int j = 0; j < 32; ++j) xs[j] = src[at + uint(32 * ib + j)];
+        store_levels(idl, out_at + 8u + uint(16 * ib));
+        l += 32;
+        scales_l[ib / 2] |= uint((l & 0xf) << (4 * (ib % 2)));
+        scales_h |= uint(l >> 4) << (2 * ib);
+    }
+    store_u16(out_at + 2u, scales_h & 0xffffu);
+    for (int k = 0; k < 4; ++k) dst[out_at + 4u + uint(k)] = uint8_t(scales_l[k] & 0xffu);
+}

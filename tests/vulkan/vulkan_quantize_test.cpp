@@ -1,0 +1,178 @@
+// The Vulkan shaders give the CPU core's bytes: every type with a shader, with
+// and without importance weights, on the cases of the CPU differential test
+// (tests/oracle_quant/quant_cases.h), through whole-row calls and through the
+// double-buffered chunk stream; and --device vulkan without a device is a
+// clear error. Skipped where no Vulkan device exists.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <tuple>
+
+#include "gguf/quantize.h"
+#include "gguf_fixtures.h"
+#include "gguf/quantize_tensor.h"
+#include "quant/vulkan/gpu_quantizer.h"
+#include "quant_cases.h"
+
+namespace {
+
+using gguf::TensorType;
+using gguf::quant::vk::GpuQuantizer;
+
+// One device for the whole run; nullptr (and the reason) when there is none.
+GpuQuantizer* device(std::string* why) {
+    static std::string reason;
+    static auto gpu = [] {
+        auto g = GpuQuantizer::open({});
+        if (!g) reason = g.error().message;
+        return g ? std::move(*g) : nullptr;
+    }();
+    *why = reason;
+    return gpu.get();
+}
+
+#define REQUIRE_DEVICE(gpu)                                                     \
+    std::string why;                                                            \
+    GpuQuantizer* gpu = device(&why);                                           \
+    if (!gpu) GTEST_SKIP() << "no Vulkan device: " << why
+
+std::vector<uint8_t> on_cpu(TensorType type, const quant_cases::Case& c) {
+    std::vector<uint8_t> out(c.values.size() / c.row_length * *gguf::row_bytes(type, c.row_length));
+    EXPECT_TRUE(gguf::quantize_rows(type, c.values, c.row_length, c.importance, out).has_value());
+    return out;
+}
+
+class VulkanTypes : public testing::TestWithParam<std::tuple<TensorType, bool>> {};
+
+TEST_P(VulkanTypes, QuantizeMatchesCpuCore) {
+    REQUIRE_DEVICE(gpu);
+    const auto [type, weighted] = GetParam();
+    ASSERT_TRUE(GpuQuantizer::supports(type, weighted));
+    const std::string name(gguf::type_display_name(type));
+    for (const auto& c : quant_cases::cases_for(type, weighted)) {
+        const auto want = on_cpu(type, c);
+        std::vector<uint8_t> got(want.size());
+        ASSERT_TRUE(gpu->quantize(type, c.values, c.row_length, c.importance, got).has_value()) << name << " " << c.name;
+        ASSERT_EQ(quant_cases::first_difference(got, want, type, c.row_length), "") << name << " " << c.name << " on " << gpu->device_name();
+    }
+}
+
+// Sub-blocks of very different magnitudes, one-signed, constant, sparse and
+// few-valued ones, importance spanning many orders of magnitude: the corners
+// of the scale searches (the k-quant test's rows).
+TEST_P(VulkanTypes, CornerBlocksMatchCpuCore) {
+    REQUIRE_DEVICE(gpu);
+    const auto [type, weighted] = GetParam();
+    const int64_t row_length = 4096, rows = 8;
+    std::mt19937_64 rng(weighted ? 17 : 19);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    quant_cases::Case c;
+    c.row_length = row_length;
+    c.values.resize(rows * row_length);
+    for (int64_t at = 0; at < rows * row_length; at += 16) {
+        const int kind = static_cast<int>(rng() % 10);
+        const float scale = std::ldexp(1.0f, static_cast<int>(rng() % 40) - 20);
+        const float base = normal(rng) * scale;
+        for (int k = 0; k < 16; ++k) {
+            float v = normal(rng) * scale;
+            switch (kind) {
+                case 0: v = std::fabs(v) + scale; break;
+                case 1: v = -std::fabs(v); break;
+                case 2: v = base; break;
+                case 3: v = base + v * 1e-6f; break;
+                case 4: v = (rng() % 8 == 0) ? v : 0.0f; break;
+                case 5: v = std::round(v / scale * 2) * scale; break;
+                case 6: v = 0.0f; break;
+                default: break;
+            }
+            c.values[at + k] = v;
+        }
+    }
+    if (weighted) {
+        c.importance.resize(row_length);
+        for (auto& w : c.importance) w = rng() % 5 == 0 ? 0.0f : std::ldexp(1.0f, static_cast<int>(rng() % 24) - 12);
+    }
+    const auto want = on_cpu(type, c);
+    std::vector<uint8_t> got(want.size());
+    ASSERT_TRUE(gpu->quantize(type, c.values, c.row_length, c.importance, got).has_value());
+    ASSERT_EQ(quant_cases::first_difference(got, want, type, row_length), "");
+}
+
+INSTANTIATE_TEST_SUITE_P(Shaders, VulkanTypes,
+                         testing::Combine(testing::Values(TensorType::Q4_0, TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1,
+                                                          TensorType::Q8_0, TensorType::Q4_K, TensorType::Q5_K, TensorType::IQ4_NL,
+                                                          TensorType::IQ4_XS),
+                                          testing::Bool()),
+                         [](const auto& info) { return quant_cases::type_and_importance_name(info.param); });
+
+// Many one-row chunks through the two slots, one of them quantized by the
+// producer itself: bytes come back whole and in order.
+TEST(VulkanStream, ChunksComeBackInOrder) {
+    REQUIRE_DEVICE(gpu);
+    const auto type = TensorType::Q4_K;
+    const int64_t row_length = 512, rows = 7;
+    const auto cases = quant_cases::cases_for(type, true);
+    const auto& c = cases.front();
+    std::vector<float> values(rows * row_length), importance(row_length);
+    for (size_t i = 0; i < values.size(); ++i) values[i] = c.values[i % c.values.size()] * static_cast<float>(1 + i / row_length);
+    for (size_t i = 0; i < importance.size(); ++i) importance[i] = c.importance[i % c.importance.size()];
+    const size_t out_row = *gguf::row_bytes(type, row_length);
+    std::vector<uint8_t> want(rows * out_row), got;
+    ASSERT_TRUE(gguf::quantize_rows(type, values, row_length, importance, want).has_value());
+    auto status = gpu->stream(
+        type, row_length, 1, rows,
+        [&](uint64_t k, std::span<float> in, std::span<uint8_t> bytes) -> gguf::Result<gguf::quant::vk::ChunkShape> {
+            const auto row = std::span(values).subspan(k * row_length, row_length);
+            if (k == 3) {  // the producer's own chunk
+                if (auto s = gguf::quantize_rows(type, row, row_length, importance, bytes.first(out_row)); !s) return std::unexpected(s.error());
+                return gguf::quant::vk::ChunkShape{1, importance, true};
+            }
+            std::copy(row.begin(), row.end(), in.begin());
+            return gguf::quant::vk::ChunkShape{1, importance, false};
+        },
+        [&](uint64_t k, std::span<const uint8_t> bytes) -> gguf::Status {
+            EXPECT_EQ(got.size(), k * out_row);
+            got.insert(got.end(), bytes.begin(), bytes.end());
+            return {};
+        });
+    ASSERT_TRUE(status.has_value()) << status.error().message;
+    ASSERT_EQ(quant_cases::first_difference(got, want, type, row_length), "");
+}
+
+TEST(VulkanDevice, UnknownDeviceNamesAreRefused) {
+    auto q = gguf::make_quantizer(1, "gpu");
+    ASSERT_FALSE(q.has_value());
+    EXPECT_NE(q.error().message.find("cpu, auto, vulkan or vulkan:N"), std::string::npos);
+    ASSERT_TRUE(gguf::make_quantizer(1, "cpu").has_value());
+}
+
+// With the loader pointed at no driver, --device vulkan fails with one clear
+// line and auto falls back to the CPU silently.
+TEST(VulkanDevice, NoDeviceIsAClearErrorAndAutoUsesTheCpu) {
+    const std::string bin = GGUF_MTP_BIN;
+    const std::string out = testing::TempDir() + "vulkan_no_device.gguf";
+    std::remove(out.c_str());
+    const std::string env = "VK_ICD_FILENAMES=/nonexistent/icd.json VK_DRIVER_FILES=/nonexistent/icd.json ";
+    auto run = [&](const std::string& device, std::string* text) {
+        const std::string cmd = env + bin + " quantize --pure --force --device " + device + " " + std::string(fixtures::kFixturesDir) + "/llama-bundled.gguf" + " " + out +
+                                " Q8_0 1 2>&1";
+        FILE* pipe = ::popen(cmd.c_str(), "r");
+        char buf[512];
+        while (pipe && std::fgets(buf, sizeof buf, pipe)) *text += buf;
+        const int status = pipe ? ::pclose(pipe) : -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    };
+    std::string text;
+    EXPECT_EQ(run("vulkan", &text), 1) << text;
+    EXPECT_NE(text.find("gguf-mtp: error:"), std::string::npos) << text;
+    EXPECT_NE(text.find("Vulkan"), std::string::npos) << text;
+    EXPECT_EQ(text.find('\n'), text.size() - 1) << "one line: " << text;
+    text.clear();
+    EXPECT_EQ(run("auto", &text), 0) << text;
+}
+
+}  // namespace
