@@ -60,6 +60,7 @@ int run_quantize(const QuantizeOptions& o) {
     }
     gguf::WriteOptions write;
     if (!make_write_options(o.out, o.output, *model, write)) return kExitUsage;
+    if (auto id = gguf::identity_of(o.imatrix); id && imatrix) write.inputs.push_back(*id);  // an input too
     const int code = run_plan(plan->plan, write, o.out, "quantize");
     if (code == 0 && !o.out.dry_run && imatrix) {
         size_t without = 0;
