@@ -11,6 +11,7 @@ packages=(
   nlohmann-json3-dev libzstd-dev zstd libcli11-dev libxxhash-dev
   scdoc man-db
   glslc libvulkan-dev mesa-vulkan-drivers vulkan-tools
+  clang-16 libclang-rt-16-dev
 )
 command -v npm >/dev/null || packages+=(npm)
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: the normal build (with the differential tests
 # against the reference llama.cpp when scripts/setup.sh fetched it), then the
-# same unit and CLI tests built with AddressSanitizer and UBSan.
+# same unit and CLI tests built with AddressSanitizer and UBSan, then a short
+# fuzzing run of every parser (scripts/fuzz.sh SECONDS runs long ones).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -17,3 +18,6 @@ cmake --build build -j"$jobs"
 cmake -S . -B build-sanitize -DGGUF_MTP_SANITIZE=ON -DGGUF_MTP_ORACLE_DIR= >/dev/null
 cmake --build build-sanitize -j"$jobs"
 (cd build-sanitize && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j"$jobs")
+
+# About 20 s per fuzz target; a crash fails the run.
+bash scripts/fuzz.sh 20

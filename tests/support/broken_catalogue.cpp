@@ -117,6 +117,9 @@ std::vector<Case> catalogue() {
                      ErrorCode::bad_format, "not a multiple of the Q8_0 block size"});
     cases.push_back({"size_overflow", raw([](RawFile& r) { r.tensors[0].ne = {1ull << 40, 1ull << 40, 1, 1}; }), ErrorCode::bad_format,
                      "overflows"});
+    // Found by fuzzing: 4 * (2^62 + 4) bytes wrapped to 16 in the row size.
+    cases.push_back({"row_size_overflow", raw([](RawFile& r) { r.tensors[0].ne = {(1ull << 62) + 4, 2, 1, 1}; }),
+                     ErrorCode::bad_format, "overflows"});
     cases.push_back({"misaligned_offset", raw([](RawFile& r) { r.tensors[1].offset += 4; }), ErrorCode::bad_format,
                      "not a multiple of the alignment"});
     cases.push_back({"overlapping_data", raw([](RawFile& r) { r.tensors[2].offset = r.tensors[1].offset; }), ErrorCode::bad_format,

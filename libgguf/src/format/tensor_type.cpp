@@ -104,7 +104,9 @@ Result<uint64_t> row_bytes(TensorType type, uint64_t row_elements) {
                     "row of " + std::to_string(row_elements) + " elements is not a multiple of the " +
                         std::string(e.display) + " block size " + std::to_string(e.block_size));
     }
-    return row_elements / e.block_size * e.block_bytes;
+    const uint64_t blocks = row_elements / e.block_size;
+    if (blocks > UINT64_MAX / 2 / e.block_bytes) return fail(ErrorCode::bad_format, "", "tensor size overflows 63 bits");
+    return blocks * e.block_bytes;
 }
 
 }  // namespace gguf

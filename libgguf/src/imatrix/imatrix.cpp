@@ -50,6 +50,7 @@ Result<Imatrix> read_gguf_imatrix(const std::string& path) {
             return fail(ErrorCode::bad_format, path, "entry '" + name + "': in_sum2 and counts must be F32");
         }
         const uint64_t matrices = c.n_elements();
+        if (s.n_elements() == 0) return fail(ErrorCode::bad_format, path, "entry '" + name + "': in_sum2 holds no values");
         if (matrices == 0 || s.n_elements() % matrices != 0) {
             return fail(ErrorCode::bad_format, path, "entry '" + name + "': " + std::to_string(s.n_elements()) +
                                                          " sums do not split into " + std::to_string(matrices) + " matrices");

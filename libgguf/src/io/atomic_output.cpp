@@ -161,4 +161,9 @@ Status AtomicOutput::commit() {
     return {};
 }
 
+void AtomicOutput::withdraw() {
+    if (committed_) ::unlink(final_path_.c_str());
+    committed_ = false;
+}
+
 }  // namespace gguf

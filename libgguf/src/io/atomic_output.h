@@ -31,6 +31,9 @@ public:
     Status finish();
     // Renames a finished temporary to the final path.
     Status commit();
+    // Removes a committed output again: a split set whose later shard cannot
+    // be committed must not be left in part under its final names.
+    void withdraw();
 
     const std::string& final_path() const { return final_path_; }
     uint64_t bytes_written() const { return written_; }

@@ -216,9 +216,12 @@ Result<WriteReport> write_plan(const Plan& plan, const WriteOptions& options) {
         report.bytes_written += (*out)->bytes_written();
         outputs.push_back(std::move(*out));
     }
-    for (auto& out : outputs) {
-        auto ok = out->commit();
-        if (!ok) return std::unexpected(ok.error());
+    for (size_t i = 0; i < outputs.size(); ++i) {
+        auto ok = outputs[i]->commit();
+        if (!ok) {
+            for (size_t done = 0; done < i; ++done) outputs[done]->withdraw();
+            return std::unexpected(ok.error());
+        }
     }
     report.files = std::move(*layout);
     report.tensors_written = plan.tensors.size();

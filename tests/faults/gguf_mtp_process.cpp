@@ -1,0 +1,71 @@
+#include "gguf_mtp_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <xxhash.h>
+
+#include <thread>
+
+#include "test_support.h"
+
+extern char** environ;
+
+namespace gguf_test {
+
+Exit run_gguf_mtp(const std::vector<std::string>& args, const std::vector<std::string>& env,
+                  std::optional<std::chrono::microseconds> kill_after) {
+    TempDir scratch;
+    std::vector<std::string> argv_s = {GGUF_MTP_BIN};
+    argv_s.insert(argv_s.end(), args.begin(), args.end());
+    std::vector<std::string> env_s;
+    for (char** e = environ; *e; ++e) {
+        const std::string_view v = *e;
+        if (!v.starts_with("LD_PRELOAD=") && !v.starts_with("ASAN_OPTIONS=") && !v.starts_with("GGUF_FAULT")) env_s.emplace_back(v);
+    }
+    env_s.push_back(std::string("LD_PRELOAD=") + GGUF_FAULT_SHIM);
+    // The sanitizer build's runtime must otherwise be the first library loaded.
+    const char* asan = std::getenv("ASAN_OPTIONS");
+    env_s.push_back(std::string("ASAN_OPTIONS=") + (asan ? std::string(asan) + ":" : "") + "verify_asan_link_order=0");
+    env_s.insert(env_s.end(), env.begin(), env.end());
+    auto pointers = [](std::vector<std::string>& v) {
+        std::vector<char*> p;
+        for (auto& s : v) p.push_back(s.data());
+        p.push_back(nullptr);
+        return p;
+    };
+    auto argv = pointers(argv_s), envp = pointers(env_s);
+    const std::string err_path = scratch.file("stderr");
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    pid_t pid = -1;
+    const int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    Exit exit;
+    if (spawned != 0) return exit;
+    if (kill_after) {
+        std::this_thread::sleep_for(*kill_after);
+        ::kill(pid, SIGKILL);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    exit.killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+    exit.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    const auto err = gguf_test::read_file(err_path);
+    exit.err.assign(err.begin(), err.end());
+    return exit;
+}
+
+std::map<std::string, uint64_t> hash_files(const std::filesystem::path& dir) {
+    std::map<std::string, uint64_t> out;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+        const auto bytes = gguf_test::read_file(e.path().string());
+        out[e.path().filename().string()] = XXH3_64bits(bytes.data(), bytes.size());
+    }
+    return out;
+}
+
+}  // namespace gguf_test
