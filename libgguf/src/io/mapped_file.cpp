@@ -100,4 +100,12 @@ MappedFile::~MappedFile() {
     if (fd_ >= 0) ::close(fd_);
 }
 
+void release_resident_pages(std::span<const uint8_t> mapped) {
+    const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const uintptr_t begin = (reinterpret_cast<uintptr_t>(mapped.data()) + page - 1) / page * page;
+    const uintptr_t end = (reinterpret_cast<uintptr_t>(mapped.data()) + mapped.size()) / page * page;
+    // Only whole pages inside the range: a neighbour's bytes may still be in use.
+    if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
 }  // namespace gguf

@@ -30,4 +30,10 @@ private:
     FileIdentity identity_;
 };
 
+// Lets the kernel take back the resident pages of `mapped` (a range of a
+// MappedFile's bytes that will not be read again soon): streaming a large
+// tensor then keeps only the bytes in flight resident, not the whole tensor.
+// The data stays in the page cache and reads back unchanged if touched again.
+void release_resident_pages(std::span<const uint8_t> mapped);
+
 }  // namespace gguf

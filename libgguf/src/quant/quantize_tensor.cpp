@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "gguf/quantize.h"
+#include "../io/mapped_file.h"
 #include "thread_pool.h"
 #ifdef GGUF_MTP_HAVE_VULKAN
 #include "vulkan/gpu_quantizer.h"
@@ -145,8 +146,10 @@ StreamSource quantize_source(const Model& model, TensorRef ref, QuantizeTensorOp
         const auto data = model.data(ref);
         // Chunk k's floats, and whether they are all finite.
         auto load = [&](const ChunkRange& c, std::span<float> floats) -> Result<bool> {
-            auto status = dequantize_rows(info.type, data.subspan(c.row * *in_row, c.rows * *in_row), row_length, floats);
+            const auto source = data.subspan(c.row * *in_row, c.rows * *in_row);
+            auto status = dequantize_rows(info.type, source, row_length, floats);
             if (!status) return std::unexpected(status.error());
+            release_resident_pages(source);
             if (options.allow_non_finite) return std::ranges::all_of(floats, [](float v) { return std::isfinite(v); });
             status = check_finite(floats, row_length, c.row, info.name);
             if (!status) return std::unexpected(status.error());
