@@ -158,8 +158,14 @@ void PrintTo(const PresetCase& c, std::ostream* os) { *os << c.model << " " << c
 
 std::vector<PresetCase> preset_cases() {
     std::vector<PresetCase> out;
-    for (const char* model : {"glm4moe-wide-bundled.gguf", "qwen35moe-bundled.gguf", "llama-bundled.gguf", "deepseek2-bundled.gguf"}) {
+    for (const char* model : {"glm4moe-wide-bundled.gguf", "qwen35moe-bundled.gguf", "qwen35-bundled.gguf", "llama-bundled.gguf",
+                              "deepseek2-bundled.gguf"}) {
         for (const auto& p : gguf::quant_presets()) {
+            // The dense model is the largest fixture: the 1-2 bit presets' search
+            // takes seconds a case on it, and their per-layer rule (the first
+            // eighth of ffn_down) is the one Q2_K_S and IQ3_XXS check there too.
+            const bool dense = std::string_view(model) == "qwen35-bundled.gguf";
+            if (dense && p.name.starts_with("IQ") && (p.name[2] == '1' || p.name[2] == '2')) continue;
             for (bool pure : {false, true}) {
                 if (pure && (p.copy_only || std::string_view(model) == "deepseek2-bundled.gguf")) continue;
                 out.push_back({model, std::string(p.name), pure});
@@ -380,12 +386,38 @@ TEST_P(BundledWith, HalvesEqualLlamaQuantizeOfTheBundle) {
 INSTANTIATE_TEST_SUITE_P(Mtp, BundledWith,
                          testing::Values(SplitCase{"glm4moe-wide", "Q4_K_M"}, SplitCase{"glm4moe-wide", "Q3_K_M"},
                                          SplitCase{"glm4moe-wide", "Q5_K_M"}, SplitCase{"qwen35moe", "Q4_K_M"},
-                                         SplitCase{"deepseek2", "Q3_K_M"}, SplitCase{"step35", "Q4_K_S"}),
+                                         SplitCase{"deepseek2", "Q3_K_M"}, SplitCase{"step35", "Q4_K_S"},
+                                         // Dense, 16 + 1 blocks: the per-layer rules count tensors, not blocks.
+                                         SplitCase{"qwen35", "Q4_K_M"}, SplitCase{"qwen35", "Q3_K_M"},
+                                         SplitCase{"qwen35", "Q5_K_M"}, SplitCase{"qwen35", "IQ4_XS"}),
                          [](const auto& info) {
                              std::string n = info.param.arch + "_" + info.param.preset;
                              for (auto& ch : n) ch = std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
                              return n;
                          });
+
+// On a dense model the per-layer rules count tensors instead of reading the
+// block number: an MTP-only head quantized alone is layer 0 of its own model,
+// inside the bundle it is the last layer. So --bundled-with changes the head's
+// types, and the qwen35 cases above compare more than the alone quant.
+TEST(BundledWith, DenseHeadAloneIsItsOwnFirstLayer) {
+    auto trunk = gguf::Model::open(fixture("qwen35-trunk.gguf"));
+    auto head = gguf::Model::open(fixture("qwen35-mtp.gguf"));
+    ASSERT_TRUE(trunk && head);
+    gguf::QuantizeOptions options;
+    options.preset = gguf::find_preset("Q3_K_M");
+    options.bundled_with = &*trunk;
+    auto plan = gguf::plan_quantize(*head, options, gguf::make_quantizer(1));
+    ASSERT_TRUE(plan) << plan.error().to_string();
+    std::map<std::string, std::pair<gguf::TensorType, gguf::TensorType>> changed;  // name -> (alone, bundled)
+    for (const auto& q : plan->tensors) {
+        if (q.alone) changed[q.tensor] = {*q.alone, q.to};
+    }
+    using T = gguf::TensorType;
+    const std::map<std::string, std::pair<T, T>> expected = {{"blk.16.ffn_down.weight", {T::Q5_K, T::Q4_K}},
+                                                             {"blk.16.attn_v.weight", {T::Q5_K, T::Q4_K}}};
+    EXPECT_EQ(changed, expected);
+}
 
 // The user's case: a bundled model, an imatrix without entries for the MTP
 // block (llama-imatrix never runs it), an IQ2_XXS quant. llama-quantize stops;
