@@ -151,6 +151,14 @@ echo "someone else's head" >"$root_foreign/r/mtp-glm4moe-bundled.gguf"
 check "an unlisted existing output fails the model" bash -c "! '$batch' '$root_foreign' 2>/dev/null"
 check "the unlisted file is left as it was" grep -q "someone else's head" "$root_foreign/r/mtp-glm4moe-bundled.gguf"
 
+# A run with fewer presets keeps the other outputs listed.
+mkdir -p "$work/subset/r"
+cp "$fixtures/glm4moe-bundled.gguf" "$work/subset/r/"
+"$batch" "${options[@]}" "$work/subset" >/dev/null
+"$batch" --quant Q4_0 "$work/subset" >/dev/null
+check "a run with fewer presets keeps every output listed" jq -e '.outputs | length == 5' "$work/subset/r/gguf-mtp-manifest.json"
+check "and they all still verify" "$gguf_mtp" verify --manifest "$work/subset/r/gguf-mtp-manifest.json"
+
 # Two runs at once (one with --jobs 2) give the direct run's manifests.
 root2=$work/concurrent
 make_repos "$root2"
