@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libzstd-dev zstd libcli11-dev libxxhash-dev
   scdoc man-db
+  jq parallel
   glslc libvulkan-dev mesa-vulkan-drivers vulkan-tools
   clang-16 libclang-rt-16-dev
 )
