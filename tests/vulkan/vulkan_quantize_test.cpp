@@ -104,8 +104,8 @@ TEST_P(VulkanTypes, CornerBlocksMatchCpuCore) {
 
 INSTANTIATE_TEST_SUITE_P(Shaders, VulkanTypes,
                          testing::Combine(testing::Values(TensorType::Q4_0, TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1,
-                                                          TensorType::Q8_0, TensorType::Q4_K, TensorType::Q5_K, TensorType::IQ4_NL,
-                                                          TensorType::IQ4_XS),
+                                                          TensorType::Q8_0, TensorType::Q2_K, TensorType::Q3_K, TensorType::Q4_K,
+                                                          TensorType::Q5_K, TensorType::Q6_K, TensorType::IQ4_NL, TensorType::IQ4_XS),
                                           testing::Bool()),
                          [](const auto& info) { return quant_cases::type_and_importance_name(info.param); });
 

@@ -4,6 +4,7 @@
 // libgguf/src/quant/cpu/k_quants.cpp is the definition followed.
 #include "bindings.glsl"
 #include "searches.glsl"
+#include "k_super_block.glsl"
 
 layout(constant_id = 0) const int kBits = 4;  // 4 or 5
 layout(constant_id = 1) const int kUnused = 0;
@@ -12,34 +13,19 @@ const int kTop = (1 << kBits) - 1;
 const int kBytes = kBits == 4 ? 144 : 176;
 const int kQs = kBits == 4 ? 16 : 48;
 
-uint unit_src;      // first value of the super-block
-uint unit_weights;  // its first importance weight
-float sigma2;       // weighted: 2 * mean square of the super-block
+float sigma2;  // weighted: 2 * mean square of the super-block
 
-void load_sub_block(int j) {
-    for (int l = 0; l < 32; ++l) xs[l] = src[unit_src + uint(32 * j + l)];
-}
-
-// The search weights of sub-block j (in ws) and their sum, in order.
+// The search weights of sub-block j (in ws) and their sum.
 float sub_block_weights(int j, bool weighted) {
-    if (!weighted) {
-        precise float sum = 0.0;
-        for (int l = 0; l < 32; ++l) sum = sum + xs[l] * xs[l];
-        const float av_x = fsqrt(fdiv(sum, 32.0));
-        for (int l = 0; l < 32; ++l) {
-            precise float w = av_x + abs(xs[l]);
-            ws[l] = w;
-        }
-        return 0.0;
-    }
-    precise float total = 0.0;
+    if (weighted) return sigma_weights(j, 32, sigma2);
+    precise float sum = 0.0;
+    for (int l = 0; l < 32; ++l) sum = sum + xs[l] * xs[l];
+    const float av_x = fsqrt(fdiv(sum, 32.0));
     for (int l = 0; l < 32; ++l) {
-        precise float spread = sigma2 + xs[l] * xs[l];
-        precise float w = importance[unit_weights + uint(32 * j + l)] * fsqrt(spread);
+        precise float w = av_x + abs(xs[l]);
         ws[l] = w;
-        total = total + w;
     }
-    return total;
+    return 0.0;
 }
 
 float search_sub_block(bool weighted, out float neg_min) {
@@ -52,24 +38,18 @@ void main() {
     const uint unit = gl_GlobalInvocationID.x;
     if (unit >= params.units) return;
     const bool weighted = params.weighted != 0u;
-    unit_src = unit * 256u;
-    unit_weights = (unit % params.units_per_row) * 256u;
+    start_super_block(unit);
     const uint out_at = unit * uint(kBytes);
 
     float scales[16], mins[16], sw[16];
     int ls[16], lm[16];
     for (int j = 8; j < 16; ++j) scales[j] = mins[j] = sw[j] = 0.0;
     if (weighted) {
-        precise float sum = 0.0;
-        for (uint i = 0u; i < 256u; ++i) {
-            const float v = src[unit_src + i];
-            sum = sum + v * v;
-        }
-        precise float twice = 2.0 * sum;
+        precise float twice = 2.0 * super_block_squares();
         sigma2 = fdiv(twice, 256.0);
     }
     for (int j = 0; j < 8; ++j) {
-        load_sub_block(j);
+        load_sub_block(j, 32);
         sw[j] = sub_block_weights(j, weighted);
         float neg_min;
         scales[j] = search_sub_block(weighted, neg_min);
@@ -137,7 +117,7 @@ void main() {
                 s = (packed[j + 4] & 0xf) | (((packed[j - 4] & 0xff) >> 6) << 4);
                 m = ((packed[j + 4] & 0xff) >> 4) | (((packed[j] & 0xff) >> 6) << 4);
             }
-            load_sub_block(j);
+            load_sub_block(j, 32);
             precise float d = dd * float(s);
             if (d == 0.0) {  // the search's own quants stay
                 sub_block_weights(j, weighted);
