@@ -1,8 +1,9 @@
 // The Vulkan shaders give the CPU core's bytes: every type with a shader, with
 // and without importance weights, on the cases of the CPU differential test
 // (tests/oracle_quant/quant_cases.h), through whole-row calls and through the
-// double-buffered chunk stream; and --device vulkan without a device is a
-// clear error. Skipped where no Vulkan device exists.
+// double-buffered chunk stream; gguf-mtp quantize --device vulkan writes the
+// CPU's file; and --device vulkan without a device is a clear error. Skipped
+// where no Vulkan device exists.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -17,6 +18,7 @@
 #include "gguf/quantize_tensor.h"
 #include "quant/vulkan/gpu_quantizer.h"
 #include "quant_cases.h"
+#include "test_support.h"
 
 namespace {
 
@@ -104,8 +106,8 @@ TEST_P(VulkanTypes, CornerBlocksMatchCpuCore) {
 
 INSTANTIATE_TEST_SUITE_P(Shaders, VulkanTypes,
                          testing::Combine(testing::Values(TensorType::Q4_0, TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1,
-                                                          TensorType::Q8_0, TensorType::Q4_K, TensorType::Q5_K, TensorType::IQ4_NL,
-                                                          TensorType::IQ4_XS),
+                                                          TensorType::Q8_0, TensorType::Q2_K, TensorType::Q3_K, TensorType::Q4_K,
+                                                          TensorType::Q5_K, TensorType::Q6_K, TensorType::IQ4_NL, TensorType::IQ4_XS),
                                           testing::Bool()),
                          [](const auto& info) { return quant_cases::type_and_importance_name(info.param); });
 
@@ -150,29 +152,51 @@ TEST(VulkanDevice, UnknownDeviceNamesAreRefused) {
     ASSERT_TRUE(gguf::make_quantizer(1, "cpu").has_value());
 }
 
+// Runs `gguf-mtp quantize --pure --force --device DEVICE IN OUT TYPE 1` with
+// `env` before it; returns the exit status and appends the output to *text.
+int run_quantize(const std::string& env, const std::string& device, const std::string& in, const std::string& out,
+                 const std::string& type, std::string* text) {
+    const std::string cmd = env + GGUF_MTP_BIN + " quantize --pure --force --device " + device + " " + in + " " + out + " " + type + " 1 2>&1";
+    FILE* pipe = ::popen(cmd.c_str(), "r");
+    char buf[512];
+    while (pipe && std::fgets(buf, sizeof buf, pipe)) *text += buf;
+    const int status = pipe ? ::pclose(pipe) : -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+const std::string kBundled = std::string(fixtures::kFixturesDir) + "/llama-bundled.gguf";
+// Rows of 256 values: the k-quants apply (narrower rows fall back to legacy types).
+const std::string kWide = std::string(fixtures::kFixturesDir) + "/glm4moe-wide-bundled.gguf";
+
 // With the loader pointed at no driver, --device vulkan fails with one clear
 // line and auto falls back to the CPU silently.
 TEST(VulkanDevice, NoDeviceIsAClearErrorAndAutoUsesTheCpu) {
-    const std::string bin = GGUF_MTP_BIN;
     const std::string out = testing::TempDir() + "vulkan_no_device.gguf";
     std::remove(out.c_str());
     const std::string env = "VK_ICD_FILENAMES=/nonexistent/icd.json VK_DRIVER_FILES=/nonexistent/icd.json ";
-    auto run = [&](const std::string& device, std::string* text) {
-        const std::string cmd = env + bin + " quantize --pure --force --device " + device + " " + std::string(fixtures::kFixturesDir) + "/llama-bundled.gguf" + " " + out +
-                                " Q8_0 1 2>&1";
-        FILE* pipe = ::popen(cmd.c_str(), "r");
-        char buf[512];
-        while (pipe && std::fgets(buf, sizeof buf, pipe)) *text += buf;
-        const int status = pipe ? ::pclose(pipe) : -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    };
     std::string text;
-    EXPECT_EQ(run("vulkan", &text), 1) << text;
+    EXPECT_EQ(run_quantize(env, "vulkan", kBundled, out, "Q8_0", &text), 1) << text;
     EXPECT_NE(text.find("gguf-mtp: error:"), std::string::npos) << text;
     EXPECT_NE(text.find("Vulkan"), std::string::npos) << text;
     EXPECT_EQ(text.find('\n'), text.size() - 1) << "one line: " << text;
     text.clear();
-    EXPECT_EQ(run("auto", &text), 0) << text;
+    EXPECT_EQ(run_quantize(env, "auto", kBundled, out, "Q8_0", &text), 0) << text;
+}
+
+// The whole command: a model file quantized on the device is the CPU's file,
+// byte for byte, for every k-quant with a shader.
+TEST(VulkanDevice, QuantizedFileIsTheCpuFile) {
+    REQUIRE_DEVICE(gpu);
+    for (const std::string type : {"Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"}) {
+        const std::string on_cpu_file = testing::TempDir() + "vulkan_cli_cpu.gguf";
+        const std::string on_gpu_file = testing::TempDir() + "vulkan_cli_gpu.gguf";
+        std::string text;
+        ASSERT_EQ(run_quantize("", "cpu", kWide, on_cpu_file, type, &text), 0) << text;
+        ASSERT_EQ(run_quantize("", "vulkan", kWide, on_gpu_file, type, &text), 0) << text;
+        const auto want = gguf_test::read_file(on_cpu_file);
+        EXPECT_FALSE(want.empty());
+        EXPECT_TRUE(gguf_test::read_file(on_gpu_file) == want) << type << " differs on " << gpu->device_name();
+    }
 }
 
 }  // namespace

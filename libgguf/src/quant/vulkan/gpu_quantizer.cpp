@@ -243,7 +243,7 @@ struct GpuQuantizer::State {
                                weighted ? 1u : 0u};
         f.vkCmdBindPipeline(s.commands, VK_PIPELINE_BIND_POINT_COMPUTE, *quantize);
         f.vkCmdPushConstants(s.commands, layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof pc, &pc);
-        f.vkCmdDispatch(s.commands, static_cast<uint32_t>((units + kWorkgroup - 1) / kWorkgroup), 1, 1);
+        f.vkCmdDispatch(s.commands, static_cast<uint32_t>((units * kernel.unit_invocations + kWorkgroup - 1) / kWorkgroup), 1, 1);
         VkMemoryBarrier done{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
         done.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
         done.dstAccessMask = VK_ACCESS_TRANSFER_READ_BIT;
@@ -448,7 +448,8 @@ uint64_t GpuQuantizer::max_chunk_rows(TensorType type, uint64_t row_length) cons
     const uint64_t range = state_->limits.maxStorageBufferRange;
     const uint64_t by_values = range / (row_length * 4);
     const uint64_t by_bytes = range / (row_length / k->unit_values * k->unit_bytes);
-    const uint64_t by_groups = uint64_t{state_->limits.maxComputeWorkGroupCount[0]} * kWorkgroup / (row_length / k->unit_values);
+    const uint64_t by_groups =
+        uint64_t{state_->limits.maxComputeWorkGroupCount[0]} * kWorkgroup / (row_length / k->unit_values * k->unit_invocations);
     return std::min({by_values, by_bytes, by_groups});
 }
 

@@ -15,6 +15,18 @@ constexpr uint32_t kKQuantsPlain[] = {
 constexpr uint32_t kKQuantsKeeps[] = {
 #include "k_quants_keeps_subnormals.spv.inc"
 };
+constexpr uint32_t kKSymmetricPlain[] = {
+#include "k_symmetric_plain.spv.inc"
+};
+constexpr uint32_t kKSymmetricKeeps[] = {
+#include "k_symmetric_keeps_subnormals.spv.inc"
+};
+constexpr uint32_t kQ2KPlain[] = {
+#include "q2_k_plain.spv.inc"
+};
+constexpr uint32_t kQ2KKeeps[] = {
+#include "q2_k_keeps_subnormals.spv.inc"
+};
 constexpr uint32_t kIq4Plain[] = {
 #include "iq4_plain.spv.inc"
 };
@@ -30,21 +42,26 @@ constexpr uint32_t kRowSigmaKeeps[] = {
 
 constexpr Spirv kLegacy{kLegacyKeeps, kLegacyPlain};
 constexpr Spirv kKQuants{kKQuantsKeeps, kKQuantsPlain};
+constexpr Spirv kKSymmetric{kKSymmetricKeeps, kKSymmetricPlain};
+constexpr Spirv kQ2K{kQ2KKeeps, kQ2KPlain};
 constexpr Spirv kIq4{kIq4Keeps, kIq4Plain};
 constexpr Spirv kRowSigma{kRowSigmaKeeps, kRowSigmaPlain};
 
-// Legacy: bits and whether the block has a minimum; k-quants: bits;
-// IQ4: 0 for IQ4_NL, 1 for IQ4_XS.
+// Legacy: bits and whether the block has a minimum; k-quants: bits (Q2_K
+// has a shader of its own); IQ4: 0 for IQ4_NL, 1 for IQ4_XS.
 constexpr ShaderKernel kKernels[] = {
-    {TensorType::Q4_0, kLegacy, {4, 0}, 32, 18, true, true},
-    {TensorType::Q4_1, kLegacy, {4, 1}, 32, 20, true, true},
-    {TensorType::Q5_0, kLegacy, {5, 0}, 32, 22, true, true},
-    {TensorType::Q5_1, kLegacy, {5, 1}, 32, 24, true, true},
-    {TensorType::Q8_0, kLegacy, {8, 0}, 32, 34, true, false},
-    {TensorType::Q4_K, kKQuants, {4, 0}, 256, 144, true, false},
-    {TensorType::Q5_K, kKQuants, {5, 0}, 256, 176, true, false},
-    {TensorType::IQ4_NL, kIq4, {0, 0}, 32, 18, true, false},
-    {TensorType::IQ4_XS, kIq4, {1, 0}, 256, 136, true, false},
+    {TensorType::Q4_0, kLegacy, {4, 0}, 32, 18, 1, true, true},
+    {TensorType::Q4_1, kLegacy, {4, 1}, 32, 20, 1, true, true},
+    {TensorType::Q5_0, kLegacy, {5, 0}, 32, 22, 1, true, true},
+    {TensorType::Q5_1, kLegacy, {5, 1}, 32, 24, 1, true, true},
+    {TensorType::Q8_0, kLegacy, {8, 0}, 32, 34, 1, true, false},
+    {TensorType::Q2_K, kQ2K, {2, 0}, 256, 84, 1, true, false},
+    {TensorType::Q3_K, kKSymmetric, {3, 0}, 256, 110, 1, true, false},
+    {TensorType::Q4_K, kKQuants, {4, 0}, 256, 144, 8, true, false},
+    {TensorType::Q5_K, kKQuants, {5, 0}, 256, 176, 8, true, false},
+    {TensorType::Q6_K, kKSymmetric, {6, 0}, 256, 210, 1, true, false},
+    {TensorType::IQ4_NL, kIq4, {0, 0}, 32, 18, 1, true, false},
+    {TensorType::IQ4_XS, kIq4, {1, 0}, 256, 136, 8, true, false},
 };
 
 }  // namespace

@@ -1,7 +1,7 @@
 // Which tensor types have Vulkan shaders, and how each is dispatched: one
 // table row per type, naming its SPIR-V (embedded at build time, with and
-// without subnormal preservation), its specialization constants and the
-// values one invocation quantizes.
+// without subnormal preservation), its specialization constants, the values
+// one unit holds and how many invocations share a unit.
 #pragma once
 
 #include <cstdint>
@@ -20,8 +20,9 @@ struct ShaderKernel {
     TensorType type;
     Spirv quantize;
     int32_t spec[2];             // specialization constants 0 and 1
-    uint32_t unit_values;        // values per invocation (block or super-block)
+    uint32_t unit_values;        // values per unit (block or super-block)
     uint32_t unit_bytes;         // its bytes
+    uint32_t unit_invocations;   // invocations per unit (one per sub-block, or 1)
     bool weighted;               // quantizes with importance weights too
     bool needs_row_sigma;        // with weights, reads the row's mean square
 };

@@ -2,6 +2,9 @@
 // IQ4_NL (blocks of 32, one fp16 scale) and IQ4_XS (super-blocks of 256 with
 // a 6-bit scale per 32): 4-bit indices into ggml's non-linear levels.
 // libgguf/src/quant/cpu/i_quant_iq4.cpp is the definition followed.
+// IQ4_XS runs eight invocations per super-block, one per block of 32: each
+// searches its block's scale, then each reads all eight (shared memory) to
+// derive the same super-block scale and writes its own block's bytes.
 #include "bindings.glsl"
 
 layout(constant_id = 0) const int kSuper = 0;  // 0: IQ4_NL, 1: IQ4_XS
@@ -101,51 +104,64 @@ float spread_of(uint at, uint count) {
     return scaled;
 }
 
+shared float shared_scales[64];  // IQ4_XS: eight super-blocks' block scales
+
 void main() {
-    const uint unit = gl_GlobalInvocationID.x;
-    if (unit >= params.units) return;
     const bool weighted = params.weighted != 0u;
-    const uint values = kSuper == 1 ? 256u : 32u;
-    const uint at = unit * values;
-    const uint weights_at = (unit % params.units_per_row) * values;
-    const float sigma2 = spread_of(at, values);
     if (kSuper == 0) {
+        const uint unit = gl_GlobalInvocationID.x;
+        if (unit >= params.units) return;
+        const uint at = unit * 32u;
         const uint out_at = unit * 18u;
-        load_block(at, weights_at, weighted, sigma2);
+        load_block(at, (unit % params.units_per_row) * 32u, weighted, spread_of(at, 32u));
         const float d = block_scale();
         store_u16(out_at, fp32_to_fp16(d));
         store_levels(d != 0.0 ? fdiv(1.0, d) : 0.0, out_at + 2u);
         return;
     }
+    const uint slot = gl_LocalInvocationID.x / 8u;    // super-block within the workgroup
+    const int ib = int(gl_LocalInvocationID.x % 8u);  // this invocation's block
+    const uint unit = gl_GlobalInvocationID.x / 8u;
+    const bool live = unit < params.units;  // every invocation reaches the barrier
+    const uint at = unit * 256u;
+    if (live) {
+        const uint weights_at = (unit % params.units_per_row) * 256u;
+        load_block(at + uint(32 * ib), weights_at + uint(32 * ib), weighted, spread_of(at, 256u));
+        shared_scales[slot * 8u + uint(ib)] = block_scale();
+    }
+    barrier();
+    if (!live) return;
     const uint out_at = unit * 136u;
     float scales[8];
     float max_scale = 0.0, amax_scale = 0.0;
-    for (int ib = 0; ib < 8; ++ib) {
-        load_block(at + uint(32 * ib), weights_at + uint(32 * ib), weighted, sigma2);
-        scales[ib] = block_scale();
-        const float abs_d = abs(scales[ib]);
+    for (int k = 0; k < 8; ++k) {
+        scales[k] = shared_scales[slot * 8u + uint(k)];
+        const float abs_d = abs(scales[k]);
         if (abs_d > amax_scale) {
             amax_scale = abs_d;
-            max_scale = scales[ib];
+            max_scale = scales[k];
         }
     }
     const float d = fdiv(-max_scale, 32.0);
-    store_u16(out_at, fp32_to_fp16(d));
     const float id = d != 0.0 ? fdiv(1.0, d) : 0.0;
     uint scales_h = 0u;
     uint scales_l[4] = uint[4](0u, 0u, 0u, 0u);
-    for (int ib = 0; ib < 8; ++ib) {
-        precise float scaled = id * scales[ib];
+    for (int k = 0; k < 8; ++k) {
+        precise float scaled = id * scales[k];
         int l = nearest_int(scaled);
         l = max(-32, min(31, l));
-        precise float dl = d * float(l);
-        const float idl = dl != 0.0 ? fdiv(1.0, dl) : 0.0;
-        for (int j = 0; j < 32; ++j) xs[j] = src[at + uint(32 * ib + j)];
-        store_levels(idl, out_at + 8u + uint(16 * ib));
+        if (k == ib) {
+            precise float dl = d * float(l);
+            const float idl = dl != 0.0 ? fdiv(1.0, dl) : 0.0;
+            for (int j = 0; j < 32; ++j) xs[j] = src[at + uint(32 * ib + j)];
+            store_levels(idl, out_at + 8u + uint(16 * ib));
+        }
         l += 32;
-        scales_l[ib / 2] |= uint((l & 0xf) << (4 * (ib % 2)));
-        scales_h |= uint(l >> 4) << (2 * ib);
+        scales_l[k / 2] |= uint((l & 0xf) << (4 * (k % 2)));
+        scales_h |= uint(l >> 4) << (2 * k);
     }
+    if (ib != 0) return;
+    store_u16(out_at, fp32_to_fp16(d));
     store_u16(out_at + 2u, scales_h & 0xffffu);
     for (int k = 0; k < 4; ++k) dst[out_at + 4u + uint(k)] = uint8_t(scales_l[k] & 0xffu);
 }

@@ -1,5 +1,5 @@
 // ggml's per-block scale searches (make_qx_quants with rmse_type 1,
-// make_qkx2/qkx3_quants, make_qp_quants), written as the CPU core's scalar
+// make_q3_quants, make_qkx2/qkx3_quants, make_qp_quants), written as the CPU core's scalar
 // definitions in libgguf/src/quant/cpu/k_quant_search.cpp: same expressions,
 // same association, same sequential choice among candidates. They work on the
 // invocation's current block `xs` (n <= 32 values) and weights `ws`, and leave
@@ -80,6 +80,63 @@ float symmetric_scale(int n, int nmax, bool weighted) {
         lq[i] = nmax + clamp(nearest_int(scaled), -nmax, nmax - 1);
     }
     return scale;
+}
+
+// make_q3_quants(n, nmax, x, L, do_rmse true): the symmetric grid refined
+// value by value, with weights x^2. lq receives l + nmax.
+float refined_scale(int n, int nmax) {
+    float amax;
+    const float max_value = signed_absmax(n, amax);
+    if (amax < kGroupMaxEps) {
+        for (int i = 0; i < n; ++i) lq[i] = 0;
+        return 0.0;
+    }
+    const float iscale = fdiv(float(-nmax), max_value);
+    precise float sumlx = 0.0, suml2 = 0.0;
+    for (int i = 0; i < n; ++i) {
+        precise float scaled = iscale * xs[i];
+        const int l = clamp(nearest_int(scaled), -nmax, nmax - 1);
+        lq[i] = l;
+        precise float w = xs[i] * xs[i];
+        const float lf = float(l);
+        precise float wx = w * xs[i];
+        precise float wl = w * lf;
+        sumlx = sumlx + wx * lf;
+        suml2 = suml2 + wl * lf;
+    }
+    for (int itry = 0; itry < 5; ++itry) {
+        int changed = 0;
+        for (int i = 0; i < n; ++i) {
+            precise float w = xs[i] * xs[i];
+            const float li = float(lq[i]);
+            precise float wxl = w * xs[i] * li;
+            precise float slx = sumlx - wxl;
+            if (slx > 0.0) {
+                precise float wll = w * li * li;
+                precise float sl2 = suml2 - wll;
+                precise float prod = xs[i] * sl2;
+                const int new_l = clamp(nearest_int(fdiv(prod, slx)), -nmax, nmax - 1);
+                if (new_l != lq[i]) {
+                    const float nl = float(new_l);
+                    precise float wxn = w * xs[i] * nl;
+                    precise float wnn = w * nl * nl;
+                    slx = slx + wxn;
+                    sl2 = sl2 + wnn;
+                    precise float lhs = slx * slx * suml2;
+                    precise float rhs = sumlx * sumlx * sl2;
+                    if (sl2 > 0.0 && lhs > rhs) {
+                        lq[i] = new_l;
+                        sumlx = slx;
+                        suml2 = sl2;
+                        ++changed;
+                    }
+                }
+            }
+        }
+        if (changed == 0) break;
+    }
+    for (int i = 0; i < n; ++i) lq[i] += nmax;
+    return suml2 > 0.0 ? fdiv(sumlx, suml2) : 0.0;
 }
 
 // make_qkx2_quants / make_qkx3_quants: candidates (rmin + rdelta is + nmax) /
