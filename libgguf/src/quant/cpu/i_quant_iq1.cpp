@@ -31,31 +31,6 @@ void sort_positions(const float* xb, int* order) {
     std::stable_sort(order, order + N, [xb](int a, int b) { return xb[a] < xb[b]; });
 }
 
-// Grid neighbour of off-grid `key` closest to xval as scale * shift[level].
-int nearest_shifted(const Lattice& lattice, uint32_t key, const float* xval, const float* weight, float scale, const float* shift,
-                    int8_t* L) {
-    float best = FLT_MAX;
-    int grid_index = -1;
-    for (uint16_t j : lattice.neighbours(key)) {
-        const uint8_t* p = lattice.levels(j);
-        float d2 = 0;
-        for (int i = 0; i < 8; ++i) {
-            const float q = shift[p[i]];
-            const float w = weight[i];
-            const float diff = scale * q - xval[i];
-            d2 += w * diff * diff;
-        }
-        if (d2 < best) {
-            best = d2;
-            grid_index = j;
-        }
-    }
-    if (grid_index < 0) grid_index = lattice.neighbours(key)[0];  // only NaN or overflow gets here
-    const uint8_t* p = lattice.levels(grid_index);
-    for (int i = 0; i < 8; ++i) L[i] = static_cast<int8_t>(p[i]);
-    return grid_index;
-}
-
 inline int scale_code(float id, float scale) {
     const int l = nearest_int(0.5f * (id * scale - 1));
     return max_of(0, min_of(7, l));
@@ -139,7 +114,7 @@ void quantize_iq1_s(const float* src, uint8_t* dst, int64_t n, const float* impo
                 index[k] = lattice.index_of(key);
                 if (index[k] < 0) {
                     all_on_grid = false;
-                    index[k] = nearest_shifted(lattice, key, xb + 8 * k, weight + 8 * k, scale, xs, L + 8 * k);
+                    index[k] = nearest_neighbour(lattice, key, xb + 8 * k, weight + 8 * k, scale, std::span(xs, 3), L + 8 * k);
                 }
             }
             if (!all_on_grid) {
@@ -266,7 +241,7 @@ void quantize_iq1_m(const float* src, uint8_t* dst, int64_t n, const float* impo
                 index[k] = lattice.index_of(key);
                 if (index[k] < 0) {
                     all_on_grid = false;
-                    index[k] = nearest_shifted(lattice, key, xb + 8 * k, weight + 8 * k, scale, shift_of(best_k, k), L + 8 * k);
+                    index[k] = nearest_neighbour(lattice, key, xb + 8 * k, weight + 8 * k, scale, std::span(shift_of(best_k, k), 3), L + 8 * k);
                 }
             }
             if (!all_on_grid) {

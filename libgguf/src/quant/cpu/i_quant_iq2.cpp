@@ -120,7 +120,7 @@ float fit_block16(const Lattice& lattice, const float* xval, const float* weight
             for (int i = 0; i < 8; ++i) Laux[8 * k + i] = clamp_level(id, xval[8 * k + i]);
             const uint32_t key = key_of(Laux + 8 * k, 8, 2);
             on_grid_aux[k] = lattice.index_of(key) >= 0;
-            if (!on_grid_aux[k]) nearest_neighbour(lattice, key, xval + 8 * k, waux + 8 * k, this_scale, Laux + 8 * k);
+            if (!on_grid_aux[k]) nearest_neighbour(lattice, key, xval + 8 * k, waux + 8 * k, this_scale, kOddValues, Laux + 8 * k);
         }
         float sumqx, sumq2;
         level_sums(Laux, xval, weight, 16, sumqx, sumq2);
@@ -138,7 +138,7 @@ float fit_block16(const Lattice& lattice, const float* xval, const float* weight
             if (on_grid[k]) continue;
             for (int i = 0; i < 8; ++i) L[8 * k + i] = clamp_level(id, xval[8 * k + i]);
             const uint32_t key = key_of(L + 8 * k, 8, 2);
-            if (lattice.index_of(key) < 0) nearest_neighbour(lattice, key, xval + 8 * k, waux + 8 * k, scale, L + 8 * k);
+            if (lattice.index_of(key) < 0) nearest_neighbour(lattice, key, xval + 8 * k, waux + 8 * k, scale, kOddValues, L + 8 * k);
         }
         float sumqx, sumq2;
         level_sums(L, xval, weight, 16, sumqx, sumq2);
@@ -185,7 +185,7 @@ void quantize_iq2_xxs(const float* src, uint8_t* dst, int64_t n, const float* im
                 for (int k = 0; k < 4; ++k) {
                     for (int i = 0; i < 8; ++i) Laux[8 * k + i] = clamp_level(id, xval[8 * k + i]);
                     const uint32_t key = key_of(Laux + 8 * k, 8, 2);
-                    if (lattice.index_of(key) < 0) nearest_neighbour(lattice, key, xval + 8 * k, waux + 8 * k, this_scale, Laux + 8 * k);
+                    if (lattice.index_of(key) < 0) nearest_neighbour(lattice, key, xval + 8 * k, waux + 8 * k, this_scale, kOddValues, Laux + 8 * k);
                 }
                 float sumqx, sumq2;
                 level_sums(Laux, xval, weight, 32, sumqx, sumq2);
@@ -202,7 +202,7 @@ void quantize_iq2_xxs(const float* src, uint8_t* dst, int64_t n, const float* im
                     for (int i = 0; i < 8; ++i) probe[i] = clamp_level(id, xval[8 * k + i]);
                     const uint32_t key = key_of(probe, 8, 2);
                     int grid_index = lattice.index_of(key);
-                    if (grid_index < 0) grid_index = nearest_neighbour(lattice, key, xval + 8 * k, waux + 8 * k, scale, L + 8 * k);
+                    if (grid_index < 0) grid_index = nearest_neighbour(lattice, key, xval + 8 * k, waux + 8 * k, scale, kOddValues, L + 8 * k);
                     const uint8_t* p = lattice.levels(grid_index);
                     for (int i = 0; i < 8; ++i) L[8 * k + i] = static_cast<int8_t>(p[i]);
                 }

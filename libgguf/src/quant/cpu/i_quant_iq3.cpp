@@ -38,7 +38,7 @@ float fit_block(const Lattice& lattice, const Fit& fit, const float* xval, const
             }
             const uint32_t key = key_of(Laux + 4 * k, 4, 3);
             on_grid_aux[k] = lattice.index_of(key) >= 0;
-            if (!on_grid_aux[k]) nearest_neighbour(lattice, key, xval + 4 * k, waux + 4 * k, this_scale, Laux + 4 * k);
+            if (!on_grid_aux[k]) nearest_neighbour(lattice, key, xval + 4 * k, waux + 4 * k, this_scale, kOddValues, Laux + 4 * k);
         }
         float sumqx = 0, sumq2 = 0;
         for (int i = 0; i < kBlock; ++i) {
@@ -67,7 +67,7 @@ float fit_block(const Lattice& lattice, const Fit& fit, const float* xval, const
             }
             const uint32_t key = key_of(probe, 4, 3);
             int grid_index = lattice.index_of(key);
-            if (grid_index < 0) grid_index = nearest_neighbour(lattice, key, xval + 4 * k, waux + 4 * k, scale, L + 4 * k);
+            if (grid_index < 0) grid_index = nearest_neighbour(lattice, key, xval + 4 * k, waux + 4 * k, scale, kOddValues, L + 4 * k);
             const uint8_t* p = lattice.levels(grid_index);
             for (int i = 0; i < 4; ++i) L[4 * k + i] = static_cast<int8_t>(p[i]);
         }
