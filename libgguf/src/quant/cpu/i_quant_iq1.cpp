@@ -14,8 +14,9 @@ namespace gguf::quant::iq {
 namespace {
 
 constexpr float kDelta = 0.125f;
-constexpr float kPlus[3] = {-1 + kDelta, kDelta, 1 + kDelta};
-constexpr float kMinus[3] = {-1 - kDelta, -kDelta, 1 - kDelta};
+// Values of levels 0, 1, 2; zeros fill them up to the 8 the neighbour search reads.
+constexpr float kPlus[8] = {-1 + kDelta, kDelta, 1 + kDelta};
+constexpr float kMinus[8] = {-1 - kDelta, -kDelta, 1 - kDelta};
 
 float spread(const float* x) {
     float sumx2 = 0;
@@ -114,7 +115,7 @@ void quantize_iq1_s(const float* src, uint8_t* dst, int64_t n, const float* impo
                 index[k] = lattice.index_of(key);
                 if (index[k] < 0) {
                     all_on_grid = false;
-                    index[k] = nearest_neighbour(lattice, key, xb + 8 * k, weight + 8 * k, scale, std::span(xs, 3), L + 8 * k);
+                    index[k] = nearest_neighbour<8>(lattice, key, xb + 8 * k, weight + 8 * k, scale, xs, L + 8 * k);
                 }
             }
             if (!all_on_grid) {
@@ -241,7 +242,7 @@ void quantize_iq1_m(const float* src, uint8_t* dst, int64_t n, const float* impo
                 index[k] = lattice.index_of(key);
                 if (index[k] < 0) {
                     all_on_grid = false;
-                    index[k] = nearest_neighbour(lattice, key, xb + 8 * k, weight + 8 * k, scale, std::span(shift_of(best_k, k), 3), L + 8 * k);
+                    index[k] = nearest_neighbour<8>(lattice, key, xb + 8 * k, weight + 8 * k, scale, shift_of(best_k, k), L + 8 * k);
                 }
             }
             if (!all_on_grid) {

@@ -22,7 +22,8 @@ struct Fit {
 };
 
 // Levels (into L) and scale of one block of magnitudes.
-float fit_block(const Lattice& lattice, const Fit& fit, const float* xval, const float* weight, const float* waux, float max, int8_t* L) {
+template <bool Avx2>
+float fit_block_with(const Lattice& lattice, const Fit& fit, const float* xval, const float* weight, const float* waux, float max, int8_t* L) {
     int8_t Laux[kBlock];
     bool on_grid[kGroups], on_grid_aux[kGroups];
     float best = 0;
@@ -38,7 +39,7 @@ float fit_block(const Lattice& lattice, const Fit& fit, const float* xval, const
             }
             const uint32_t key = key_of(Laux + 4 * k, 4, 3);
             on_grid_aux[k] = lattice.index_of(key) >= 0;
-            if (!on_grid_aux[k]) nearest_neighbour(lattice, key, xval + 4 * k, waux + 4 * k, this_scale, kOddValues, Laux + 4 * k);
+            if (!on_grid_aux[k]) nearest_neighbour<4, Avx2>(lattice, key, xval + 4 * k, waux + 4 * k, this_scale, kOddValues, Laux + 4 * k);
         }
         float sumqx = 0, sumq2 = 0;
         for (int i = 0; i < kBlock; ++i) {
@@ -67,7 +68,7 @@ float fit_block(const Lattice& lattice, const Fit& fit, const float* xval, const
             }
             const uint32_t key = key_of(probe, 4, 3);
             int grid_index = lattice.index_of(key);
-            if (grid_index < 0) grid_index = nearest_neighbour(lattice, key, xval + 4 * k, waux + 4 * k, scale, kOddValues, L + 4 * k);
+            if (grid_index < 0) grid_index = nearest_neighbour<4, Avx2>(lattice, key, xval + 4 * k, waux + 4 * k, scale, kOddValues, L + 4 * k);
             const uint8_t* p = lattice.levels(grid_index);
             for (int i = 0; i < 4; ++i) L[4 * k + i] = static_cast<int8_t>(p[i]);
         }
@@ -80,6 +81,12 @@ float fit_block(const Lattice& lattice, const Fit& fit, const float* xval, const
         }
         if (sumq2 > 0) scale = sumqx / sumq2;
     }
+    return scale;
+}
+
+float fit_block(const Lattice& lattice, const Fit& fit, const float* xval, const float* weight, const float* waux, float max, int8_t* L) {
+    float scale = 0;
+    run_simd([&]<bool Avx2>() { scale = fit_block_with<Avx2>(lattice, fit, xval, weight, waux, max, L); });
     return scale;
 }
 

@@ -4,6 +4,7 @@
 
 #include <cfloat>
 #include <cstdint>
+#include <cstring>
 #include <span>
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -32,19 +33,58 @@ inline constexpr float kOddValues[8] = {1, 3, 5, 7, 9, 11, 13, 15};
 // candidate's d2 is its table entries added in coordinate order from 0: bit
 // for bit ggml's sum.
 
+
+// Where a search ends: neighbour `at` of the list (the first one if no d2
+// compared below FLT_MAX, which only NaN brings about, where ggml aborts);
+// its levels go to L, its grid index is returned.
+template <int Dims>
+inline int take_neighbour(const Lattice& lattice, std::span<const uint16_t> nb, int at, int8_t* L) {
+    const int grid_index = nb[at < 0 || at >= static_cast<int>(nb.size()) ? 0 : at];
+    std::memcpy(L, lattice.levels(grid_index), Dims);
+    return grid_index;
+}
+
+template <int Dims>
+inline int nearest_neighbour_scalar(const Lattice& lattice, uint32_t key, const float* xval, const float* weight, float scale,
+                                    const float* value8, int8_t* L) {
+    float term[Dims][8];
+    for (int i = 0; i < Dims; ++i) {
+        for (int l = 0; l < 8; ++l) {
+            const float diff = scale * value8[l] - xval[i];
+            term[i][l] = weight[i] * diff * diff;
+        }
+    }
+    const std::span<const uint16_t> nb = lattice.neighbours(key);
+    float best_d2 = FLT_MAX;
+    int at = -1;
+    for (size_t j = 0; j < nb.size(); ++j) {
+        const uint8_t* p = lattice.levels(nb[j]);
+        float d2 = 0;
+        for (int i = 0; i < Dims; ++i) d2 += term[i][p[i]];
+        if (d2 < best_d2) {
+            best_d2 = d2;
+            at = static_cast<int>(j);
+        }
+    }
+    return take_neighbour<Dims>(lattice, nb, at, L);
+}
+
 #if defined(__x86_64__) && defined(__GNUC__)
-// nearest_neighbour for 8 neighbours at once, one per lane: each lane sums
-// its table terms in coordinate order, and the winner is the smallest d2,
+// The same search for 8 neighbours at once, one per lane: each lane sums its
+// table terms in coordinate order, and the winner is the smallest d2,
 // earliest on ties, as the scalar scan's strict < keeps it.
 template <int Dims>
-__attribute__((target("avx2"))) inline int nearest_position_avx2(const uint8_t* columns, int count, const float* xval, const float* weight,
-                                                                 float scale, const float* value8) {
+__attribute__((target("avx2"))) inline int nearest_neighbour_avx2(const Lattice& lattice, uint32_t key, const float* xval, const float* weight,
+                                                                  float scale, const float* value8, int8_t* L) {
     __m256 term[Dims];
     const __m256 scaled = _mm256_mul_ps(_mm256_set1_ps(scale), _mm256_loadu_ps(value8));
     for (int i = 0; i < Dims; ++i) {
         const __m256 diff = _mm256_sub_ps(scaled, _mm256_set1_ps(xval[i]));
         term[i] = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(weight[i]), diff), diff);
     }
+    const std::span<const uint16_t> nb = lattice.neighbours(key);
+    const uint8_t* columns = lattice.neighbour_columns(key);
+    const int count = static_cast<int>(nb.size());
     __m256 best = _mm256_set1_ps(FLT_MAX);
     __m256i best_pos = _mm256_set1_epi32(-1);
     __m256i pos = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
@@ -69,50 +109,49 @@ __attribute__((target("avx2"))) inline int nearest_position_avx2(const uint8_t* 
     p = _mm256_min_epu32(p, _mm256_permute2x128_si256(p, p, 1));
     p = _mm256_min_epu32(p, _mm256_shuffle_epi32(p, _MM_SHUFFLE(1, 0, 3, 2)));
     p = _mm256_min_epu32(p, _mm256_shuffle_epi32(p, _MM_SHUFFLE(2, 3, 0, 1)));
-    return _mm256_cvtsi256_si32(p);
+    return take_neighbour<Dims>(lattice, nb, _mm256_cvtsi256_si32(p), L);
 }
 #endif
 
-// The neighbour of off-grid `key` that scale * values[level] brings closest
-// to xval under `weight` (first one on ties); its levels go to L.
-inline int nearest_neighbour(const Lattice& lattice, uint32_t key, const float* xval, const float* weight, float scale,
-                             std::span<const float> values, int8_t* L) {
-    const int dims = lattice.dims();
-    const std::span<const uint16_t> nb = lattice.neighbours(key);
-    float value8[8] = {};
-    for (size_t l = 0; l < values.size() && l < 8; ++l) value8[l] = values[l];
-    int at = -1;
+// The neighbour of off-grid `key` (a lattice of Dims coordinates) that
+// scale * value8[level] brings closest to xval under `weight`, first one on
+// ties; its levels go to L. With Avx2, the vector search, for callers that
+// are themselves compiled for AVX2 (so it inlines there).
+template <int Dims, bool Avx2>
+inline int nearest_neighbour(const Lattice& lattice, uint32_t key, const float* xval, const float* weight, float scale, const float* value8,
+                             int8_t* L) {
 #if defined(__x86_64__) && defined(__GNUC__)
-    if ((dims == 4 || dims == 8) && cpu_has_avx2()) {
-        const uint8_t* columns = lattice.neighbour_columns(key);
-        const int count = static_cast<int>(nb.size());
-        at = dims == 4 ? nearest_position_avx2<4>(columns, count, xval, weight, scale, value8)
-                       : nearest_position_avx2<8>(columns, count, xval, weight, scale, value8);
-    } else
+    if constexpr (Avx2) return nearest_neighbour_avx2<Dims>(lattice, key, xval, weight, scale, value8, L);
 #endif
-    {
-        float term[8][8];
-        for (int i = 0; i < dims; ++i) {
-            for (int l = 0; l < 8; ++l) {
-                const float diff = scale * value8[l] - xval[i];
-                term[i][l] = weight[i] * diff * diff;
-            }
-        }
-        float best_d2 = FLT_MAX;
-        for (size_t j = 0; j < nb.size(); ++j) {
-            const uint8_t* p = lattice.levels(nb[j]);
-            float d2 = 0;
-            for (int i = 0; i < dims; ++i) d2 += term[i][p[i]];
-            if (d2 < best_d2) {
-                best_d2 = d2;
-                at = static_cast<int>(j);
-            }
-        }
-    }
-    const int grid_index = nb[at < 0 || at >= static_cast<int>(nb.size()) ? 0 : at];  // at < 0: only NaN gets here (ggml aborts)
-    const uint8_t* p = lattice.levels(grid_index);
-    for (int i = 0; i < dims; ++i) L[i] = static_cast<int8_t>(p[i]);
-    return grid_index;
+    return nearest_neighbour_scalar<Dims>(lattice, key, xval, weight, scale, value8, L);
+}
+
+// The same, choosing the vector search at run time.
+template <int Dims>
+inline int nearest_neighbour(const Lattice& lattice, uint32_t key, const float* xval, const float* weight, float scale, const float* value8,
+                             int8_t* L) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (cpu_has_avx2()) return nearest_neighbour_avx2<Dims>(lattice, key, xval, weight, scale, value8, L);
+#endif
+    return nearest_neighbour_scalar<Dims>(lattice, key, xval, weight, scale, value8, L);
+}
+
+// Runs kernel.template operator()<Avx2>(): with Avx2 where the CPU has it,
+// that instance compiled for AVX2 as a whole (flatten inlines the kernel and
+// what it calls, so the vector searches inline into their loops).
+#if defined(__x86_64__) && defined(__GNUC__)
+template <class Kernel>
+__attribute__((target("avx2"), flatten)) inline void run_avx2(const Kernel& kernel) {
+    kernel.template operator()<true>();
+}
+#endif
+
+template <class Kernel>
+inline void run_simd(const Kernel& kernel) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (cpu_has_avx2()) return run_avx2(kernel);
+#endif
+    kernel.template operator()<false>();
 }
 
 // Folds the signs of 8 values into xval (absolute values) and returns the
