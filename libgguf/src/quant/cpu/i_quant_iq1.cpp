@@ -45,10 +45,93 @@ inline float max_abs(const float* x, int n) {
     return max;
 }
 
+
+// IQ1_S: the best split of a block's 32 sorted values into levels -1, 0, 1
+// (below i1, below i2, the rest) and shift, from the prefix sums of
+// weight * x (sumx) and of weight (sumw), in ggml's order of trial: i1, i2,
+// then shift +1, -1; a later trial wins only if strictly better.
+struct Split {
+    int i1 = -1, i2 = -1, shift = 0;
+    float scale;
+};
+
+constexpr int kIq1sBlock = 32;
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// The trials (i1, i2 + lane, shift +1 and -1) for 8 lanes: their sums into
+// qx and q2 (per shift), each rounded as the scalar trial rounds it, and
+// whether any lane beats best_score.
+__attribute__((target("avx2"))) inline bool split_sums_avx2(const float* sumx, const float* sumw, int n, int i1, int i2, float best_score,
+                                                            float (*qx)[8], float (*q2)[8]) {
+    const __m256 x0 = _mm256_sub_ps(_mm256_set1_ps(sumx[i1]), _mm256_set1_ps(sumx[0]));
+    const __m256 w0 = _mm256_sub_ps(_mm256_set1_ps(sumw[i1]), _mm256_set1_ps(sumw[0]));
+    const __m256 x1 = _mm256_sub_ps(_mm256_loadu_ps(sumx + i2), _mm256_set1_ps(sumx[i1]));
+    const __m256 x2 = _mm256_sub_ps(_mm256_set1_ps(sumx[n]), _mm256_loadu_ps(sumx + i2));
+    const __m256 w1 = _mm256_sub_ps(_mm256_loadu_ps(sumw + i2), _mm256_set1_ps(sumw[i1]));
+    const __m256 w2 = _mm256_sub_ps(_mm256_set1_ps(sumw[n]), _mm256_loadu_ps(sumw + i2));
+    __m256 pass = _mm256_setzero_ps();
+    for (int s = 0; s < 2; ++s) {
+        const float* xs = s == 0 ? kPlus : kMinus;
+        const __m256 a = _mm256_set1_ps(xs[0]), b = _mm256_set1_ps(xs[1]), c = _mm256_set1_ps(xs[2]);
+        const __m256 sumqx = _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(x0, a), _mm256_mul_ps(x1, b)), _mm256_mul_ps(x2, c));
+        const __m256 sumq2 = _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(_mm256_mul_ps(w0, a), a), _mm256_mul_ps(_mm256_mul_ps(w1, b), b)),
+                                           _mm256_mul_ps(_mm256_mul_ps(w2, c), c));
+        const __m256 better = _mm256_and_ps(_mm256_cmp_ps(sumq2, _mm256_setzero_ps(), _CMP_GT_OQ),
+                                            _mm256_cmp_ps(_mm256_mul_ps(sumqx, sumqx), _mm256_mul_ps(_mm256_set1_ps(best_score), sumq2), _CMP_GT_OQ));
+        pass = _mm256_or_ps(pass, better);
+        _mm256_store_ps(qx[s], sumqx);
+        _mm256_store_ps(q2[s], sumq2);
+    }
+    return _mm256_movemask_ps(pass) != 0;
+}
+#endif
+
+template <bool Avx2>
+Split best_split(const float* sumx, const float* sumw, float max) {
+    constexpr int n = kIq1sBlock;
+    Split best;
+    best.scale = max;
+    float best_score = -FLT_MAX;
+    const auto consider = [&](int i1, int i2, int shift, float sumqx, float sumq2) {
+        if (sumq2 > 0 && sumqx * sumqx > best_score * sumq2) {
+            best.scale = sumqx / sumq2;
+            best_score = best.scale * sumqx;
+            best = {i1, i2, shift, best.scale};
+        }
+    };
+    for (int i1 = 0; i1 <= n; ++i1) {
+        int i2 = i1;
+#if defined(__x86_64__) && defined(__GNUC__)
+        if constexpr (Avx2) {
+            // Eight i2 at once: while no lane beats the best so far, the
+            // best does not change, so none of them would win; when one
+            // does, the eight are tried in order as scalars.
+            for (; i2 + 8 <= n + 1; i2 += 8) {
+                alignas(32) float qx[2][8], q2[2][8];
+                if (!split_sums_avx2(sumx, sumw, n, i1, i2, best_score, qx, q2)) continue;
+                for (int lane = 0; lane < 8; ++lane) {
+                    consider(i1, i2 + lane, 1, qx[0][lane], q2[0][lane]);
+                    consider(i1, i2 + lane, -1, qx[1][lane], q2[1][lane]);
+                }
+            }
+        }
+#endif
+        for (; i2 <= n; ++i2) {
+            for (int shift : {1, -1}) {
+                const float* xs = shift == 1 ? kPlus : kMinus;
+                const float sumqx = (sumx[i1] - sumx[0]) * xs[0] + (sumx[i2] - sumx[i1]) * xs[1] + (sumx[n] - sumx[i2]) * xs[2];
+                const float sumq2 = (sumw[i1] - sumw[0]) * xs[0] * xs[0] + (sumw[i2] - sumw[i1]) * xs[1] * xs[1] + (sumw[n] - sumw[i2]) * xs[2] * xs[2];
+                consider(i1, i2, shift, sumqx, sumq2);
+            }
+        }
+    }
+    return best;
+}
+
 }  // namespace
 
 void quantize_iq1_s(const float* src, uint8_t* dst, int64_t n, const float* importance) {
-    constexpr int kBlock = 32;
+    constexpr int kBlock = kIq1sBlock;
     const Lattice& lattice = iq1s_lattice();
     float scales[kSuper / kBlock], weight[kBlock], sumx[kBlock + 1], sumw[kBlock + 1];
     int8_t L[kBlock], shifts[kSuper / kBlock];
@@ -77,30 +160,16 @@ void quantize_iq1_s(const float* src, uint8_t* dst, int64_t n, const float* impo
                 sumx[j + 1] = sumx[j] + weight[i] * xb[i];
                 sumw[j + 1] = sumw[j] + weight[i];
             }
-            float best_score = -FLT_MAX, scale = max;
-            int besti1 = -1, besti2 = -1, best_shift = 0;
-            for (int i1 = 0; i1 <= kBlock; ++i1) {
-                for (int i2 = i1; i2 <= kBlock; ++i2) {
-                    for (int shift : {1, -1}) {
-                        const float* xs = shift == 1 ? kPlus : kMinus;
-                        const float sumqx = (sumx[i1] - sumx[0]) * xs[0] + (sumx[i2] - sumx[i1]) * xs[1] + (sumx[kBlock] - sumx[i2]) * xs[2];
-                        const float sumq2 = (sumw[i1] - sumw[0]) * xs[0] * xs[0] + (sumw[i2] - sumw[i1]) * xs[1] * xs[1] +
-                                            (sumw[kBlock] - sumw[i2]) * xs[2] * xs[2];
-                        if (sumq2 > 0 && sumqx * sumqx > best_score * sumq2) {
-                            scale = sumqx / sumq2;
-                            best_score = scale * sumqx;
-                            besti1 = i1;
-                            besti2 = i2;
-                            best_shift = shift;
-                        }
-                    }
-                }
-            }
-            if (besti1 < 0 || besti2 < 0 || best_shift == 0) {
+            Split split;
+            run_simd([&]<bool Avx2>() { split = best_split<Avx2>(sumx, sumw, max); });
+            if (split.i1 < 0 || split.i2 < 0 || split.shift == 0) {
                 scales[ib] = 0;
                 shifts[ib] = 1;
                 continue;
             }
+            const int besti1 = split.i1, besti2 = split.i2;
+            int best_shift = split.shift;
+            float scale = split.scale;
             for (int j = 0; j < kBlock; ++j) L[order[j]] = static_cast<int8_t>(j < besti1 ? 0 : j < besti2 ? 1 : 2);
             if (scale < 0) {
                 for (int8_t& l : L) l = static_cast<int8_t>(2 - l);
