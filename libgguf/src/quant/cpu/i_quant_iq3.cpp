@@ -21,6 +21,45 @@ struct Fit {
     bool refit_on_grid;  // the refit pass redoes groups already on the grid too
 };
 
+// Levels (into L) of a block's values at inverse scale id, and each
+// group's key.
+#if defined(__x86_64__) && defined(__GNUC__)
+// Eight values a vector, each rounded as the scalar loop rounds it.
+__attribute__((target("avx2"))) inline void block_levels_avx2(const float* xval, float id, int8_t* L, uint32_t* keys) {
+    const __m256i key_shift = _mm256_setr_epi32(0, 3, 6, 9, 0, 3, 6, 9);
+    for (int h = 0; h < kBlock / 8; ++h) {
+        const __m256 t = _mm256_mul_ps(_mm256_set1_ps(0.5f), _mm256_sub_ps(_mm256_mul_ps(_mm256_set1_ps(id), _mm256_loadu_ps(xval + 8 * h)), _mm256_set1_ps(1.f)));
+        // nearest_int: the mantissa of t + 1.5 * 2^23.
+        const __m256i bits = _mm256_castps_si256(_mm256_add_ps(t, _mm256_set1_ps(12582912.0f)));
+        __m256i l = _mm256_sub_epi32(_mm256_and_si256(bits, _mm256_set1_epi32(0x007fffff)), _mm256_set1_epi32(0x00400000));
+        l = _mm256_max_epi32(_mm256_setzero_si256(), _mm256_min_epi32(_mm256_set1_epi32(kMaxQ - 1), l));
+        const __m256i bytes = _mm256_packs_epi16(_mm256_packs_epi32(l, l), _mm256_packs_epi32(l, l));
+        const uint32_t lo = static_cast<uint32_t>(_mm256_cvtsi256_si32(bytes)), hi = static_cast<uint32_t>(_mm256_extract_epi32(bytes, 4));
+        std::memcpy(L + 8 * h, &lo, 4);
+        std::memcpy(L + 8 * h + 4, &hi, 4);
+        __m256i key = _mm256_sllv_epi32(l, key_shift);
+        key = _mm256_or_si256(key, _mm256_shuffle_epi32(key, _MM_SHUFFLE(1, 0, 3, 2)));
+        key = _mm256_or_si256(key, _mm256_shuffle_epi32(key, _MM_SHUFFLE(2, 3, 0, 1)));
+        keys[2 * h] = static_cast<uint32_t>(_mm256_cvtsi256_si32(key));
+        keys[2 * h + 1] = static_cast<uint32_t>(_mm256_extract_epi32(key, 4));
+    }
+}
+#endif
+
+template <bool Avx2>
+inline void block_levels(const float* xval, float id, int8_t* L, uint32_t* keys) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    if constexpr (Avx2) return block_levels_avx2(xval, id, L, keys);
+#endif
+    for (int k = 0; k < kGroups; ++k) {
+        for (int i = 0; i < 4; ++i) {
+            const int l = nearest_int(0.5f * (id * xval[4 * k + i] - 1));
+            L[4 * k + i] = static_cast<int8_t>(max_of(0, min_of(kMaxQ - 1, l)));
+        }
+        keys[k] = key_of(L + 4 * k, 4, 3);
+    }
+}
+
 // Levels (into L) and scale of one block of magnitudes.
 template <bool Avx2>
 float fit_block_with(const Lattice& lattice, const Fit& fit, const float* xval, const float* weight, const float* waux, float max, int8_t* L) {
@@ -32,12 +71,10 @@ float fit_block_with(const Lattice& lattice, const Fit& fit, const float* xval, 
     for (int is = -fit.search; is <= fit.search; ++is) {
         const float id = (2 * kMaxQ - 1 + is * 0.2f) / max;
         const float this_scale = 1 / id;
+        uint32_t keys[kGroups];
+        block_levels<Avx2>(xval, id, Laux, keys);
         for (int k = 0; k < kGroups; ++k) {
-            for (int i = 0; i < 4; ++i) {
-                const int l = nearest_int(0.5f * (id * xval[4 * k + i] - 1));
-                Laux[4 * k + i] = static_cast<int8_t>(max_of(0, min_of(kMaxQ - 1, l)));
-            }
-            const uint32_t key = key_of(Laux + 4 * k, 4, 3);
+            const uint32_t key = keys[k];
             on_grid_aux[k] = lattice.index_of(key) >= 0;
             if (!on_grid_aux[k]) nearest_neighbour<4, Avx2>(lattice, key, xval + 4 * k, waux + 4 * k, this_scale, kOddValues, Laux + 4 * k);
         }
