@@ -49,15 +49,26 @@ public:
     int index_of(uint32_t key) const { return map_[key] >= 0 ? map_[key] : -1; }
     // Neighbours of an off-grid key (index_of(key) < 0), nearest first.
     std::span<const uint16_t> neighbours(uint32_t key) const {
-        const int32_t at = -map_[key] - 1;
-        return {neighbours_.data() + at + 1, neighbours_[at]};
+        const List& list = lists_[-map_[key] - 1];
+        return {indices_.data() + list.first, list.count};
     }
+    // The same neighbours' levels laid out for 8-wide vector code: for each
+    // run of 8 neighbours, dims() rows of 8 bytes, row k holding coordinate
+    // k of each; a short last run is filled up with the first neighbour.
+    const uint8_t* neighbour_columns(uint32_t key) const { return columns_.data() + lists_[-map_[key] - 1].columns; }
 
 private:
+    struct List {
+        uint32_t first;    // into indices_
+        uint32_t count;
+        uint32_t columns;  // into columns_
+    };
     int dims_;
     std::vector<uint8_t> levels_;
-    std::vector<int32_t> map_;  // >= 0: grid index; < 0: -(offset into neighbours_) - 1
-    std::vector<uint16_t> neighbours_;  // at each offset: count, then indices
+    std::vector<int32_t> map_;  // >= 0: grid index; < 0: -(position in lists_) - 1
+    std::vector<List> lists_;
+    std::vector<uint16_t> indices_;
+    std::vector<uint8_t> columns_;
 };
 
 // Built on first use, immutable afterwards, shared by every thread.

@@ -14,8 +14,9 @@ namespace gguf::quant::iq {
 namespace {
 
 constexpr float kDelta = 0.125f;
-constexpr float kPlus[3] = {-1 + kDelta, kDelta, 1 + kDelta};
-constexpr float kMinus[3] = {-1 - kDelta, -kDelta, 1 - kDelta};
+// Values of levels 0, 1, 2; zeros fill them up to the 8 the neighbour search reads.
+constexpr float kPlus[8] = {-1 + kDelta, kDelta, 1 + kDelta};
+constexpr float kMinus[8] = {-1 - kDelta, -kDelta, 1 - kDelta};
 
 float spread(const float* x) {
     float sumx2 = 0;
@@ -31,31 +32,6 @@ void sort_positions(const float* xb, int* order) {
     std::stable_sort(order, order + N, [xb](int a, int b) { return xb[a] < xb[b]; });
 }
 
-// Grid neighbour of off-grid `key` closest to xval as scale * shift[level].
-int nearest_shifted(const Lattice& lattice, uint32_t key, const float* xval, const float* weight, float scale, const float* shift,
-                    int8_t* L) {
-    float best = FLT_MAX;
-    int grid_index = -1;
-    for (uint16_t j : lattice.neighbours(key)) {
-        const uint8_t* p = lattice.levels(j);
-        float d2 = 0;
-        for (int i = 0; i < 8; ++i) {
-            const float q = shift[p[i]];
-            const float w = weight[i];
-            const float diff = scale * q - xval[i];
-            d2 += w * diff * diff;
-        }
-        if (d2 < best) {
-            best = d2;
-            grid_index = j;
-        }
-    }
-    if (grid_index < 0) grid_index = lattice.neighbours(key)[0];  // only NaN or overflow gets here
-    const uint8_t* p = lattice.levels(grid_index);
-    for (int i = 0; i < 8; ++i) L[i] = static_cast<int8_t>(p[i]);
-    return grid_index;
-}
-
 inline int scale_code(float id, float scale) {
     const int l = nearest_int(0.5f * (id * scale - 1));
     return max_of(0, min_of(7, l));
@@ -69,10 +45,179 @@ inline float max_abs(const float* x, int n) {
     return max;
 }
 
+// The best so far of an exhaustive split search: sorted values below i1 at
+// level 0, below i2 at level 1, the rest at level 2, with a shift variant.
+struct SplitChoice {
+    int i1 = -1, i2 = -1;
+    int variant;  // IQ1_S: the shift, +1 or -1; IQ1_M: the shift pattern; `none` until a trial wins
+    float scale;
+    float score = -FLT_MAX;
+
+    SplitChoice(float max, int none) : variant(none), scale(max) {}
+    // ggml's test: a trial replaces the best only if strictly better.
+    void consider(int a, int b, int v, float sumqx, float sumq2) {
+        if (sumq2 > 0 && sumqx * sumqx > score * sumq2) {
+            scale = sumqx / sumq2;
+            score = scale * sumqx;
+            i1 = a;
+            i2 = b;
+            variant = v;
+        }
+    }
+};
+
+// IQ1_S: the best split of a block's 32 sorted values and shift, from the
+// prefix sums of weight * x (sumx) and of weight (sumw), in ggml's order of
+// trial: i1, i2, then shift +1, -1.
+constexpr int kIq1sBlock = 32;
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// The trials (i1, i2 + lane, shift +1 and -1) for 8 lanes: their sums into
+// qx and q2 (per shift), each rounded as the scalar trial rounds it, and
+// whether any lane beats best_score.
+__attribute__((target("avx2"))) inline bool split_sums_avx2(const float* sumx, const float* sumw, int n, int i1, int i2, float best_score,
+                                                            float (*qx)[8], float (*q2)[8]) {
+    const __m256 x0 = _mm256_sub_ps(_mm256_set1_ps(sumx[i1]), _mm256_set1_ps(sumx[0]));
+    const __m256 w0 = _mm256_sub_ps(_mm256_set1_ps(sumw[i1]), _mm256_set1_ps(sumw[0]));
+    const __m256 x1 = _mm256_sub_ps(_mm256_loadu_ps(sumx + i2), _mm256_set1_ps(sumx[i1]));
+    const __m256 x2 = _mm256_sub_ps(_mm256_set1_ps(sumx[n]), _mm256_loadu_ps(sumx + i2));
+    const __m256 w1 = _mm256_sub_ps(_mm256_loadu_ps(sumw + i2), _mm256_set1_ps(sumw[i1]));
+    const __m256 w2 = _mm256_sub_ps(_mm256_set1_ps(sumw[n]), _mm256_loadu_ps(sumw + i2));
+    __m256 pass = _mm256_setzero_ps();
+    for (int s = 0; s < 2; ++s) {
+        const float* xs = s == 0 ? kPlus : kMinus;
+        const __m256 a = _mm256_set1_ps(xs[0]), b = _mm256_set1_ps(xs[1]), c = _mm256_set1_ps(xs[2]);
+        const __m256 sumqx = _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(x0, a), _mm256_mul_ps(x1, b)), _mm256_mul_ps(x2, c));
+        const __m256 sumq2 = _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(_mm256_mul_ps(w0, a), a), _mm256_mul_ps(_mm256_mul_ps(w1, b), b)),
+                                           _mm256_mul_ps(_mm256_mul_ps(w2, c), c));
+        const __m256 better = _mm256_and_ps(_mm256_cmp_ps(sumq2, _mm256_setzero_ps(), _CMP_GT_OQ),
+                                            _mm256_cmp_ps(_mm256_mul_ps(sumqx, sumqx), _mm256_mul_ps(_mm256_set1_ps(best_score), sumq2), _CMP_GT_OQ));
+        pass = _mm256_or_ps(pass, better);
+        _mm256_store_ps(qx[s], sumqx);
+        _mm256_store_ps(q2[s], sumq2);
+    }
+    return _mm256_movemask_ps(pass) != 0;
+}
+#endif
+
+template <bool Avx2>
+SplitChoice best_split(const float* sumx, const float* sumw, float max) {
+    constexpr int n = kIq1sBlock;
+    SplitChoice best(max, 0);
+    for (int i1 = 0; i1 <= n; ++i1) {
+        int i2 = i1;
+#if defined(__x86_64__) && defined(__GNUC__)
+        if constexpr (Avx2) {
+            // Eight i2 at once: while no lane beats the best so far, the
+            // best does not change, so none of them would win; when one
+            // does, the eight are tried in order as scalars.
+            for (; i2 + 8 <= n + 1; i2 += 8) {
+                alignas(32) float qx[2][8], q2[2][8];
+                if (!split_sums_avx2(sumx, sumw, n, i1, i2, best.score, qx, q2)) continue;
+                for (int lane = 0; lane < 8; ++lane) {
+                    best.consider(i1, i2 + lane, 1, qx[0][lane], q2[0][lane]);
+                    best.consider(i1, i2 + lane, -1, qx[1][lane], q2[1][lane]);
+                }
+            }
+        }
+#endif
+        for (; i2 <= n; ++i2) {
+            for (int shift : {1, -1}) {
+                const float* xs = shift == 1 ? kPlus : kMinus;
+                const float sumqx = (sumx[i1] - sumx[0]) * xs[0] + (sumx[i2] - sumx[i1]) * xs[1] + (sumx[n] - sumx[i2]) * xs[2];
+                const float sumq2 = (sumw[i1] - sumw[0]) * xs[0] * xs[0] + (sumw[i2] - sumw[i1]) * xs[1] * xs[1] + (sumw[n] - sumw[i2]) * xs[2] * xs[2];
+                best.consider(i1, i2, shift, sumqx, sumq2);
+            }
+        }
+    }
+    return best;
+}
+
+// IQ1_M: the best split of a block's 16 sorted values into levels (below i1,
+// below i2, the rest) and shift pattern k, from each value's weighted terms
+// per level and pattern, in ggml's order of trial (i1, i2, k), a later trial
+// winning only if strictly better. Each trial's sums add the 16 values'
+// terms in sorted order.
+constexpr int kIq1mBlock = 16;
+using PatternTerms = float[3][kIq1mBlock][4];
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// The trials (i1, i2 + lane, k) for 8 lanes (lanes past i2 = 16 are left
+// out): their sums into qx[k] and q2[k], each lane adding in sorted order as
+// the scalar trial does, and whether any lane beats best_score.
+__attribute__((target("avx2"))) inline bool pattern_sums_avx2(const PatternTerms& term_x, const PatternTerms& term_q, const int* order, int i1,
+                                                              int i2, float best_score, float (*qx)[8], float (*q2)[8]) {
+    constexpr int n = kIq1mBlock;
+    const __m256i i2_lane = _mm256_add_epi32(_mm256_set1_epi32(i2), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    __m256 sx[4], s2[4];
+    for (int k = 0; k < 4; ++k) sx[k] = s2[k] = _mm256_setzero_ps();
+    for (int j = 0; j < n; ++j) {
+        const int i = order[j];
+        if (j < i1) {
+            for (int k = 0; k < 4; ++k) {
+                sx[k] = _mm256_add_ps(sx[k], _mm256_set1_ps(term_x[0][i][k]));
+                s2[k] = _mm256_add_ps(s2[k], _mm256_set1_ps(term_q[0][i][k]));
+            }
+        } else {
+            const __m256 middle = _mm256_castsi256_ps(_mm256_cmpgt_epi32(i2_lane, _mm256_set1_epi32(j)));  // j < i2: level 1
+            for (int k = 0; k < 4; ++k) {
+                sx[k] = _mm256_add_ps(sx[k], _mm256_blendv_ps(_mm256_set1_ps(term_x[2][i][k]), _mm256_set1_ps(term_x[1][i][k]), middle));
+                s2[k] = _mm256_add_ps(s2[k], _mm256_blendv_ps(_mm256_set1_ps(term_q[2][i][k]), _mm256_set1_ps(term_q[1][i][k]), middle));
+            }
+        }
+    }
+    __m256 pass = _mm256_setzero_ps();
+    for (int k = 0; k < 4; ++k) {
+        pass = _mm256_or_ps(pass, _mm256_and_ps(_mm256_cmp_ps(s2[k], _mm256_setzero_ps(), _CMP_GT_OQ),
+                                                _mm256_cmp_ps(_mm256_mul_ps(sx[k], sx[k]), _mm256_mul_ps(_mm256_set1_ps(best_score), s2[k]), _CMP_GT_OQ)));
+        _mm256_storeu_ps(qx[k], sx[k]);
+        _mm256_storeu_ps(q2[k], s2[k]);
+    }
+    const __m256 in_range = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(n + 1), i2_lane));
+    return _mm256_movemask_ps(_mm256_and_ps(pass, in_range)) != 0;
+}
+#endif
+
+template <bool Avx2>
+SplitChoice best_pattern_split(const PatternTerms& term_x, const PatternTerms& term_q, const int* order, float max) {
+    constexpr int n = kIq1mBlock;
+    SplitChoice best(max, -1);
+    for (int i1 = 0; i1 <= n; ++i1) {
+#if defined(__x86_64__) && defined(__GNUC__)
+        if constexpr (Avx2) {
+            // While no lane beats the best so far, the best does not change,
+            // so none of the 8 would win; when one does, they are tried in
+            // order as scalars.
+            for (int i2 = i1; i2 <= n; i2 += 8) {
+                float qx[4][8], q2[4][8];
+                if (!pattern_sums_avx2(term_x, term_q, order, i1, i2, best.score, qx, q2)) continue;
+                for (int lane = 0; lane < 8 && i2 + lane <= n; ++lane) {
+                    for (int k = 0; k < 4; ++k) best.consider(i1, i2 + lane, k, qx[k][lane], q2[k][lane]);
+                }
+            }
+            continue;
+        }
+#endif
+        for (int i2 = i1; i2 <= n; ++i2) {
+            float sumqx[4] = {}, sumq2[4] = {};
+            for (int j = 0; j < n; ++j) {
+                const int level = j < i1 ? 0 : j < i2 ? 1 : 2;
+                const int i = order[j];
+                for (int k = 0; k < 4; ++k) {
+                    sumqx[k] += term_x[level][i][k];
+                    sumq2[k] += term_q[level][i][k];
+                }
+            }
+            for (int k = 0; k < 4; ++k) best.consider(i1, i2, k, sumqx[k], sumq2[k]);
+        }
+    }
+    return best;
+}
+
 }  // namespace
 
 void quantize_iq1_s(const float* src, uint8_t* dst, int64_t n, const float* importance) {
-    constexpr int kBlock = 32;
+    constexpr int kBlock = kIq1sBlock;
     const Lattice& lattice = iq1s_lattice();
     float scales[kSuper / kBlock], weight[kBlock], sumx[kBlock + 1], sumw[kBlock + 1];
     int8_t L[kBlock], shifts[kSuper / kBlock];
@@ -101,30 +246,16 @@ void quantize_iq1_s(const float* src, uint8_t* dst, int64_t n, const float* impo
                 sumx[j + 1] = sumx[j] + weight[i] * xb[i];
                 sumw[j + 1] = sumw[j] + weight[i];
             }
-            float best_score = -FLT_MAX, scale = max;
-            int besti1 = -1, besti2 = -1, best_shift = 0;
-            for (int i1 = 0; i1 <= kBlock; ++i1) {
-                for (int i2 = i1; i2 <= kBlock; ++i2) {
-                    for (int shift : {1, -1}) {
-                        const float* xs = shift == 1 ? kPlus : kMinus;
-                        const float sumqx = (sumx[i1] - sumx[0]) * xs[0] + (sumx[i2] - sumx[i1]) * xs[1] + (sumx[kBlock] - sumx[i2]) * xs[2];
-                        const float sumq2 = (sumw[i1] - sumw[0]) * xs[0] * xs[0] + (sumw[i2] - sumw[i1]) * xs[1] * xs[1] +
-                                            (sumw[kBlock] - sumw[i2]) * xs[2] * xs[2];
-                        if (sumq2 > 0 && sumqx * sumqx > best_score * sumq2) {
-                            scale = sumqx / sumq2;
-                            best_score = scale * sumqx;
-                            besti1 = i1;
-                            besti2 = i2;
-                            best_shift = shift;
-                        }
-                    }
-                }
-            }
-            if (besti1 < 0 || besti2 < 0 || best_shift == 0) {
+            SplitChoice split(max, 0);
+            run_simd([&]<bool Avx2>() { split = best_split<Avx2>(sumx, sumw, max); });
+            if (split.i1 < 0 || split.i2 < 0 || split.variant == 0) {
                 scales[ib] = 0;
                 shifts[ib] = 1;
                 continue;
             }
+            const int besti1 = split.i1, besti2 = split.i2;
+            int best_shift = split.variant;
+            float scale = split.scale;
             for (int j = 0; j < kBlock; ++j) L[order[j]] = static_cast<int8_t>(j < besti1 ? 0 : j < besti2 ? 1 : 2);
             if (scale < 0) {
                 for (int8_t& l : L) l = static_cast<int8_t>(2 - l);
@@ -139,7 +270,7 @@ void quantize_iq1_s(const float* src, uint8_t* dst, int64_t n, const float* impo
                 index[k] = lattice.index_of(key);
                 if (index[k] < 0) {
                     all_on_grid = false;
-                    index[k] = nearest_shifted(lattice, key, xb + 8 * k, weight + 8 * k, scale, xs, L + 8 * k);
+                    index[k] = nearest_neighbour<8>(lattice, key, xb + 8 * k, weight + 8 * k, scale, xs, L + 8 * k);
                 }
             }
             if (!all_on_grid) {
@@ -180,7 +311,7 @@ void quantize_iq1_s(const float* src, uint8_t* dst, int64_t n, const float* impo
 }
 
 void quantize_iq1_m(const float* src, uint8_t* dst, int64_t n, const float* importance) {
-    constexpr int kBlock = 16;
+    constexpr int kBlock = kIq1mBlock;
     constexpr uint8_t kShiftBits[4] = {0x00, 0x80, 0x08, 0x88};
     const Lattice& lattice = iq1s_lattice();
     float scales[kSuper / kBlock], weight[kBlock];
@@ -224,30 +355,11 @@ void quantize_iq1_m(const float* src, uint8_t* dst, int64_t n, const float* impo
                     }
                 }
             }
-            float best_score = -FLT_MAX, scale = max;
-            int besti1 = -1, besti2 = -1, best_k = -1;
-            for (int i1 = 0; i1 <= kBlock; ++i1) {
-                for (int i2 = i1; i2 <= kBlock; ++i2) {
-                    float sumqx[4] = {}, sumq2[4] = {};
-                    for (int j = 0; j < kBlock; ++j) {
-                        const int level = j < i1 ? 0 : j < i2 ? 1 : 2;
-                        const int i = order[j];
-                        for (int k = 0; k < 4; ++k) {
-                            sumqx[k] += term_x[level][i][k];
-                            sumq2[k] += term_q[level][i][k];
-                        }
-                    }
-                    for (int k = 0; k < 4; ++k) {
-                        if (sumq2[k] > 0 && sumqx[k] * sumqx[k] > best_score * sumq2[k]) {
-                            scale = sumqx[k] / sumq2[k];
-                            best_score = scale * sumqx[k];
-                            besti1 = i1;
-                            besti2 = i2;
-                            best_k = k;
-                        }
-                    }
-                }
-            }
+            SplitChoice split(max, -1);
+            run_simd([&]<bool Avx2>() { split = best_pattern_split<Avx2>(term_x, term_q, order, max); });
+            const int besti1 = split.i1, besti2 = split.i2;
+            int best_k = split.variant;
+            float scale = split.scale;
             if (besti1 < 0 || besti2 < 0 || best_k < 0) {
                 scales[ib] = 0;
                 shifts[ib] = 0;
@@ -266,7 +378,7 @@ void quantize_iq1_m(const float* src, uint8_t* dst, int64_t n, const float* impo
                 index[k] = lattice.index_of(key);
                 if (index[k] < 0) {
                     all_on_grid = false;
-                    index[k] = nearest_shifted(lattice, key, xb + 8 * k, weight + 8 * k, scale, shift_of(best_k, k), L + 8 * k);
+                    index[k] = nearest_neighbour<8>(lattice, key, xb + 8 * k, weight + 8 * k, scale, shift_of(best_k, k), L + 8 * k);
                 }
             }
             if (!all_on_grid) {

@@ -108,6 +108,7 @@ float first_scale(int n, int nmax, const float* x, const float* quant_weights) {
 }
 
 // IQ2_XS / IQ2_S: levels (into L) and scale of a block of 16 magnitudes.
+template <bool Avx2>
 float fit_block16(const Lattice& lattice, const float* xval, const float* weight, const float* waux, float max, int8_t* L) {
     int8_t Laux[16];
     bool on_grid[2] = {true, true}, on_grid_aux[2];
@@ -120,7 +121,7 @@ float fit_block16(const Lattice& lattice, const float* xval, const float* weight
             for (int i = 0; i < 8; ++i) Laux[8 * k + i] = clamp_level(id, xval[8 * k + i]);
             const uint32_t key = key_of(Laux + 8 * k, 8, 2);
             on_grid_aux[k] = lattice.index_of(key) >= 0;
-            if (!on_grid_aux[k]) nearest_neighbour(lattice, key, xval + 8 * k, waux + 8 * k, this_scale, Laux + 8 * k);
+            if (!on_grid_aux[k]) nearest_neighbour<8, Avx2>(lattice, key, xval + 8 * k, waux + 8 * k, this_scale, kOddValues, Laux + 8 * k);
         }
         float sumqx, sumq2;
         level_sums(Laux, xval, weight, 16, sumqx, sumq2);
@@ -138,7 +139,7 @@ float fit_block16(const Lattice& lattice, const float* xval, const float* weight
             if (on_grid[k]) continue;
             for (int i = 0; i < 8; ++i) L[8 * k + i] = clamp_level(id, xval[8 * k + i]);
             const uint32_t key = key_of(L + 8 * k, 8, 2);
-            if (lattice.index_of(key) < 0) nearest_neighbour(lattice, key, xval + 8 * k, waux + 8 * k, scale, L + 8 * k);
+            if (lattice.index_of(key) < 0) nearest_neighbour<8, Avx2>(lattice, key, xval + 8 * k, waux + 8 * k, scale, kOddValues, L + 8 * k);
         }
         float sumqx, sumq2;
         level_sums(L, xval, weight, 16, sumqx, sumq2);
@@ -147,9 +148,8 @@ float fit_block16(const Lattice& lattice, const float* xval, const float* weight
     return scale;
 }
 
-}  // namespace
-
-void quantize_iq2_xxs(const float* src, uint8_t* dst, int64_t n, const float* importance) {
+template <bool Avx2>
+void iq2_xxs_rows(const float* src, uint8_t* dst, int64_t n, const float* importance) {
     const Lattice& lattice = iq2xxs_lattice();
     float scales[kSuper / 32], weight[32], waux[32], xval[32];
     int8_t L[32], Laux[32];
@@ -185,7 +185,7 @@ void quantize_iq2_xxs(const float* src, uint8_t* dst, int64_t n, const float* im
                 for (int k = 0; k < 4; ++k) {
                     for (int i = 0; i < 8; ++i) Laux[8 * k + i] = clamp_level(id, xval[8 * k + i]);
                     const uint32_t key = key_of(Laux + 8 * k, 8, 2);
-                    if (lattice.index_of(key) < 0) nearest_neighbour(lattice, key, xval + 8 * k, waux + 8 * k, this_scale, Laux + 8 * k);
+                    if (lattice.index_of(key) < 0) nearest_neighbour<8, Avx2>(lattice, key, xval + 8 * k, waux + 8 * k, this_scale, kOddValues, Laux + 8 * k);
                 }
                 float sumqx, sumq2;
                 level_sums(Laux, xval, weight, 32, sumqx, sumq2);
@@ -202,7 +202,7 @@ void quantize_iq2_xxs(const float* src, uint8_t* dst, int64_t n, const float* im
                     for (int i = 0; i < 8; ++i) probe[i] = clamp_level(id, xval[8 * k + i]);
                     const uint32_t key = key_of(probe, 8, 2);
                     int grid_index = lattice.index_of(key);
-                    if (grid_index < 0) grid_index = nearest_neighbour(lattice, key, xval + 8 * k, waux + 8 * k, scale, L + 8 * k);
+                    if (grid_index < 0) grid_index = nearest_neighbour<8, Avx2>(lattice, key, xval + 8 * k, waux + 8 * k, scale, kOddValues, L + 8 * k);
                     const uint8_t* p = lattice.levels(grid_index);
                     for (int i = 0; i < 8; ++i) L[8 * k + i] = static_cast<int8_t>(p[i]);
                 }
@@ -234,12 +234,10 @@ void quantize_iq2_xxs(const float* src, uint8_t* dst, int64_t n, const float* im
     }
 }
 
-namespace {
-
 // IQ2_XS and IQ2_S share their search; they differ in weights, sign parity
 // and layout.
-template <bool kXs>
-void quantize_iq2_16(const float* src, uint8_t* dst, int64_t n, const float* importance) {
+template <bool kXs, bool Avx2>
+void iq2_16_rows(const float* src, uint8_t* dst, int64_t n, const float* importance) {
     const Lattice& lattice = kXs ? iq2xs_lattice() : iq2s_lattice();
     constexpr int kBytes = kXs ? kIq2XsBytes : kIq2SBytes;
     float scales[kSuper / 16], weight[16], waux[16], xval[16];
@@ -267,7 +265,7 @@ void quantize_iq2_16(const float* src, uint8_t* dst, int64_t n, const float* imp
                 scales[ib] = 0;
                 continue;
             }
-            float scale = fit_block16(lattice, xval, weight, waux, max, L);
+            float scale = fit_block16<Avx2>(lattice, xval, weight, waux, max, L);
             if (scale < 0) {
                 scale = -scale;
                 for (uint8_t& s : signs) s = static_cast<uint8_t>(kXs ? ~s & 127 : ~s);
@@ -302,12 +300,16 @@ void quantize_iq2_16(const float* src, uint8_t* dst, int64_t n, const float* imp
 
 }  // namespace
 
+void quantize_iq2_xxs(const float* src, uint8_t* dst, int64_t n, const float* importance) {
+    run_simd([&]<bool Avx2>() { iq2_xxs_rows<Avx2>(src, dst, n, importance); });
+}
+
 void quantize_iq2_xs(const float* src, uint8_t* dst, int64_t n, const float* importance) {
-    quantize_iq2_16<true>(src, dst, n, importance);
+    run_simd([&]<bool Avx2>() { iq2_16_rows<true, Avx2>(src, dst, n, importance); });
 }
 
 void quantize_iq2_s(const float* src, uint8_t* dst, int64_t n, const float* importance) {
-    quantize_iq2_16<false>(src, dst, n, importance);
+    run_simd([&]<bool Avx2>() { iq2_16_rows<false, Avx2>(src, dst, n, importance); });
 }
 
 namespace {

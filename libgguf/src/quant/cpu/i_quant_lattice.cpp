@@ -70,20 +70,27 @@ Lattice::Lattice(std::span<const uint8_t> coordinate_bytes, int dims, bool signe
             distance[j] = d;
             ++at_distance[d];
         }
-        const auto offset = static_cast<int32_t>(neighbours_.size());
-        map_[key] = -offset - 1;
-        neighbours_.push_back(0);
-        int found_rings = 0;
-        for (int d = 0; d <= max_distance && found_rings < rings; ++d) {
+        const auto first = static_cast<uint32_t>(indices_.size());
+        for (int d = 0, found_rings = 0; d <= max_distance && found_rings < rings; ++d) {
             if (!at_distance[d]) continue;
             ++found_rings;
             for (int j = 0; j < points; ++j) {
-                if (distance[j] == d) neighbours_.push_back(static_cast<uint16_t>(j));
+                if (distance[j] == d) indices_.push_back(static_cast<uint16_t>(j));
             }
         }
-        neighbours_[offset] = static_cast<uint16_t>(neighbours_.size() - offset - 1);
+        const auto count = static_cast<uint32_t>(indices_.size()) - first;
+        const auto columns = static_cast<uint32_t>(columns_.size());
+        for (uint32_t run = 0; run < count; run += 8) {
+            for (int k = 0; k < dims; ++k) {
+                for (uint32_t lane = 0; lane < 8; ++lane) {
+                    const uint32_t at = run + lane < count ? run + lane : 0;
+                    columns_.push_back(levels(indices_[first + at])[k]);
+                }
+            }
+        }
+        map_[key] = -static_cast<int32_t>(lists_.size()) - 1;
+        lists_.push_back({first, count, columns});
     }
-    neighbours_.resize(neighbours_.size() + 8);  // so 8 indices can be read from anywhere in a list
 }
 
 const Lattice& iq2xxs_lattice() {

@@ -4,6 +4,7 @@
 
 #include <cfloat>
 #include <cstdint>
+#include <cstring>
 #include <span>
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -22,98 +23,135 @@ inline uint32_t key_of(const int8_t* L, int dims, int bits) {
     return key;
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
-// nearest_neighbour with 8 neighbours at once, one per lane; each lane sums
-// exactly the scalar terms in the scalar order, and the winner is picked in
-// neighbour order with the scalar rule (strict <, first on ties).
-__attribute__((target("avx2"))) inline int nearest_neighbour_avx2(const Lattice& lattice, uint32_t key, const float* xval, const float* weight, float scale,
-                                                                  int8_t* L) {
-    const int dims = lattice.dims();  // 4 or 8: one or two 32-bit words of levels per point
-    const int words = dims / 4;
+// Levels 0..7 of IQ2 and IQ3 stand for the odd values 2 * level + 1.
+inline constexpr float kOddValues[8] = {1, 3, 5, 7, 9, 11, 13, 15};
+
+// The candidates' weighted squared errors are sums over coordinates i of
+// weight[i] * diff * diff, diff = scale * value[level] - xval[i]. Each such
+// term depends on one coordinate and one level only, so it is computed once
+// per search into a table (term[i][level], rounded as ggml rounds it), and a
+// candidate's d2 is its table entries added in coordinate order from 0: bit
+// for bit ggml's sum.
+
+
+// Where a search ends: neighbour `at` of the list (the first one if no d2
+// compared below FLT_MAX, which only NaN brings about, where ggml aborts);
+// its levels go to L, its grid index is returned.
+template <int Dims>
+inline int take_neighbour(const Lattice& lattice, std::span<const uint16_t> nb, int at, int8_t* L) {
+    const int grid_index = nb[at < 0 || at >= static_cast<int>(nb.size()) ? 0 : at];
+    std::memcpy(L, lattice.levels(grid_index), Dims);
+    return grid_index;
+}
+
+template <int Dims>
+inline int nearest_neighbour_scalar(const Lattice& lattice, uint32_t key, const float* xval, const float* weight, float scale,
+                                    const float* value8, int8_t* L) {
+    float term[Dims][8];
+    for (int i = 0; i < Dims; ++i) {
+        for (int l = 0; l < 8; ++l) {
+            const float diff = scale * value8[l] - xval[i];
+            term[i][l] = weight[i] * diff * diff;
+        }
+    }
     const std::span<const uint16_t> nb = lattice.neighbours(key);
+    float best_d2 = FLT_MAX;
+    int at = -1;
+    for (size_t j = 0; j < nb.size(); ++j) {
+        const uint8_t* p = lattice.levels(nb[j]);
+        float d2 = 0;
+        for (int i = 0; i < Dims; ++i) d2 += term[i][p[i]];
+        if (d2 < best_d2) {
+            best_d2 = d2;
+            at = static_cast<int>(j);
+        }
+    }
+    return take_neighbour<Dims>(lattice, nb, at, L);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// The same search for 8 neighbours at once, one per lane: each lane sums its
+// table terms in coordinate order, and the winner is the smallest d2,
+// earliest on ties, as the scalar scan's strict < keeps it.
+template <int Dims>
+__attribute__((target("avx2"))) inline int nearest_neighbour_avx2(const Lattice& lattice, uint32_t key, const float* xval, const float* weight,
+                                                                  float scale, const float* value8, int8_t* L) {
+    __m256 term[Dims];
+    const __m256 scaled = _mm256_mul_ps(_mm256_set1_ps(scale), _mm256_loadu_ps(value8));
+    for (int i = 0; i < Dims; ++i) {
+        const __m256 diff = _mm256_sub_ps(scaled, _mm256_set1_ps(xval[i]));
+        term[i] = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(weight[i]), diff), diff);
+    }
+    const std::span<const uint16_t> nb = lattice.neighbours(key);
+    const uint8_t* columns = lattice.neighbour_columns(key);
     const int count = static_cast<int>(nb.size());
-    const int* base = reinterpret_cast<const int*>(lattice.levels(0));
-    const __m256 vscale = _mm256_set1_ps(scale);
-    const __m256i vwords = _mm256_set1_epi32(words);
-    const __m256i byte = _mm256_set1_epi32(0xff), one = _mm256_set1_epi32(1);
-    // Per lane: the smallest d2 seen (strict <, so the earliest on ties) and its position.
     __m256 best = _mm256_set1_ps(FLT_MAX);
     __m256i best_pos = _mm256_set1_epi32(-1);
-    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    for (int j = 0; j < count; j += 8) {
-        const int lanes = count - j < 8 ? count - j : 8;
-        // Reading 8 indices is in bounds: the lattice pads its neighbour lists
-        // with 8 entries; lanes past the list take its first index instead.
-        __m256i vidx = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(nb.data() + j)));
-        if (lanes < 8) {
-            const __m256i valid = _mm256_cmpgt_epi32(_mm256_set1_epi32(lanes), lane);
-            vidx = _mm256_blendv_epi8(_mm256_set1_epi32(nb[j]), vidx, valid);
-        }
-        const __m256i word0 = _mm256_mullo_epi32(vidx, vwords);
+    __m256i pos = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i step = _mm256_set1_epi32(8);
+    // Lanes past the list repeat the first neighbour, later: they never win.
+    for (int j = 0; j < count; j += 8, columns += 8 * Dims, pos = _mm256_add_epi32(pos, step)) {
         __m256 d2 = _mm256_setzero_ps();
-        for (int w = 0; w < words; ++w) {
-            const __m256i packed = _mm256_i32gather_epi32(base, _mm256_add_epi32(word0, _mm256_set1_epi32(w)), 4);
-            for (int b = 0; b < 4; ++b) {
-                const int i = 4 * w + b;
-                const __m256i level = _mm256_and_si256(_mm256_srli_epi32(packed, 8 * b), byte);
-                const __m256 q = _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_add_epi32(level, level), one));
-                const __m256 diff = _mm256_sub_ps(_mm256_mul_ps(vscale, q), _mm256_set1_ps(xval[i]));
-                d2 = _mm256_add_ps(d2, _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(weight[i]), diff), diff));
-            }
+        for (int i = 0; i < Dims; ++i) {
+            const __m256i level = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(columns + 8 * i)));
+            d2 = _mm256_add_ps(d2, _mm256_permutevar8x32_ps(term[i], level));
         }
-        const __m256i pos = _mm256_add_epi32(_mm256_set1_epi32(j), lane);
-        __m256 better = _mm256_cmp_ps(d2, best, _CMP_LT_OQ);
-        if (lanes < 8) better = _mm256_and_ps(better, _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(count), pos)));
+        const __m256 better = _mm256_cmp_ps(d2, best, _CMP_LT_OQ);
         best = _mm256_blendv_ps(best, d2, better);
         best_pos = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(best_pos), _mm256_castsi256_ps(pos), better));
     }
-    // Across lanes: the smallest d2, and of equal ones the earliest position.
-    alignas(32) float bv[8];
-    alignas(32) int32_t bp[8];
-    _mm256_store_ps(bv, best);
-    _mm256_store_si256(reinterpret_cast<__m256i*>(bp), best_pos);
-    int at = -1;
-    float best_d2 = FLT_MAX;
-    for (int l = 0; l < 8; ++l) {
-        if (bp[l] < 0) continue;
-        if (at < 0 || bv[l] < best_d2 || (bv[l] == best_d2 && bp[l] < at)) {
-            best_d2 = bv[l];
-            at = bp[l];
-        }
-    }
-    const int grid_index = nb[at < 0 ? 0 : at];  // at < 0: only NaN gets here (ggml aborts)
-    const uint8_t* p = lattice.levels(grid_index);
-    for (int i = 0; i < dims; ++i) L[i] = static_cast<int8_t>(p[i]);
-    return grid_index;
+    // best holds no NaN; the smallest value, then the least position among
+    // the lanes holding it (-1, a lane nothing beat FLT_MAX in, is the largest unsigned).
+    __m256 m = _mm256_min_ps(best, _mm256_permute2f128_ps(best, best, 1));
+    m = _mm256_min_ps(m, _mm256_shuffle_ps(m, m, _MM_SHUFFLE(1, 0, 3, 2)));
+    m = _mm256_min_ps(m, _mm256_shuffle_ps(m, m, _MM_SHUFFLE(2, 3, 0, 1)));
+    __m256i p = _mm256_or_si256(best_pos, _mm256_castps_si256(_mm256_cmp_ps(best, m, _CMP_NEQ_UQ)));
+    p = _mm256_min_epu32(p, _mm256_permute2x128_si256(p, p, 1));
+    p = _mm256_min_epu32(p, _mm256_shuffle_epi32(p, _MM_SHUFFLE(1, 0, 3, 2)));
+    p = _mm256_min_epu32(p, _mm256_shuffle_epi32(p, _MM_SHUFFLE(2, 3, 0, 1)));
+    return take_neighbour<Dims>(lattice, nb, _mm256_cvtsi256_si32(p), L);
 }
 #endif
 
-// The neighbour of off-grid `key` that scale * (2 * level + 1) brings closest
-// to xval under `weight` (first one on ties); its levels go to L.
-inline int nearest_neighbour(const Lattice& lattice, uint32_t key, const float* xval, const float* weight, float scale, int8_t* L) {
+// The neighbour of off-grid `key` (a lattice of Dims coordinates) that
+// scale * value8[level] brings closest to xval under `weight`, first one on
+// ties; its levels go to L. With Avx2, the vector search, for callers that
+// are themselves compiled for AVX2 (so it inlines there).
+template <int Dims, bool Avx2>
+inline int nearest_neighbour(const Lattice& lattice, uint32_t key, const float* xval, const float* weight, float scale, const float* value8,
+                             int8_t* L) {
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (lattice.dims() % 4 == 0 && cpu_has_avx2()) return nearest_neighbour_avx2(lattice, key, xval, weight, scale, L);
+    if constexpr (Avx2) return nearest_neighbour_avx2<Dims>(lattice, key, xval, weight, scale, value8, L);
 #endif
-    const int dims = lattice.dims();
-    float best_d2 = FLT_MAX;
-    int grid_index = -1;
-    for (uint16_t j : lattice.neighbours(key)) {
-        const uint8_t* p = lattice.levels(j);
-        float d2 = 0;
-        for (int i = 0; i < dims; ++i) {
-            const float q = 2 * p[i] + 1;
-            const float diff = scale * q - xval[i];
-            d2 += weight[i] * diff * diff;
-        }
-        if (d2 < best_d2) {
-            best_d2 = d2;
-            grid_index = j;
-        }
-    }
-    if (grid_index < 0) grid_index = lattice.neighbours(key)[0];  // only NaN gets here (ggml aborts)
-    const uint8_t* p = lattice.levels(grid_index);
-    for (int i = 0; i < dims; ++i) L[i] = static_cast<int8_t>(p[i]);
-    return grid_index;
+    return nearest_neighbour_scalar<Dims>(lattice, key, xval, weight, scale, value8, L);
+}
+
+// The same, choosing the vector search at run time.
+template <int Dims>
+inline int nearest_neighbour(const Lattice& lattice, uint32_t key, const float* xval, const float* weight, float scale, const float* value8,
+                             int8_t* L) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (cpu_has_avx2()) return nearest_neighbour_avx2<Dims>(lattice, key, xval, weight, scale, value8, L);
+#endif
+    return nearest_neighbour_scalar<Dims>(lattice, key, xval, weight, scale, value8, L);
+}
+
+// Runs kernel.template operator()<Avx2>(): with Avx2 where the CPU has it,
+// that instance compiled for AVX2 as a whole (flatten inlines the kernel and
+// what it calls, so the vector searches inline into their loops).
+#if defined(__x86_64__) && defined(__GNUC__)
+template <class Kernel>
+__attribute__((target("avx2"), flatten)) inline void run_avx2(const Kernel& kernel) {
+    kernel.template operator()<true>();
+}
+#endif
+
+template <class Kernel>
+inline void run_simd(const Kernel& kernel) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (cpu_has_avx2()) return run_avx2(kernel);
+#endif
+    kernel.template operator()<false>();
 }
 
 // Folds the signs of 8 values into xval (absolute values) and returns the
