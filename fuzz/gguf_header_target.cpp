@@ -26,7 +26,7 @@ void rewrite_matches(const gguf::GgufHeader& h, std::span<const uint8_t> data) {
 
 }  // namespace
 
-void gguf_header(std::span<const uint8_t> data) {
+bool gguf_header(std::span<const uint8_t> data) {
     const std::string name = "fuzz.gguf";
     auto whole = gguf::parse_header(data, data.size(), name);
     auto start = gguf::parse_header(data.first(data.size() / 2), data.size(), name);
@@ -36,9 +36,10 @@ void gguf_header(std::span<const uint8_t> data) {
     } else if (start.error().code != gguf::ErrorCode::truncated) {
         require(!whole.has_value(), "an error found in the start of a file is found in the whole file");
     }
-    if (!whole) return;
+    if (!whole) return false;
     touch_values(whole->metadata);
     rewrite_matches(*whole, data);
+    return true;
 }
 
 }  // namespace gguf_fuzz

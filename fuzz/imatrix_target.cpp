@@ -6,14 +6,15 @@
 
 namespace gguf_fuzz {
 
-void imatrix(std::span<const uint8_t> data) {
+bool imatrix(std::span<const uint8_t> data) {
     ScratchDir dir;
     auto m = gguf::read_imatrix(dir.write("fuzz.imatrix", data));
-    if (!m) return;
+    if (!m) return false;
     for (const auto& [name, entry] : m->entries) {
         const auto weights = m->weights(name);
         require(weights.size() == entry.sums.size(), "an entry gives one weight per sum");
     }
+    return true;
 }
 
 }  // namespace gguf_fuzz

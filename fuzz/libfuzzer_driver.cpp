@@ -3,6 +3,6 @@
 #include "fuzz_targets.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    gguf_fuzz::GGUF_FUZZ_TARGET(std::span<const uint8_t>(data, size));
+    (void)gguf_fuzz::GGUF_FUZZ_TARGET(std::span<const uint8_t>(data, size));
     return 0;
 }

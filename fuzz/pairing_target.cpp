@@ -20,19 +20,20 @@ void lay_out(const gguf::Result<gguf::Plan>& plan, const ScratchDir& dir) {
 
 }  // namespace
 
-void pairing(std::span<const uint8_t> data) {
+bool pairing(std::span<const uint8_t> data) {
     const auto files = split_files(data, 2);
     ScratchDir dir;
     auto trunk = gguf::Model::open(dir.write("trunk.gguf", files.front()));
-    if (!trunk) return;
+    if (!trunk) return false;
     (void)gguf::summarize_mtp(*trunk);
     lay_out(gguf::plan_extract(*trunk), dir);
     lay_out(gguf::plan_strip(*trunk), dir);
-    if (files.size() < 2) return;
+    if (files.size() < 2) return false;
     auto head = gguf::Model::open(dir.write("head.gguf", files.back()));
-    if (!head) return;
-    if (!gguf::check_pair(*trunk, *head)) return;
+    if (!head) return false;
+    if (!gguf::check_pair(*trunk, *head)) return false;
     lay_out(gguf::plan_merge(*trunk, *head), dir);
+    return true;
 }
 
 }  // namespace gguf_fuzz
