@@ -1,8 +1,9 @@
 #include "gguf/quant_mixture.h"
 
 #include <algorithm>
-#include <cctype>
 #include <string_view>
+
+#include "gguf/mtp.h"
 
 namespace gguf {
 namespace {
@@ -76,17 +77,13 @@ struct Walk {
     Result<std::pair<int, int>> layer_of(int seen, const std::string& name) const {
         const int layers = static_cast<int>(model.layer_count);
         if (std::max<uint32_t>(1, model.expert_count) <= 1) return std::pair{seen, layers};
-        int layer = 0;
-        size_t i = 4;
-        if (name.rfind("blk.", 0) != 0 || i >= name.size() || !std::isdigit(static_cast<unsigned char>(name[i]))) {
-            return fail(ErrorCode::bad_format, "", "cannot tell the layer of tensor '" + name + "'");
-        }
-        while (i < name.size() && std::isdigit(static_cast<unsigned char>(name[i])) && layer < 1000000) layer = layer * 10 + (name[i++] - '0');
-        if (layer >= layers) {
-            return fail(ErrorCode::bad_format, "", "tensor '" + name + "' is in block " + std::to_string(layer) + ", beyond block_count " +
+        const int64_t block = block_number(name);
+        if (block < 0) return fail(ErrorCode::bad_format, "", "cannot tell the layer of tensor '" + name + "'");
+        if (block >= layers) {
+            return fail(ErrorCode::bad_format, "", "tensor '" + name + "' is in block " + std::to_string(block) + ", beyond block_count " +
                                                        std::to_string(layers));
         }
-        return std::pair{layer, layers};
+        return std::pair{static_cast<int>(block), layers};
     }
 
     TensorType output_head(const TensorInfo& t, TensorType type) const {
