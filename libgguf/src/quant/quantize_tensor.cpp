@@ -134,7 +134,7 @@ StreamSource quantize_source(const Model& model, TensorRef ref, QuantizeTensorOp
         uint64_t chunk_rows = std::clamp<uint64_t>(options.chunk_bytes / (row_length * 4), 1, rows_per_matrix);
 #ifdef GGUF_MTP_HAVE_VULKAN
         const bool on_gpu = quantizer_offloads(*quantizer, options.target, matrices_weighted > 0);
-        if (on_gpu) chunk_rows = std::max<uint64_t>(1, std::min(chunk_rows, quantizer->gpu->max_chunk_rows(options.target, row_length)));
+        if (on_gpu) chunk_rows = std::max<uint64_t>(1, std::min(chunk_rows, quantizer->gpu->preferred_chunk_rows(options.target, row_length)));
 #endif
         // Chunks never cross a matrix: each expert has its own weights.
         std::vector<ChunkRange> chunks;
@@ -144,16 +144,41 @@ StreamSource quantize_source(const Model& model, TensorRef ref, QuantizeTensorOp
             row += chunks.back().rows;
         }
         const auto data = model.data(ref);
-        // Chunk k's floats, and whether they are all finite.
-        auto load = [&](const ChunkRange& c, std::span<float> floats) -> Result<bool> {
+        // Chunk k's floats, converted by all the quantizer's threads (a GPU
+        // waits on this), and whether they are all finite and, when asked,
+        // whether some are near the subnormal range.
+        struct Loaded {
+            bool finite = true, near_subnormal = false;
+        };
+        auto load = [&](const ChunkRange& c, std::span<float> floats, bool scan_subnormal) -> Result<Loaded> {
             const auto source = data.subspan(c.row * *in_row, c.rows * *in_row);
-            auto status = dequantize_rows(info.type, source, row_length, floats);
-            if (!status) return std::unexpected(status.error());
+            const uint64_t parts = std::min<uint64_t>(quantizer->pool.size(), c.rows);
+            std::vector<Result<Loaded>> results(parts, Loaded{});
+            quantizer->pool.run(parts, [&](size_t p) {
+                const uint64_t first = c.rows * p / parts, count = c.rows * (p + 1) / parts - first;
+                const auto values = floats.subspan(first * row_length, count * row_length);
+                auto status = dequantize_rows(info.type, source.subspan(first * *in_row, count * *in_row), row_length, values);
+                if (status && !options.allow_non_finite) status = check_finite(values, row_length, c.row + first, info.name);
+                if (!status) {
+                    results[p] = std::unexpected(status.error());
+                    return;
+                }
+                Loaded& loaded = *results[p];
+                if (options.allow_non_finite) loaded.finite = std::ranges::all_of(values, [](float v) { return std::isfinite(v); });
+#ifdef GGUF_MTP_HAVE_VULKAN
+                if (scan_subnormal) loaded.near_subnormal = quant::vk::near_subnormal(values);
+#else
+                (void)scan_subnormal;
+#endif
+            });
             release_resident_pages(source);
-            if (options.allow_non_finite) return std::ranges::all_of(floats, [](float v) { return std::isfinite(v); });
-            status = check_finite(floats, row_length, c.row, info.name);
-            if (!status) return std::unexpected(status.error());
-            return true;
+            Loaded all;
+            for (auto& r : results) {
+                if (!r) return r;  // the first failing rows, in row order
+                all.finite = all.finite && r->finite;
+                all.near_subnormal = all.near_subnormal || r->near_subnormal;
+            }
+            return all;
         };
         auto weights_for = [&](const ChunkRange& c) -> std::span<const float> {
             if (matrices_weighted == 0) return {};
@@ -168,11 +193,12 @@ StreamSource quantize_source(const Model& model, TensorRef ref, QuantizeTensorOp
                 [&](uint64_t k, std::span<float> values, std::span<uint8_t> bytes) -> Result<quant::vk::ChunkShape> {
                     const ChunkRange& c = chunks[k];
                     const auto floats = values.first(c.rows * row_length);
-                    auto finite = load(c, floats);
-                    if (!finite) return std::unexpected(finite.error());
+                    const bool flushes = !gpu.keeps_subnormals();
+                    auto loaded = load(c, floats, flushes);
+                    if (!loaded) return std::unexpected(loaded.error());
                     const auto weights = weights_for(c);
                     // Non-finite values, and on devices that flush subnormals, magnitudes near them: the CPU's job.
-                    const bool cpu = !*finite || (!gpu.keeps_subnormals() && (quant::vk::near_subnormal(floats) || quant::vk::near_subnormal(weights)));
+                    const bool cpu = !loaded->finite || (flushes && (loaded->near_subnormal || quant::vk::near_subnormal(weights)));
                     if (cpu) {
                         auto status = quantize_on_cpu(*quantizer, options.target, floats, row_length, weights, bytes.first(c.rows * *out_row));
                         if (!status) return std::unexpected(status.error());
@@ -186,8 +212,8 @@ StreamSource quantize_source(const Model& model, TensorRef ref, QuantizeTensorOp
         std::vector<uint8_t> out;
         for (const auto& c : chunks) {
             floats.resize(c.rows * row_length);
-            auto finite = load(c, floats);
-            if (!finite) return std::unexpected(finite.error());
+            auto loaded = load(c, floats, false);
+            if (!loaded) return std::unexpected(loaded.error());
             out.resize(c.rows * *out_row);
             auto status = quantize_on_cpu(*quantizer, options.target, floats, row_length, weights_for(c), out);
             if (!status) return status;

@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <map>
 #include <mutex>
 #include <vector>
 
+#include "../thread_pool.h"
 #include "shader_table.h"
 #include "vulkan_api.h"
 
@@ -16,6 +18,15 @@ namespace {
 
 constexpr uint32_t kWorkgroup = 64;  // local_size_x of every shader
 constexpr uint32_t kBindings = 4;    // values, weights, bytes, row statistics
+// Chunks in flight: filled by the host, uploading, quantizing, read back.
+constexpr uint32_t kSlots = 4;
+// Timestamps per slot: upload begin and end, compute begin and end.
+constexpr uint32_t kStamps = 4;
+// f32 input per chunk that keeps a large GPU busy while the next uploads.
+constexpr uint64_t kPreferredChunkBytes = 8ull << 20;
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 struct PushConstants {
     uint32_t units, units_per_row, row_length, weighted;
@@ -27,6 +38,23 @@ std::unexpected<Error> vk_fail(const char* what, VkResult r) {
 
 uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 
+// Copies `rows` rows of `row_bytes` between host and staging memory, split
+// across the pool's threads when there is one: one thread's copy does not
+// reach the memory bandwidth a GPU takes in.
+void copy_rows(ThreadPool* pool, void* to, const void* from, uint64_t rows, uint64_t row_bytes) {
+    auto* out = static_cast<uint8_t*>(to);
+    const auto* in = static_cast<const uint8_t*>(from);
+    const uint64_t parts = pool ? std::min<uint64_t>(rows, pool->size()) : 1;
+    if (parts <= 1) {
+        std::memcpy(out, in, rows * row_bytes);
+        return;
+    }
+    pool->run(parts, [&](size_t p) {
+        const uint64_t first = rows * p / parts, last = rows * (p + 1) / parts;
+        std::memcpy(out + first * row_bytes, in + first * row_bytes, (last - first) * row_bytes);
+    });
+}
+
 struct Buffer {
     VkBuffer buffer = VK_NULL_HANDLE;
     VkDeviceMemory memory = VK_NULL_HANDLE;
@@ -34,16 +62,28 @@ struct Buffer {
     void* mapped = nullptr;
 };
 
-// One of the two chunks in flight: host-visible staging and device-local
-// buffers, the descriptor set binding them, a command buffer and its fence.
+// One of the chunks in flight: host-visible staging and device-local
+// buffers, the descriptor set binding them, the command buffers (upload and
+// compute, the upload one used only with a copy queue), the semaphore
+// between them and the fence of the whole.
 struct Slot {
     Buffer host_in, device_in, device_out, host_out, sigma;
     uint64_t weights_bytes = 0;  // the weights region at the start of the input buffers
     VkDescriptorSet set = VK_NULL_HANDLE;
-    VkCommandBuffer commands = VK_NULL_HANDLE;
+    VkCommandBuffer upload = VK_NULL_HANDLE, commands = VK_NULL_HANDLE;
+    VkSemaphore uploaded = VK_NULL_HANDLE;
     VkFence fence = VK_NULL_HANDLE;
+    uint32_t first_stamp = 0;
     bool pending = false;
     uint64_t out_bytes = 0;
+};
+
+// A queue the quantizer submits to, with its command pool.
+struct QueueUse {
+    VkQueue queue = VK_NULL_HANDLE;
+    uint32_t family = 0;
+    VkCommandPool pool = VK_NULL_HANDLE;
+    bool timestamps = false;  // the family keeps timestamps
 };
 
 }  // namespace
@@ -53,18 +93,20 @@ struct GpuQuantizer::State {
     DeviceFunctions f;
     VkPhysicalDevice physical = VK_NULL_HANDLE;
     VkDevice device = VK_NULL_HANDLE;
-    VkQueue queue = VK_NULL_HANDLE;
-    uint32_t queue_family = 0;
+    QueueUse compute, transfer;  // transfer.queue == compute.queue without a copy queue
+    bool copy_queue = false;
+    VkQueryPool stamps = VK_NULL_HANDLE;  // null where timestamps cannot be read
+    double stamp_seconds = 0;             // seconds per timestamp tick
+    StreamProfile profile;
     VkPhysicalDeviceMemoryProperties memory{};
     VkPhysicalDeviceLimits limits{};
     std::string name;
     bool keeps_subnormals = false;
-    VkCommandPool pool = VK_NULL_HANDLE;
     VkDescriptorSetLayout set_layout = VK_NULL_HANDLE;
     VkPipelineLayout layout = VK_NULL_HANDLE;
     VkDescriptorPool descriptors = VK_NULL_HANDLE;
     std::map<std::pair<const void*, std::array<int32_t, 2>>, VkPipeline> pipelines;
-    std::array<Slot, 2> slots;
+    std::array<Slot, kSlots> slots;
     std::mutex busy;  // one stream at a time
 
     ~State() {
@@ -73,12 +115,17 @@ struct GpuQuantizer::State {
         for (auto& s : slots) {
             for (Buffer* b : {&s.host_in, &s.device_in, &s.device_out, &s.host_out, &s.sigma}) release(*b);
             if (s.fence) f.vkDestroyFence(device, s.fence, nullptr);
+            if (s.uploaded) f.vkDestroySemaphore(device, s.uploaded, nullptr);
         }
+        if (stamps) f.vkDestroyQueryPool(device, stamps, nullptr);
         for (auto& [key, p] : pipelines) f.vkDestroyPipeline(device, p, nullptr);
         if (descriptors) f.vkDestroyDescriptorPool(device, descriptors, nullptr);
         if (layout) f.vkDestroyPipelineLayout(device, layout, nullptr);
         if (set_layout) f.vkDestroyDescriptorSetLayout(device, set_layout, nullptr);
-        if (pool) f.vkDestroyCommandPool(device, pool, nullptr);
+        for (QueueUse* q : {&compute, &transfer}) {
+            if (q->pool) f.vkDestroyCommandPool(device, q->pool, nullptr);
+            if (!copy_queue) break;
+        }
         f.vkDestroyDevice(device, nullptr);
     }
 
@@ -91,13 +138,21 @@ struct GpuQuantizer::State {
 
     // A buffer in memory with `want` properties (falling back to any memory
     // the buffer may use when `want` is only a preference beyond `need`).
-    Result<Buffer> make_buffer(uint64_t size, VkBufferUsageFlags usage, VkMemoryPropertyFlags need, VkMemoryPropertyFlags want) {
+    // `shared`: written by the copy queue, read by the compute queue.
+    Result<Buffer> make_buffer(uint64_t size, VkBufferUsageFlags usage, VkMemoryPropertyFlags need, VkMemoryPropertyFlags want,
+                               bool shared = false) {
         Buffer b;
         b.size = size;
         VkBufferCreateInfo info{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
         info.size = size;
         info.usage = usage;
         info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
+        const uint32_t families[2] = {compute.family, transfer.family};
+        if (shared && copy_queue) {
+            info.sharingMode = VK_SHARING_MODE_CONCURRENT;
+            info.queueFamilyIndexCount = 2;
+            info.pQueueFamilyIndices = families;
+        }
         if (VkResult r = f.vkCreateBuffer(device, &info, nullptr, &b.buffer); r != VK_SUCCESS) return vk_fail("vkCreateBuffer", r);
         VkMemoryRequirements req;
         f.vkGetBufferMemoryRequirements(device, b.buffer, &req);
@@ -155,7 +210,7 @@ struct GpuQuantizer::State {
         return p;
     }
 
-    // Makes both slots hold `in_bytes` of input (weights region first) and
+    // Makes every slot hold `in_bytes` of input (weights region first) and
     // `out_bytes` of output, for `rows` rows.
     Status reserve(uint64_t weights_bytes, uint64_t values_bytes, uint64_t out_bytes, uint64_t rows) {
         const uint64_t in_bytes = weights_bytes + values_bytes;
@@ -165,7 +220,7 @@ struct GpuQuantizer::State {
             constexpr auto host = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
             constexpr auto storage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;
             auto host_in = make_buffer(in_bytes, VK_BUFFER_USAGE_TRANSFER_SRC_BIT, host, 0);
-            auto device_in = make_buffer(in_bytes, storage | VK_BUFFER_USAGE_TRANSFER_DST_BIT, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, 0);
+            auto device_in = make_buffer(in_bytes, storage | VK_BUFFER_USAGE_TRANSFER_DST_BIT, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, 0, true);
             auto device_out = make_buffer(out_bytes, storage | VK_BUFFER_USAGE_TRANSFER_SRC_BIT, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, 0);
             auto host_out = make_buffer(out_bytes, VK_BUFFER_USAGE_TRANSFER_DST_BIT, host, VK_MEMORY_PROPERTY_HOST_CACHED_BIT);
             auto sigma = make_buffer(std::max<uint64_t>(rows, 1) * 4, storage, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, 0);
@@ -197,8 +252,29 @@ struct GpuQuantizer::State {
     Status wait(Slot& s) {
         if (!s.pending) return {};
         s.pending = false;
+        const auto start = Clock::now();
         if (VkResult r = f.vkWaitForFences(device, 1, &s.fence, VK_TRUE, UINT64_MAX); r != VK_SUCCESS) return vk_fail("vkWaitForFences", r);
+        profile.wait_s += seconds_since(start);
+        if (stamps) {
+            uint64_t t[kStamps];
+            if (f.vkGetQueryPoolResults(device, stamps, s.first_stamp, kStamps, sizeof t, t, sizeof t[0], VK_QUERY_RESULT_64_BIT) == VK_SUCCESS) {
+                if (t[1] >= t[0]) profile.upload_s += static_cast<double>(t[1] - t[0]) * stamp_seconds;
+                if (t[3] >= t[2]) profile.compute_s += static_cast<double>(t[3] - t[2]) * stamp_seconds;
+            }
+            f.vkResetQueryPool(device, stamps, s.first_stamp, kStamps);
+        }
         return {};
+    }
+
+    void stamp(VkCommandBuffer commands, const Slot& s, uint32_t which, VkPipelineStageFlagBits stage) {
+        if (stamps) f.vkCmdWriteTimestamp(commands, stage, stamps, s.first_stamp + which);
+    }
+
+    static void begin(const DeviceFunctions& f, VkCommandBuffer commands) {
+        f.vkResetCommandBuffer(commands, 0);
+        VkCommandBufferBeginInfo info{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+        info.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
+        f.vkBeginCommandBuffer(commands, &info);
     }
 
     // Records and submits one chunk: copy in, row statistics if needed,
@@ -217,16 +293,31 @@ struct GpuQuantizer::State {
         const uint64_t units = rows * units_per_row;
         s.out_bytes = units * kernel.unit_bytes;
         f.vkResetFences(device, 1, &s.fence);
-        f.vkResetCommandBuffer(s.commands, 0);
-        VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
-        begin.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
-        f.vkBeginCommandBuffer(s.commands, &begin);
+        // The upload: on the copy queue when there is one (the semaphore
+        // orders it before the shaders), else first in the compute commands.
         const VkBufferCopy in_copy{0, 0, s.weights_bytes + rows * row_length * 4};
-        f.vkCmdCopyBuffer(s.commands, s.host_in.buffer, s.device_in.buffer, 1, &in_copy);
-        VkMemoryBarrier barrier{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
-        barrier.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
-        barrier.dstAccessMask = VK_ACCESS_SHADER_READ_BIT;
-        f.vkCmdPipelineBarrier(s.commands, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &barrier, 0, nullptr, 0, nullptr);
+        const VkCommandBuffer up = copy_queue ? s.upload : s.commands;
+        begin(f, up);
+        stamp(up, s, 0, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT);
+        f.vkCmdCopyBuffer(up, s.host_in.buffer, s.device_in.buffer, 1, &in_copy);
+        stamp(up, s, 1, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT);
+        if (copy_queue) {
+            f.vkEndCommandBuffer(up);
+            VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+            submit.commandBufferCount = 1;
+            submit.pCommandBuffers = &up;
+            submit.signalSemaphoreCount = 1;
+            submit.pSignalSemaphores = &s.uploaded;
+            if (VkResult r = f.vkQueueSubmit(transfer.queue, 1, &submit, VK_NULL_HANDLE); r != VK_SUCCESS) return vk_fail("vkQueueSubmit", r);
+            begin(f, s.commands);
+        } else {
+            VkMemoryBarrier barrier{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+            barrier.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+            barrier.dstAccessMask = VK_ACCESS_SHADER_READ_BIT;
+            f.vkCmdPipelineBarrier(s.commands, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &barrier, 0, nullptr, 0,
+                                   nullptr);
+        }
+        stamp(s.commands, s, 2, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT);
         f.vkCmdBindDescriptorSets(s.commands, VK_PIPELINE_BIND_POINT_COMPUTE, layout, 0, 1, &s.set, 0, nullptr);
         if (sigma) {
             const PushConstants pc{static_cast<uint32_t>(rows), 0, static_cast<uint32_t>(row_length), 1};
@@ -254,11 +345,18 @@ struct GpuQuantizer::State {
         host.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
         host.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
         f.vkCmdPipelineBarrier(s.commands, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &host, 0, nullptr, 0, nullptr);
+        stamp(s.commands, s, 3, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT);
         f.vkEndCommandBuffer(s.commands);
         VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
         submit.commandBufferCount = 1;
         submit.pCommandBuffers = &s.commands;
-        if (VkResult r = f.vkQueueSubmit(queue, 1, &submit, s.fence); r != VK_SUCCESS) return vk_fail("vkQueueSubmit", r);
+        const VkPipelineStageFlags wait_stage = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT;
+        if (copy_queue) {
+            submit.waitSemaphoreCount = 1;
+            submit.pWaitSemaphores = &s.uploaded;
+            submit.pWaitDstStageMask = &wait_stage;
+        }
+        if (VkResult r = f.vkQueueSubmit(compute.queue, 1, &submit, s.fence); r != VK_SUCCESS) return vk_fail("vkQueueSubmit", r);
         s.pending = true;
         return {};
     }
@@ -271,7 +369,9 @@ struct Candidate {
     VkPhysicalDeviceProperties properties;
     uint32_t queue_family;
     bool keeps_subnormals;
-    std::string missing;  // features the shaders need that the device lacks
+    std::string missing;     // features the shaders need that the device lacks
+    int copy_family = -1;    // a transfer-only family (a copy engine), if any
+    bool stamps = false;     // both families keep timestamps, resettable by the host
 };
 
 Candidate inspect(const Instance& vk, VkPhysicalDevice device) {
@@ -305,6 +405,12 @@ Candidate inspect(const Instance& vk, VkPhysicalDevice device) {
         if (props[i].queueFlags & VK_QUEUE_COMPUTE_BIT) c.queue_family = i, found = true;
     }
     need(found, "a compute queue");
+    for (uint32_t i = 0; i < families && c.copy_family < 0; ++i) {
+        const auto flags = props[i].queueFlags;
+        if ((flags & VK_QUEUE_TRANSFER_BIT) && !(flags & (VK_QUEUE_GRAPHICS_BIT | VK_QUEUE_COMPUTE_BIT))) c.copy_family = static_cast<int>(i);
+    }
+    c.stamps = f12.hostQueryReset && c.properties.limits.timestampPeriod > 0 && found && props[c.queue_family].timestampValidBits > 0 &&
+               (c.copy_family < 0 || props[c.copy_family].timestampValidBits > 0);
     return c;
 }
 
@@ -364,35 +470,54 @@ Result<std::unique_ptr<GpuQuantizer>> GpuQuantizer::open(const DeviceRequest& re
     state->vk = std::move(*vk);
     Instance& in = *state->vk;
     state->physical = c.device;
-    state->queue_family = c.queue_family;
+    state->compute.family = c.queue_family;
+    state->copy_queue = c.copy_family >= 0;
+    state->transfer.family = state->copy_queue ? static_cast<uint32_t>(c.copy_family) : c.queue_family;
     state->keeps_subnormals = c.keeps_subnormals;
     state->limits = c.properties.limits;
     state->name = std::string(c.properties.deviceName) + " (Vulkan device " + std::to_string(chosen) + ")";
     in.vkGetPhysicalDeviceMemoryProperties(c.device, &state->memory);
 
     const float priority = 1.0f;
-    VkDeviceQueueCreateInfo queue{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
-    queue.queueFamilyIndex = c.queue_family;
-    queue.queueCount = 1;
-    queue.pQueuePriorities = &priority;
+    VkDeviceQueueCreateInfo queues[2];
+    for (uint32_t i = 0; i < 2; ++i) {
+        queues[i] = {VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
+        queues[i].queueFamilyIndex = i == 0 ? state->compute.family : state->transfer.family;
+        queues[i].queueCount = 1;
+        queues[i].pQueuePriorities = &priority;
+    }
     VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
     f12.storageBuffer8BitAccess = VK_TRUE;
     f12.shaderInt8 = VK_TRUE;
+    f12.hostQueryReset = c.stamps ? VK_TRUE : VK_FALSE;
     VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, &f12};
     features.features.shaderFloat64 = VK_TRUE;
     VkDeviceCreateInfo info{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, &features};
-    info.queueCreateInfoCount = 1;
-    info.pQueueCreateInfos = &queue;
+    info.queueCreateInfoCount = state->copy_queue ? 2 : 1;
+    info.pQueueCreateInfos = queues;
     if (VkResult r = in.vkCreateDevice(c.device, &info, nullptr, &state->device); r != VK_SUCCESS) return vk_fail("vkCreateDevice", r);
     state->f = load_device_functions(in, state->device);
     auto& f = state->f;
     VkDevice dev = state->device;
-    f.vkGetDeviceQueue(dev, c.queue_family, 0, &state->queue);
-
-    VkCommandPoolCreateInfo pool{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
-    pool.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
-    pool.queueFamilyIndex = c.queue_family;
-    if (VkResult r = f.vkCreateCommandPool(dev, &pool, nullptr, &state->pool); r != VK_SUCCESS) return vk_fail("vkCreateCommandPool", r);
+    for (QueueUse* q : {&state->compute, &state->transfer}) {
+        f.vkGetDeviceQueue(dev, q->family, 0, &q->queue);
+        if (q == &state->transfer && !state->copy_queue) {
+            q->pool = state->compute.pool;
+            break;
+        }
+        VkCommandPoolCreateInfo pool{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
+        pool.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
+        pool.queueFamilyIndex = q->family;
+        if (VkResult r = f.vkCreateCommandPool(dev, &pool, nullptr, &q->pool); r != VK_SUCCESS) return vk_fail("vkCreateCommandPool", r);
+    }
+    if (c.stamps) {
+        VkQueryPoolCreateInfo stamps{VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
+        stamps.queryType = VK_QUERY_TYPE_TIMESTAMP;
+        stamps.queryCount = kSlots * kStamps;
+        if (VkResult r = f.vkCreateQueryPool(dev, &stamps, nullptr, &state->stamps); r != VK_SUCCESS) return vk_fail("vkCreateQueryPool", r);
+        f.vkResetQueryPool(dev, state->stamps, 0, kSlots * kStamps);
+        state->stamp_seconds = c.properties.limits.timestampPeriod * 1e-9;
+    }
     VkDescriptorSetLayoutBinding bindings[kBindings];
     for (uint32_t i = 0; i < kBindings; ++i) bindings[i] = {i, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
     VkDescriptorSetLayoutCreateInfo set_info{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
@@ -408,25 +533,31 @@ Result<std::unique_ptr<GpuQuantizer>> GpuQuantizer::open(const DeviceRequest& re
     layout.pushConstantRangeCount = 1;
     layout.pPushConstantRanges = &push;
     if (VkResult r = f.vkCreatePipelineLayout(dev, &layout, nullptr, &state->layout); r != VK_SUCCESS) return vk_fail("vkCreatePipelineLayout", r);
-    const VkDescriptorPoolSize sizes{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, kBindings * 2};
+    const VkDescriptorPoolSize sizes{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, kBindings * kSlots};
     VkDescriptorPoolCreateInfo pool_info{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
-    pool_info.maxSets = 2;
+    pool_info.maxSets = kSlots;
     pool_info.poolSizeCount = 1;
     pool_info.pPoolSizes = &sizes;
     if (VkResult r = f.vkCreateDescriptorPool(dev, &pool_info, nullptr, &state->descriptors); r != VK_SUCCESS) return vk_fail("vkCreateDescriptorPool", r);
-    for (auto& s : state->slots) {
+    for (uint32_t i = 0; i < kSlots; ++i) {
+        Slot& s = state->slots[i];
+        s.first_stamp = i * kStamps;
         VkDescriptorSetAllocateInfo set{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
         set.descriptorPool = state->descriptors;
         set.descriptorSetCount = 1;
         set.pSetLayouts = &state->set_layout;
         if (VkResult r = f.vkAllocateDescriptorSets(dev, &set, &s.set); r != VK_SUCCESS) return vk_fail("vkAllocateDescriptorSets", r);
-        VkCommandBufferAllocateInfo cb{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
-        cb.commandPool = state->pool;
-        cb.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
-        cb.commandBufferCount = 1;
-        if (VkResult r = f.vkAllocateCommandBuffers(dev, &cb, &s.commands); r != VK_SUCCESS) return vk_fail("vkAllocateCommandBuffers", r);
+        for (VkCommandBuffer* commands : {&s.commands, &s.upload}) {
+            VkCommandBufferAllocateInfo cb{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
+            cb.commandPool = commands == &s.upload ? state->transfer.pool : state->compute.pool;
+            cb.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+            cb.commandBufferCount = 1;
+            if (VkResult r = f.vkAllocateCommandBuffers(dev, &cb, commands); r != VK_SUCCESS) return vk_fail("vkAllocateCommandBuffers", r);
+        }
         VkFenceCreateInfo fence{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
         if (VkResult r = f.vkCreateFence(dev, &fence, nullptr, &s.fence); r != VK_SUCCESS) return vk_fail("vkCreateFence", r);
+        VkSemaphoreCreateInfo semaphore{VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO};
+        if (VkResult r = f.vkCreateSemaphore(dev, &semaphore, nullptr, &s.uploaded); r != VK_SUCCESS) return vk_fail("vkCreateSemaphore", r);
     }
     return std::unique_ptr<GpuQuantizer>(new GpuQuantizer(std::move(state)));
 }
@@ -453,6 +584,14 @@ uint64_t GpuQuantizer::max_chunk_rows(TensorType type, uint64_t row_length) cons
     return std::min({by_values, by_bytes, by_groups});
 }
 
+uint64_t GpuQuantizer::preferred_chunk_rows(TensorType type, uint64_t row_length) const {
+    const uint64_t most = max_chunk_rows(type, row_length);
+    if (most == 0) return 0;
+    return std::clamp<uint64_t>(kPreferredChunkBytes / (row_length * 4), 1, most);
+}
+
+const StreamProfile& GpuQuantizer::last_profile() const { return state_->profile; }
+
 Status GpuQuantizer::stream(TensorType type, uint64_t row_length, uint64_t chunk_rows, uint64_t chunks, const Produce& produce,
                             const Consume& consume) {
     const auto* kernel = find_shader(type);
@@ -471,19 +610,29 @@ Status GpuQuantizer::stream(TensorType type, uint64_t row_length, uint64_t chunk
     const uint64_t out_row = row_length / kernel->unit_values * kernel->unit_bytes;
     if (auto s = st.reserve(weights_bytes, chunk_rows * row_length * 4, chunk_rows * out_row, chunk_rows); !s) return s;
 
-    // Chunk k runs in slot k % 2; its bytes are consumed once chunk k + 1 has
-    // been submitted, so the device always has the next chunk queued.
+    // Chunk k runs in slot k % kSlots; its bytes are consumed once the
+    // chunks after it fill the other slots, so the device always has work
+    // queued while the host fills the next chunk.
+    st.profile = {};
+    st.profile.copy_queue = st.copy_queue;
+    const auto stream_start = Clock::now();
     auto finish = [&](uint64_t k) -> Status {
-        Slot& s = st.slots[k % 2];
+        Slot& s = st.slots[k % kSlots];
         if (auto w = st.wait(s); !w) return w;
-        return consume(k, std::span(static_cast<const uint8_t*>(s.host_out.mapped), s.out_bytes));
+        const auto start = Clock::now();
+        auto status = consume(k, std::span(static_cast<const uint8_t*>(s.host_out.mapped), s.out_bytes));
+        st.profile.consume_s += seconds_since(start);
+        return status;
     };
     Status status;
+    uint64_t consumed = 0;  // chunks handed to `consume`
     for (uint64_t k = 0; k < chunks && status; ++k) {
-        Slot& s = st.slots[k % 2];
+        Slot& s = st.slots[k % kSlots];
         auto* base = static_cast<uint8_t*>(s.host_in.mapped);
+        const auto fill_start = Clock::now();
         auto shape = produce(k, std::span(reinterpret_cast<float*>(base + weights_bytes), chunk_rows * row_length),
                              std::span(static_cast<uint8_t*>(s.host_out.mapped), chunk_rows * out_row));
+        st.profile.fill_s += seconds_since(fill_start);
         if (!shape) {
             status = std::unexpected(shape.error());
             break;
@@ -503,17 +652,20 @@ Status GpuQuantizer::stream(TensorType type, uint64_t row_length, uint64_t chunk
             status = st.submit(s, *kernel, row_length, shape->rows, weighted && kernel->weighted);
             if (!status) break;
         }
-        if (k > 0) status = finish(k - 1);
+        ++st.profile.chunks;
+        // Free the slot the next chunk needs.
+        if (k + 1 >= kSlots) status = finish(consumed++);
     }
-    if (status && chunks > 0) status = finish(chunks - 1);
+    while (status && consumed < chunks) status = finish(consumed++);
     for (auto& s : st.slots) {
         if (auto w = st.wait(s); !w && status) status = w;
     }
+    st.profile.wall_s = seconds_since(stream_start);
     return status;
 }
 
 Status GpuQuantizer::quantize(TensorType type, std::span<const float> src, uint64_t row_length, std::span<const float> importance,
-                              std::span<uint8_t> dst) {
+                              std::span<uint8_t> dst, ThreadPool* pool) {
     const auto* kernel = find_shader(type);
     if (!kernel) return fail(ErrorCode::unsupported, "", "no Vulkan shader quantizes " + std::string(type_display_name(type)));
     if (row_length == 0 || row_length % kernel->unit_values != 0 || src.size() % row_length != 0) {
@@ -524,18 +676,18 @@ Status GpuQuantizer::quantize(TensorType type, std::span<const float> src, uint6
     if (dst.size() != rows * out_row) return fail(ErrorCode::invalid_argument, "", "output size does not match the rows");
     if (!importance.empty() && importance.size() != row_length) return fail(ErrorCode::invalid_argument, "", "importance weights do not match the row length");
     if (rows == 0) return {};
-    const uint64_t chunk_rows = std::min(rows, max_chunk_rows(type, row_length));
+    const uint64_t chunk_rows = std::min(rows, preferred_chunk_rows(type, row_length));
     if (chunk_rows == 0) return fail(ErrorCode::invalid_argument, "", "a row does not fit the Vulkan device");
     const uint64_t chunks = (rows + chunk_rows - 1) / chunk_rows;
     return stream(
         type, row_length, chunk_rows, chunks,
         [&](uint64_t k, std::span<float> values, std::span<uint8_t>) -> Result<ChunkShape> {
             const uint64_t n = std::min(chunk_rows, rows - k * chunk_rows);
-            std::memcpy(values.data(), src.data() + k * chunk_rows * row_length, n * row_length * 4);
+            copy_rows(pool, values.data(), src.data() + k * chunk_rows * row_length, n, row_length * 4);
             return ChunkShape{n, importance, false};
         },
         [&](uint64_t k, std::span<const uint8_t> bytes) -> Status {
-            std::memcpy(dst.data() + k * chunk_rows * out_row, bytes.data(), bytes.size());
+            copy_rows(pool, dst.data() + k * chunk_rows * out_row, bytes.data(), bytes.size() / out_row, out_row);
             return {};
         });
 }

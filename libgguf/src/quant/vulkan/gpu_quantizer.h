@@ -1,7 +1,8 @@
 // Quantizing rows on a Vulkan device with the shaders of shader_table.h,
 // bit for bit as the CPU core does. Work streams in chunks of whole rows with
-// two chunks in flight: while the device quantizes one, the caller fills the
-// next and consumes the previous one's bytes.
+// several chunks in flight: while the device quantizes one and, on devices
+// with a copy queue, uploads the next, the caller fills a third and consumes
+// the oldest one's bytes.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,10 @@
 
 #include "gguf/error.h"
 #include "gguf/tensor_type.h"
+
+namespace gguf::quant {
+class ThreadPool;
+}
 
 namespace gguf::quant::vk {
 
@@ -27,6 +32,19 @@ struct ChunkShape {
     uint64_t rows = 0;
     std::span<const float> weights;
     bool done_on_cpu = false;
+};
+
+// Where the time of the last stream went: host seconds, and device seconds
+// read from timestamps (zero where the device keeps none).
+struct StreamProfile {
+    uint64_t chunks = 0;
+    double fill_s = 0;       // host: producing chunks (reading, converting)
+    double wait_s = 0;       // host: waiting for the device
+    double consume_s = 0;    // host: handing quantized bytes on
+    double upload_s = 0;     // device: copying inputs in
+    double compute_s = 0;    // device: the shaders and copying bytes out
+    double wall_s = 0;
+    bool copy_queue = false;  // uploads ran on a copy queue beside the shaders
 };
 
 class GpuQuantizer {
@@ -47,6 +65,9 @@ public:
 
     // Rows of `row_length` values that one chunk of `type` may hold.
     uint64_t max_chunk_rows(TensorType type, uint64_t row_length) const;
+    // Rows of a chunk small enough that uploading, quantizing and filling
+    // chunks overlap, large enough to keep the device busy.
+    uint64_t preferred_chunk_rows(TensorType type, uint64_t row_length) const;
 
     // Fills chunk k: writes its floats (whole rows) into `values`, or, when it
     // quantizes the chunk itself, its bytes into `bytes`.
@@ -58,9 +79,12 @@ public:
     Status stream(TensorType type, uint64_t row_length, uint64_t chunk_rows, uint64_t chunks, const Produce& produce,
                   const Consume& consume);
 
-    // Whole rows at once (tests and small tensors): the same as quantize_rows.
+    // Whole rows at once: the same as quantize_rows. With a pool, its threads
+    // copy the rows into the device's staging memory.
     Status quantize(TensorType type, std::span<const float> src, uint64_t row_length, std::span<const float> importance,
-                    std::span<uint8_t> dst);
+                    std::span<uint8_t> dst, ThreadPool* pool = nullptr);
+
+    const StreamProfile& last_profile() const;
 
     struct State;
 

@@ -63,6 +63,13 @@ namespace gguf::quant::vk {
     X(vkResetFences)                    \
     X(vkWaitForFences)                  \
     X(vkQueueSubmit)                    \
+    X(vkCreateSemaphore)                \
+    X(vkDestroySemaphore)               \
+    X(vkCreateQueryPool)                \
+    X(vkDestroyQueryPool)               \
+    X(vkCmdWriteTimestamp)              \
+    X(vkGetQueryPoolResults)            \
+    X(vkResetQueryPool)                 \
     X(vkDeviceWaitIdle)
 
 #define GGUF_VK_DECLARE(name) PFN_##name name = nullptr;

@@ -5,6 +5,7 @@
 // IQ4_XS runs eight invocations per super-block, one per block of 32: each
 // searches its block's scale, then each reads all eight (shared memory) to
 // derive the same super-block scale and writes its own block's bytes.
+#extension GL_EXT_control_flow_attributes : require
 #include "bindings.glsl"
 
 layout(constant_id = 0) const int kSuper = 0;  // 0: IQ4_NL, 1: IQ4_XS
@@ -15,19 +16,32 @@ const float kLevels[16] = float[16](-127.0, -104.0, -83.0, -65.0, -49.0, -35.0, 
 float xs[32];
 float ws[32];
 
-// The level nearest x (ties to the lower one), by ggml's bisection.
-int nearest_level(float x) {
-    if (x <= kLevels[0]) return 0;
-    if (x >= kLevels[15]) return 15;
-    int lo = 0, hi = 15;
-    while (hi - lo > 1) {
-        const int mid = (lo + hi) / 2;
-        if (x < kLevels[mid]) hi = mid;
-        else lo = mid;
+// The level nearest x (ties to the lower one) and its index. ggml bisects
+// for the first level above x; counting the levels at or below it finds the
+// same one without branches or an indexed array (which a GPU keeps in slow
+// local memory): the loop unrolls into comparisons with constants.
+int nearest_level(float x, out float level) {
+    if (x <= kLevels[0]) {
+        level = kLevels[0];
+        return 0;
     }
-    precise float below = x - kLevels[hi - 1];
-    precise float above = kLevels[hi] - x;
-    return below < above ? hi - 1 : hi;
+    if (x >= kLevels[15]) {
+        level = kLevels[15];
+        return 15;
+    }
+    int above_index = 1;
+    float below_level = kLevels[0], above_level = kLevels[1];
+    [[unroll]] for (int j = 1; j < 15; ++j) {
+        const bool at_or_below = kLevels[j] <= x;
+        above_index += at_or_below ? 1 : 0;
+        below_level = at_or_below ? kLevels[j] : below_level;
+        above_level = at_or_below ? kLevels[j + 1] : above_level;
+    }
+    precise float below = x - below_level;
+    precise float above = above_level - x;
+    const bool lower = below < above;
+    level = lower ? below_level : above_level;
+    return lower ? above_index - 1 : above_index;
 }
 
 void load_block(uint at, uint weights_at, bool weighted, float sigma2) {
@@ -48,7 +62,8 @@ void level_sums(float id, out float sumqx, out float sumq2) {
     precise float sqx = 0.0, sq2 = 0.0;
     for (int j = 0; j < 32; ++j) {
         precise float scaled = id * xs[j];
-        const float q = kLevels[nearest_level(scaled)];
+        float q;
+        nearest_level(scaled, q);
         precise float wq = ws[j] * q;
         sqx = sqx + wq * xs[j];
         sq2 = sq2 + wq * q;
@@ -89,7 +104,8 @@ void store_levels(float id, uint at) {
     int lv[32];
     for (int j = 0; j < 32; ++j) {
         precise float scaled = id * xs[j];
-        lv[j] = nearest_level(scaled);
+        float level;
+        lv[j] = nearest_level(scaled, level);
     }
     for (int j = 0; j < 16; ++j) dst[at + uint(j)] = uint8_t(lv[j] | (lv[j + 16] << 4));
 }
