@@ -33,6 +33,12 @@ constexpr uint32_t kIq4Plain[] = {
 constexpr uint32_t kIq4Keeps[] = {
 #include "iq4_keeps_subnormals.spv.inc"
 };
+constexpr uint32_t kIq3Plain[] = {
+#include "iq3_plain.spv.inc"
+};
+constexpr uint32_t kIq3Keeps[] = {
+#include "iq3_keeps_subnormals.spv.inc"
+};
 constexpr uint32_t kRowSigmaPlain[] = {
 #include "row_sigma_plain.spv.inc"
 };
@@ -45,10 +51,12 @@ constexpr Spirv kKQuants{kKQuantsKeeps, kKQuantsPlain};
 constexpr Spirv kKSymmetric{kKSymmetricKeeps, kKSymmetricPlain};
 constexpr Spirv kQ2K{kQ2KKeeps, kQ2KPlain};
 constexpr Spirv kIq4{kIq4Keeps, kIq4Plain};
+constexpr Spirv kIq3{kIq3Keeps, kIq3Plain};
 constexpr Spirv kRowSigma{kRowSigmaKeeps, kRowSigmaPlain};
 
 // Legacy: bits and whether the block has a minimum; k-quants: bits (Q2_K
-// has a shader of its own); IQ4: 0 for IQ4_NL, 1 for IQ4_XS.
+// has a shader of its own); IQ4: 0 for IQ4_NL, 1 for IQ4_XS; IQ3: 0 for
+// IQ3_XXS, 1 for IQ3_S.
 constexpr ShaderKernel kKernels[] = {
     {TensorType::Q4_0, kLegacy, {4, 0}, 32, 18, 1, true, true},
     {TensorType::Q4_1, kLegacy, {4, 1}, 32, 20, 1, true, true},
@@ -62,6 +70,8 @@ constexpr ShaderKernel kKernels[] = {
     {TensorType::Q6_K, kKSymmetric, {6, 0}, 256, 210, 1, true, false},
     {TensorType::IQ4_NL, kIq4, {0, 0}, 32, 18, 1, true, false},
     {TensorType::IQ4_XS, kIq4, {1, 0}, 256, 136, 8, true, false},
+    {TensorType::IQ3_XXS, kIq3, {0, 0}, 256, 98, 8, true, false, LatticeId::iq3xxs},
+    {TensorType::IQ3_S, kIq3, {1, 0}, 256, 110, 8, true, false, LatticeId::iq3s},
 };
 
 }  // namespace
