@@ -39,6 +39,12 @@ constexpr uint32_t kIq3Plain[] = {
 constexpr uint32_t kIq3Keeps[] = {
 #include "iq3_keeps_subnormals.spv.inc"
 };
+constexpr uint32_t kIq2Plain[] = {
+#include "iq2_plain.spv.inc"
+};
+constexpr uint32_t kIq2Keeps[] = {
+#include "iq2_keeps_subnormals.spv.inc"
+};
 constexpr uint32_t kRowSigmaPlain[] = {
 #include "row_sigma_plain.spv.inc"
 };
@@ -52,11 +58,12 @@ constexpr Spirv kKSymmetric{kKSymmetricKeeps, kKSymmetricPlain};
 constexpr Spirv kQ2K{kQ2KKeeps, kQ2KPlain};
 constexpr Spirv kIq4{kIq4Keeps, kIq4Plain};
 constexpr Spirv kIq3{kIq3Keeps, kIq3Plain};
+constexpr Spirv kIq2{kIq2Keeps, kIq2Plain};
 constexpr Spirv kRowSigma{kRowSigmaKeeps, kRowSigmaPlain};
 
 // Legacy: bits and whether the block has a minimum; k-quants: bits (Q2_K
 // has a shader of its own); IQ4: 0 for IQ4_NL, 1 for IQ4_XS; IQ3: 0 for
-// IQ3_XXS, 1 for IQ3_S.
+// IQ3_XXS, 1 for IQ3_S; IQ2: 0 for IQ2_XXS, 1 for IQ2_XS, 2 for IQ2_S.
 constexpr ShaderKernel kKernels[] = {
     {TensorType::Q4_0, kLegacy, {4, 0}, 32, 18, 1, true, true},
     {TensorType::Q4_1, kLegacy, {4, 1}, 32, 20, 1, true, true},
@@ -72,6 +79,9 @@ constexpr ShaderKernel kKernels[] = {
     {TensorType::IQ4_XS, kIq4, {1, 0}, 256, 136, 8, true, false},
     {TensorType::IQ3_XXS, kIq3, {0, 0}, 256, 98, 8, true, false, LatticeId::iq3xxs},
     {TensorType::IQ3_S, kIq3, {1, 0}, 256, 110, 8, true, false, LatticeId::iq3s},
+    {TensorType::IQ2_XXS, kIq2, {0, 0}, 256, 66, 8, true, false, LatticeId::iq2xxs},
+    {TensorType::IQ2_XS, kIq2, {1, 0}, 256, 74, 16, true, false, LatticeId::iq2xs},
+    {TensorType::IQ2_S, kIq2, {2, 0}, 256, 82, 16, true, false, LatticeId::iq2s},
 };
 
 }  // namespace
