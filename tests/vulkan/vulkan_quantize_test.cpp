@@ -122,7 +122,7 @@ INSTANTIATE_TEST_SUITE_P(Shaders, VulkanTypes,
                                                           TensorType::Q8_0, TensorType::Q2_K, TensorType::Q3_K, TensorType::Q4_K,
                                                           TensorType::Q5_K, TensorType::Q6_K, TensorType::IQ4_NL, TensorType::IQ4_XS,
                                                           TensorType::IQ3_XXS, TensorType::IQ3_S, TensorType::IQ2_XXS, TensorType::IQ2_XS,
-                                                          TensorType::IQ2_S),
+                                                          TensorType::IQ2_S, TensorType::IQ1_S, TensorType::IQ1_M),
                                           testing::Bool()),
                          [](const auto& info) { return quant_cases::type_and_importance_name(info.param); });
 
