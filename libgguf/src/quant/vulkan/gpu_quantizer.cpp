@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "../thread_pool.h"
+#include "gguf/quantize.h"
+#include "lattice_tables.h"
 #include "shader_table.h"
 #include "vulkan_api.h"
 
@@ -27,6 +29,8 @@ constexpr uint64_t kPreferredChunkBytes = 8ull << 20;
 
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+// Then, shared by every slot: the lattice of the IQ1/IQ2/IQ3 shaders.
+constexpr uint32_t kLatticeBinding = kBindings;
 
 struct PushConstants {
     uint32_t units, units_per_row, row_length, weighted;
@@ -107,6 +111,7 @@ struct GpuQuantizer::State {
     VkDescriptorPool descriptors = VK_NULL_HANDLE;
     std::map<std::pair<const void*, std::array<int32_t, 2>>, VkPipeline> pipelines;
     std::array<Slot, kSlots> slots;
+    std::map<LatticeId, Buffer> lattices;  // uploaded on first use
     std::mutex busy;  // one stream at a time
 
     ~State() {
@@ -118,6 +123,7 @@ struct GpuQuantizer::State {
             if (s.uploaded) f.vkDestroySemaphore(device, s.uploaded, nullptr);
         }
         if (stamps) f.vkDestroyQueryPool(device, stamps, nullptr);
+        for (auto& [id, b] : lattices) release(b);
         for (auto& [key, p] : pipelines) f.vkDestroyPipeline(device, p, nullptr);
         if (descriptors) f.vkDestroyDescriptorPool(device, descriptors, nullptr);
         if (layout) f.vkDestroyPipelineLayout(device, layout, nullptr);
@@ -246,6 +252,61 @@ struct GpuQuantizer::State {
             }
             f.vkUpdateDescriptorSets(device, kBindings, writes, 0, nullptr);
         }
+        return {};
+    }
+
+    // Copies `from` into `to` through slot 0's command buffer and waits;
+    // shaders may read `to` afterwards.
+    VkResult copy_and_wait(const Buffer& from, const Buffer& to) {
+        Slot& s = slots[0];
+        f.vkResetFences(device, 1, &s.fence);
+        begin(f, s.commands);
+        const VkBufferCopy copy{0, 0, from.size};
+        f.vkCmdCopyBuffer(s.commands, from.buffer, to.buffer, 1, &copy);
+        const VkMemoryBarrier visible{VK_STRUCTURE_TYPE_MEMORY_BARRIER, nullptr, VK_ACCESS_TRANSFER_WRITE_BIT, VK_ACCESS_SHADER_READ_BIT};
+        f.vkCmdPipelineBarrier(s.commands, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &visible, 0, nullptr, 0, nullptr);
+        f.vkEndCommandBuffer(s.commands);
+        const VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO, nullptr, 0, nullptr, nullptr, 1, &s.commands, 0, nullptr};
+        const VkResult r = f.vkQueueSubmit(compute.queue, 1, &submit, s.fence);
+        return r == VK_SUCCESS ? f.vkWaitForFences(device, 1, &s.fence, VK_TRUE, UINT64_MAX) : r;
+    }
+
+    // Points every slot's lattice binding at `id`'s tables, uploading them
+    // the first time (through slot 0, idle between streams).
+    Status bind_lattice(LatticeId id) {
+        if (id == LatticeId::none) return {};
+        auto it = lattices.find(id);
+        if (it == lattices.end()) {
+            const auto words = lattice_words(id);
+            const uint64_t bytes = words.size() * 4;
+            constexpr auto host = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+            auto staging = make_buffer(bytes, VK_BUFFER_USAGE_TRANSFER_SRC_BIT, host, 0);
+            if (!staging) return std::unexpected(staging.error());
+            auto table = make_buffer(bytes, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, 0);
+            if (!table) {
+                release(*staging);
+                return std::unexpected(table.error());
+            }
+            std::memcpy(staging->mapped, words.data(), bytes);
+            const VkResult r = copy_and_wait(*staging, *table);
+            release(*staging);
+            if (r != VK_SUCCESS) {
+                release(*table);
+                return vk_fail("uploading a lattice", r);
+            }
+            it = lattices.emplace(id, *table).first;
+        }
+        const VkDescriptorBufferInfo info{it->second.buffer, 0, it->second.size};
+        std::vector<VkWriteDescriptorSet> writes;
+        for (const Slot& s : slots) {
+            VkWriteDescriptorSet& w = writes.emplace_back(VkWriteDescriptorSet{VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET});
+            w.dstSet = s.set;
+            w.dstBinding = kLatticeBinding;
+            w.descriptorCount = 1;
+            w.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+            w.pBufferInfo = &info;
+        }
+        f.vkUpdateDescriptorSets(device, static_cast<uint32_t>(writes.size()), writes.data(), 0, nullptr);
         return {};
     }
 
@@ -518,10 +579,10 @@ Result<std::unique_ptr<GpuQuantizer>> GpuQuantizer::open(const DeviceRequest& re
         f.vkResetQueryPool(dev, state->stamps, 0, kSlots * kStamps);
         state->stamp_seconds = c.properties.limits.timestampPeriod * 1e-9;
     }
-    VkDescriptorSetLayoutBinding bindings[kBindings];
-    for (uint32_t i = 0; i < kBindings; ++i) bindings[i] = {i, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
+    VkDescriptorSetLayoutBinding bindings[kBindings + 1];
+    for (uint32_t i = 0; i <= kLatticeBinding; ++i) bindings[i] = {i, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
     VkDescriptorSetLayoutCreateInfo set_info{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
-    set_info.bindingCount = kBindings;
+    set_info.bindingCount = kBindings + 1;
     set_info.pBindings = bindings;
     if (VkResult r = f.vkCreateDescriptorSetLayout(dev, &set_info, nullptr, &state->set_layout); r != VK_SUCCESS) {
         return vk_fail("vkCreateDescriptorSetLayout", r);
@@ -533,7 +594,7 @@ Result<std::unique_ptr<GpuQuantizer>> GpuQuantizer::open(const DeviceRequest& re
     layout.pushConstantRangeCount = 1;
     layout.pPushConstantRanges = &push;
     if (VkResult r = f.vkCreatePipelineLayout(dev, &layout, nullptr, &state->layout); r != VK_SUCCESS) return vk_fail("vkCreatePipelineLayout", r);
-    const VkDescriptorPoolSize sizes{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, kBindings * kSlots};
+    const VkDescriptorPoolSize sizes{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, (kBindings + 1) * kSlots};
     VkDescriptorPoolCreateInfo pool_info{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
     pool_info.maxSets = kSlots;
     pool_info.poolSizeCount = 1;
@@ -609,6 +670,7 @@ Status GpuQuantizer::stream(TensorType type, uint64_t row_length, uint64_t chunk
     const uint64_t weights_bytes = align_up(row_length * 4, align);
     const uint64_t out_row = row_length / kernel->unit_values * kernel->unit_bytes;
     if (auto s = st.reserve(weights_bytes, chunk_rows * row_length * 4, chunk_rows * out_row, chunk_rows); !s) return s;
+    if (auto s = st.bind_lattice(kernel->lattice); !s) return s;
 
     // Chunk k runs in slot k % kSlots; its bytes are consumed once the
     // chunks after it fill the other slots, so the device always has work
@@ -644,6 +706,10 @@ Status GpuQuantizer::stream(TensorType type, uint64_t row_length, uint64_t chunk
         s.out_bytes = shape->rows * out_row;
         if (!shape->done_on_cpu && shape->rows > 0) {
             const bool weighted = !shape->weights.empty();
+            if (!weighted && requires_importance(type)) {
+                status = fail(ErrorCode::invalid_argument, "", std::string(type_display_name(type)) + " needs importance weights (an imatrix entry)");
+                break;
+            }
             if (weighted && shape->weights.size() != row_length) {
                 status = fail(ErrorCode::invalid_argument, "", "importance weights do not match the row length");
                 break;

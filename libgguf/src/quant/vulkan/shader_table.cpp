@@ -33,6 +33,24 @@ constexpr uint32_t kIq4Plain[] = {
 constexpr uint32_t kIq4Keeps[] = {
 #include "iq4_keeps_subnormals.spv.inc"
 };
+constexpr uint32_t kIq3Plain[] = {
+#include "iq3_plain.spv.inc"
+};
+constexpr uint32_t kIq3Keeps[] = {
+#include "iq3_keeps_subnormals.spv.inc"
+};
+constexpr uint32_t kIq2Plain[] = {
+#include "iq2_plain.spv.inc"
+};
+constexpr uint32_t kIq2Keeps[] = {
+#include "iq2_keeps_subnormals.spv.inc"
+};
+constexpr uint32_t kIq1Plain[] = {
+#include "iq1_plain.spv.inc"
+};
+constexpr uint32_t kIq1Keeps[] = {
+#include "iq1_keeps_subnormals.spv.inc"
+};
 constexpr uint32_t kRowSigmaPlain[] = {
 #include "row_sigma_plain.spv.inc"
 };
@@ -45,10 +63,15 @@ constexpr Spirv kKQuants{kKQuantsKeeps, kKQuantsPlain};
 constexpr Spirv kKSymmetric{kKSymmetricKeeps, kKSymmetricPlain};
 constexpr Spirv kQ2K{kQ2KKeeps, kQ2KPlain};
 constexpr Spirv kIq4{kIq4Keeps, kIq4Plain};
+constexpr Spirv kIq3{kIq3Keeps, kIq3Plain};
+constexpr Spirv kIq2{kIq2Keeps, kIq2Plain};
+constexpr Spirv kIq1{kIq1Keeps, kIq1Plain};
 constexpr Spirv kRowSigma{kRowSigmaKeeps, kRowSigmaPlain};
 
 // Legacy: bits and whether the block has a minimum; k-quants: bits (Q2_K
-// has a shader of its own); IQ4: 0 for IQ4_NL, 1 for IQ4_XS.
+// has a shader of its own); IQ4: 0 for IQ4_NL, 1 for IQ4_XS; IQ3: 0 for
+// IQ3_XXS, 1 for IQ3_S; IQ2: 0 for IQ2_XXS, 1 for IQ2_XS, 2 for IQ2_S; IQ1: 0 for
+// IQ1_S, 1 for IQ1_M.
 constexpr ShaderKernel kKernels[] = {
     {TensorType::Q4_0, kLegacy, {4, 0}, 32, 18, 1, true, true},
     {TensorType::Q4_1, kLegacy, {4, 1}, 32, 20, 1, true, true},
@@ -62,6 +85,13 @@ constexpr ShaderKernel kKernels[] = {
     {TensorType::Q6_K, kKSymmetric, {6, 0}, 256, 210, 1, true, false},
     {TensorType::IQ4_NL, kIq4, {0, 0}, 32, 18, 1, true, false},
     {TensorType::IQ4_XS, kIq4, {1, 0}, 256, 136, 8, true, false},
+    {TensorType::IQ3_XXS, kIq3, {0, 0}, 256, 98, 8, true, false, LatticeId::iq3xxs},
+    {TensorType::IQ3_S, kIq3, {1, 0}, 256, 110, 8, true, false, LatticeId::iq3s},
+    {TensorType::IQ2_XXS, kIq2, {0, 0}, 256, 66, 8, true, false, LatticeId::iq2xxs},
+    {TensorType::IQ2_XS, kIq2, {1, 0}, 256, 74, 16, true, false, LatticeId::iq2xs},
+    {TensorType::IQ2_S, kIq2, {2, 0}, 256, 82, 16, true, false, LatticeId::iq2s},
+    {TensorType::IQ1_S, kIq1, {0, 0}, 256, 50, 8, true, false, LatticeId::iq1s},
+    {TensorType::IQ1_M, kIq1, {1, 0}, 256, 56, 16, true, false, LatticeId::iq1s},
 };
 
 }  // namespace

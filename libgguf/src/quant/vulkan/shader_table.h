@@ -8,6 +8,7 @@
 #include <span>
 
 #include "gguf/tensor_type.h"
+#include "lattice_tables.h"
 
 namespace gguf::quant::vk {
 
@@ -25,6 +26,7 @@ struct ShaderKernel {
     uint32_t unit_invocations;   // invocations per unit (one per sub-block, or 1)
     bool weighted;               // quantizes with importance weights too
     bool needs_row_sigma;        // with weights, reads the row's mean square
+    LatticeId lattice = LatticeId::none;  // the grid it reads at binding 4 (IQ1/IQ2/IQ3)
 };
 
 // The row for `type`, or nullptr where only the CPU core quantizes it.
