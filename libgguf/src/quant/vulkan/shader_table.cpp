@@ -33,6 +33,12 @@ constexpr uint32_t kIq4Plain[] = {
 constexpr uint32_t kIq4Keeps[] = {
 #include "iq4_keeps_subnormals.spv.inc"
 };
+constexpr uint32_t kFloatTargetsPlain[] = {
+#include "float_targets_plain.spv.inc"
+};
+constexpr uint32_t kFloatTargetsKeeps[] = {
+#include "float_targets_keeps_subnormals.spv.inc"
+};
 constexpr uint32_t kRowSigmaPlain[] = {
 #include "row_sigma_plain.spv.inc"
 };
@@ -45,11 +51,16 @@ constexpr Spirv kKQuants{kKQuantsKeeps, kKQuantsPlain};
 constexpr Spirv kKSymmetric{kKSymmetricKeeps, kKSymmetricPlain};
 constexpr Spirv kQ2K{kQ2KKeeps, kQ2KPlain};
 constexpr Spirv kIq4{kIq4Keeps, kIq4Plain};
+constexpr Spirv kFloatTargets{kFloatTargetsKeeps, kFloatTargetsPlain};
 constexpr Spirv kRowSigma{kRowSigmaKeeps, kRowSigmaPlain};
 
 // Legacy: bits and whether the block has a minimum; k-quants: bits (Q2_K
-// has a shader of its own); IQ4: 0 for IQ4_NL, 1 for IQ4_XS.
+// has a shader of its own); IQ4: 0 for IQ4_NL, 1 for IQ4_XS; floats: bytes
+// per value and 1 for BF16.
 constexpr ShaderKernel kKernels[] = {
+    {TensorType::F32, kFloatTargets, {4, 0}, 1, 4, 1, true, false},
+    {TensorType::F16, kFloatTargets, {2, 0}, 1, 2, 1, true, false},
+    {TensorType::BF16, kFloatTargets, {2, 1}, 1, 2, 1, true, false},
     {TensorType::Q4_0, kLegacy, {4, 0}, 32, 18, 1, true, true},
     {TensorType::Q4_1, kLegacy, {4, 1}, 32, 20, 1, true, true},
     {TensorType::Q5_0, kLegacy, {5, 0}, 32, 22, 1, true, true},
