@@ -49,8 +49,10 @@ void report_device(const gguf::Quantizer& quantizer, const gguf::QuantizePlan& p
         if (t.from == t.to) continue;
         const bool weighted = t.importance == gguf::ImportanceUse::used || t.importance == gguf::ImportanceUse::uniform;
         std::string why;
-        if (!gguf::quantizer_offloads(quantizer, t.to, weighted, &why) && !why.empty()) {
-            std::fprintf(stderr, "quantize: '%s' on the CPU: %s\n", t.tensor.c_str(), why.c_str());
+        if (!gguf::quantizer_offloads(quantizer, t.to, weighted, &why)) {
+            if (!why.empty()) std::fprintf(stderr, "quantize: '%s' on the CPU: %s\n", t.tensor.c_str(), why.c_str());
+        } else if (!gguf::quantizer_reads(quantizer, t.from, &why) && !why.empty()) {
+            std::fprintf(stderr, "quantize: '%s' read into floats on the CPU: %s\n", t.tensor.c_str(), why.c_str());
         }
     }
 }
