@@ -34,7 +34,8 @@ const Source kSources[] = {
     {TensorType::F16, {0}},     {TensorType::BF16, {}},      {TensorType::Q4_0, {0}},       {TensorType::Q4_1, {0, 2}},
     {TensorType::Q5_0, {0}},    {TensorType::Q5_1, {0, 2}},  {TensorType::Q8_0, {0}},       {TensorType::Q2_K, {80, 82}},
     {TensorType::Q3_K, {108}},  {TensorType::Q4_K, {0, 2}},  {TensorType::Q5_K, {0, 2}},    {TensorType::Q6_K, {208}},
-    {TensorType::IQ4_NL, {0}},  {TensorType::IQ4_XS, {0}},
+    {TensorType::IQ4_NL, {0}},  {TensorType::IQ4_XS, {0}},   {TensorType::TQ1_0, {52}},     {TensorType::TQ2_0, {64}},
+    {TensorType::MXFP4, {}},
 };
 
 std::string name_of(TensorType t) { return std::string(gguf::type_display_name(t)); }
@@ -143,6 +144,16 @@ TEST(VulkanDequantizeFloats, EverySixteenBitValueIsTheCpuFloat) {
         bytes.resize(3 * 1001 * 2);
         expect_same_floats(*gpu, type, bytes, 1001, "rows of 1001");
     }
+}
+
+// MXFP4 blocks with each of the 256 exponents (subnormal scales and products
+// that overflow to infinity included) and random codes.
+TEST(VulkanDequantizeFloats, EveryMxfp4ExponentIsTheCpuFloat) {
+    REQUIRE_DEVICE(gpu);
+    uint64_t row_length = 0;
+    auto bytes = random_blocks(TensorType::MXFP4, 256, 1, 9, &row_length);
+    for (uint64_t e = 0; e < 256; ++e) bytes[e * 17] = static_cast<uint8_t>(e);
+    expect_same_floats(*gpu, TensorType::MXFP4, bytes, row_length, "every exponent");
 }
 
 // Rows of `source` blocks requantized to `target` through the stream, one

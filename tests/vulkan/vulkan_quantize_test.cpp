@@ -212,16 +212,16 @@ TEST(VulkanDevice, RequantizedFileIsTheCpuFile) {
 // without a quantize shader, and a source type without a dequantize shader.
 TEST(VulkanDevice, VerboseNamesTensorsLeftToTheCpu) {
     REQUIRE_DEVICE(gpu);
-    const std::string in = testing::TempDir() + "vulkan_verbose_tq2.gguf";
+    const std::string in = testing::TempDir() + "vulkan_verbose_iq3_s.gguf";
     const std::string out = testing::TempDir() + "vulkan_verbose_out.gguf";
     std::string text;
-    ASSERT_EQ(run_quantize("", "cpu", kWide, in, "TQ2_0", &text), 0) << text;
+    ASSERT_EQ(run_quantize("", "cpu", kWide, in, "IQ3_S", &text), 0) << text;
     text.clear();
     ASSERT_EQ(run_quantize("", "vulkan", kWide, out, "TQ2_0", &text, "--verbose"), 0) << text;
     EXPECT_NE(text.find("quantize: 'blk.0.attn_q.weight' on the CPU: TQ2_0 has no Vulkan shader"), std::string::npos) << text;
     text.clear();
     ASSERT_EQ(run_quantize("", "vulkan", in, out, "Q4_K", &text, "--allow-requantize --verbose"), 0) << text;
-    EXPECT_NE(text.find("quantize: 'blk.0.attn_q.weight' read into floats on the CPU: TQ2_0 has no Vulkan dequantize shader"), std::string::npos)
+    EXPECT_NE(text.find("quantize: 'blk.0.attn_q.weight' read into floats on the CPU: IQ3_S has no Vulkan dequantize shader"), std::string::npos)
         << text;
 }
 

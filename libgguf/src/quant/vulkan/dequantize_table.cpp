@@ -28,13 +28,22 @@ constexpr uint32_t kFloatKeeps[] = {
 #include "dequant_float_keeps_subnormals.spv.inc"
 };
 
+constexpr uint32_t kTernaryFp4Plain[] = {
+#include "dequant_ternary_fp4_plain.spv.inc"
+};
+constexpr uint32_t kTernaryFp4Keeps[] = {
+#include "dequant_ternary_fp4_keeps_subnormals.spv.inc"
+};
+
 constexpr Spirv kLegacy{kLegacyKeeps, kLegacyPlain};
 constexpr Spirv kKQuants{kKQuantsKeeps, kKQuantsPlain};
 constexpr Spirv kIq4{kIq4Keeps, kIq4Plain};
 constexpr Spirv kFloat{kFloatKeeps, kFloatPlain};
+constexpr Spirv kTernaryFp4{kTernaryFp4Keeps, kTernaryFp4Plain};
 
 // Legacy: bits and whether the block has a minimum; k-quants: bits; IQ4: 0
-// for IQ4_NL, 1 for IQ4_XS; floats: 0 for F16, 1 for BF16. Super-blocks
+// for IQ4_NL, 1 for IQ4_XS; floats: 0 for F16, 1 for BF16; 0 for TQ1_0, 1
+// for TQ2_0, 2 for MXFP4. Super-blocks
 // split into pieces of 32 values, so eight invocations share one.
 constexpr DequantizeKernel kKernels[] = {
     {TensorType::F16, kFloat, {0, 0}, 1, 2, 1},
@@ -51,6 +60,9 @@ constexpr DequantizeKernel kKernels[] = {
     {TensorType::Q6_K, kKQuants, {6, 0}, 256, 210, 32},
     {TensorType::IQ4_NL, kIq4, {0, 0}, 32, 18, 32},
     {TensorType::IQ4_XS, kIq4, {1, 0}, 256, 136, 32},
+    {TensorType::TQ1_0, kTernaryFp4, {0, 0}, 256, 54, 32},
+    {TensorType::TQ2_0, kTernaryFp4, {1, 0}, 256, 66, 32},
+    {TensorType::MXFP4, kTernaryFp4, {2, 0}, 32, 17, 32},
 };
 
 }  // namespace
