@@ -318,7 +318,7 @@ void add_quantize_command(CLI::App& app, int& exit_code) {
     cmd->add_flag("--allow-requantize", o->allow_requantize, "dequantize and requantize tensors that are already quantized");
     cmd->add_flag("--allow-non-finite", o->allow_non_finite, "quantize rows holding NaN or Inf instead of refusing them");
     cmd->add_option("--device", o->device, "where kernels run: cpu, auto (a discrete GPU if any), vulkan or vulkan:N (default: cpu)");
-    cmd->add_flag("--verbose", o->verbose, "say which device quantizes, and which tensors stay on the CPU");
+    cmd->add_flag("--verbose", o->verbose, "say which device quantizes, and which tensors stay on the CPU (or are read into floats there)");
     add_output_flags(*cmd, o->out, true);
     cmd->callback([o, cmd, &exit_code] { exit_code = run_quantize(*cmd, *o); });
 }

@@ -237,6 +237,11 @@ struct GpuQuantizer::State {
     Status submit(Slot& s, const ShaderKernel& kernel, uint64_t row_length, uint64_t rows, bool weighted, const DequantizeKernel* source) {
         auto quantize = pipeline(kernel.quantize, {kernel.spec[0], kernel.spec[1]});
         if (!quantize) return std::unexpected(quantize.error());
+        const uint64_t values_bytes = rows * row_length * 4;
+        const uint64_t encoded_bytes = source ? rows * row_length / source->unit_values * source->unit_bytes : 0;
+        if (source) {
+            if (auto r = reserve_encoded(s, encoded_bytes); !r) return r;
+        }
         const bool sigma = weighted && kernel.needs_row_sigma;
         VkPipeline row_pass = VK_NULL_HANDLE;
         if (sigma) {
@@ -252,11 +257,8 @@ struct GpuQuantizer::State {
         VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
         begin.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
         f.vkBeginCommandBuffer(s.commands, &begin);
-        const uint64_t values_bytes = rows * row_length * 4;
-        const uint64_t encoded_bytes = source ? rows * row_length / source->unit_values * source->unit_bytes : 0;
         s.dequantized = source != nullptr;
         if (source) {
-            if (auto r = reserve_encoded(s, encoded_bytes); !r) return r;
             const VkBufferCopy weights_copy{0, 0, s.weights_bytes}, blocks_copy{s.weights_bytes, 0, encoded_bytes};
             f.vkCmdCopyBuffer(s.commands, s.host_in.buffer, s.device_in.buffer, 1, &weights_copy);
             f.vkCmdCopyBuffer(s.commands, s.host_in.buffer, s.encoded.buffer, 1, &blocks_copy);
