@@ -49,8 +49,10 @@ void report_device(const gguf::Quantizer& quantizer, const gguf::QuantizePlan& p
         if (t.from == t.to) continue;
         const bool weighted = t.importance == gguf::ImportanceUse::used || t.importance == gguf::ImportanceUse::uniform;
         std::string why;
-        if (!gguf::quantizer_offloads(quantizer, t.to, weighted, &why) && !why.empty()) {
-            std::fprintf(stderr, "quantize: '%s' on the CPU: %s\n", t.tensor.c_str(), why.c_str());
+        if (!gguf::quantizer_offloads(quantizer, t.to, weighted, &why)) {
+            if (!why.empty()) std::fprintf(stderr, "quantize: '%s' on the CPU: %s\n", t.tensor.c_str(), why.c_str());
+        } else if (!gguf::quantizer_reads(quantizer, t.from, &why) && !why.empty()) {
+            std::fprintf(stderr, "quantize: '%s' read into floats on the CPU: %s\n", t.tensor.c_str(), why.c_str());
         }
     }
 }
@@ -316,7 +318,7 @@ void add_quantize_command(CLI::App& app, int& exit_code) {
     cmd->add_flag("--allow-requantize", o->allow_requantize, "dequantize and requantize tensors that are already quantized");
     cmd->add_flag("--allow-non-finite", o->allow_non_finite, "quantize rows holding NaN or Inf instead of refusing them");
     cmd->add_option("--device", o->device, "where kernels run: cpu, auto (a discrete GPU if any), vulkan or vulkan:N (default: cpu)");
-    cmd->add_flag("--verbose", o->verbose, "say which device quantizes, and which tensors stay on the CPU");
+    cmd->add_flag("--verbose", o->verbose, "say which device quantizes, and which tensors stay on the CPU (or are read into floats there)");
     add_output_flags(*cmd, o->out, true);
     cmd->callback([o, cmd, &exit_code] { exit_code = run_quantize(*cmd, *o); });
 }

@@ -19,28 +19,12 @@
 #include "quant/vulkan/gpu_quantizer.h"
 #include "quant_cases.h"
 #include "test_support.h"
+#include "vulkan_device.h"
 
 namespace {
 
 using gguf::TensorType;
 using gguf::quant::vk::GpuQuantizer;
-
-// One device for the whole run; nullptr (and the reason) when there is none.
-GpuQuantizer* device(std::string* why) {
-    static std::string reason;
-    static auto gpu = [] {
-        auto g = GpuQuantizer::open({});
-        if (!g) reason = g.error().message;
-        return g ? std::move(*g) : nullptr;
-    }();
-    *why = reason;
-    return gpu.get();
-}
-
-#define REQUIRE_DEVICE(gpu)                                                     \
-    std::string why;                                                            \
-    GpuQuantizer* gpu = device(&why);                                           \
-    if (!gpu) GTEST_SKIP() << "no Vulkan device: " << why
 
 std::vector<uint8_t> on_cpu(TensorType type, const quant_cases::Case& c) {
     std::vector<uint8_t> out(c.values.size() / c.row_length * *gguf::row_bytes(type, c.row_length));
@@ -167,11 +151,13 @@ TEST(VulkanDevice, UnknownDeviceNamesAreRefused) {
     ASSERT_TRUE(gguf::make_quantizer(1, "cpu").has_value());
 }
 
-// Runs `gguf-mtp quantize --pure --force --device DEVICE IN OUT TYPE 1` with
-// `env` before it; returns the exit status and appends the output to *text.
+// Runs `gguf-mtp quantize --pure --force --device DEVICE [OPTIONS] IN OUT
+// TYPE 1` with `env` before it; returns the exit status and appends the
+// output to *text.
 int run_quantize(const std::string& env, const std::string& device, const std::string& in, const std::string& out,
-                 const std::string& type, std::string* text) {
-    const std::string cmd = env + GGUF_MTP_BIN + " quantize --pure --force --device " + device + " " + in + " " + out + " " + type + " 1 2>&1";
+                 const std::string& type, std::string* text, const std::string& options = "") {
+    const std::string cmd = env + GGUF_MTP_BIN + " quantize --pure --force --device " + device + " " + options + " " + in + " " + out + " " + type +
+                            " 1 2>&1";
     FILE* pipe = ::popen(cmd.c_str(), "r");
     char buf[512];
     while (pipe && std::fgets(buf, sizeof buf, pipe)) *text += buf;
@@ -214,6 +200,46 @@ TEST(VulkanDevice, QuantizedFileIsTheCpuFile) {
         EXPECT_FALSE(want.empty());
         EXPECT_TRUE(gguf_test::read_file(on_gpu_file) == want) << type << " differs on " << gpu->device_name();
     }
+}
+
+// Requantizing: BF16 and Q8_0 models (written from the F16 fixture on the
+// CPU) go to the device as their blocks and are dequantized there; the file
+// is still the CPU's, and --verbose names no tensor read on the CPU.
+TEST(VulkanDevice, RequantizedFileIsTheCpuFile) {
+    REQUIRE_DEVICE(gpu);
+    for (const std::string source : {"BF16", "Q8_0", "Q6_K"}) {
+        const std::string in = testing::TempDir() + "vulkan_requantize_" + source + ".gguf";
+        std::string text;
+        ASSERT_EQ(run_quantize("", "cpu", kWide, in, source, &text), 0) << text;
+        for (const std::string type : {"Q4_0", "Q4_K", "IQ4_XS"}) {
+            const std::string on_cpu_file = testing::TempDir() + "vulkan_requantize_cpu.gguf";
+            const std::string on_gpu_file = testing::TempDir() + "vulkan_requantize_gpu.gguf";
+            ASSERT_EQ(run_quantize("", "cpu", in, on_cpu_file, type, &text, "--allow-requantize"), 0) << text;
+            text.clear();
+            ASSERT_EQ(run_quantize("", "vulkan", in, on_gpu_file, type, &text, "--allow-requantize --verbose"), 0) << text;
+            EXPECT_EQ(text.find("on the CPU"), std::string::npos) << text;
+            const auto want = gguf_test::read_file(on_cpu_file);
+            EXPECT_FALSE(want.empty());
+            EXPECT_TRUE(gguf_test::read_file(on_gpu_file) == want) << source << " to " << type << " differs on " << gpu->device_name();
+        }
+    }
+}
+
+// --verbose names each tensor the device leaves to the CPU: a target type
+// without a quantize shader, and a source type without a dequantize shader.
+TEST(VulkanDevice, VerboseNamesTensorsLeftToTheCpu) {
+    REQUIRE_DEVICE(gpu);
+    const std::string in = testing::TempDir() + "vulkan_verbose_iq3_s.gguf";
+    const std::string out = testing::TempDir() + "vulkan_verbose_out.gguf";
+    std::string text;
+    ASSERT_EQ(run_quantize("", "cpu", kWide, in, "IQ3_S", &text), 0) << text;
+    text.clear();
+    ASSERT_EQ(run_quantize("", "vulkan", kWide, out, "TQ2_0", &text, "--verbose"), 0) << text;
+    EXPECT_NE(text.find("quantize: 'blk.0.attn_q.weight' on the CPU: TQ2_0 has no Vulkan shader"), std::string::npos) << text;
+    text.clear();
+    ASSERT_EQ(run_quantize("", "vulkan", in, out, "Q4_K", &text, "--allow-requantize --verbose"), 0) << text;
+    EXPECT_NE(text.find("quantize: 'blk.0.attn_q.weight' read into floats on the CPU: IQ3_S has no Vulkan dequantize shader"), std::string::npos)
+        << text;
 }
 
 }  // namespace

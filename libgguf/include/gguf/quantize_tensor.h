@@ -47,6 +47,11 @@ std::string quantizer_device(const Quantizer& quantizer);
 // quantizer's GPU; where they do not, and a GPU is in use, *why says so.
 bool quantizer_offloads(const Quantizer& quantizer, TensorType type, bool with_importance, std::string* why = nullptr);
 
+// Whether rows stored as `source` go to the quantizer's GPU as they are and
+// turn into floats there (F32 rows go as they are anyway); where they do not,
+// and a GPU is in use, *why says so.
+bool quantizer_reads(const Quantizer& quantizer, TensorType source, std::string* why = nullptr);
+
 // The source that writes tensor `ref` of `model` as `options.target`. The
 // model and quantizer must outlive the plan's writing.
 StreamSource quantize_source(const Model& model, TensorRef ref, QuantizeTensorOptions options,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <thread>
 
 #include "gguf/quantize.h"
@@ -69,6 +70,17 @@ bool quantizer_offloads(const Quantizer& quantizer, TensorType type, bool with_i
     if (why) *why = std::string(type_display_name(type)) + " has no Vulkan shader yet";
 #else
     (void)quantizer, (void)type, (void)with_importance, (void)why;
+#endif
+    return false;
+}
+
+bool quantizer_reads(const Quantizer& quantizer, TensorType source, std::string* why) {
+#ifdef GGUF_MTP_HAVE_VULKAN
+    if (!quantizer.gpu || source == TensorType::F32) return false;
+    if (quant::vk::GpuQuantizer::dequantizes(source)) return true;
+    if (why) *why = std::string(type_display_name(source)) + " has no Vulkan dequantize shader yet";
+#else
+    (void)quantizer, (void)source, (void)why;
 #endif
     return false;
 }
@@ -188,10 +200,26 @@ StreamSource quantize_source(const Model& model, TensorRef ref, QuantizeTensorOp
 #ifdef GGUF_MTP_HAVE_VULKAN
         if (on_gpu) {
             auto& gpu = *quantizer->gpu;
+            const bool reads_on_gpu = quantizer_reads(*quantizer, info.type);
             return gpu.stream(
                 options.target, row_length, chunk_rows, chunks.size(),
                 [&](uint64_t k, std::span<float> values, std::span<uint8_t> bytes) -> Result<quant::vk::ChunkShape> {
                     const ChunkRange& c = chunks[k];
+                    // Blocks the device reads go up as the file holds them (fewer
+                    // bytes than floats); it flags chunks whose values it must
+                    // not quantize, and redo below takes them.
+                    if (reads_on_gpu && (gpu.keeps_subnormals() || !quant::vk::near_subnormal(weights_for(c)))) {
+                        const auto source = data.subspan(c.row * *in_row, c.rows * *in_row);
+                        // Every thread copies: the pages fault in from the file as they do.
+                        const uint64_t parts = std::min<uint64_t>(quantizer->pool.size(), c.rows);
+                        auto* staging = reinterpret_cast<uint8_t*>(values.data());
+                        quantizer->pool.run(parts, [&](size_t p) {
+                            const uint64_t first = c.rows * p / parts, last = c.rows * (p + 1) / parts;
+                            std::memcpy(staging + first * *in_row, source.data() + first * *in_row, (last - first) * *in_row);
+                        });
+                        release_resident_pages(source);
+                        return quant::vk::ChunkShape{c.rows, weights_for(c), false, info.type};
+                    }
                     const auto floats = values.first(c.rows * row_length);
                     const bool flushes = !gpu.keeps_subnormals();
                     auto loaded = load(c, floats, flushes);
@@ -205,7 +233,14 @@ StreamSource quantize_source(const Model& model, TensorRef ref, QuantizeTensorOp
                     }
                     return quant::vk::ChunkShape{c.rows, weights, cpu};
                 },
-                [&](uint64_t, std::span<const uint8_t> bytes) { return sink(bytes); });
+                [&](uint64_t, std::span<const uint8_t> bytes) { return sink(bytes); },
+                [&](uint64_t k, std::span<uint8_t> bytes) -> Status {
+                    const ChunkRange& c = chunks[k];
+                    std::vector<float> floats(c.rows * row_length);
+                    auto loaded = load(c, floats, false);  // the CPU path's error for non-finite rows
+                    if (!loaded) return std::unexpected(loaded.error());
+                    return quantize_on_cpu(*quantizer, options.target, floats, row_length, weights_for(c), bytes);
+                });
         }
 #endif
         std::vector<float> floats;

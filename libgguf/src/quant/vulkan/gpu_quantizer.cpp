@@ -12,6 +12,8 @@
 #include "../thread_pool.h"
 #include "gguf/quantize.h"
 #include "lattice_tables.h"
+#include "compute_layout.h"
+#include "dequantize_pass.h"
 #include "shader_table.h"
 #include "vulkan_api.h"
 
@@ -80,6 +82,10 @@ struct Slot {
     uint32_t first_stamp = 0;
     bool pending = false;
     uint64_t out_bytes = 0;
+    // Chunks uploaded as encoded blocks: the blocks on the device, the flag
+    // the dequantize pass raises, and its copy for the host.
+    Buffer encoded, flag, flag_host;
+    bool dequantized = false;
 };
 
 // A queue the quantizer submits to, with its command pool.
@@ -112,13 +118,15 @@ struct GpuQuantizer::State {
     std::map<std::pair<const void*, std::array<int32_t, 2>>, VkPipeline> pipelines;
     std::array<Slot, kSlots> slots;
     std::map<LatticeId, Buffer> lattices;  // uploaded on first use
+    std::unique_ptr<DequantizePass> dequantize;  // made on the first encoded chunk
     std::mutex busy;  // one stream at a time
 
     ~State() {
         if (!device) return;
         f.vkDeviceWaitIdle(device);
+        dequantize.reset();
         for (auto& s : slots) {
-            for (Buffer* b : {&s.host_in, &s.device_in, &s.device_out, &s.host_out, &s.sigma}) release(*b);
+            for (Buffer* b : {&s.host_in, &s.device_in, &s.device_out, &s.host_out, &s.sigma, &s.encoded, &s.flag, &s.flag_host}) release(*b);
             if (s.fence) f.vkDestroyFence(device, s.fence, nullptr);
             if (s.uploaded) f.vkDestroySemaphore(device, s.uploaded, nullptr);
         }
@@ -190,7 +198,8 @@ struct GpuQuantizer::State {
         return b;
     }
 
-    Result<VkPipeline> pipeline(const Spirv& spirv, std::array<int32_t, 2> spec) {
+    // A pipeline of `spirv` under `with` (the quantize layout by default).
+    Result<VkPipeline> pipeline(const Spirv& spirv, std::array<int32_t, 2> spec, VkPipelineLayout with = VK_NULL_HANDLE) {
         const auto words = keeps_subnormals ? spirv.keeps_subnormals : spirv.plain;
         const auto key = std::make_pair(static_cast<const void*>(words.data()), spec);
         if (auto it = pipelines.find(key); it != pipelines.end()) return it->second;
@@ -207,7 +216,7 @@ struct GpuQuantizer::State {
         info.stage.module = module;
         info.stage.pName = "main";
         info.stage.pSpecializationInfo = &spec_info;
-        info.layout = layout;
+        info.layout = with ? with : layout;
         VkPipeline p;
         const VkResult r = f.vkCreateComputePipelines(device, VK_NULL_HANDLE, 1, &info, nullptr, &p);
         f.vkDestroyShaderModule(device, module, nullptr);
@@ -338,11 +347,38 @@ struct GpuQuantizer::State {
         f.vkBeginCommandBuffer(commands, &info);
     }
 
-    // Records and submits one chunk: copy in, row statistics if needed,
-    // quantize, copy out.
-    Status submit(Slot& s, const ShaderKernel& kernel, uint64_t row_length, uint64_t rows, bool weighted) {
+    // Makes slot `s` ready for a chunk of `encoded_bytes` of blocks.
+    Status reserve_encoded(Slot& s, uint64_t encoded_bytes) {
+        if (!dequantize) {
+            auto pass = DequantizePass::create(device, f, static_cast<uint32_t>(slots.size()));
+            if (!pass) return std::unexpected(pass.error());
+            dequantize = std::move(*pass);
+            dequantize->set_limits(std::min(limits.maxComputeWorkGroupCount[0], limits.maxComputeWorkGroupCount[1]));
+        }
+        if (s.encoded.size >= encoded_bytes && s.flag.buffer) return {};
+        for (Buffer* b : {&s.encoded, &s.flag, &s.flag_host}) release(*b);
+        constexpr auto host = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+        constexpr auto storage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;
+        auto encoded = make_buffer(encoded_bytes, storage | VK_BUFFER_USAGE_TRANSFER_DST_BIT, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, 0, true);
+        auto flag = make_buffer(4, storage | VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, 0);
+        auto flag_host = make_buffer(4, VK_BUFFER_USAGE_TRANSFER_DST_BIT, host, 0);
+        for (auto* r : {&encoded, &flag, &flag_host}) {
+            if (!*r) return std::unexpected(r->error());
+        }
+        s.encoded = *encoded, s.flag = *flag, s.flag_host = *flag_host;
+        return {};
+    }
+
+    // Records and submits one chunk: copy in, dequantize if it holds blocks
+    // of `source`, row statistics if needed, quantize, copy out.
+    Status submit(Slot& s, const ShaderKernel& kernel, uint64_t row_length, uint64_t rows, bool weighted, const DequantizeKernel* source) {
         auto quantize = pipeline(kernel.quantize, {kernel.spec[0], kernel.spec[1]});
         if (!quantize) return std::unexpected(quantize.error());
+        const uint64_t values_bytes = rows * row_length * 4;
+        const uint64_t encoded_bytes = source ? rows * row_length / source->unit_values * source->unit_bytes : 0;
+        if (source) {
+            if (auto r = reserve_encoded(s, encoded_bytes); !r) return r;
+        }
         const bool sigma = weighted && kernel.needs_row_sigma;
         VkPipeline row_pass = VK_NULL_HANDLE;
         if (sigma) {
@@ -354,13 +390,20 @@ struct GpuQuantizer::State {
         const uint64_t units = rows * units_per_row;
         s.out_bytes = units * kernel.unit_bytes;
         f.vkResetFences(device, 1, &s.fence);
+        s.dequantized = source != nullptr;
         // The upload: on the copy queue when there is one (the semaphore
         // orders it before the shaders), else first in the compute commands.
-        const VkBufferCopy in_copy{0, 0, s.weights_bytes + rows * row_length * 4};
         const VkCommandBuffer up = copy_queue ? s.upload : s.commands;
         begin(f, up);
         stamp(up, s, 0, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT);
-        f.vkCmdCopyBuffer(up, s.host_in.buffer, s.device_in.buffer, 1, &in_copy);
+        if (source) {
+            const VkBufferCopy weights_copy{0, 0, s.weights_bytes}, blocks_copy{s.weights_bytes, 0, encoded_bytes};
+            f.vkCmdCopyBuffer(up, s.host_in.buffer, s.device_in.buffer, 1, &weights_copy);
+            f.vkCmdCopyBuffer(up, s.host_in.buffer, s.encoded.buffer, 1, &blocks_copy);
+        } else {
+            const VkBufferCopy in_copy{0, 0, s.weights_bytes + values_bytes};
+            f.vkCmdCopyBuffer(up, s.host_in.buffer, s.device_in.buffer, 1, &in_copy);
+        }
         stamp(up, s, 1, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT);
         if (copy_queue) {
             f.vkEndCommandBuffer(up);
@@ -379,6 +422,19 @@ struct GpuQuantizer::State {
                                    nullptr);
         }
         stamp(s.commands, s, 2, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT);
+        if (source) {
+            DequantizePass::Chunk chunk;
+            chunk.kernel = source;
+            chunk.values = rows * row_length;
+            chunk.encoded = {s.encoded.buffer, 0, encoded_bytes};
+            chunk.floats = {s.device_in.buffer, s.weights_bytes, values_bytes};
+            chunk.flag = {s.flag.buffer, 0, 4};
+            chunk.flag_host = {s.flag_host.buffer, 0, 4};
+            chunk.check_subnormal = !keeps_subnormals;
+            const auto slot = static_cast<uint32_t>(&s - slots.data());
+            auto made = [this](const Spirv& spirv, std::array<int32_t, 2> spec, VkPipelineLayout with) { return pipeline(spirv, spec, with); };
+            if (auto r = dequantize->record(s.commands, slot, chunk, made); !r) return r;
+        }
         f.vkCmdBindDescriptorSets(s.commands, VK_PIPELINE_BIND_POINT_COMPUTE, layout, 0, 1, &s.set, 0, nullptr);
         if (sigma) {
             const PushConstants pc{static_cast<uint32_t>(rows), 0, static_cast<uint32_t>(row_length), 1};
@@ -579,35 +635,15 @@ Result<std::unique_ptr<GpuQuantizer>> GpuQuantizer::open(const DeviceRequest& re
         f.vkResetQueryPool(dev, state->stamps, 0, kSlots * kStamps);
         state->stamp_seconds = c.properties.limits.timestampPeriod * 1e-9;
     }
-    VkDescriptorSetLayoutBinding bindings[kBindings + 1];
-    for (uint32_t i = 0; i <= kLatticeBinding; ++i) bindings[i] = {i, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
-    VkDescriptorSetLayoutCreateInfo set_info{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
-    set_info.bindingCount = kBindings + 1;
-    set_info.pBindings = bindings;
-    if (VkResult r = f.vkCreateDescriptorSetLayout(dev, &set_info, nullptr, &state->set_layout); r != VK_SUCCESS) {
-        return vk_fail("vkCreateDescriptorSetLayout", r);
-    }
-    const VkPushConstantRange push{VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof(PushConstants)};
-    VkPipelineLayoutCreateInfo layout{VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO};
-    layout.setLayoutCount = 1;
-    layout.pSetLayouts = &state->set_layout;
-    layout.pushConstantRangeCount = 1;
-    layout.pPushConstantRanges = &push;
-    if (VkResult r = f.vkCreatePipelineLayout(dev, &layout, nullptr, &state->layout); r != VK_SUCCESS) return vk_fail("vkCreatePipelineLayout", r);
-    const VkDescriptorPoolSize sizes{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, (kBindings + 1) * kSlots};
-    VkDescriptorPoolCreateInfo pool_info{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
-    pool_info.maxSets = kSlots;
-    pool_info.poolSizeCount = 1;
-    pool_info.pPoolSizes = &sizes;
-    if (VkResult r = f.vkCreateDescriptorPool(dev, &pool_info, nullptr, &state->descriptors); r != VK_SUCCESS) return vk_fail("vkCreateDescriptorPool", r);
+    ComputeLayout compute;
+    std::array<VkDescriptorSet, kSlots> sets{};
+    const auto laid_out = make_compute_layout(dev, f, kBindings + 1, sizeof(PushConstants), compute, sets);
+    state->set_layout = compute.set_layout, state->layout = compute.layout, state->descriptors = compute.pool;
+    if (!laid_out) return std::unexpected(laid_out.error());
     for (uint32_t i = 0; i < kSlots; ++i) {
         Slot& s = state->slots[i];
+        s.set = sets[i];
         s.first_stamp = i * kStamps;
-        VkDescriptorSetAllocateInfo set{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
-        set.descriptorPool = state->descriptors;
-        set.descriptorSetCount = 1;
-        set.pSetLayouts = &state->set_layout;
-        if (VkResult r = f.vkAllocateDescriptorSets(dev, &set, &s.set); r != VK_SUCCESS) return vk_fail("vkAllocateDescriptorSets", r);
         for (VkCommandBuffer* commands : {&s.commands, &s.upload}) {
             VkCommandBufferAllocateInfo cb{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
             cb.commandPool = commands == &s.upload ? state->transfer.pool : state->compute.pool;
@@ -654,7 +690,7 @@ uint64_t GpuQuantizer::preferred_chunk_rows(TensorType type, uint64_t row_length
 const StreamProfile& GpuQuantizer::last_profile() const { return state_->profile; }
 
 Status GpuQuantizer::stream(TensorType type, uint64_t row_length, uint64_t chunk_rows, uint64_t chunks, const Produce& produce,
-                            const Consume& consume) {
+                            const Consume& consume, const Redo& redo) {
     const auto* kernel = find_shader(type);
     if (!kernel) return fail(ErrorCode::unsupported, "", "no Vulkan shader quantizes " + std::string(type_display_name(type)));
     if (row_length == 0 || row_length % kernel->unit_values != 0) {
@@ -682,7 +718,13 @@ Status GpuQuantizer::stream(TensorType type, uint64_t row_length, uint64_t chunk
         Slot& s = st.slots[k % kSlots];
         if (auto w = st.wait(s); !w) return w;
         const auto start = Clock::now();
-        auto status = consume(k, std::span(static_cast<const uint8_t*>(s.host_out.mapped), s.out_bytes));
+        const auto bytes = std::span(static_cast<uint8_t*>(s.host_out.mapped), s.out_bytes);
+        Status status;
+        if (s.dequantized && *static_cast<const uint32_t*>(s.flag_host.mapped) != 0) {
+            if (!redo) return fail(ErrorCode::bad_format, "", "chunk " + std::to_string(k) + " holds values the device cannot quantize exactly");
+            status = redo(k, bytes);
+        }
+        if (status) status = consume(k, bytes);
         st.profile.consume_s += seconds_since(start);
         return status;
     };
@@ -704,6 +746,16 @@ Status GpuQuantizer::stream(TensorType type, uint64_t row_length, uint64_t chunk
             break;
         }
         s.out_bytes = shape->rows * out_row;
+        s.dequantized = false;
+        const DequantizeKernel* source = nullptr;
+        if (shape->source != TensorType::F32 && !shape->done_on_cpu) {
+            source = find_dequantizer(shape->source);
+            if (!source || row_length % source->unit_values != 0) {
+                status = fail(ErrorCode::unsupported, "", "the Vulkan device does not read " + std::string(type_display_name(shape->source)) + " rows of " +
+                                                              std::to_string(row_length));
+                break;
+            }
+        }
         if (!shape->done_on_cpu && shape->rows > 0) {
             const bool weighted = !shape->weights.empty();
             if (!weighted && requires_importance(type)) {
@@ -715,7 +767,7 @@ Status GpuQuantizer::stream(TensorType type, uint64_t row_length, uint64_t chunk
                 break;
             }
             if (weighted) std::memcpy(base, shape->weights.data(), row_length * 4);
-            status = st.submit(s, *kernel, row_length, shape->rows, weighted && kernel->weighted);
+            status = st.submit(s, *kernel, row_length, shape->rows, weighted && kernel->weighted, source);
             if (!status) break;
         }
         ++st.profile.chunks;

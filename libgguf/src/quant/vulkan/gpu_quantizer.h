@@ -26,12 +26,16 @@ struct DeviceRequest {
 };
 
 // What the producer of a chunk reports: its row count, the importance weights
-// for its rows (empty, or one per column), and whether it already wrote the
-// chunk's bytes itself (rows the device must not quantize, e.g. non-finite).
+// for its rows (empty, or one per column), whether it already wrote the
+// chunk's bytes itself (rows the device must not quantize, e.g. non-finite),
+// and what it wrote: floats (F32), or the rows' blocks of `source` as a file
+// holds them, in the same memory, which the device turns into floats itself
+// (a type GpuQuantizer::dequantizes).
 struct ChunkShape {
     uint64_t rows = 0;
     std::span<const float> weights;
     bool done_on_cpu = false;
+    TensorType source = TensorType::F32;
 };
 
 // Where the time of the last stream went: host seconds, and device seconds
@@ -74,10 +78,22 @@ public:
     using Produce = std::function<Result<ChunkShape>(uint64_t k, std::span<float> values, std::span<uint8_t> bytes)>;
     // Receives chunk k's quantized bytes, in order.
     using Consume = std::function<Status(uint64_t k, std::span<const uint8_t> bytes)>;
+    // Writes chunk k's bytes on the CPU: the device dequantized the chunk's
+    // blocks into values its quantize shaders must not see (non-finite, or
+    // near subnormal where the device flushes them). Without it such a chunk
+    // is an error.
+    using Redo = std::function<Status(uint64_t k, std::span<uint8_t> bytes)>;
 
     // Quantizes `chunks` chunks of at most `chunk_rows` rows.
     Status stream(TensorType type, uint64_t row_length, uint64_t chunk_rows, uint64_t chunks, const Produce& produce,
-                  const Consume& consume);
+                  const Consume& consume, const Redo& redo = {});
+
+    // Whether blocks of `source` turn into floats on the device.
+    static bool dequantizes(TensorType source);
+
+    // Whole rows of `source` blocks to floats on the device: the floats of
+    // dequantize_rows, bit for bit (NaN payloads included).
+    Status dequantize(TensorType source, std::span<const uint8_t> src, uint64_t row_length, std::span<float> dst);
 
     // Whole rows at once: the same as quantize_rows. With a pool, its threads
     // copy the rows into the device's staging memory.

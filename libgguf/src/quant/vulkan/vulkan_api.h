@@ -57,6 +57,7 @@ namespace gguf::quant::vk {
     X(vkCmdPushConstants)               \
     X(vkCmdDispatch)                    \
     X(vkCmdCopyBuffer)                  \
+    X(vkCmdFillBuffer)                  \
     X(vkCmdPipelineBarrier)             \
     X(vkCreateFence)                    \
     X(vkDestroyFence)                   \

@@ -4,13 +4,8 @@
 // One invocation quantizes one unit (a block or super-block) of a row.
 #extension GL_EXT_shader_explicit_arithmetic_types : require
 #extension GL_EXT_shader_8bit_storage : require
-#extension GL_EXT_spirv_intrinsics : require
 
-spirv_execution_mode(capabilities = [4467], 4462, 32);  // RoundingModeRTE, 32-bit
-spirv_execution_mode(capabilities = [4466], 4461, 32);  // SignedZeroInfNanPreserve, 32-bit
-#ifdef DENORM_PRESERVE
-spirv_execution_mode(capabilities = [4464], 4459, 32);  // DenormPreserve, 32-bit
-#endif
+#include "float_controls.glsl"
 
 layout(local_size_x = 64) in;
 
