@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <random>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -43,6 +44,8 @@ void quantize_cpu(gguf::TensorType type, const std::vector<float>& x, int64_t ro
 
 int main(int argc, char** argv) {
     const int64_t n = argc > 1 ? std::atoll(argv[1]) : 4096;
+    // "all": every type with a shader, with importance weights, after the three of the issue.
+    const bool every_type = argc > 2 && std::string(argv[2]) == "all";
     const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
     auto gpu = gguf::quant::vk::GpuQuantizer::open({});
     if (!gpu) {
@@ -65,7 +68,16 @@ int main(int argc, char** argv) {
     };
     int failures = 0;
     std::printf("%-8s %-8s %12s %12s %8s %s\n", "type", "imatrix", "cpu MB/s", "vulkan MB/s", "ratio", "bytes");
-    for (const Job job : {Job{gguf::TensorType::Q4_K, true}, Job{gguf::TensorType::IQ4_XS, true}, Job{gguf::TensorType::Q8_0, false}}) {
+    std::vector<Job> jobs{{gguf::TensorType::Q4_K, true}, {gguf::TensorType::IQ4_XS, true}, {gguf::TensorType::Q8_0, false}};
+    if (every_type) {
+        for (int t = 0; t < 64; ++t) {
+            const auto type = static_cast<gguf::TensorType>(t);
+            if (gguf::quant::vk::GpuQuantizer::supports(type, true) && type != gguf::TensorType::Q4_K && type != gguf::TensorType::IQ4_XS) {
+                jobs.push_back({type, true});
+            }
+        }
+    }
+    for (const Job job : jobs) {
         const std::vector<float> weights = job.weighted ? w : std::vector<float>{};
         const size_t bytes = n * *gguf::row_bytes(job.type, n);
         std::vector<uint8_t> cpu(bytes), vk(bytes);
