@@ -186,20 +186,28 @@ struct UE4M3Scale {
 };
 
 #if defined(__x86_64__)
-// nearest_e2m1 for 8 values at once: each lane runs the same 16 comparisons in
-// the same order (strictly smaller error wins, so the first code on a tie; NaN
-// errors never win), hence the same code. Codes land in `out`.
+// nearest_e2m1 for 8 values at once, over half the codes. The negative
+// codes 8..15 are the positive ones negated (exactly, in float), so for x >= 0
+// none of them errs strictly less than its positive twin, which comes first;
+// for x < 0 no positive code but 0 errs less than |x|, and code 8 + j errs
+// exactly as code j does for |x|. Hence: the first of codes 0..7 nearest |x|
+// (strictly smaller error wins; NaN errors never win), plus 8 when x < 0 and
+// the code is not 0. Codes land in `out`.
 __attribute__((target("avx2"))) inline void nearest_e2m1_x8(const __m256* scaled_codes, const float* x, uint8_t* out) {
     const __m256 sign = _mm256_set1_ps(-0.0f);
     const __m256 v = _mm256_loadu_ps(x);
-    __m256 best = _mm256_andnot_ps(sign, _mm256_sub_ps(scaled_codes[0], v));
+    const __m256 magnitude = _mm256_andnot_ps(sign, v);
+    __m256 best = _mm256_andnot_ps(sign, _mm256_sub_ps(scaled_codes[0], magnitude));
     __m256 index = _mm256_setzero_ps();
-    for (int i = 1; i < 16; ++i) {
-        const __m256 err = _mm256_andnot_ps(sign, _mm256_sub_ps(scaled_codes[i], v));
+    for (int i = 1; i < 8; ++i) {
+        const __m256 err = _mm256_andnot_ps(sign, _mm256_sub_ps(scaled_codes[i], magnitude));
         const __m256 better = _mm256_cmp_ps(err, best, _CMP_LT_OQ);
         best = _mm256_blendv_ps(best, err, better);
         index = _mm256_blendv_ps(index, _mm256_set1_ps(static_cast<float>(i)), better);
     }
+    const __m256 negative = _mm256_and_ps(_mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_LT_OQ),
+                                          _mm256_cmp_ps(index, _mm256_setzero_ps(), _CMP_NEQ_OQ));
+    index = _mm256_add_ps(index, _mm256_and_ps(negative, _mm256_set1_ps(8.0f)));
     const __m256i codes = _mm256_cvttps_epi32(index);
     const __m128i words = _mm_packs_epi32(_mm256_castsi256_si128(codes), _mm256_extracti128_si256(codes, 1));
     _mm_storel_epi64(reinterpret_cast<__m128i*>(out), _mm_packus_epi16(words, words));
@@ -251,8 +259,8 @@ struct Fp4 {
                 const uint8_t code = Scale::encode(absmax_x8(x, Sub));
                 const float e = Scale::decode(code);
                 y[s] = code;
-                __m256 scaled[16];
-                for (int i = 0; i < 16; ++i) scaled[i] = _mm256_set1_ps(static_cast<float>(kE2M1[i]) * e);
+                __m256 scaled[8];
+                for (int i = 0; i < 8; ++i) scaled[i] = _mm256_set1_ps(static_cast<float>(kE2M1[i]) * e);
                 uint8_t codes[Sub];
                 for (int j = 0; j < Sub; j += 8) nearest_e2m1_x8(scaled, x + j, codes + j);
                 uint8_t* qs = y + Subs + s * (Sub / 2);
