@@ -24,12 +24,66 @@ float spread(const float* x) {
     return 2 * sumx2 / kSuper;
 }
 
-// Positions of xb's values in ascending order, ties by position (ggml's
-// qsort is glibc's stable merge sort for arrays this small).
+// Sorts positions b[0..n) by xb as glibc's qsort (a merge sort for arrays
+// this small, which ggml's qsort is) does: the first n / 2 and the rest
+// sorted, then merged taking the left one unless it is strictly greater.
+// Ties keep their order, and NaNs land where glibc leaves them.
+inline void merge_sort_positions(const float* xb, int* b, int n, int* tmp) {
+    if (n <= 1) return;
+    const int n1 = n / 2;
+    merge_sort_positions(xb, b, n1, tmp);
+    merge_sort_positions(xb, b + n1, n - n1, tmp);
+    int i = 0, j = n1, k = 0;
+    while (i < n1 && j < n) tmp[k++] = xb[b[i]] > xb[b[j]] ? b[j++] : b[i++];
+    while (i < n1) tmp[k++] = b[i++];
+    std::copy(tmp, tmp + k, b);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// Without NaN the order is the unique stable one: position i goes to the
+// count of values below xb[i] plus the equal ones before it. Counted for 8
+// positions per vector, each value in turn; false (nothing written) if the
+// block holds a NaN.
+template <int N>
+__attribute__((target("avx2"))) bool rank_positions_avx2(const float* xb, int* order) {
+    static_assert(N % 8 == 0);
+    constexpr int V = N / 8;
+    __m256 x[V];
+    __m256i rank[V], position[V];
+    __m256 nan = _mm256_setzero_ps();
+    for (int v = 0; v < V; ++v) {
+        x[v] = _mm256_loadu_ps(xb + 8 * v);
+        nan = _mm256_or_ps(nan, _mm256_cmp_ps(x[v], x[v], _CMP_UNORD_Q));
+        rank[v] = _mm256_setzero_si256();
+        position[v] = _mm256_add_epi32(_mm256_set1_epi32(8 * v), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    }
+    if (_mm256_movemask_ps(nan)) return false;
+    for (int j = 0; j < N; ++j) {
+        const __m256 xj = _mm256_set1_ps(xb[j]);
+        const __m256i jj = _mm256_set1_epi32(j);
+        for (int v = 0; v < V; ++v) {
+            const __m256i before = _mm256_or_si256(
+                _mm256_castps_si256(_mm256_cmp_ps(xj, x[v], _CMP_LT_OQ)),
+                _mm256_and_si256(_mm256_castps_si256(_mm256_cmp_ps(xj, x[v], _CMP_EQ_OQ)), _mm256_cmpgt_epi32(position[v], jj)));
+            rank[v] = _mm256_sub_epi32(rank[v], before);  // masks are -1
+        }
+    }
+    alignas(32) int ranks[N];
+    for (int v = 0; v < V; ++v) _mm256_store_si256(reinterpret_cast<__m256i*>(ranks + 8 * v), rank[v]);
+    for (int i = 0; i < N; ++i) order[ranks[i]] = i;
+    return true;
+}
+#endif
+
+// Positions of xb's values in ascending order, as ggml sorts them.
 template <int N>
 void sort_positions(const float* xb, int* order) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (cpu_has_avx2() && rank_positions_avx2<N>(xb, order)) return;
+#endif
     for (int j = 0; j < N; ++j) order[j] = j;
-    std::stable_sort(order, order + N, [xb](int a, int b) { return xb[a] < xb[b]; });
+    int tmp[N];
+    merge_sort_positions(xb, order, N, tmp);
 }
 
 inline int scale_code(float id, float scale) {
