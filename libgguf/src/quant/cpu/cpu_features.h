@@ -15,7 +15,8 @@
 // AVX-512 code sits between these two.
 #if defined(__GNUC__) && !defined(__clang__)
 #define GGUF_MTP_AVX512_HEADERS_BEGIN \
-    _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wmaybe-uninitialized\"")
+    _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wmaybe-uninitialized\"") \
+        _Pragma("GCC diagnostic ignored \"-Wuninitialized\"")
 #define GGUF_MTP_AVX512_HEADERS_END _Pragma("GCC diagnostic pop")
 #else
 #define GGUF_MTP_AVX512_HEADERS_BEGIN

@@ -150,25 +150,28 @@ __attribute__((target("avx2"))) inline bool split_sums_avx2(const float* sumx, c
         _mm256_store_ps(qx[s], sumqx);
         _mm256_store_ps(q2[s], sumq2);
     }
-    return _mm256_movemask_ps(pass) != 0;
+    const __m256i i2_lane = _mm256_add_epi32(_mm256_set1_epi32(i2), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    const __m256 in_range = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(n + 1), i2_lane));
+    return _mm256_movemask_ps(_mm256_and_ps(pass, in_range)) != 0;
 }
 #endif
 
-template <bool Avx2>
+template <Simd S>
 SplitChoice best_split(const float* sumx, const float* sumw, float max) {
     constexpr int n = kIq1sBlock;
     SplitChoice best(max, 0);
     for (int i1 = 0; i1 <= n; ++i1) {
         int i2 = i1;
 #if defined(__x86_64__) && defined(__GNUC__)
-        if constexpr (Avx2) {
-            // Eight i2 at once: while no lane beats the best so far, the
-            // best does not change, so none of them would win; when one
-            // does, the eight are tried in order as scalars.
-            for (; i2 + 8 <= n + 1; i2 += 8) {
+        if constexpr (S != Simd::scalar) {
+            // Eight i2 at once (lanes past n read the sums' padding and
+            // are left out): while no lane beats the best so far, the best
+            // does not change, so none of them would win; when one does,
+            // the eight are tried in order as scalars.
+            for (; i2 <= n; i2 += 8) {
                 alignas(32) float qx[2][8], q2[2][8];
                 if (!split_sums_avx2(sumx, sumw, n, i1, i2, best.score, qx, q2)) continue;
-                for (int lane = 0; lane < 8; ++lane) {
+                for (int lane = 0; lane < 8 && i2 + lane <= n; ++lane) {
                     best.consider(i1, i2 + lane, 1, qx[0][lane], q2[0][lane]);
                     best.consider(i1, i2 + lane, -1, qx[1][lane], q2[1][lane]);
                 }
@@ -232,13 +235,13 @@ __attribute__((target("avx2"))) inline bool pattern_sums_avx2(const PatternTerms
 }
 #endif
 
-template <bool Avx2>
+template <Simd S>
 SplitChoice best_pattern_split(const PatternTerms& term_x, const PatternTerms& term_q, const int* order, float max) {
     constexpr int n = kIq1mBlock;
     SplitChoice best(max, -1);
     for (int i1 = 0; i1 <= n; ++i1) {
 #if defined(__x86_64__) && defined(__GNUC__)
-        if constexpr (Avx2) {
+        if constexpr (S != Simd::scalar) {
             // While no lane beats the best so far, the best does not change,
             // so none of the 8 would win; when one does, they are tried in
             // order as scalars.
@@ -273,7 +276,8 @@ SplitChoice best_pattern_split(const PatternTerms& term_x, const PatternTerms& t
 void quantize_iq1_s(const float* src, uint8_t* dst, int64_t n, const float* importance) {
     constexpr int kBlock = kIq1sBlock;
     const Lattice& lattice = iq1s_lattice();
-    float scales[kSuper / kBlock], weight[kBlock], sumx[kBlock + 1], sumw[kBlock + 1];
+    // The prefix sums run 7 entries past the block's for the vector trials.
+    float scales[kSuper / kBlock], weight[kBlock], sumx[kBlock + 8] = {}, sumw[kBlock + 8] = {};
     int8_t L[kBlock], shifts[kSuper / kBlock];
     int order[kBlock];
     for (int64_t ibl = 0; ibl < n / kSuper; ++ibl, src += kSuper, dst += kIq1SBytes) {
@@ -301,7 +305,7 @@ void quantize_iq1_s(const float* src, uint8_t* dst, int64_t n, const float* impo
                 sumw[j + 1] = sumw[j] + weight[i];
             }
             SplitChoice split(max, 0);
-            run_simd([&]<bool Avx2>() { split = best_split<Avx2>(sumx, sumw, max); });
+            run_simd([&]<Simd S>() { split = best_split<S>(sumx, sumw, max); });
             if (split.i1 < 0 || split.i2 < 0 || split.variant == 0) {
                 scales[ib] = 0;
                 shifts[ib] = 1;
@@ -410,7 +414,7 @@ void quantize_iq1_m(const float* src, uint8_t* dst, int64_t n, const float* impo
                 }
             }
             SplitChoice split(max, -1);
-            run_simd([&]<bool Avx2>() { split = best_pattern_split<Avx2>(term_x, term_q, order, max); });
+            run_simd([&]<Simd S>() { split = best_pattern_split<S>(term_x, term_q, order, max); });
             const int besti1 = split.i1, besti2 = split.i2;
             int best_k = split.variant;
             float scale = split.scale;
