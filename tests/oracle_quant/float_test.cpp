@@ -65,6 +65,24 @@ TEST_P(HalfTypes, BoundaryFloatsQuantizeAsGgml) {
     }
 }
 
+// The vector conversions align their stores to the output: every start
+// within a vector's width (odd addresses included) gives ggml's bytes, NaNs
+// among the values too.
+TEST_P(HalfTypes, OutputAtAnyAlignmentQuantizesAsGgml) {
+    const auto type = GetParam();
+    std::vector<float> values(4096 + 37);
+    for (size_t i = 0; i < values.size(); ++i) values[i] = std::ldexp(static_cast<float>(i % 977) - 488.5f, static_cast<int>(i % 29) - 14);
+    values[100] = std::bit_cast<float>(0x7fc12345u);
+    values[2049] = -std::bit_cast<float>(0x7f812345u);
+    const auto want = oracle_ggml::quantize(type, values, static_cast<int64_t>(values.size()), {});
+    std::vector<uint8_t> buffer(want.size() + 64);
+    for (size_t offset = 0; offset < 64; ++offset) {
+        const std::span<uint8_t> got(buffer.data() + offset, want.size());
+        ASSERT_TRUE(gguf::quantize_rows(type, values, values.size(), {}, got).has_value());
+        ASSERT_EQ(0, std::memcmp(got.data(), want.data(), want.size())) << "offset " << offset;
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(Ggml, HalfTypes, testing::Values(gguf::TensorType::F16, gguf::TensorType::BF16),
                          [](const auto& info) { return std::string(gguf::type_display_name(info.param)); });
 

@@ -3,6 +3,7 @@
 // dequantized floats, bit for bit.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <random>
 
@@ -20,6 +21,31 @@ TEST_P(TernaryFp4Types, QuantizeAndDequantizeMatchGgml) {
     const auto [type, with_importance] = GetParam();
     ASSERT_FALSE(gguf::requires_importance(type));
     quant_cases::expect_quantize_matches_ggml(type, with_importance);
+}
+
+// Blocks holding NaN or infinity (at the start, middle or end), subnormal
+// values whose inverse scale overflows, and zeros: the vector kernels hand
+// such blocks to the scalar code, which must still write ggml's bytes.
+TEST_P(TernaryFp4Types, NonFiniteAndSubnormalBlocksMatchGgml) {
+    const auto [type, with_importance] = GetParam();
+    if (with_importance) GTEST_SKIP() << "ggml ignores importance for these types";
+    const int64_t row_length = 256, rows = 12;
+    std::mt19937_64 rng(11);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    std::vector<float> values(rows * row_length);
+    for (auto& x : values) x = normal(rng);
+    const float specials[] = {NAN, INFINITY, -INFINITY};
+    for (int64_t r = 0; r < 9; ++r) {
+        const int64_t at = (r % 3 == 0 ? 0 : r % 3 == 1 ? 77 : row_length - 1);
+        values[r * row_length + at] = specials[r / 3];
+    }
+    for (int64_t i = 0; i < row_length; ++i) values[9 * row_length + i] = normal(rng) * 1e-40f;
+    for (int64_t i = 0; i < row_length; ++i) values[10 * row_length + i] = 0.0f;
+    for (int64_t i = 0; i < row_length; ++i) values[11 * row_length + i] = normal(rng) * 3e-39f;
+    const auto want = oracle_ggml::quantize(type, values, row_length, {});
+    std::vector<uint8_t> got(want.size());
+    ASSERT_TRUE(gguf::quantize_rows(type, values, row_length, {}, got).has_value());
+    EXPECT_EQ(quant_cases::first_difference(got, want, type, row_length), "") << gguf::type_display_name(type);
 }
 
 // Blocks of random bytes (every code, every scale byte, fp16 scales of any

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string_view>
 
 #include "gguf/error.h"
 #include "gguf/tensor_type.h"
@@ -22,6 +23,11 @@ bool can_dequantize(TensorType type);
 // Types ggml refuses to quantize without importance weights (IQ1_S, IQ1_M,
 // IQ2_XXS, IQ2_XS in the reference release).
 bool requires_importance(TensorType type);
+
+// The vector kernels this process quantizes with: "scalar", "avx2" or
+// "avx512" (the widest the CPU has, capped by GGUF_MTP_SIMD or
+// GGUF_MTP_NO_SIMD=1 in the environment). Every one gives the same bytes.
+std::string_view simd_path();
 
 // Quantizes `src` (whole rows of `row_length` floats) into `dst`, which must
 // hold exactly the rows' bytes. `importance` is empty or `row_length` floats.

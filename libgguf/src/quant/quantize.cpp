@@ -3,6 +3,7 @@
 #include <array>
 #include <string>
 
+#include "cpu/cpu_features.h"
 #include "cpu/kernels.h"
 
 namespace gguf {
@@ -35,6 +36,15 @@ bool can_dequantize(TensorType type) {
 bool requires_importance(TensorType type) {
     const auto* k = find_kernels(type);
     return k && k->requires_importance;
+}
+
+std::string_view simd_path() {
+    switch (quant::simd_level()) {
+        case quant::Simd::scalar: return "scalar";
+        case quant::Simd::avx2: return "avx2";
+        case quant::Simd::avx512: return "avx512";
+    }
+    return "scalar";
 }
 
 Status quantize_rows(TensorType type, std::span<const float> src, uint64_t row_length, std::span<const float> importance,

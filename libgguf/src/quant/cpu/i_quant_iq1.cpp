@@ -24,12 +24,66 @@ float spread(const float* x) {
     return 2 * sumx2 / kSuper;
 }
 
-// Positions of xb's values in ascending order, ties by position (ggml's
-// qsort is glibc's stable merge sort for arrays this small).
+// Sorts positions b[0..n) by xb as glibc's qsort (a merge sort for arrays
+// this small, which ggml's qsort is) does: the first n / 2 and the rest
+// sorted, then merged taking the left one unless it is strictly greater.
+// Ties keep their order, and NaNs land where glibc leaves them.
+inline void merge_sort_positions(const float* xb, int* b, int n, int* tmp) {
+    if (n <= 1) return;
+    const int n1 = n / 2;
+    merge_sort_positions(xb, b, n1, tmp);
+    merge_sort_positions(xb, b + n1, n - n1, tmp);
+    int i = 0, j = n1, k = 0;
+    while (i < n1 && j < n) tmp[k++] = xb[b[i]] > xb[b[j]] ? b[j++] : b[i++];
+    while (i < n1) tmp[k++] = b[i++];
+    std::copy(tmp, tmp + k, b);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// Without NaN the order is the unique stable one: position i goes to the
+// count of values below xb[i] plus the equal ones before it. Counted for 8
+// positions per vector, each value in turn; false (nothing written) if the
+// block holds a NaN.
+template <int N>
+__attribute__((target("avx2"))) bool rank_positions_avx2(const float* xb, int* order) {
+    static_assert(N % 8 == 0);
+    constexpr int V = N / 8;
+    __m256 x[V];
+    __m256i rank[V], position[V];
+    __m256 nan = _mm256_setzero_ps();
+    for (int v = 0; v < V; ++v) {
+        x[v] = _mm256_loadu_ps(xb + 8 * v);
+        nan = _mm256_or_ps(nan, _mm256_cmp_ps(x[v], x[v], _CMP_UNORD_Q));
+        rank[v] = _mm256_setzero_si256();
+        position[v] = _mm256_add_epi32(_mm256_set1_epi32(8 * v), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    }
+    if (_mm256_movemask_ps(nan)) return false;
+    for (int j = 0; j < N; ++j) {
+        const __m256 xj = _mm256_set1_ps(xb[j]);
+        const __m256i jj = _mm256_set1_epi32(j);
+        for (int v = 0; v < V; ++v) {
+            const __m256i before = _mm256_or_si256(
+                _mm256_castps_si256(_mm256_cmp_ps(xj, x[v], _CMP_LT_OQ)),
+                _mm256_and_si256(_mm256_castps_si256(_mm256_cmp_ps(xj, x[v], _CMP_EQ_OQ)), _mm256_cmpgt_epi32(position[v], jj)));
+            rank[v] = _mm256_sub_epi32(rank[v], before);  // masks are -1
+        }
+    }
+    alignas(32) int ranks[N];
+    for (int v = 0; v < V; ++v) _mm256_store_si256(reinterpret_cast<__m256i*>(ranks + 8 * v), rank[v]);
+    for (int i = 0; i < N; ++i) order[ranks[i]] = i;
+    return true;
+}
+#endif
+
+// Positions of xb's values in ascending order, as ggml sorts them.
 template <int N>
 void sort_positions(const float* xb, int* order) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (cpu_has_avx2() && rank_positions_avx2<N>(xb, order)) return;
+#endif
     for (int j = 0; j < N; ++j) order[j] = j;
-    std::stable_sort(order, order + N, [xb](int a, int b) { return xb[a] < xb[b]; });
+    int tmp[N];
+    merge_sort_positions(xb, order, N, tmp);
 }
 
 inline int scale_code(float id, float scale) {
@@ -96,25 +150,28 @@ __attribute__((target("avx2"))) inline bool split_sums_avx2(const float* sumx, c
         _mm256_store_ps(qx[s], sumqx);
         _mm256_store_ps(q2[s], sumq2);
     }
-    return _mm256_movemask_ps(pass) != 0;
+    const __m256i i2_lane = _mm256_add_epi32(_mm256_set1_epi32(i2), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    const __m256 in_range = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(n + 1), i2_lane));
+    return _mm256_movemask_ps(_mm256_and_ps(pass, in_range)) != 0;
 }
 #endif
 
-template <bool Avx2>
+template <Simd S>
 SplitChoice best_split(const float* sumx, const float* sumw, float max) {
     constexpr int n = kIq1sBlock;
     SplitChoice best(max, 0);
     for (int i1 = 0; i1 <= n; ++i1) {
         int i2 = i1;
 #if defined(__x86_64__) && defined(__GNUC__)
-        if constexpr (Avx2) {
-            // Eight i2 at once: while no lane beats the best so far, the
-            // best does not change, so none of them would win; when one
-            // does, the eight are tried in order as scalars.
-            for (; i2 + 8 <= n + 1; i2 += 8) {
+        if constexpr (S != Simd::scalar) {
+            // Eight i2 at once (lanes past n read the sums' padding and
+            // are left out): while no lane beats the best so far, the best
+            // does not change, so none of them would win; when one does,
+            // the eight are tried in order as scalars.
+            for (; i2 <= n; i2 += 8) {
                 alignas(32) float qx[2][8], q2[2][8];
                 if (!split_sums_avx2(sumx, sumw, n, i1, i2, best.score, qx, q2)) continue;
-                for (int lane = 0; lane < 8; ++lane) {
+                for (int lane = 0; lane < 8 && i2 + lane <= n; ++lane) {
                     best.consider(i1, i2 + lane, 1, qx[0][lane], q2[0][lane]);
                     best.consider(i1, i2 + lane, -1, qx[1][lane], q2[1][lane]);
                 }
@@ -178,13 +235,13 @@ __attribute__((target("avx2"))) inline bool pattern_sums_avx2(const PatternTerms
 }
 #endif
 
-template <bool Avx2>
+template <Simd S>
 SplitChoice best_pattern_split(const PatternTerms& term_x, const PatternTerms& term_q, const int* order, float max) {
     constexpr int n = kIq1mBlock;
     SplitChoice best(max, -1);
     for (int i1 = 0; i1 <= n; ++i1) {
 #if defined(__x86_64__) && defined(__GNUC__)
-        if constexpr (Avx2) {
+        if constexpr (S != Simd::scalar) {
             // While no lane beats the best so far, the best does not change,
             // so none of the 8 would win; when one does, they are tried in
             // order as scalars.
@@ -219,7 +276,8 @@ SplitChoice best_pattern_split(const PatternTerms& term_x, const PatternTerms& t
 void quantize_iq1_s(const float* src, uint8_t* dst, int64_t n, const float* importance) {
     constexpr int kBlock = kIq1sBlock;
     const Lattice& lattice = iq1s_lattice();
-    float scales[kSuper / kBlock], weight[kBlock], sumx[kBlock + 1], sumw[kBlock + 1];
+    // The prefix sums run 7 entries past the block's for the vector trials.
+    float scales[kSuper / kBlock], weight[kBlock], sumx[kBlock + 8] = {}, sumw[kBlock + 8] = {};
     int8_t L[kBlock], shifts[kSuper / kBlock];
     int order[kBlock];
     for (int64_t ibl = 0; ibl < n / kSuper; ++ibl, src += kSuper, dst += kIq1SBytes) {
@@ -247,7 +305,7 @@ void quantize_iq1_s(const float* src, uint8_t* dst, int64_t n, const float* impo
                 sumw[j + 1] = sumw[j] + weight[i];
             }
             SplitChoice split(max, 0);
-            run_simd([&]<bool Avx2>() { split = best_split<Avx2>(sumx, sumw, max); });
+            run_simd([&]<Simd S>() { split = best_split<S>(sumx, sumw, max); });
             if (split.i1 < 0 || split.i2 < 0 || split.variant == 0) {
                 scales[ib] = 0;
                 shifts[ib] = 1;
@@ -356,7 +414,7 @@ void quantize_iq1_m(const float* src, uint8_t* dst, int64_t n, const float* impo
                 }
             }
             SplitChoice split(max, -1);
-            run_simd([&]<bool Avx2>() { split = best_pattern_split<Avx2>(term_x, term_q, order, max); });
+            run_simd([&]<Simd S>() { split = best_pattern_split<S>(term_x, term_q, order, max); });
             const int besti1 = split.i1, besti2 = split.i2;
             int best_k = split.variant;
             float scale = split.scale;

@@ -108,29 +108,40 @@ float first_scale(int n, int nmax, const float* x, const float* quant_weights) {
 }
 
 // IQ2_XS / IQ2_S: levels (into L) and scale of a block of 16 magnitudes.
-template <bool Avx2>
+// Each trial scale's levels and sums do not depend on which scale won
+// before, so they are all computed first (the sums 8 trials at a time under
+// AVX2), and then chosen among in ggml's order with ggml's comparison.
+template <Simd S>
 float fit_block16(const Lattice& lattice, const float* xval, const float* weight, const float* waux, float max, int8_t* L) {
-    int8_t Laux[16];
-    bool on_grid[2] = {true, true}, on_grid_aux[2];
-    float best = 0;
-    float scale = max / (2 * kMaxQ - 1);
-    for (int is = -9; is <= 9; ++is) {
+    constexpr int kTrials = 19, kRows = 24;  // is = -9..9, rounded up to 8
+    alignas(32) int8_t levels[kRows * 16 + 3];
+    bool on_grid_at[kTrials][2];
+    std::memset(levels + kTrials * 16, 0, sizeof levels - kTrials * 16);
+    for (int t = 0; t < kTrials; ++t) {
+        const int is = t - 9;
         const float id = (2 * kMaxQ - 1 + is * 0.1f) / max;
         const float this_scale = 1 / id;
+        int8_t* Laux = levels + 16 * t;
         for (int k = 0; k < 2; ++k) {
             for (int i = 0; i < 8; ++i) Laux[8 * k + i] = clamp_level(id, xval[8 * k + i]);
             const uint32_t key = key_of(Laux + 8 * k, 8, 2);
-            on_grid_aux[k] = lattice.index_of(key) >= 0;
-            if (!on_grid_aux[k]) nearest_neighbour<8, Avx2>(lattice, key, xval + 8 * k, waux + 8 * k, this_scale, kOddValues, Laux + 8 * k);
+            on_grid_at[t][k] = lattice.index_of(key) >= 0;
+            if (!on_grid_at[t][k]) nearest_neighbour<8, S>(lattice, key, xval + 8 * k, waux + 8 * k, this_scale, kOddValues, Laux + 8 * k);
         }
-        float sumqx, sumq2;
-        level_sums(Laux, xval, weight, 16, sumqx, sumq2);
+    }
+    float sumqx_at[kRows], sumq2_at[kRows];
+    trial_sums<16, S>(levels, kTrials, xval, weight, sumqx_at, sumq2_at);
+    bool on_grid[2] = {true, true};
+    float best = 0;
+    float scale = max / (2 * kMaxQ - 1);
+    for (int t = 0; t < kTrials; ++t) {
+        const float sumqx = sumqx_at[t], sumq2 = sumq2_at[t];
         if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
             scale = sumqx / sumq2;
             best = scale * sumqx;
-            for (int i = 0; i < 16; ++i) L[i] = Laux[i];
-            on_grid[0] = on_grid_aux[0];
-            on_grid[1] = on_grid_aux[1];
+            std::memcpy(L, levels + 16 * t, 16);
+            on_grid[0] = on_grid_at[t][0];
+            on_grid[1] = on_grid_at[t][1];
         }
     }
     if ((!on_grid[0] || !on_grid[1]) && scale > 0) {
@@ -139,7 +150,7 @@ float fit_block16(const Lattice& lattice, const float* xval, const float* weight
             if (on_grid[k]) continue;
             for (int i = 0; i < 8; ++i) L[8 * k + i] = clamp_level(id, xval[8 * k + i]);
             const uint32_t key = key_of(L + 8 * k, 8, 2);
-            if (lattice.index_of(key) < 0) nearest_neighbour<8, Avx2>(lattice, key, xval + 8 * k, waux + 8 * k, scale, kOddValues, L + 8 * k);
+            if (lattice.index_of(key) < 0) nearest_neighbour<8, S>(lattice, key, xval + 8 * k, waux + 8 * k, scale, kOddValues, L + 8 * k);
         }
         float sumqx, sumq2;
         level_sums(L, xval, weight, 16, sumqx, sumq2);
@@ -148,11 +159,11 @@ float fit_block16(const Lattice& lattice, const float* xval, const float* weight
     return scale;
 }
 
-template <bool Avx2>
+template <Simd S>
 void iq2_xxs_rows(const float* src, uint8_t* dst, int64_t n, const float* importance) {
     const Lattice& lattice = iq2xxs_lattice();
     float scales[kSuper / 32], weight[32], waux[32], xval[32];
-    int8_t L[32], Laux[32];
+    int8_t L[32];
     for (int64_t ibl = 0; ibl < n / kSuper; ++ibl, src += kSuper, dst += kIq2XxsBytes) {
         store_u16(dst, fp32_to_fp16(0.f));
         uint32_t q2[2 * (kSuper / 32)] = {};
@@ -178,21 +189,30 @@ void iq2_xxs_rows(const float* src, uint8_t* dst, int64_t n, const float* import
                 continue;
             }
             for (int8_t& l : L) l = 0;  // only read if no candidate below wins and scale <= 0: never
-            float best = 0;
-            for (int is = -6; is <= 6; ++is) {
+            // As in fit_block16: every trial first, then the choice in order.
+            constexpr int kTrials = 13, kRows = 16;  // is = -6..6, rounded up to 8
+            alignas(32) int8_t levels[kRows * 32 + 3];
+            std::memset(levels + kTrials * 32, 0, sizeof levels - kTrials * 32);
+            for (int t = 0; t < kTrials; ++t) {
+                const int is = t - 6;
                 const float id = (2 * kMaxQ - 1 + is * 0.1f) / eff_max;
                 const float this_scale = 1 / id;
+                int8_t* Laux = levels + 32 * t;
                 for (int k = 0; k < 4; ++k) {
                     for (int i = 0; i < 8; ++i) Laux[8 * k + i] = clamp_level(id, xval[8 * k + i]);
                     const uint32_t key = key_of(Laux + 8 * k, 8, 2);
-                    if (lattice.index_of(key) < 0) nearest_neighbour<8, Avx2>(lattice, key, xval + 8 * k, waux + 8 * k, this_scale, kOddValues, Laux + 8 * k);
+                    if (lattice.index_of(key) < 0) nearest_neighbour<8, S>(lattice, key, xval + 8 * k, waux + 8 * k, this_scale, kOddValues, Laux + 8 * k);
                 }
-                float sumqx, sumq2;
-                level_sums(Laux, xval, weight, 32, sumqx, sumq2);
+            }
+            float sumqx_at[kRows], sumq2_at[kRows];
+            trial_sums<32, S>(levels, kTrials, xval, weight, sumqx_at, sumq2_at);
+            float best = 0;
+            for (int t = 0; t < kTrials; ++t) {
+                const float sumqx = sumqx_at[t], sumq2 = sumq2_at[t];
                 if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
                     scale = sumqx / sumq2;
                     best = scale * sumqx;
-                    for (int i = 0; i < 32; ++i) L[i] = Laux[i];
+                    std::memcpy(L, levels + 32 * t, 32);
                 }
             }
             if (scale > 0) {
@@ -202,7 +222,7 @@ void iq2_xxs_rows(const float* src, uint8_t* dst, int64_t n, const float* import
                     for (int i = 0; i < 8; ++i) probe[i] = clamp_level(id, xval[8 * k + i]);
                     const uint32_t key = key_of(probe, 8, 2);
                     int grid_index = lattice.index_of(key);
-                    if (grid_index < 0) grid_index = nearest_neighbour<8, Avx2>(lattice, key, xval + 8 * k, waux + 8 * k, scale, kOddValues, L + 8 * k);
+                    if (grid_index < 0) grid_index = nearest_neighbour<8, S>(lattice, key, xval + 8 * k, waux + 8 * k, scale, kOddValues, L + 8 * k);
                     const uint8_t* p = lattice.levels(grid_index);
                     for (int i = 0; i < 8; ++i) L[8 * k + i] = static_cast<int8_t>(p[i]);
                 }
@@ -236,7 +256,7 @@ void iq2_xxs_rows(const float* src, uint8_t* dst, int64_t n, const float* import
 
 // IQ2_XS and IQ2_S share their search; they differ in weights, sign parity
 // and layout.
-template <bool kXs, bool Avx2>
+template <bool kXs, Simd S>
 void iq2_16_rows(const float* src, uint8_t* dst, int64_t n, const float* importance) {
     const Lattice& lattice = kXs ? iq2xs_lattice() : iq2s_lattice();
     constexpr int kBytes = kXs ? kIq2XsBytes : kIq2SBytes;
@@ -265,7 +285,7 @@ void iq2_16_rows(const float* src, uint8_t* dst, int64_t n, const float* importa
                 scales[ib] = 0;
                 continue;
             }
-            float scale = fit_block16<Avx2>(lattice, xval, weight, waux, max, L);
+            float scale = fit_block16<S>(lattice, xval, weight, waux, max, L);
             if (scale < 0) {
                 scale = -scale;
                 for (uint8_t& s : signs) s = static_cast<uint8_t>(kXs ? ~s & 127 : ~s);
@@ -301,15 +321,15 @@ void iq2_16_rows(const float* src, uint8_t* dst, int64_t n, const float* importa
 }  // namespace
 
 void quantize_iq2_xxs(const float* src, uint8_t* dst, int64_t n, const float* importance) {
-    run_simd([&]<bool Avx2>() { iq2_xxs_rows<Avx2>(src, dst, n, importance); });
+    run_simd([&]<Simd S>() { iq2_xxs_rows<S>(src, dst, n, importance); });
 }
 
 void quantize_iq2_xs(const float* src, uint8_t* dst, int64_t n, const float* importance) {
-    run_simd([&]<bool Avx2>() { iq2_16_rows<true, Avx2>(src, dst, n, importance); });
+    run_simd([&]<Simd S>() { iq2_16_rows<true, S>(src, dst, n, importance); });
 }
 
 void quantize_iq2_s(const float* src, uint8_t* dst, int64_t n, const float* importance) {
-    run_simd([&]<bool Avx2>() { iq2_16_rows<false, Avx2>(src, dst, n, importance); });
+    run_simd([&]<Simd S>() { iq2_16_rows<false, S>(src, dst, n, importance); });
 }
 
 namespace {

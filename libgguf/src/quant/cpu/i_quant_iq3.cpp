@@ -46,10 +46,10 @@ __attribute__((target("avx2"))) inline void block_levels_avx2(const float* xval,
 }
 #endif
 
-template <bool Avx2>
+template <Simd S>
 inline void block_levels(const float* xval, float id, int8_t* L, uint32_t* keys) {
 #if defined(__x86_64__) && defined(__GNUC__)
-    if constexpr (Avx2) return block_levels_avx2(xval, id, L, keys);
+    if constexpr (S != Simd::scalar) return block_levels_avx2(xval, id, L, keys);
 #endif
     for (int k = 0; k < kGroups; ++k) {
         for (int i = 0; i < 4; ++i) {
@@ -60,56 +60,13 @@ inline void block_levels(const float* xval, float id, int8_t* L, uint32_t* keys)
     }
 }
 
-// A scale's fit: weighted sums of xval * q and q * q over the block, q =
-// 2 * level + 1, added in element order as ggml adds them.
 constexpr int kMaxScales = 32;  // 2 * Fit::search + 1 rounded up to 8
-
-#if defined(__x86_64__) && defined(__GNUC__)
-// Eight scales a vector, one per lane, each lane adding in element order.
-// levels holds kMaxScales rows of kBlock levels, rows up to `scales` rounded
-// up to 8 initialized, plus 3 bytes of slack for the last 4-byte read.
-__attribute__((target("avx2"))) inline void level_sums_avx2(const int8_t* levels, int scales, const float* xval, const float* weight,
-                                                            float* sumqx, float* sumq2) {
-    for (int s0 = 0; s0 < scales; s0 += 8) {
-        const __m256i row = _mm256_mullo_epi32(_mm256_add_epi32(_mm256_set1_epi32(s0), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)),
-                                               _mm256_set1_epi32(kBlock));
-        __m256 qx = _mm256_setzero_ps(), q2 = _mm256_setzero_ps();
-        for (int i = 0; i < kBlock; ++i) {
-            const __m256i word = _mm256_i32gather_epi32(reinterpret_cast<const int*>(levels + i), row, 1);
-            const __m256i level = _mm256_srai_epi32(_mm256_slli_epi32(word, 24), 24);
-            const __m256 q = _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_add_epi32(level, level), _mm256_set1_epi32(1)));
-            const __m256 w = _mm256_set1_ps(weight[i]);
-            qx = _mm256_add_ps(qx, _mm256_mul_ps(_mm256_mul_ps(w, _mm256_set1_ps(xval[i])), q));
-            q2 = _mm256_add_ps(q2, _mm256_mul_ps(_mm256_mul_ps(w, q), q));
-        }
-        _mm256_storeu_ps(sumqx + s0, qx);
-        _mm256_storeu_ps(sumq2 + s0, q2);
-    }
-}
-#endif
-
-template <bool Avx2>
-inline void level_sums(const int8_t* levels, int scales, const float* xval, const float* weight, float* sumqx, float* sumq2) {
-#if defined(__x86_64__) && defined(__GNUC__)
-    if constexpr (Avx2) return level_sums_avx2(levels, scales, xval, weight, sumqx, sumq2);
-#endif
-    for (int s = 0; s < scales; ++s) {
-        const int8_t* L = levels + s * kBlock;
-        sumqx[s] = sumq2[s] = 0;
-        for (int i = 0; i < kBlock; ++i) {
-            const float w = weight[i];
-            const float q = 2 * L[i] + 1;
-            sumqx[s] += w * xval[i] * q;
-            sumq2[s] += w * q * q;
-        }
-    }
-}
 
 // Levels (into L) and scale of one block of magnitudes. Each trial scale's
 // levels and sums do not depend on which scale won before, so they are all
 // computed first (the sums 8 scales at a time under AVX2), and then chosen
 // among in ggml's order with ggml's comparison.
-template <bool Avx2>
+template <Simd S>
 float fit_block_with(const Lattice& lattice, const Fit& fit, const float* xval, const float* weight, const float* waux, float max, int8_t* L) {
     const int scales = 2 * fit.search + 1;
     alignas(32) int8_t levels[kMaxScales * kBlock + 3];
@@ -121,14 +78,14 @@ float fit_block_with(const Lattice& lattice, const Fit& fit, const float* xval, 
         const float this_scale = 1 / id;
         int8_t* Laux = levels + s * kBlock;
         uint32_t keys[kGroups];
-        block_levels<Avx2>(xval, id, Laux, keys);
+        block_levels<S>(xval, id, Laux, keys);
         for (int k = 0; k < kGroups; ++k) {
             on_grid_at[s][k] = lattice.index_of(keys[k]) >= 0;
-            if (!on_grid_at[s][k]) nearest_neighbour<4, Avx2>(lattice, keys[k], xval + 4 * k, waux + 4 * k, this_scale, kOddValues, Laux + 4 * k);
+            if (!on_grid_at[s][k]) nearest_neighbour<4, S>(lattice, keys[k], xval + 4 * k, waux + 4 * k, this_scale, kOddValues, Laux + 4 * k);
         }
     }
     float sumqx_at[kMaxScales], sumq2_at[kMaxScales];
-    level_sums<Avx2>(levels, scales, xval, weight, sumqx_at, sumq2_at);
+    trial_sums<kBlock, S>(levels, scales, xval, weight, sumqx_at, sumq2_at);
     bool on_grid[kGroups];
     float best = 0;
     float scale = max / (2 * kMaxQ - 1);
@@ -155,7 +112,7 @@ float fit_block_with(const Lattice& lattice, const Fit& fit, const float* xval, 
             }
             const uint32_t key = key_of(probe, 4, 3);
             int grid_index = lattice.index_of(key);
-            if (grid_index < 0) grid_index = nearest_neighbour<4, Avx2>(lattice, key, xval + 4 * k, waux + 4 * k, scale, kOddValues, L + 4 * k);
+            if (grid_index < 0) grid_index = nearest_neighbour<4, S>(lattice, key, xval + 4 * k, waux + 4 * k, scale, kOddValues, L + 4 * k);
             const uint8_t* p = lattice.levels(grid_index);
             for (int i = 0; i < 4; ++i) L[4 * k + i] = static_cast<int8_t>(p[i]);
         }
@@ -173,7 +130,7 @@ float fit_block_with(const Lattice& lattice, const Fit& fit, const float* xval, 
 
 float fit_block(const Lattice& lattice, const Fit& fit, const float* xval, const float* weight, const float* waux, float max, int8_t* L) {
     float scale = 0;
-    run_simd([&]<bool Avx2>() { scale = fit_block_with<Avx2>(lattice, fit, xval, weight, waux, max, L); });
+    run_simd([&]<Simd S>() { scale = fit_block_with<S>(lattice, fit, xval, weight, waux, max, L); });
     return scale;
 }
 
