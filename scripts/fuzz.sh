@@ -18,7 +18,7 @@ targets=("$@")
 
 clang=${GGUF_MTP_FUZZ_CLANG:-clang++-16}
 # -O1 with line tables: quick to build, still symbolised stacks.
-cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER="$clang" -DGGUF_MTP_FUZZ=ON -DGGUF_MTP_BUILD_TESTS=OFF \
+cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER="$clang" -DGGUF_MTP_FUZZ=ON -DGGUF_MTP_BUILD_TESTS=OFF -DGGUF_MTP_VULKAN=OFF -DGGUF_MTP_BUILD_BENCH=OFF \
       -DGGUF_MTP_ORACLE_DIR= -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1 -gline-tables-only" >/dev/null
 export ASAN_SYMBOLIZER_PATH=${ASAN_SYMBOLIZER_PATH:-/usr/lib/llvm-16/bin/llvm-symbolizer}
 cmake --build build-fuzz -j"$(nproc)" --target gguf-mtp-fuzzers >/dev/null
