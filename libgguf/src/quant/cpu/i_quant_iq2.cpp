@@ -24,11 +24,6 @@ inline int block_scale_code(float id, float scale) {
     return max_of(0, min_of(15, l));
 }
 
-inline int8_t clamp_level(float id, float x) {
-    const int l = nearest_int(0.5f * (id * x - 1));
-    return static_cast<int8_t>(max_of(0, min_of(kMaxQ - 1, l)));
-}
-
 // Weighted sums of xval * q and q * q for q = 2 * level + 1.
 inline void level_sums(const int8_t* L, const float* xval, const float* weight, int count, float& sumqx, float& sumq2) {
     sumqx = 0;
@@ -107,30 +102,43 @@ float first_scale(int n, int nmax, const float* x, const float* quant_weights) {
     return suml2 > 0.0f ? sumlx / suml2 : 0.0f;
 }
 
+// Levels of a block of Count magnitudes at each trial inverse scale id[t]
+// (Rows of them, a multiple of 8, the first `trials` used), in columns
+// (levels[i * Rows + t]), each group of 8 off the grid moved to its nearest
+// neighbour at that trial's scale; on_grid[t * Count / 8 + g] tells which
+// were on it.
+template <int Count, int Rows, Simd S>
+void trial_grid_levels(const Lattice& lattice, const float* id, int trials, const float* xval, const float* waux, int8_t* levels, bool* on_grid) {
+    constexpr int kGroups = Count / 8;
+    uint32_t keys[kGroups * Rows];
+    trial_levels8<Count, S>(id, Rows, xval, kMaxQ - 1, levels, keys);
+    for (int t = 0; t < trials; ++t) {
+        for (int g = 0; g < kGroups; ++g) {
+            const uint32_t key = keys[g * Rows + t];
+            on_grid[t * kGroups + g] = lattice.index_of(key) >= 0;
+            if (on_grid[t * kGroups + g]) continue;
+            int8_t nearest[8];
+            nearest_neighbour<8, S>(lattice, key, xval + 8 * g, waux + 8 * g, 1 / id[t], kOddValues, nearest);
+            for (int j = 0; j < 8; ++j) levels[(8 * g + j) * Rows + t] = nearest[j];
+        }
+    }
+}
+
 // IQ2_XS / IQ2_S: levels (into L) and scale of a block of 16 magnitudes.
 // Each trial scale's levels and sums do not depend on which scale won
-// before, so they are all computed first (the sums 8 trials at a time under
-// AVX2), and then chosen among in ggml's order with ggml's comparison.
+// before, so they are all computed first (under AVX2 the levels and sums 8
+// trials a vector), and then chosen among in ggml's order with ggml's
+// comparison.
 template <Simd S>
 float fit_block16(const Lattice& lattice, const float* xval, const float* weight, const float* waux, float max, int8_t* L) {
     constexpr int kTrials = 19, kRows = 24;  // is = -9..9, rounded up to 8
-    alignas(32) int8_t levels[kRows * 16 + 3];
+    alignas(32) int8_t levels[16 * kRows];
+    float ids[kRows];
+    for (int t = 0; t < kRows; ++t) ids[t] = (2 * kMaxQ - 1 + (t - 9) * 0.1f) / max;
     bool on_grid_at[kTrials][2];
-    std::memset(levels + kTrials * 16, 0, sizeof levels - kTrials * 16);
-    for (int t = 0; t < kTrials; ++t) {
-        const int is = t - 9;
-        const float id = (2 * kMaxQ - 1 + is * 0.1f) / max;
-        const float this_scale = 1 / id;
-        int8_t* Laux = levels + 16 * t;
-        for (int k = 0; k < 2; ++k) {
-            for (int i = 0; i < 8; ++i) Laux[8 * k + i] = clamp_level(id, xval[8 * k + i]);
-            const uint32_t key = key_of(Laux + 8 * k, 8, 2);
-            on_grid_at[t][k] = lattice.index_of(key) >= 0;
-            if (!on_grid_at[t][k]) nearest_neighbour<8, S>(lattice, key, xval + 8 * k, waux + 8 * k, this_scale, kOddValues, Laux + 8 * k);
-        }
-    }
+    trial_grid_levels<16, kRows, S>(lattice, ids, kTrials, xval, waux, levels, &on_grid_at[0][0]);
     float sumqx_at[kRows], sumq2_at[kRows];
-    trial_sums<16, S>(levels, kTrials, xval, weight, sumqx_at, sumq2_at);
+    trial_sums<16, S>(levels, {1, kRows}, kTrials, xval, weight, sumqx_at, sumq2_at);
     bool on_grid[2] = {true, true};
     float best = 0;
     float scale = max / (2 * kMaxQ - 1);
@@ -139,7 +147,7 @@ float fit_block16(const Lattice& lattice, const float* xval, const float* weight
         if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
             scale = sumqx / sumq2;
             best = scale * sumqx;
-            std::memcpy(L, levels + 16 * t, 16);
+            for (int i = 0; i < 16; ++i) L[i] = levels[i * kRows + t];
             on_grid[0] = on_grid_at[t][0];
             on_grid[1] = on_grid_at[t][1];
         }
@@ -148,7 +156,7 @@ float fit_block16(const Lattice& lattice, const float* xval, const float* weight
         const float id = 1 / scale;
         for (int k = 0; k < 2; ++k) {
             if (on_grid[k]) continue;
-            for (int i = 0; i < 8; ++i) L[8 * k + i] = clamp_level(id, xval[8 * k + i]);
+            for (int i = 0; i < 8; ++i) L[8 * k + i] = odd_level(id, xval[8 * k + i], kMaxQ - 1);
             const uint32_t key = key_of(L + 8 * k, 8, 2);
             if (lattice.index_of(key) < 0) nearest_neighbour<8, S>(lattice, key, xval + 8 * k, waux + 8 * k, scale, kOddValues, L + 8 * k);
         }
@@ -191,35 +199,27 @@ void iq2_xxs_rows(const float* src, uint8_t* dst, int64_t n, const float* import
             for (int8_t& l : L) l = 0;  // only read if no candidate below wins and scale <= 0: never
             // As in fit_block16: every trial first, then the choice in order.
             constexpr int kTrials = 13, kRows = 16;  // is = -6..6, rounded up to 8
-            alignas(32) int8_t levels[kRows * 32 + 3];
-            std::memset(levels + kTrials * 32, 0, sizeof levels - kTrials * 32);
-            for (int t = 0; t < kTrials; ++t) {
-                const int is = t - 6;
-                const float id = (2 * kMaxQ - 1 + is * 0.1f) / eff_max;
-                const float this_scale = 1 / id;
-                int8_t* Laux = levels + 32 * t;
-                for (int k = 0; k < 4; ++k) {
-                    for (int i = 0; i < 8; ++i) Laux[8 * k + i] = clamp_level(id, xval[8 * k + i]);
-                    const uint32_t key = key_of(Laux + 8 * k, 8, 2);
-                    if (lattice.index_of(key) < 0) nearest_neighbour<8, S>(lattice, key, xval + 8 * k, waux + 8 * k, this_scale, kOddValues, Laux + 8 * k);
-                }
-            }
+            alignas(32) int8_t levels[32 * kRows];
+            float ids[kRows];
+            for (int t = 0; t < kRows; ++t) ids[t] = (2 * kMaxQ - 1 + (t - 6) * 0.1f) / eff_max;
+            bool on_grid_at[kTrials][4];
+            trial_grid_levels<32, kRows, S>(lattice, ids, kTrials, xval, waux, levels, &on_grid_at[0][0]);
             float sumqx_at[kRows], sumq2_at[kRows];
-            trial_sums<32, S>(levels, kTrials, xval, weight, sumqx_at, sumq2_at);
+            trial_sums<32, S>(levels, {1, kRows}, kTrials, xval, weight, sumqx_at, sumq2_at);
             float best = 0;
             for (int t = 0; t < kTrials; ++t) {
                 const float sumqx = sumqx_at[t], sumq2 = sumq2_at[t];
                 if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
                     scale = sumqx / sumq2;
                     best = scale * sumqx;
-                    std::memcpy(L, levels + 32 * t, 32);
+                    for (int i = 0; i < 32; ++i) L[i] = levels[i * kRows + t];
                 }
             }
             if (scale > 0) {
                 const float id = 1 / scale;
                 for (int k = 0; k < 4; ++k) {
                     int8_t probe[8];
-                    for (int i = 0; i < 8; ++i) probe[i] = clamp_level(id, xval[8 * k + i]);
+                    for (int i = 0; i < 8; ++i) probe[i] = odd_level(id, xval[8 * k + i], kMaxQ - 1);
                     const uint32_t key = key_of(probe, 8, 2);
                     int grid_index = lattice.index_of(key);
                     if (grid_index < 0) grid_index = nearest_neighbour<8, S>(lattice, key, xval + 8 * k, waux + 8 * k, scale, kOddValues, L + 8 * k);

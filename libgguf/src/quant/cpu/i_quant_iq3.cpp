@@ -28,15 +28,9 @@ struct Fit {
 __attribute__((target("avx2"))) inline void block_levels_avx2(const float* xval, float id, int8_t* L, uint32_t* keys) {
     const __m256i key_shift = _mm256_setr_epi32(0, 3, 6, 9, 0, 3, 6, 9);
     for (int h = 0; h < kBlock / 8; ++h) {
-        const __m256 t = _mm256_mul_ps(_mm256_set1_ps(0.5f), _mm256_sub_ps(_mm256_mul_ps(_mm256_set1_ps(id), _mm256_loadu_ps(xval + 8 * h)), _mm256_set1_ps(1.f)));
-        // nearest_int: the mantissa of t + 1.5 * 2^23.
-        const __m256i bits = _mm256_castps_si256(_mm256_add_ps(t, _mm256_set1_ps(12582912.0f)));
-        __m256i l = _mm256_sub_epi32(_mm256_and_si256(bits, _mm256_set1_epi32(0x007fffff)), _mm256_set1_epi32(0x00400000));
-        l = _mm256_max_epi32(_mm256_setzero_si256(), _mm256_min_epi32(_mm256_set1_epi32(kMaxQ - 1), l));
-        const __m256i bytes = _mm256_packs_epi16(_mm256_packs_epi32(l, l), _mm256_packs_epi32(l, l));
-        const uint32_t lo = static_cast<uint32_t>(_mm256_cvtsi256_si32(bytes)), hi = static_cast<uint32_t>(_mm256_extract_epi32(bytes, 4));
-        std::memcpy(L + 8 * h, &lo, 4);
-        std::memcpy(L + 8 * h + 4, &hi, 4);
+        const __m256i l = odd_levels_avx2(_mm256_set1_ps(id), _mm256_loadu_ps(xval + 8 * h), kMaxQ - 1);
+        const uint64_t bytes = low_bytes_avx2(l);
+        std::memcpy(L + 8 * h, &bytes, 8);
         __m256i key = _mm256_sllv_epi32(l, key_shift);
         key = _mm256_or_si256(key, _mm256_shuffle_epi32(key, _MM_SHUFFLE(1, 0, 3, 2)));
         key = _mm256_or_si256(key, _mm256_shuffle_epi32(key, _MM_SHUFFLE(2, 3, 0, 1)));
@@ -52,10 +46,7 @@ inline void block_levels(const float* xval, float id, int8_t* L, uint32_t* keys)
     if constexpr (S != Simd::scalar) return block_levels_avx2(xval, id, L, keys);
 #endif
     for (int k = 0; k < kGroups; ++k) {
-        for (int i = 0; i < 4; ++i) {
-            const int l = nearest_int(0.5f * (id * xval[4 * k + i] - 1));
-            L[4 * k + i] = static_cast<int8_t>(max_of(0, min_of(kMaxQ - 1, l)));
-        }
+        for (int i = 0; i < 4; ++i) L[4 * k + i] = odd_level(id, xval[4 * k + i], kMaxQ - 1);
         keys[k] = key_of(L + 4 * k, 4, 3);
     }
 }
@@ -85,7 +76,7 @@ float fit_block_with(const Lattice& lattice, const Fit& fit, const float* xval, 
         }
     }
     float sumqx_at[kMaxScales], sumq2_at[kMaxScales];
-    trial_sums<kBlock, S>(levels, scales, xval, weight, sumqx_at, sumq2_at);
+    trial_sums<kBlock, S>(levels, {kBlock, 1}, scales, xval, weight, sumqx_at, sumq2_at);
     bool on_grid[kGroups];
     float best = 0;
     float scale = max / (2 * kMaxQ - 1);
@@ -106,10 +97,7 @@ float fit_block_with(const Lattice& lattice, const Fit& fit, const float* xval, 
         for (int k = 0; k < kGroups; ++k) {
             if (on_grid[k] && !fit.refit_on_grid) continue;
             int8_t probe[4];
-            for (int i = 0; i < 4; ++i) {
-                const int l = nearest_int(0.5f * (id * xval[4 * k + i] - 1));
-                probe[i] = static_cast<int8_t>(max_of(0, min_of(kMaxQ - 1, l)));
-            }
+            for (int i = 0; i < 4; ++i) probe[i] = odd_level(id, xval[4 * k + i], kMaxQ - 1);
             const uint32_t key = key_of(probe, 4, 3);
             int grid_index = lattice.index_of(key);
             if (grid_index < 0) grid_index = nearest_neighbour<4, S>(lattice, key, xval + 4 * k, waux + 4 * k, scale, kOddValues, L + 4 * k);

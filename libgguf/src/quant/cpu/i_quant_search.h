@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cfloat>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <span>
@@ -13,6 +14,7 @@
 
 #include "cpu_features.h"
 #include "i_quant_grids.h"
+#include "numeric.h"
 
 namespace gguf::quant::iq {
 
@@ -73,6 +75,17 @@ inline int nearest_neighbour_scalar(const Lattice& lattice, uint32_t key, const 
 // The same search for 8 neighbours at once, one per lane: each lane sums its
 // table terms in coordinate order, and the winner is the smallest d2,
 // earliest on ties, as the scalar scan's strict < keeps it.
+// d2 of the 8 neighbours of one run of neighbour columns, one per lane.
+template <int Dims>
+__attribute__((target("avx2"))) inline __m256 run_d2(const __m256* term, const uint8_t* run) {
+    __m256 d2 = _mm256_setzero_ps();
+    for (int i = 0; i < Dims; ++i) {
+        const __m256i level = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(run + 8 * i)));
+        d2 = _mm256_add_ps(d2, _mm256_permutevar8x32_ps(term[i], level));
+    }
+    return d2;
+}
+
 template <int Dims>
 __attribute__((target("avx2"))) inline int nearest_neighbour_avx2(const Lattice& lattice, uint32_t key, const float* xval, const float* weight,
                                                                   float scale, const float* value8, int8_t* L) {
@@ -85,17 +98,26 @@ __attribute__((target("avx2"))) inline int nearest_neighbour_avx2(const Lattice&
     const std::span<const uint16_t> nb = lattice.neighbours(key);
     const uint8_t* columns = lattice.neighbour_columns(key);
     const int count = static_cast<int>(nb.size());
-    __m256 best = _mm256_set1_ps(FLT_MAX);
+    const __m256 limit = _mm256_set1_ps(FLT_MAX);
+    if (count <= 8) {
+        // One run, lane = position: the first lane holding the least d2
+        // below FLT_MAX (lanes past the list repeat the first neighbour, later).
+        const __m256 d2 = run_d2<Dims>(term, columns);
+        const __m256 valid = _mm256_cmp_ps(d2, limit, _CMP_LT_OQ);
+        const __m256 v = _mm256_blendv_ps(_mm256_set1_ps(INFINITY), d2, valid);
+        __m256 m = _mm256_min_ps(v, _mm256_permute2f128_ps(v, v, 1));
+        m = _mm256_min_ps(m, _mm256_shuffle_ps(m, m, _MM_SHUFFLE(1, 0, 3, 2)));
+        m = _mm256_min_ps(m, _mm256_shuffle_ps(m, m, _MM_SHUFFLE(2, 3, 0, 1)));
+        const int lanes = _mm256_movemask_ps(_mm256_and_ps(valid, _mm256_cmp_ps(v, m, _CMP_EQ_OQ)));
+        return take_neighbour<Dims>(lattice, nb, lanes ? __builtin_ctz(static_cast<unsigned>(lanes)) : -1, L);
+    }
+    __m256 best = limit;
     __m256i best_pos = _mm256_set1_epi32(-1);
     __m256i pos = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const __m256i step = _mm256_set1_epi32(8);
     // Lanes past the list repeat the first neighbour, later: they never win.
     for (int j = 0; j < count; j += 8, columns += 8 * Dims, pos = _mm256_add_epi32(pos, step)) {
-        __m256 d2 = _mm256_setzero_ps();
-        for (int i = 0; i < Dims; ++i) {
-            const __m256i level = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(columns + 8 * i)));
-            d2 = _mm256_add_ps(d2, _mm256_permutevar8x32_ps(term[i], level));
-        }
+        const __m256 d2 = run_d2<Dims>(term, columns);
         const __m256 better = _mm256_cmp_ps(d2, best, _CMP_LT_OQ);
         best = _mm256_blendv_ps(best, d2, better);
         best_pos = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(best_pos), _mm256_castsi256_ps(pos), better));
@@ -162,23 +184,33 @@ inline void run_simd(const Kernel& kernel) {
     kernel.template operator()<Simd::scalar>();
 }
 
+// Where trial t's level i lies in a table of levels: levels[t * trial_step +
+// i * coordinate_step]. Rows (one row of Count levels per trial) suit
+// searches that fill a trial at a time; columns (trial_step 1) suit the
+// vector code that rounds 8 trials a vector.
+struct LevelLayout {
+    int trial_step;
+    int coordinate_step;
+};
+
 // A trial scale's fit: weighted sums of xval * q and q * q over a block of
 // Count levels, q = 2 * level + 1, added in element order as ggml adds them.
-// `levels` holds one row of Count levels per trial; under AVX2 rows up to
-// `trials` rounded up to 8 must be initialized, plus 3 bytes of slack for
-// the last 4-byte read.
+// Under AVX2 trials up to `trials` rounded up to 8 must be initialized,
+// plus, in rows, 3 bytes of slack for the last 4-byte read.
 #if defined(__x86_64__) && defined(__GNUC__)
 // Eight trials a vector, one per lane, each lane adding in element order.
 template <int Count>
-__attribute__((target("avx2"))) inline void trial_sums_avx2(const int8_t* levels, int trials, const float* xval, const float* weight,
-                                                            float* sumqx, float* sumq2) {
+__attribute__((target("avx2"))) inline void trial_sums_avx2(const int8_t* levels, LevelLayout layout, int trials, const float* xval,
+                                                            const float* weight, float* sumqx, float* sumq2) {
     for (int s0 = 0; s0 < trials; s0 += 8) {
         const __m256i row = _mm256_mullo_epi32(_mm256_add_epi32(_mm256_set1_epi32(s0), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)),
-                                               _mm256_set1_epi32(Count));
+                                               _mm256_set1_epi32(layout.trial_step));
         __m256 qx = _mm256_setzero_ps(), q2 = _mm256_setzero_ps();
         for (int i = 0; i < Count; ++i) {
-            const __m256i word = _mm256_i32gather_epi32(reinterpret_cast<const int*>(levels + i), row, 1);
-            const __m256i level = _mm256_srai_epi32(_mm256_slli_epi32(word, 24), 24);
+            const int8_t* at = levels + i * layout.coordinate_step;
+            const __m256i level = layout.trial_step == 1
+                                      ? _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(at + s0)))
+                                      : _mm256_srai_epi32(_mm256_slli_epi32(_mm256_i32gather_epi32(reinterpret_cast<const int*>(at), row, 1), 24), 24);
             const __m256 q = _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_add_epi32(level, level), _mm256_set1_epi32(1)));
             const __m256 w = _mm256_set1_ps(weight[i]);
             qx = _mm256_add_ps(qx, _mm256_mul_ps(_mm256_mul_ps(w, _mm256_set1_ps(xval[i])), q));
@@ -191,18 +223,87 @@ __attribute__((target("avx2"))) inline void trial_sums_avx2(const int8_t* levels
 #endif
 
 template <int Count, Simd S>
-inline void trial_sums(const int8_t* levels, int trials, const float* xval, const float* weight, float* sumqx, float* sumq2) {
+inline void trial_sums(const int8_t* levels, LevelLayout layout, int trials, const float* xval, const float* weight, float* sumqx,
+                       float* sumq2) {
 #if defined(__x86_64__) && defined(__GNUC__)
-    if constexpr (S != Simd::scalar) return trial_sums_avx2<Count>(levels, trials, xval, weight, sumqx, sumq2);
+    if constexpr (S != Simd::scalar) return trial_sums_avx2<Count>(levels, layout, trials, xval, weight, sumqx, sumq2);
 #endif
     for (int s = 0; s < trials; ++s) {
-        const int8_t* L = levels + s * Count;
         sumqx[s] = sumq2[s] = 0;
         for (int i = 0; i < Count; ++i) {
             const float w = weight[i];
-            const float q = 2 * L[i] + 1;
+            const float q = 2 * levels[s * layout.trial_step + i * layout.coordinate_step] + 1;
             sumqx[s] += w * xval[i] * q;
             sumq2[s] += w * q * q;
+        }
+    }
+}
+
+// The level of odd-valued grids (value 2 * level + 1) that x rounds to at
+// inverse scale id, ggml's nearest_int(0.5 * (id * x - 1)) clamped to
+// 0..max_level.
+inline int8_t odd_level(float id, float x, int max_level) {
+    const int l = nearest_int(0.5f * (id * x - 1));
+    return static_cast<int8_t>(l < 0 ? 0 : l > max_level ? max_level : l);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// The same for 8 lanes, each rounded as the scalar code rounds it.
+__attribute__((target("avx2"))) inline __m256i odd_levels_avx2(__m256 id, __m256 x, int max_level) {
+    const __m256 t = _mm256_mul_ps(_mm256_set1_ps(0.5f), _mm256_sub_ps(_mm256_mul_ps(id, x), _mm256_set1_ps(1.f)));
+    // nearest_int: the mantissa of t + 1.5 * 2^23.
+    const __m256i bits = _mm256_castps_si256(_mm256_add_ps(t, _mm256_set1_ps(12582912.0f)));
+    const __m256i l = _mm256_sub_epi32(_mm256_and_si256(bits, _mm256_set1_epi32(0x007fffff)), _mm256_set1_epi32(0x00400000));
+    return _mm256_max_epi32(_mm256_setzero_si256(), _mm256_min_epi32(_mm256_set1_epi32(max_level), l));
+}
+
+// The low bytes of 8 lanes of small values, lane order.
+__attribute__((target("avx2"))) inline uint64_t low_bytes_avx2(__m256i v) {
+    const __m256i bytes = _mm256_packs_epi16(_mm256_packs_epi32(v, v), _mm256_packs_epi32(v, v));
+    return static_cast<uint32_t>(_mm256_cvtsi256_si32(bytes)) | static_cast<uint64_t>(static_cast<uint32_t>(_mm256_extract_epi32(bytes, 4))) << 32;
+}
+#endif
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// Eight trials a vector, so a group's key is ORed up lane by lane.
+template <int Count>
+__attribute__((target("avx2"))) inline void trial_levels8_avx2(const float* id, int trials, const float* xval, int max_level, int8_t* levels,
+                                                               uint32_t* keys) {
+    for (int t0 = 0; t0 < trials; t0 += 8) {
+        const __m256 idv = _mm256_loadu_ps(id + t0);
+        for (int g = 0; g < Count / 8; ++g) {
+            __m256i key = _mm256_setzero_si256();
+            for (int j = 0; j < 8; ++j) {
+                const int i = 8 * g + j;
+                const __m256i l = odd_levels_avx2(idv, _mm256_set1_ps(xval[i]), max_level);
+                const uint64_t bytes = low_bytes_avx2(l);
+                std::memcpy(levels + i * trials + t0, &bytes, 8);
+                key = _mm256_or_si256(key, _mm256_sll_epi32(l, _mm_cvtsi32_si128(2 * j)));
+            }
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(keys + g * trials + t0), key);
+        }
+    }
+}
+#endif
+
+// Levels of a block of Count magnitudes at each of `trials` inverse scales
+// id[t], in columns (levels[i * trials + t]), and the key of each group of 8
+// (keys[g * trials + t], 2 bits a level), for the 8-dimensional grids of
+// levels 0..max_level. `trials` is a multiple of 8: the vector code rounds 8
+// trials a vector, so their keys come out without crossing lanes.
+template <int Count, Simd S>
+inline void trial_levels8(const float* id, int trials, const float* xval, int max_level, int8_t* levels, uint32_t* keys) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    if constexpr (S != Simd::scalar) return trial_levels8_avx2<Count>(id, trials, xval, max_level, levels, keys);
+#endif
+    for (int t = 0; t < trials; ++t) {
+        for (int g = 0; g < Count / 8; ++g) {
+            int8_t group[8];
+            for (int j = 0; j < 8; ++j) {
+                group[j] = odd_level(id[t], xval[8 * g + j], max_level);
+                levels[(8 * g + j) * trials + t] = group[j];
+            }
+            keys[g * trials + t] = key_of(group, 8, 2);
         }
     }
 }
