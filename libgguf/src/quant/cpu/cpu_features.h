@@ -9,6 +9,9 @@
 
 #include <cstdlib>
 #include <cstring>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#endif
 
 // GCC 12's AVX-512 intrinsics pass a deliberately undefined vector where no
 // lane is kept, which -Wmaybe-uninitialized reports from every inlined use;
@@ -43,7 +46,10 @@ inline Simd detected_simd() {
         __builtin_cpu_supports("avx512vl")) {
         return Simd::avx512;
     }
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c")) return Simd::avx2;
+    // clang's __builtin_cpu_supports does not know "f16c": CPUID leaf 1 tells.
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    const bool f16c = __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C);
+    if (__builtin_cpu_supports("avx2") && f16c) return Simd::avx2;
 #endif
     return Simd::scalar;
 }
