@@ -125,31 +125,47 @@ void trial_grid_levels(const Lattice& lattice, const float* id, int trials, cons
 }
 
 // IQ2_XS / IQ2_S: levels (into L) and scale of a block of 16 magnitudes.
+// The levels, on-grid flags and weighted sums of N values under the trial
+// scales (2 * kMaxQ - 1 + (t - Trials / 2) * 0.1) / max, t = 0..Trials-1,
+// one column per trial (rows padded to whole vectors).
+template <int N, int Trials, Simd S>
+struct TrialScales {
+    static constexpr int kRows = (Trials + 7) / 8 * 8;
+    alignas(32) int8_t levels[N * kRows];
+    bool on_grid[Trials][N / 8];
+    float sumqx[kRows], sumq2[kRows];
+
+    TrialScales(const Lattice& lattice, float max, const float* xval, const float* weight, const float* waux) {
+        float ids[kRows];
+        for (int t = 0; t < kRows; ++t) ids[t] = (2 * kMaxQ - 1 + (t - Trials / 2) * 0.1f) / max;
+        trial_grid_levels<N, kRows, S>(lattice, ids, Trials, xval, waux, levels, &on_grid[0][0]);
+        trial_sums<N, S>(levels, {1, kRows}, Trials, xval, weight, sumqx, sumq2);
+    }
+
+    void copy_levels(int t, int8_t* L) const {
+        for (int i = 0; i < N; ++i) L[i] = levels[i * kRows + t];
+    }
+};
+
 // Each trial scale's levels and sums do not depend on which scale won
 // before, so they are all computed first (under AVX2 the levels and sums 8
 // trials a vector), and then chosen among in ggml's order with ggml's
 // comparison.
 template <Simd S>
 float fit_block16(const Lattice& lattice, const float* xval, const float* weight, const float* waux, float max, int8_t* L) {
-    constexpr int kTrials = 19, kRows = 24;  // is = -9..9, rounded up to 8
-    alignas(32) int8_t levels[16 * kRows];
-    float ids[kRows];
-    for (int t = 0; t < kRows; ++t) ids[t] = (2 * kMaxQ - 1 + (t - 9) * 0.1f) / max;
-    bool on_grid_at[kTrials][2];
-    trial_grid_levels<16, kRows, S>(lattice, ids, kTrials, xval, waux, levels, &on_grid_at[0][0]);
-    float sumqx_at[kRows], sumq2_at[kRows];
-    trial_sums<16, S>(levels, {1, kRows}, kTrials, xval, weight, sumqx_at, sumq2_at);
+    constexpr int kTrials = 19;  // is = -9..9
+    const TrialScales<16, kTrials, S> trials(lattice, max, xval, weight, waux);
     bool on_grid[2] = {true, true};
     float best = 0;
     float scale = max / (2 * kMaxQ - 1);
     for (int t = 0; t < kTrials; ++t) {
-        const float sumqx = sumqx_at[t], sumq2 = sumq2_at[t];
+        const float sumqx = trials.sumqx[t], sumq2 = trials.sumq2[t];
         if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
             scale = sumqx / sumq2;
             best = scale * sumqx;
-            for (int i = 0; i < 16; ++i) L[i] = levels[i * kRows + t];
-            on_grid[0] = on_grid_at[t][0];
-            on_grid[1] = on_grid_at[t][1];
+            trials.copy_levels(t, L);
+            on_grid[0] = trials.on_grid[t][0];
+            on_grid[1] = trials.on_grid[t][1];
         }
     }
     if ((!on_grid[0] || !on_grid[1]) && scale > 0) {
@@ -198,21 +214,15 @@ void iq2_xxs_rows(const float* src, uint8_t* dst, int64_t n, const float* import
             }
             for (int8_t& l : L) l = 0;  // only read if no candidate below wins and scale <= 0: never
             // As in fit_block16: every trial first, then the choice in order.
-            constexpr int kTrials = 13, kRows = 16;  // is = -6..6, rounded up to 8
-            alignas(32) int8_t levels[32 * kRows];
-            float ids[kRows];
-            for (int t = 0; t < kRows; ++t) ids[t] = (2 * kMaxQ - 1 + (t - 6) * 0.1f) / eff_max;
-            bool on_grid_at[kTrials][4];
-            trial_grid_levels<32, kRows, S>(lattice, ids, kTrials, xval, waux, levels, &on_grid_at[0][0]);
-            float sumqx_at[kRows], sumq2_at[kRows];
-            trial_sums<32, S>(levels, {1, kRows}, kTrials, xval, weight, sumqx_at, sumq2_at);
+            constexpr int kTrials = 13;  // is = -6..6
+            const TrialScales<32, kTrials, S> trials(lattice, eff_max, xval, weight, waux);
             float best = 0;
             for (int t = 0; t < kTrials; ++t) {
-                const float sumqx = sumqx_at[t], sumq2 = sumq2_at[t];
+                const float sumqx = trials.sumqx[t], sumq2 = trials.sumq2[t];
                 if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
                     scale = sumqx / sumq2;
                     best = scale * sumqx;
-                    for (int i = 0; i < 32; ++i) L[i] = levels[i * kRows + t];
+                    trials.copy_levels(t, L);
                 }
             }
             if (scale > 0) {
