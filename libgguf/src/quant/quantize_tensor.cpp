@@ -103,14 +103,10 @@ Status check_finite(std::span<const float> rows, uint64_t row_length, uint64_t f
 Status quantize_on_cpu(Quantizer& quantizer, TensorType target, std::span<const float> floats, uint64_t row_length,
                        std::span<const float> weights, std::span<uint8_t> out) {
     const uint64_t n = floats.size() / row_length, out_row = out.size() / std::max<uint64_t>(n, 1);
-    const unsigned threads = quantizer.pool.size();
-    const uint64_t per_job = (n + threads - 1) / threads;
-    std::vector<Status> results(threads);
-    quantizer.pool.run(threads, [&](size_t j) {
-        const uint64_t begin = j * per_job, end = std::min(n, begin + per_job);
-        if (begin >= end) return;
-        results[j] = quantize_rows(target, floats.subspan(begin * row_length, (end - begin) * row_length), row_length, weights,
-                                   out.subspan(begin * out_row, (end - begin) * out_row));
+    std::vector<Status> results(quantizer.pool.size());
+    quantizer.pool.run_ranges(n, [&](size_t r, uint64_t first, uint64_t count) {
+        results[r] = quantize_rows(target, floats.subspan(first * row_length, count * row_length), row_length, weights,
+                                   out.subspan(first * out_row, count * out_row));
     });
     for (auto& r : results) {
         if (!r) return r;
@@ -164,10 +160,8 @@ StreamSource quantize_source(const Model& model, TensorRef ref, QuantizeTensorOp
         };
         auto load = [&](const ChunkRange& c, std::span<float> floats, bool scan_subnormal) -> Result<Loaded> {
             const auto source = data.subspan(c.row * *in_row, c.rows * *in_row);
-            const uint64_t parts = std::min<uint64_t>(quantizer->pool.size(), c.rows);
-            std::vector<Result<Loaded>> results(parts, Loaded{});
-            quantizer->pool.run(parts, [&](size_t p) {
-                const uint64_t first = c.rows * p / parts, count = c.rows * (p + 1) / parts - first;
+            std::vector<Result<Loaded>> results(quantizer->pool.size(), Loaded{});
+            quantizer->pool.run_ranges(c.rows, [&](size_t p, uint64_t first, uint64_t count) {
                 const auto values = floats.subspan(first * row_length, count * row_length);
                 auto status = dequantize_rows(info.type, source.subspan(first * *in_row, count * *in_row), row_length, values);
                 if (status && !options.allow_non_finite) status = check_finite(values, row_length, c.row + first, info.name);
@@ -211,11 +205,9 @@ StreamSource quantize_source(const Model& model, TensorRef ref, QuantizeTensorOp
                     if (reads_on_gpu && (gpu.keeps_subnormals() || !quant::vk::near_subnormal(weights_for(c)))) {
                         const auto source = data.subspan(c.row * *in_row, c.rows * *in_row);
                         // Every thread copies: the pages fault in from the file as they do.
-                        const uint64_t parts = std::min<uint64_t>(quantizer->pool.size(), c.rows);
                         auto* staging = reinterpret_cast<uint8_t*>(values.data());
-                        quantizer->pool.run(parts, [&](size_t p) {
-                            const uint64_t first = c.rows * p / parts, last = c.rows * (p + 1) / parts;
-                            std::memcpy(staging + first * *in_row, source.data() + first * *in_row, (last - first) * *in_row);
+                        quantizer->pool.run_ranges(c.rows, [&](size_t, uint64_t first, uint64_t count) {
+                            std::memcpy(staging + first * *in_row, source.data() + first * *in_row, count * *in_row);
                         });
                         release_resident_pages(source);
                         return quant::vk::ChunkShape{c.rows, weights_for(c), false, info.type};

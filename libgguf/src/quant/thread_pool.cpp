@@ -1,5 +1,7 @@
 #include "thread_pool.h"
 
+#include <algorithm>
+
 namespace gguf::quant {
 
 ThreadPool::ThreadPool(unsigned threads) {
@@ -42,6 +44,15 @@ void ThreadPool::worker_loop() {
         }
         work_on_batch();
     }
+}
+
+size_t ThreadPool::run_ranges(uint64_t rows, const std::function<void(size_t, uint64_t, uint64_t)>& job) {
+    const size_t ranges = static_cast<size_t>(std::min<uint64_t>(rows, size()));
+    run(ranges, [&](size_t r) {
+        const uint64_t first = rows * r / ranges, last = rows * (r + 1) / ranges;
+        job(r, first, last - first);
+    });
+    return ranges;
 }
 
 void ThreadPool::run(size_t count, const std::function<void(size_t)>& job) {

@@ -5,6 +5,7 @@
 
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -24,6 +25,10 @@ public:
     // Runs job(0) .. job(count - 1) across the threads and returns when all
     // are done. Jobs must not throw.
     void run(size_t count, const std::function<void(size_t)>& job);
+
+    // Splits rows 0 .. rows - 1 into at most size() contiguous ranges and
+    // runs job(range, first, count) for each; returns how many ranges ran.
+    size_t run_ranges(uint64_t rows, const std::function<void(size_t range, uint64_t first, uint64_t count)>& job);
 
 private:
     void work_on_batch();

@@ -50,14 +50,12 @@ uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 void copy_rows(ThreadPool* pool, void* to, const void* from, uint64_t rows, uint64_t row_bytes) {
     auto* out = static_cast<uint8_t*>(to);
     const auto* in = static_cast<const uint8_t*>(from);
-    const uint64_t parts = pool ? std::min<uint64_t>(rows, pool->size()) : 1;
-    if (parts <= 1) {
+    if (!pool) {
         std::memcpy(out, in, rows * row_bytes);
         return;
     }
-    pool->run(parts, [&](size_t p) {
-        const uint64_t first = rows * p / parts, last = rows * (p + 1) / parts;
-        std::memcpy(out + first * row_bytes, in + first * row_bytes, (last - first) * row_bytes);
+    pool->run_ranges(rows, [&](size_t, uint64_t first, uint64_t count) {
+        std::memcpy(out + first * row_bytes, in + first * row_bytes, count * row_bytes);
     });
 }
 
