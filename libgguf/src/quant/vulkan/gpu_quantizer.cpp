@@ -91,7 +91,6 @@ struct QueueUse {
     VkQueue queue = VK_NULL_HANDLE;
     uint32_t family = 0;
     VkCommandPool pool = VK_NULL_HANDLE;
-    bool timestamps = false;  // the family keeps timestamps
 };
 
 }  // namespace
