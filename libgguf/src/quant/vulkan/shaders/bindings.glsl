@@ -4,6 +4,7 @@
 // One invocation quantizes one unit (a block or super-block) of a row.
 #extension GL_EXT_shader_explicit_arithmetic_types : require
 #extension GL_EXT_shader_8bit_storage : require
+#extension GL_EXT_control_flow_attributes : require
 
 #include "float_controls.glsl"
 

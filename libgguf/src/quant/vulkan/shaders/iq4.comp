@@ -5,7 +5,6 @@
 // IQ4_XS runs eight invocations per super-block, one per block of 32: each
 // searches its block's scale, then each reads all eight (shared memory) to
 // derive the same super-block scale and writes its own block's bytes.
-#extension GL_EXT_control_flow_attributes : require
 #include "bindings.glsl"
 
 layout(constant_id = 0) const int kSuper = 0;  // 0: IQ4_NL, 1: IQ4_XS
@@ -15,6 +14,8 @@ const float kLevels[16] = float[16](-127.0, -104.0, -83.0, -65.0, -49.0, -35.0, 
 
 float xs[32];
 float ws[32];
+const uint kSubBlockValues = 32u;  // IQ4_XS
+#include "staged_super_blocks.glsl"
 
 // The level nearest x (ties to the lower one) and its index. ggml bisects
 // for the first level above x; counting the levels at or below it finds the
@@ -44,23 +45,28 @@ int nearest_level(float x, out float level) {
     return lower ? above_index - 1 : above_index;
 }
 
-void load_block(uint at, uint weights_at, bool weighted, float sigma2) {
-    for (int j = 0; j < 32; ++j) xs[j] = src[at + uint(j)];
-    for (int j = 0; j < 32; ++j) {
+// The search weights of the block in xs: importance * sqrt(sigma2 + x^2)
+// (IQ4_NL's block at weights_at; IQ4_XS's sub-block j), or x^2.
+void block_weights(bool weighted, uint weights_at, int j, float sigma2) {
+    if (weighted && kSuper == 1) {
+        sigma_weights(j, sigma2);
+        return;
+    }
+    [[unroll]] for (int i = 0; i < 32; ++i) {
         if (weighted) {
-            precise float spread = sigma2 + xs[j] * xs[j];
-            precise float w = importance[weights_at + uint(j)] * fsqrt(spread);
-            ws[j] = w;
+            precise float spread = sigma2 + xs[i] * xs[i];
+            precise float w = importance[weights_at + uint(i)] * fsqrt(spread);
+            ws[i] = w;
         } else {
-            precise float w = xs[j] * xs[j];
-            ws[j] = w;
+            precise float w = xs[i] * xs[i];
+            ws[i] = w;
         }
     }
 }
 
 void level_sums(float id, out float sumqx, out float sumq2) {
     precise float sqx = 0.0, sq2 = 0.0;
-    for (int j = 0; j < 32; ++j) {
+    [[unroll]] for (int j = 0; j < 32; ++j) {
         precise float scaled = id * xs[j];
         float q;
         nearest_level(scaled, q);
@@ -74,7 +80,7 @@ void level_sums(float id, out float sumqx, out float sumq2) {
 
 float block_scale() {
     float amax = 0.0, max_value = 0.0;
-    for (int j = 0; j < 32; ++j) {
+    [[unroll]] for (int j = 0; j < 32; ++j) {
         const float ax = abs(xs[j]);
         if (ax > amax) {
             amax = ax;
@@ -102,21 +108,23 @@ float block_scale() {
 // Nibbles of the 32 values scaled by id: j low, j + 16 high, in byte j.
 void store_levels(float id, uint at) {
     int lv[32];
-    for (int j = 0; j < 32; ++j) {
+    [[unroll]] for (int j = 0; j < 32; ++j) {
         precise float scaled = id * xs[j];
         float level;
         lv[j] = nearest_level(scaled, level);
     }
-    for (int j = 0; j < 16; ++j) dst[at + uint(j)] = uint8_t(lv[j] | (lv[j + 16] << 4));
+    [[unroll]] for (int j = 0; j < 16; ++j) dst[at + uint(j)] = uint8_t(lv[j] | (lv[j + 16] << 4));
 }
 
-float spread_of(uint at, uint count) {
+// 2 * the mean square of the block in xs (IQ4_NL) or of the super-block.
+float spread() {
     precise float sum = 0.0;
-    for (uint j = 0u; j < count; ++j) {
-        const float v = src[at + j];
-        sum = sum + v * v;
+    if (kSuper == 1) {
+        sum = super_block_squares();
+    } else {
+        [[unroll]] for (int j = 0; j < 32; ++j) sum = sum + xs[j] * xs[j];
     }
-    precise float scaled = sum * (count == 256u ? 0.0078125 : 0.0625);  // 2 / count, exact
+    precise float scaled = sum * (kSuper == 1 ? 0.0078125 : 0.0625);  // 2 / count, exact
     return scaled;
 }
 
@@ -129,20 +137,21 @@ void main() {
         if (unit >= params.units) return;
         const uint at = unit * 32u;
         const uint out_at = unit * 18u;
-        load_block(at, (unit % params.units_per_row) * 32u, weighted, spread_of(at, 32u));
+        [[unroll]] for (int j = 0; j < 32; ++j) xs[j] = src[at + uint(j)];
+        block_weights(weighted, (unit % params.units_per_row) * 32u, 0, spread());
         const float d = block_scale();
         store_u16(out_at, fp32_to_fp16(d));
         store_levels(d != 0.0 ? fdiv(1.0, d) : 0.0, out_at + 2u);
         return;
     }
-    const uint slot = gl_LocalInvocationID.x / 8u;    // super-block within the workgroup
     const int ib = int(gl_LocalInvocationID.x % 8u);  // this invocation's block
     const uint unit = gl_GlobalInvocationID.x / 8u;
     const bool live = unit < params.units;  // every invocation reaches the barrier
-    const uint at = unit * 256u;
+    stage_super_blocks(unit);
+    const uint slot = unit_slot;
     if (live) {
-        const uint weights_at = (unit % params.units_per_row) * 256u;
-        load_block(at + uint(32 * ib), weights_at + uint(32 * ib), weighted, spread_of(at, 256u));
+        load_sub_block(ib);
+        block_weights(weighted, 0u, ib, spread());
         shared_scales[slot * 8u + uint(ib)] = block_scale();
     }
     barrier();
@@ -169,7 +178,7 @@ void main() {
         if (k == ib) {
             precise float dl = d * float(l);
             const float idl = dl != 0.0 ? fdiv(1.0, dl) : 0.0;
-            for (int j = 0; j < 32; ++j) xs[j] = src[at + uint(32 * ib + j)];
+            load_sub_block(ib);
             store_levels(idl, out_at + 8u + uint(16 * ib));
         }
         l += 32;
