@@ -87,6 +87,10 @@ bool quantizer_reads(const Quantizer& quantizer, TensorType source, std::string*
 
 namespace {
 
+// Floats a loading thread converts and checks at once: small enough to stay
+// in its cache on the way to the chunk's memory.
+constexpr uint64_t kLoadPieceFloats = 16384;
+
 // The first non-finite value of `rows` as an error, or success.
 Status check_finite(std::span<const float> rows, uint64_t row_length, uint64_t first_row, const std::string& tensor) {
     for (size_t i = 0; i < rows.size(); ++i) {
@@ -158,24 +162,33 @@ StreamSource quantize_source(const Model& model, TensorRef ref, QuantizeTensorOp
         struct Loaded {
             bool finite = true, near_subnormal = false;
         };
+        // The floats go through a small buffer of each thread's and are
+        // checked there: `floats` may be device memory the host writes
+        // quickly but reads back uncached, very slowly.
         auto load = [&](const ChunkRange& c, std::span<float> floats, bool scan_subnormal) -> Result<Loaded> {
             const auto source = data.subspan(c.row * *in_row, c.rows * *in_row);
             std::vector<Result<Loaded>> results(quantizer->pool.size(), Loaded{});
+            const uint64_t piece_rows = std::max<uint64_t>(1, kLoadPieceFloats / row_length);
             quantizer->pool.run_ranges(c.rows, [&](size_t p, uint64_t first, uint64_t count) {
-                const auto values = floats.subspan(first * row_length, count * row_length);
-                auto status = dequantize_rows(info.type, source.subspan(first * *in_row, count * *in_row), row_length, values);
-                if (status && !options.allow_non_finite) status = check_finite(values, row_length, c.row + first, info.name);
-                if (!status) {
-                    results[p] = std::unexpected(status.error());
-                    return;
-                }
-                Loaded& loaded = *results[p];
-                if (options.allow_non_finite) loaded.finite = std::ranges::all_of(values, [](float v) { return std::isfinite(v); });
+                std::vector<float> values;
+                for (uint64_t row = first; row < first + count; row += piece_rows) {
+                    const uint64_t n = std::min(piece_rows, first + count - row);
+                    values.resize(n * row_length);
+                    auto status = dequantize_rows(info.type, source.subspan(row * *in_row, n * *in_row), row_length, values);
+                    if (status && !options.allow_non_finite) status = check_finite(values, row_length, c.row + row, info.name);
+                    if (!status) {
+                        results[p] = std::unexpected(status.error());
+                        return;
+                    }
+                    Loaded& loaded = *results[p];
+                    if (options.allow_non_finite) loaded.finite = loaded.finite && std::ranges::all_of(values, [](float v) { return std::isfinite(v); });
 #ifdef GGUF_MTP_HAVE_VULKAN
-                if (scan_subnormal) loaded.near_subnormal = quant::vk::near_subnormal(values);
+                    if (scan_subnormal) loaded.near_subnormal = loaded.near_subnormal || quant::vk::near_subnormal(values);
 #else
-                (void)scan_subnormal;
+                    (void)scan_subnormal;
 #endif
+                    std::memcpy(floats.data() + row * row_length, values.data(), values.size() * sizeof(float));
+                }
             });
             release_resident_pages(source);
             Loaded all;
@@ -195,6 +208,14 @@ StreamSource quantize_source(const Model& model, TensorRef ref, QuantizeTensorOp
         if (on_gpu) {
             auto& gpu = *quantizer->gpu;
             const bool reads_on_gpu = quantizer_reads(*quantizer, info.type);
+            // Chunk k on the CPU from the file again (staging memory may be slow to read).
+            auto redo_on_cpu = [&](uint64_t k, std::span<uint8_t> bytes) -> Status {
+                const ChunkRange& c = chunks[k];
+                std::vector<float> floats(c.rows * row_length);
+                auto loaded = load(c, floats, false);  // the CPU path's error for non-finite rows
+                if (!loaded) return std::unexpected(loaded.error());
+                return quantize_on_cpu(*quantizer, options.target, floats, row_length, weights_for(c), bytes);
+            };
             return gpu.stream(
                 options.target, row_length, chunk_rows, chunks.size(),
                 [&](uint64_t k, std::span<float> values, std::span<uint8_t> bytes) -> Result<quant::vk::ChunkShape> {
@@ -220,19 +241,12 @@ StreamSource quantize_source(const Model& model, TensorRef ref, QuantizeTensorOp
                     // Non-finite values, and on devices that flush subnormals, magnitudes near them: the CPU's job.
                     const bool cpu = !loaded->finite || (flushes && (loaded->near_subnormal || quant::vk::near_subnormal(weights)));
                     if (cpu) {
-                        auto status = quantize_on_cpu(*quantizer, options.target, floats, row_length, weights, bytes.first(c.rows * *out_row));
+                        auto status = redo_on_cpu(k, bytes.first(c.rows * *out_row));
                         if (!status) return std::unexpected(status.error());
                     }
                     return quant::vk::ChunkShape{c.rows, weights, cpu};
                 },
-                [&](uint64_t, std::span<const uint8_t> bytes) { return sink(bytes); },
-                [&](uint64_t k, std::span<uint8_t> bytes) -> Status {
-                    const ChunkRange& c = chunks[k];
-                    std::vector<float> floats(c.rows * row_length);
-                    auto loaded = load(c, floats, false);  // the CPU path's error for non-finite rows
-                    if (!loaded) return std::unexpected(loaded.error());
-                    return quantize_on_cpu(*quantizer, options.target, floats, row_length, weights_for(c), bytes);
-                });
+                [&](uint64_t, std::span<const uint8_t> bytes) { return sink(bytes); }, redo_on_cpu);
         }
 #endif
         std::vector<float> floats;

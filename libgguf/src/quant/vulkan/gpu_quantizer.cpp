@@ -73,6 +73,8 @@ struct Buffer {
 struct Slot {
     Buffer host_in, device_in, device_out, host_out, sigma;
     uint64_t weights_bytes = 0;  // the weights region at the start of the input buffers
+    uint64_t values_bytes = 0;   // then the values
+    bool inputs_bound = false, inputs_from_host = false;  // see bind_inputs
     VkDescriptorSet set = VK_NULL_HANDLE;
     VkCommandBuffer upload = VK_NULL_HANDLE, commands = VK_NULL_HANDLE;
     VkSemaphore uploaded = VK_NULL_HANDLE;
@@ -102,6 +104,8 @@ struct GpuQuantizer::State {
     VkDevice device = VK_NULL_HANDLE;
     QueueUse compute, transfer;  // transfer.queue == compute.queue without a copy queue
     bool copy_queue = false;
+    uint64_t chunk_bytes = kPreferredChunkBytes;
+    InputPath input_path = InputPath::copy;
     VkQueryPool stamps = VK_NULL_HANDLE;  // null where timestamps cannot be read
     double stamp_seconds = 0;             // seconds per timestamp tick
     StreamProfile profile;
@@ -223,15 +227,31 @@ struct GpuQuantizer::State {
     }
 
     // Makes every slot hold `in_bytes` of input (weights region first) and
-    // `out_bytes` of output, for `rows` rows.
+    // `out_bytes` of output, for `rows` rows, its staging memory placed for `path`.
+    // Falls back from host_writes_device to copy where the device's mappable
+    // memory does not hold the slots.
     Status reserve(uint64_t weights_bytes, uint64_t values_bytes, uint64_t out_bytes, uint64_t rows) {
+        auto made = reserve_on(input_path, weights_bytes, values_bytes, out_bytes, rows);
+        if (made || input_path != InputPath::host_writes_device) return made;
+        // No mappable device memory (or not enough of it): copy instead.
+        for (auto& s : slots) {
+            for (Buffer* b : {&s.host_in, &s.device_in, &s.device_out, &s.host_out, &s.sigma}) release(*b);
+        }
+        input_path = InputPath::copy;
+        return reserve_on(input_path, weights_bytes, values_bytes, out_bytes, rows);
+    }
+
+    Status reserve_on(InputPath path, uint64_t weights_bytes, uint64_t values_bytes, uint64_t out_bytes, uint64_t rows) {
         const uint64_t in_bytes = weights_bytes + values_bytes;
         for (auto& s : slots) {
             if (s.host_in.size >= in_bytes && s.device_out.size >= out_bytes && s.sigma.size >= rows * 4 && s.weights_bytes == weights_bytes) continue;
             for (Buffer* b : {&s.host_in, &s.device_in, &s.device_out, &s.host_out, &s.sigma}) release(*b);
             constexpr auto host = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
             constexpr auto storage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;
-            auto host_in = make_buffer(in_bytes, VK_BUFFER_USAGE_TRANSFER_SRC_BIT, host, 0);
+            const bool shaders_read_host_in = path != InputPath::copy;
+            const auto host_in_memory = path == InputPath::host_writes_device ? host | VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT : host;
+            auto host_in = make_buffer(in_bytes, VK_BUFFER_USAGE_TRANSFER_SRC_BIT | (shaders_read_host_in ? storage : 0), host_in_memory, 0,
+                                       shaders_read_host_in);
             auto device_in = make_buffer(in_bytes, storage | VK_BUFFER_USAGE_TRANSFER_DST_BIT, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, 0, true);
             auto device_out = make_buffer(out_bytes, storage | VK_BUFFER_USAGE_TRANSFER_SRC_BIT, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, 0);
             auto host_out = make_buffer(out_bytes, VK_BUFFER_USAGE_TRANSFER_DST_BIT, host, VK_MEMORY_PROPERTY_HOST_CACHED_BIT);
@@ -241,24 +261,47 @@ struct GpuQuantizer::State {
             }
             s.host_in = *host_in, s.device_in = *device_in, s.device_out = *device_out, s.host_out = *host_out, s.sigma = *sigma;
             s.weights_bytes = weights_bytes;
-            const VkDescriptorBufferInfo infos[kBindings] = {
-                {s.device_in.buffer, weights_bytes, values_bytes},
-                {s.device_in.buffer, 0, weights_bytes},
-                {s.device_out.buffer, 0, out_bytes},
-                {s.sigma.buffer, 0, s.sigma.size},
-            };
-            VkWriteDescriptorSet writes[kBindings];
-            for (uint32_t i = 0; i < kBindings; ++i) {
+            s.values_bytes = values_bytes;
+            s.inputs_bound = false;
+            bind_inputs(s, false);
+            const VkDescriptorBufferInfo infos[2] = {{s.device_out.buffer, 0, out_bytes}, {s.sigma.buffer, 0, s.sigma.size}};
+            VkWriteDescriptorSet writes[2];
+            for (uint32_t i = 0; i < 2; ++i) {
                 writes[i] = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
                 writes[i].dstSet = s.set;
-                writes[i].dstBinding = i;
+                writes[i].dstBinding = 2 + i;
                 writes[i].descriptorCount = 1;
                 writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
                 writes[i].pBufferInfo = &infos[i];
             }
-            f.vkUpdateDescriptorSets(device, kBindings, writes, 0, nullptr);
+            f.vkUpdateDescriptorSets(device, 2, writes, 0, nullptr);
         }
         return {};
+    }
+
+    // Points slot s's values and weights bindings at the staging memory
+    // (`from_host`: floats the host wrote, on the input paths that read them
+    // there) or at device_in (copied floats, or those the dequantize pass made).
+    void bind_inputs(Slot& s, bool from_host) {
+        from_host = from_host && input_path != InputPath::copy;
+        if (s.inputs_bound && s.inputs_from_host == from_host) return;
+        const bool weights_from_host = from_host && input_path == InputPath::host_writes_device;
+        const VkDescriptorBufferInfo infos[2] = {
+            {from_host ? s.host_in.buffer : s.device_in.buffer, s.weights_bytes, s.values_bytes},
+            {weights_from_host ? s.host_in.buffer : s.device_in.buffer, 0, s.weights_bytes},
+        };
+        VkWriteDescriptorSet writes[2];
+        for (uint32_t i = 0; i < 2; ++i) {
+            writes[i] = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
+            writes[i].dstSet = s.set;
+            writes[i].dstBinding = i;
+            writes[i].descriptorCount = 1;
+            writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+            writes[i].pBufferInfo = &infos[i];
+        }
+        f.vkUpdateDescriptorSets(device, 2, writes, 0, nullptr);
+        s.inputs_bound = true;
+        s.inputs_from_host = from_host;
     }
 
     // Copies `from` into `to` through slot 0's command buffer and waits;
@@ -397,10 +440,14 @@ struct GpuQuantizer::State {
             const VkBufferCopy weights_copy{0, 0, s.weights_bytes}, blocks_copy{s.weights_bytes, 0, encoded_bytes};
             f.vkCmdCopyBuffer(up, s.host_in.buffer, s.device_in.buffer, 1, &weights_copy);
             f.vkCmdCopyBuffer(up, s.host_in.buffer, s.encoded.buffer, 1, &blocks_copy);
-        } else {
+        } else if (input_path == InputPath::copy) {
             const VkBufferCopy in_copy{0, 0, s.weights_bytes + values_bytes};
             f.vkCmdCopyBuffer(up, s.host_in.buffer, s.device_in.buffer, 1, &in_copy);
+        } else if (input_path == InputPath::device_reads_host) {
+            const VkBufferCopy weights_copy{0, 0, s.weights_bytes};
+            f.vkCmdCopyBuffer(up, s.host_in.buffer, s.device_in.buffer, 1, &weights_copy);
         }
+        bind_inputs(s, source == nullptr);
         stamp(up, s, 1, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT);
         if (copy_queue) {
             f.vkEndCommandBuffer(up);
@@ -588,6 +635,8 @@ Result<std::unique_ptr<GpuQuantizer>> GpuQuantizer::open(const DeviceRequest& re
     state->copy_queue = c.copy_family >= 0;
     state->transfer.family = state->copy_queue ? static_cast<uint32_t>(c.copy_family) : c.queue_family;
     state->keeps_subnormals = c.keeps_subnormals;
+    if (request.chunk_bytes) state->chunk_bytes = request.chunk_bytes;
+    state->input_path = request.input_path;
     state->limits = c.properties.limits;
     state->name = std::string(c.properties.deviceName) + " (Vulkan device " + std::to_string(chosen) + ")";
     in.vkGetPhysicalDeviceMemoryProperties(c.device, &state->memory);
@@ -681,7 +730,7 @@ uint64_t GpuQuantizer::max_chunk_rows(TensorType type, uint64_t row_length) cons
 uint64_t GpuQuantizer::preferred_chunk_rows(TensorType type, uint64_t row_length) const {
     const uint64_t most = max_chunk_rows(type, row_length);
     if (most == 0) return 0;
-    return std::clamp<uint64_t>(kPreferredChunkBytes / (row_length * 4), 1, most);
+    return std::clamp<uint64_t>(state_->chunk_bytes / (row_length * 4), 1, most);
 }
 
 const StreamProfile& GpuQuantizer::last_profile() const { return state_->profile; }
@@ -710,6 +759,7 @@ Status GpuQuantizer::stream(TensorType type, uint64_t row_length, uint64_t chunk
     // queued while the host fills the next chunk.
     st.profile = {};
     st.profile.copy_queue = st.copy_queue;
+    st.profile.input_path = st.input_path;
     const auto stream_start = Clock::now();
     auto finish = [&](uint64_t k) -> Status {
         Slot& s = st.slots[k % kSlots];

@@ -20,9 +20,22 @@ class ThreadPool;
 
 namespace gguf::quant::vk {
 
+// How a chunk reaches the shaders: written by the host into staging memory
+// and copied into device memory (on the copy queue where there is one), read
+// by the shaders from the staging memory itself over the bus, or written by
+// the host straight into device memory it can map. Measured on an H100
+// (PCIe 5): copying moves ~29 GB/s, the shaders' reads are slower, the
+// host's writes reach ~30 GB/s and leave the device only the shaders to run.
+enum class InputPath { copy, device_reads_host, host_writes_device };
+
 struct DeviceRequest {
     bool discrete_only = false;  // --device auto: a discrete GPU or nothing
     int index = -1;              // --device vulkan:N; -1 picks the best device
+    // Tuning (benchmarks): f32 bytes per chunk, 0 for the default; the input
+    // path, host_writes_device by default where the device has memory the
+    // host can map (copy where it has not, or none is left).
+    uint64_t chunk_bytes = 0;
+    InputPath input_path = InputPath::host_writes_device;
 };
 
 // What the producer of a chunk reports: its row count, the importance weights
@@ -49,6 +62,7 @@ struct StreamProfile {
     double compute_s = 0;    // device: the shaders and copying bytes out
     double wall_s = 0;
     bool copy_queue = false;  // uploads ran on a copy queue beside the shaders
+    InputPath input_path = InputPath::copy;
 };
 
 class GpuQuantizer {
