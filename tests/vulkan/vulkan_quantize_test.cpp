@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <random>
 #include <string>
 #include <tuple>
@@ -142,6 +143,60 @@ TEST(VulkanStream, ChunksComeBackInOrder) {
         });
     ASSERT_TRUE(status.has_value()) << status.error().message;
     ASSERT_EQ(quant_cases::first_difference(got, want, type, row_length), "");
+}
+
+// Every way a chunk can reach the shaders gives the same bytes, with chunks
+// of floats and chunks of Q8_0 blocks (dequantized on the device) taking
+// turns in one stream, so the inputs' bindings switch back and forth.
+TEST(VulkanStream, EveryInputPathGivesTheCpuBytes) {
+    using gguf::quant::vk::InputPath;
+    std::string why;
+    if (!vulkan_test::device(&why)) GTEST_SKIP() << "no Vulkan device: " << why;
+    const auto type = TensorType::Q4_K;
+    const int64_t row_length = 1024, rows = 6;
+    const auto cases = quant_cases::cases_for(type, true);
+    const auto& c = cases.front();
+    std::vector<float> values(rows * row_length), importance(row_length);
+    for (size_t i = 0; i < values.size(); ++i) values[i] = c.values[i % c.values.size()] * static_cast<float>(1 + i / row_length);
+    for (size_t i = 0; i < importance.size(); ++i) importance[i] = c.importance[i % c.importance.size()];
+    // Odd rows go up as Q8_0 blocks: the CPU quantizes their dequantized floats.
+    const size_t block_row = *gguf::row_bytes(TensorType::Q8_0, row_length), out_row = *gguf::row_bytes(type, row_length);
+    std::vector<uint8_t> blocks(rows * block_row);
+    ASSERT_TRUE(gguf::quantize_rows(TensorType::Q8_0, values, row_length, {}, blocks).has_value());
+    std::vector<float> seen = values;
+    for (int64_t r = 1; r < rows; r += 2) {
+        ASSERT_TRUE(gguf::dequantize_rows(TensorType::Q8_0, std::span(blocks).subspan(r * block_row, block_row), row_length,
+                                          std::span(seen).subspan(r * row_length, row_length))
+                        .has_value());
+    }
+    std::vector<uint8_t> want(rows * out_row);
+    ASSERT_TRUE(gguf::quantize_rows(type, seen, row_length, importance, want).has_value());
+    for (const auto path : {InputPath::copy, InputPath::device_reads_host, InputPath::host_writes_device}) {
+        gguf::quant::vk::DeviceRequest request;
+        request.input_path = path;
+        auto gpu = GpuQuantizer::open(request);
+        ASSERT_TRUE(gpu.has_value()) << gpu.error().message;
+        std::vector<uint8_t> got;
+        auto status = (*gpu)->stream(
+            type, row_length, 1, rows,
+            [&](uint64_t k, std::span<float> in, std::span<uint8_t>) -> gguf::Result<gguf::quant::vk::ChunkShape> {
+                if (k % 2 == 0) {
+                    const auto row = std::span(values).subspan(k * row_length, row_length);
+                    std::copy(row.begin(), row.end(), in.begin());
+                    return gguf::quant::vk::ChunkShape{1, importance, false};
+                }
+                std::memcpy(in.data(), blocks.data() + k * block_row, block_row);
+                return gguf::quant::vk::ChunkShape{1, importance, false, TensorType::Q8_0};
+            },
+            [&](uint64_t, std::span<const uint8_t> bytes) -> gguf::Status {
+                got.insert(got.end(), bytes.begin(), bytes.end());
+                return {};
+            });
+        ASSERT_TRUE(status.has_value()) << status.error().message;
+        // A device without mappable memory copies instead; lavapipe has it.
+        if (path != InputPath::host_writes_device) EXPECT_EQ((*gpu)->last_profile().input_path, path);
+        EXPECT_EQ(quant_cases::first_difference(got, want, type, row_length), "") << "input path " << static_cast<int>(path);
+    }
 }
 
 TEST(VulkanDevice, UnknownDeviceNamesAreRefused) {
