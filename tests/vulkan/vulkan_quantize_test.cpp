@@ -13,6 +13,7 @@
 #include <random>
 #include <string>
 #include <tuple>
+#include <utility>
 
 #include "gguf/quantize.h"
 #include "gguf_fixtures.h"
@@ -111,17 +112,24 @@ INSTANTIATE_TEST_SUITE_P(Shaders, VulkanTypes,
                                           testing::Bool()),
                          [](const auto& info) { return quant_cases::type_and_importance_name(info.param); });
 
+// Rows of the first differential case of `type` with importance, each row
+// scaled by its number (rows of different magnitudes), and their weights.
+std::pair<std::vector<float>, std::vector<float>> stream_rows(TensorType type, int64_t row_length, int64_t rows) {
+    const auto cases = quant_cases::cases_for(type, true);
+    const auto& c = cases.front();
+    std::vector<float> values(rows * row_length), importance(row_length);
+    for (size_t i = 0; i < values.size(); ++i) values[i] = c.values[i % c.values.size()] * static_cast<float>(1 + i / row_length);
+    for (size_t i = 0; i < importance.size(); ++i) importance[i] = c.importance[i % c.importance.size()];
+    return {values, importance};
+}
+
 // Many one-row chunks through the two slots, one of them quantized by the
 // producer itself: bytes come back whole and in order.
 TEST(VulkanStream, ChunksComeBackInOrder) {
     REQUIRE_DEVICE(gpu);
     const auto type = TensorType::Q4_K;
     const int64_t row_length = 512, rows = 7;
-    const auto cases = quant_cases::cases_for(type, true);
-    const auto& c = cases.front();
-    std::vector<float> values(rows * row_length), importance(row_length);
-    for (size_t i = 0; i < values.size(); ++i) values[i] = c.values[i % c.values.size()] * static_cast<float>(1 + i / row_length);
-    for (size_t i = 0; i < importance.size(); ++i) importance[i] = c.importance[i % c.importance.size()];
+    const auto [values, importance] = stream_rows(type, row_length, rows);
     const size_t out_row = *gguf::row_bytes(type, row_length);
     std::vector<uint8_t> want(rows * out_row), got;
     ASSERT_TRUE(gguf::quantize_rows(type, values, row_length, importance, want).has_value());
@@ -154,11 +162,7 @@ TEST(VulkanStream, EveryInputPathGivesTheCpuBytes) {
     if (!vulkan_test::device(&why)) GTEST_SKIP() << "no Vulkan device: " << why;
     const auto type = TensorType::Q4_K;
     const int64_t row_length = 1024, rows = 6;
-    const auto cases = quant_cases::cases_for(type, true);
-    const auto& c = cases.front();
-    std::vector<float> values(rows * row_length), importance(row_length);
-    for (size_t i = 0; i < values.size(); ++i) values[i] = c.values[i % c.values.size()] * static_cast<float>(1 + i / row_length);
-    for (size_t i = 0; i < importance.size(); ++i) importance[i] = c.importance[i % c.importance.size()];
+    const auto [values, importance] = stream_rows(type, row_length, rows);
     // Odd rows go up as Q8_0 blocks: the CPU quantizes their dequantized floats.
     const size_t block_row = *gguf::row_bytes(TensorType::Q8_0, row_length), out_row = *gguf::row_bytes(type, row_length);
     std::vector<uint8_t> blocks(rows * block_row);
