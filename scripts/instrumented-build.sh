@@ -10,7 +10,8 @@
 # The oracle's prebuilt libraries are not instrumented, so the differential
 # tests stay out, and with them the Vulkan tests (which compare against the
 # oracle-checked CPU core on lavapipe); so do the benchmarks. -O1 with line
-# tables keeps the build short on a 2-core CI machine and the stacks readable.
+# tables (-O0 for the tests' own code, tests/CMakeLists.txt) keeps the build
+# short on a 2-core CI machine and the stacks readable.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 clang=${GGUF_MTP_FUZZ_CLANG:-clang++-16}
