@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes the parsers: builds the libFuzzer targets of fuzz/ with clang into
-# build-fuzz (everything under ASan and UBSan), makes seed corpora from the
-# test fixtures, and runs each target for SECONDS (default 600).
+# build-fuzz (scripts/instrumented-build.sh: everything under ASan and
+# UBSan), makes seed corpora from the test fixtures, and runs each target for
+# SECONDS (default 600).
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]   targets: gguf_header split_set imatrix pairing
 #
@@ -16,17 +17,13 @@ shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(gguf_header split_set imatrix pairing)
 
-clang=${GGUF_MTP_FUZZ_CLANG:-clang++-16}
-# -O1 with line tables: quick to build, still symbolised stacks.
-cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER="$clang" -DGGUF_MTP_FUZZ=ON -DGGUF_MTP_BUILD_TESTS=OFF -DGGUF_MTP_VULKAN=OFF -DGGUF_MTP_BUILD_BENCH=OFF \
-      -DGGUF_MTP_ORACLE_DIR= -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1 -gline-tables-only" >/dev/null
 export ASAN_SYMBOLIZER_PATH=${ASAN_SYMBOLIZER_PATH:-/usr/lib/llvm-16/bin/llvm-symbolizer}
-cmake --build build-fuzz -j"$(nproc)" --target gguf-mtp-fuzzers >/dev/null
+bash scripts/instrumented-build.sh gguf-mtp-fuzzers >/dev/null
 
 # The normal build's fixtures when it has them, else the fuzz build's own.
 fixtures=build/testdata/fixtures
 if [ ! -f "$fixtures/fixtures.json" ]; then
-  cmake --build build-fuzz -j"$(nproc)" --target gguf-mtp-fixtures-data >/dev/null
+  bash scripts/instrumented-build.sh gguf-mtp-fixtures-data >/dev/null
   fixtures=build-fuzz/testdata/fixtures
 fi
 rm -rf build-fuzz/seeds

@@ -12,7 +12,7 @@ packages=(
   scdoc man-db
   jq parallel
   glslc libvulkan-dev mesa-vulkan-drivers vulkan-tools
-  clang-16 libclang-rt-16-dev
+  clang-16 libclang-rt-16-dev llvm-16
 )
 command -v npm >/dev/null || packages+=(npm)
 

@@ -25,7 +25,8 @@ Exit run_gguf_mtp(const std::vector<std::string>& args, const std::vector<std::s
         if (!v.starts_with("LD_PRELOAD=") && !v.starts_with("ASAN_OPTIONS=") && !v.starts_with("GGUF_FAULT")) env_s.emplace_back(v);
     }
     env_s.push_back(std::string("LD_PRELOAD=") + GGUF_FAULT_SHIM);
-    // The sanitizer build's runtime must otherwise be the first library loaded.
+    // GCC's ASan runtime, a shared library, must otherwise be the first one
+    // loaded (GGUF_MTP_SANITIZE with GCC); clang's is linked into the binary.
     const char* asan = std::getenv("ASAN_OPTIONS");
     env_s.push_back(std::string("ASAN_OPTIONS=") + (asan ? std::string(asan) + ":" : "") + "verify_asan_link_order=0");
     env_s.insert(env_s.end(), env.begin(), env.end());

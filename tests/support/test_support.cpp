@@ -28,9 +28,15 @@ std::vector<std::string> TempDir::listing() const {
     return names;
 }
 
+// One read of the whole file: a byte at a time through a stream iterator was
+// the slowest part of the fault tests in the unoptimised sanitizer build.
 std::vector<uint8_t> read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
+    std::vector<uint8_t> bytes(static_cast<size_t>(std::max<std::streamoff>(in.tellg(), 0)));
+    in.seekg(0);
+    in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    bytes.resize(static_cast<size_t>(in.gcount()));
+    return bytes;
 }
 
 void write_file(const std::string& path, const std::vector<uint8_t>& bytes) {
