@@ -66,8 +66,9 @@ struct Buffer {
     void* mapped = nullptr;
 };
 
-// One of the chunks in flight: host-visible staging and device-local
-// buffers, the descriptor set binding them, the command buffers (upload and
+// One of the chunks in flight: host-visible staging (device memory the host
+// maps, on the host_writes_device path) and device-local buffers, the
+// descriptor set binding them, the command buffers (upload and
 // compute, the upload one used only with a copy queue), the semaphore
 // between them and the fence of the whole.
 struct Slot {

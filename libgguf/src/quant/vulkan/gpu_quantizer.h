@@ -1,8 +1,8 @@
 // Quantizing rows on a Vulkan device with the shaders of shader_table.h,
 // bit for bit as the CPU core does. Work streams in chunks of whole rows with
-// several chunks in flight: while the device quantizes one and, on devices
-// with a copy queue, uploads the next, the caller fills a third and consumes
-// the oldest one's bytes.
+// several chunks in flight: while the device quantizes one, the caller fills
+// the next (straight into device memory, or into staging memory the copy
+// queue uploads; see InputPath) and consumes the oldest one's bytes.
 #pragma once
 
 #include <cstdint>
