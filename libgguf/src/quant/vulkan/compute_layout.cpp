@@ -52,4 +52,17 @@ void destroy_compute_layout(VkDevice device, const DeviceFunctions& f, ComputeLa
     layout = {};
 }
 
+void bind_storage_buffers(VkDevice device, const DeviceFunctions& f, VkDescriptorSet set, uint32_t first_binding,
+                          std::span<const VkDescriptorBufferInfo> buffers) {
+    std::vector<VkWriteDescriptorSet> writes(buffers.size(), VkWriteDescriptorSet{VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET});
+    for (size_t i = 0; i < buffers.size(); ++i) {
+        writes[i].dstSet = set;
+        writes[i].dstBinding = first_binding + static_cast<uint32_t>(i);
+        writes[i].descriptorCount = 1;
+        writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+        writes[i].pBufferInfo = &buffers[i];
+    }
+    f.vkUpdateDescriptorSets(device, static_cast<uint32_t>(writes.size()), writes.data(), 0, nullptr);
+}
+
 }  // namespace gguf::quant::vk

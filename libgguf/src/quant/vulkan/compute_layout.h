@@ -24,4 +24,9 @@ Status make_compute_layout(VkDevice device, const DeviceFunctions& f, uint32_t b
 
 void destroy_compute_layout(VkDevice device, const DeviceFunctions& f, ComputeLayout& layout);
 
+// Points storage buffer bindings first_binding, first_binding + 1, ... of
+// `set` at `buffers`. The set must not be in use by pending commands.
+void bind_storage_buffers(VkDevice device, const DeviceFunctions& f, VkDescriptorSet set, uint32_t first_binding,
+                          std::span<const VkDescriptorBufferInfo> buffers);
+
 }  // namespace gguf::quant::vk

@@ -49,16 +49,7 @@ Status DequantizePass::record(VkCommandBuffer commands, uint32_t slot, const Chu
         {chunk.floats.buffer, chunk.floats.offset, chunk.floats.size},
         {chunk.flag.buffer, chunk.flag.offset, chunk.flag.size},
     };
-    VkWriteDescriptorSet writes[kBindings];
-    for (uint32_t i = 0; i < kBindings; ++i) {
-        writes[i] = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
-        writes[i].dstSet = sets_[slot];
-        writes[i].dstBinding = i;
-        writes[i].descriptorCount = 1;
-        writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-        writes[i].pBufferInfo = &infos[i];
-    }
-    f_.vkUpdateDescriptorSets(device_, kBindings, writes, 0, nullptr);
+    bind_storage_buffers(device_, f_, sets_[slot], 0, infos);
 
     f_.vkCmdFillBuffer(commands, chunk.flag.buffer, chunk.flag.offset, chunk.flag.size, 0);
     barrier(f_, commands, VK_ACCESS_TRANSFER_WRITE_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT,

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "../thread_pool.h"
@@ -75,7 +76,7 @@ struct Slot {
     Buffer host_in, device_in, device_out, host_out, sigma;
     uint64_t weights_bytes = 0;  // the weights region at the start of the input buffers
     uint64_t values_bytes = 0;   // then the values
-    bool inputs_bound = false, inputs_from_host = false;  // see bind_inputs
+    std::optional<bool> inputs_from_host;  // see bind_inputs; empty until bound
     VkDescriptorSet set = VK_NULL_HANDLE;
     VkCommandBuffer upload = VK_NULL_HANDLE, commands = VK_NULL_HANDLE;
     VkSemaphore uploaded = VK_NULL_HANDLE;
@@ -128,7 +129,8 @@ struct GpuQuantizer::State {
         f.vkDeviceWaitIdle(device);
         dequantize.reset();
         for (auto& s : slots) {
-            for (Buffer* b : {&s.host_in, &s.device_in, &s.device_out, &s.host_out, &s.sigma, &s.encoded, &s.flag, &s.flag_host}) release(*b);
+            release_chunk_buffers(s);
+            release_encoded_buffers(s);
             if (s.fence) f.vkDestroyFence(device, s.fence, nullptr);
             if (s.uploaded) f.vkDestroySemaphore(device, s.uploaded, nullptr);
         }
@@ -150,6 +152,16 @@ struct GpuQuantizer::State {
         if (b.buffer) f.vkDestroyBuffer(device, b.buffer, nullptr);
         if (b.memory) f.vkFreeMemory(device, b.memory, nullptr);
         b = {};
+    }
+
+    // The buffers reserve() sizes for a chunk.
+    void release_chunk_buffers(Slot& s) {
+        for (Buffer* b : {&s.host_in, &s.device_in, &s.device_out, &s.host_out, &s.sigma}) release(*b);
+    }
+
+    // The buffers reserve_encoded() sizes for encoded chunks.
+    void release_encoded_buffers(Slot& s) {
+        for (Buffer* b : {&s.encoded, &s.flag, &s.flag_host}) release(*b);
     }
 
     // A buffer in memory with `want` properties (falling back to any memory
@@ -235,9 +247,7 @@ struct GpuQuantizer::State {
         auto made = reserve_on(input_path, weights_bytes, values_bytes, out_bytes, rows);
         if (made || input_path != InputPath::host_writes_device) return made;
         // No mappable device memory (or not enough of it): copy instead.
-        for (auto& s : slots) {
-            for (Buffer* b : {&s.host_in, &s.device_in, &s.device_out, &s.host_out, &s.sigma}) release(*b);
-        }
+        for (auto& s : slots) release_chunk_buffers(s);
         input_path = InputPath::copy;
         return reserve_on(input_path, weights_bytes, values_bytes, out_bytes, rows);
     }
@@ -246,7 +256,7 @@ struct GpuQuantizer::State {
         const uint64_t in_bytes = weights_bytes + values_bytes;
         for (auto& s : slots) {
             if (s.host_in.size >= in_bytes && s.device_out.size >= out_bytes && s.sigma.size >= rows * 4 && s.weights_bytes == weights_bytes) continue;
-            for (Buffer* b : {&s.host_in, &s.device_in, &s.device_out, &s.host_out, &s.sigma}) release(*b);
+            release_chunk_buffers(s);
             constexpr auto host = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
             constexpr auto storage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;
             const bool shaders_read_host_in = path != InputPath::copy;
@@ -263,19 +273,10 @@ struct GpuQuantizer::State {
             s.host_in = *host_in, s.device_in = *device_in, s.device_out = *device_out, s.host_out = *host_out, s.sigma = *sigma;
             s.weights_bytes = weights_bytes;
             s.values_bytes = values_bytes;
-            s.inputs_bound = false;
+            s.inputs_from_host.reset();
             bind_inputs(s, false);
-            const VkDescriptorBufferInfo infos[2] = {{s.device_out.buffer, 0, out_bytes}, {s.sigma.buffer, 0, s.sigma.size}};
-            VkWriteDescriptorSet writes[2];
-            for (uint32_t i = 0; i < 2; ++i) {
-                writes[i] = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
-                writes[i].dstSet = s.set;
-                writes[i].dstBinding = 2 + i;
-                writes[i].descriptorCount = 1;
-                writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-                writes[i].pBufferInfo = &infos[i];
-            }
-            f.vkUpdateDescriptorSets(device, 2, writes, 0, nullptr);
+            const VkDescriptorBufferInfo outputs[2] = {{s.device_out.buffer, 0, out_bytes}, {s.sigma.buffer, 0, s.sigma.size}};
+            bind_storage_buffers(device, f, s.set, 2, outputs);
         }
         return {};
     }
@@ -285,23 +286,13 @@ struct GpuQuantizer::State {
     // there) or at device_in (copied floats, or those the dequantize pass made).
     void bind_inputs(Slot& s, bool from_host) {
         from_host = from_host && input_path != InputPath::copy;
-        if (s.inputs_bound && s.inputs_from_host == from_host) return;
+        if (s.inputs_from_host == from_host) return;
         const bool weights_from_host = from_host && input_path == InputPath::host_writes_device;
         const VkDescriptorBufferInfo infos[2] = {
             {from_host ? s.host_in.buffer : s.device_in.buffer, s.weights_bytes, s.values_bytes},
             {weights_from_host ? s.host_in.buffer : s.device_in.buffer, 0, s.weights_bytes},
         };
-        VkWriteDescriptorSet writes[2];
-        for (uint32_t i = 0; i < 2; ++i) {
-            writes[i] = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
-            writes[i].dstSet = s.set;
-            writes[i].dstBinding = i;
-            writes[i].descriptorCount = 1;
-            writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-            writes[i].pBufferInfo = &infos[i];
-        }
-        f.vkUpdateDescriptorSets(device, 2, writes, 0, nullptr);
-        s.inputs_bound = true;
+        bind_storage_buffers(device, f, s.set, 0, infos);
         s.inputs_from_host = from_host;
     }
 
@@ -346,17 +337,8 @@ struct GpuQuantizer::State {
             }
             it = lattices.emplace(id, *table).first;
         }
-        const VkDescriptorBufferInfo info{it->second.buffer, 0, it->second.size};
-        std::vector<VkWriteDescriptorSet> writes;
-        for (const Slot& s : slots) {
-            VkWriteDescriptorSet& w = writes.emplace_back(VkWriteDescriptorSet{VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET});
-            w.dstSet = s.set;
-            w.dstBinding = kLatticeBinding;
-            w.descriptorCount = 1;
-            w.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-            w.pBufferInfo = &info;
-        }
-        f.vkUpdateDescriptorSets(device, static_cast<uint32_t>(writes.size()), writes.data(), 0, nullptr);
+        const VkDescriptorBufferInfo table{it->second.buffer, 0, it->second.size};
+        for (const Slot& s : slots) bind_storage_buffers(device, f, s.set, kLatticeBinding, std::span(&table, 1));
         return {};
     }
 
@@ -397,7 +379,7 @@ struct GpuQuantizer::State {
             dequantize->set_limits(std::min(limits.maxComputeWorkGroupCount[0], limits.maxComputeWorkGroupCount[1]));
         }
         if (s.encoded.size >= encoded_bytes && s.flag.buffer) return {};
-        for (Buffer* b : {&s.encoded, &s.flag, &s.flag_host}) release(*b);
+        release_encoded_buffers(s);
         constexpr auto host = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
         constexpr auto storage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;
         auto encoded = make_buffer(encoded_bytes, storage | VK_BUFFER_USAGE_TRANSFER_DST_BIT, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, 0, true);
