@@ -162,18 +162,23 @@ StreamSource quantize_source(const Model& model, TensorRef ref, QuantizeTensorOp
         struct Loaded {
             bool finite = true, near_subnormal = false;
         };
-        // The floats go through a small buffer of each thread's and are
-        // checked there: `floats` may be device memory the host writes
-        // quickly but reads back uncached, very slowly.
-        auto load = [&](const ChunkRange& c, std::span<float> floats, bool scan_subnormal) -> Result<Loaded> {
+        // A GPU's staging memory may be device memory the host writes
+        // quickly but reads back uncached, very slowly: floats bound there
+        // (`staging`) go through a small buffer of each thread's and are
+        // checked in it on the way.
+        auto load = [&](const ChunkRange& c, std::span<float> floats, bool scan_subnormal, bool staging) -> Result<Loaded> {
             const auto source = data.subspan(c.row * *in_row, c.rows * *in_row);
             std::vector<Result<Loaded>> results(quantizer->pool.size(), Loaded{});
-            const uint64_t piece_rows = std::max<uint64_t>(1, kLoadPieceFloats / row_length);
+            const uint64_t piece_rows = staging ? std::max<uint64_t>(1, kLoadPieceFloats / row_length) : c.rows;
             quantizer->pool.run_ranges(c.rows, [&](size_t p, uint64_t first, uint64_t count) {
-                std::vector<float> values;
+                std::vector<float> buffer;
                 for (uint64_t row = first; row < first + count; row += piece_rows) {
                     const uint64_t n = std::min(piece_rows, first + count - row);
-                    values.resize(n * row_length);
+                    auto values = floats.subspan(row * row_length, n * row_length);
+                    if (staging) {
+                        buffer.resize(values.size());
+                        values = buffer;
+                    }
                     auto status = dequantize_rows(info.type, source.subspan(row * *in_row, n * *in_row), row_length, values);
                     if (status && !options.allow_non_finite) status = check_finite(values, row_length, c.row + row, info.name);
                     if (!status) {
@@ -187,7 +192,7 @@ StreamSource quantize_source(const Model& model, TensorRef ref, QuantizeTensorOp
 #else
                     (void)scan_subnormal;
 #endif
-                    std::memcpy(floats.data() + row * row_length, values.data(), values.size() * sizeof(float));
+                    if (staging) std::memcpy(floats.data() + row * row_length, values.data(), values.size() * sizeof(float));
                 }
             });
             release_resident_pages(source);
@@ -212,7 +217,7 @@ StreamSource quantize_source(const Model& model, TensorRef ref, QuantizeTensorOp
             auto redo_on_cpu = [&](uint64_t k, std::span<uint8_t> bytes) -> Status {
                 const ChunkRange& c = chunks[k];
                 std::vector<float> floats(c.rows * row_length);
-                auto loaded = load(c, floats, false);  // the CPU path's error for non-finite rows
+                auto loaded = load(c, floats, false, false);  // the CPU path's error for non-finite rows
                 if (!loaded) return std::unexpected(loaded.error());
                 return quantize_on_cpu(*quantizer, options.target, floats, row_length, weights_for(c), bytes);
             };
@@ -235,7 +240,7 @@ StreamSource quantize_source(const Model& model, TensorRef ref, QuantizeTensorOp
                     }
                     const auto floats = values.first(c.rows * row_length);
                     const bool flushes = !gpu.keeps_subnormals();
-                    auto loaded = load(c, floats, flushes);
+                    auto loaded = load(c, floats, flushes, true);
                     if (!loaded) return std::unexpected(loaded.error());
                     const auto weights = weights_for(c);
                     // Non-finite values, and on devices that flush subnormals, magnitudes near them: the CPU's job.
@@ -253,7 +258,7 @@ StreamSource quantize_source(const Model& model, TensorRef ref, QuantizeTensorOp
         std::vector<uint8_t> out;
         for (const auto& c : chunks) {
             floats.resize(c.rows * row_length);
-            auto loaded = load(c, floats, false);
+            auto loaded = load(c, floats, false, false);
             if (!loaded) return std::unexpected(loaded.error());
             out.resize(c.rows * *out_row);
             auto status = quantize_on_cpu(*quantizer, options.target, floats, row_length, weights_for(c), out);
