@@ -1,14 +1,7 @@
-// What every quantize shader shares: the float controls that make its
-// arithmetic the CPU core's (round to nearest even, signed zeros kept, and
-// subnormals kept where the device can), its buffers and its parameters.
+// What every quantize shader shares: compute_shader.glsl (float controls
+// that make its arithmetic the CPU core's), its buffers and its parameters.
 // One invocation quantizes one unit (a block or super-block) of a row.
-#extension GL_EXT_shader_explicit_arithmetic_types : require
-#extension GL_EXT_shader_8bit_storage : require
-#extension GL_EXT_control_flow_attributes : require
-
-#include "float_controls.glsl"
-
-layout(local_size_x = 64) in;
+#include "compute_shader.glsl"
 
 layout(std430, binding = 0) readonly buffer Source { float src[]; };
 layout(std430, binding = 1) readonly buffer Importance { float importance[]; };

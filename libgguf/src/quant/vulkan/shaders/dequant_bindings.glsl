@@ -8,12 +8,7 @@
 // One invocation writes one piece (params.piece_values consecutive values)
 // of one unit (a block of params.unit_values values in params.unit_bytes
 // bytes). Each shader defines dequantize_piece and includes dequant_main.glsl.
-#extension GL_EXT_shader_explicit_arithmetic_types : require
-#extension GL_EXT_shader_8bit_storage : require
-
-#include "float_controls.glsl"
-
-layout(local_size_x = 64) in;
+#include "compute_shader.glsl"
 
 layout(std430, binding = 0) readonly buffer Encoded { uint8_t encoded[]; };
 layout(std430, binding = 1) writeonly buffer Values { uint values[]; };

@@ -1,8 +1,7 @@
 #version 460
 // The legacy weighted quantizers' row statistic: sum of x^2 over the row, in
 // order, divided by the row length.
-#include "float_controls.glsl"
-layout(local_size_x = 64) in;
+#include "compute_shader.glsl"
 layout(std430, binding = 0) readonly buffer Source { float src[]; };
 layout(std430, binding = 3) writeonly buffer RowSigma { float row_sigma2[]; };
 layout(push_constant) uniform Params { uint rows; uint unused; uint row_length; uint weighted; } params;

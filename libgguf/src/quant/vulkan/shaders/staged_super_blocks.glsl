@@ -16,7 +16,7 @@
 #define STAGED_SUPER_BLOCKS_GLSL
 
 const uint kInvocationsPerSuperBlock = 256u / kSubBlockValues;
-const uint kSuperBlocksPerGroup = 64u / kInvocationsPerSuperBlock;  // local_size_x is 64
+const uint kSuperBlocksPerGroup = 64u / kInvocationsPerSuperBlock;  // 64 invocations: compute_shader.glsl
 // A float of padding after each sub-block: the invocations reading value l
 // of their sub-blocks at once then read different banks.
 const uint kSubBlockStride = kSubBlockValues + 1u;
