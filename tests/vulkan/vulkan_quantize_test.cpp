@@ -198,7 +198,9 @@ TEST(VulkanStream, EveryInputPathGivesTheCpuBytes) {
             });
         ASSERT_TRUE(status.has_value()) << status.error().message;
         // A device without mappable memory copies instead; lavapipe has it.
-        if (path != InputPath::host_writes_device) EXPECT_EQ((*gpu)->last_profile().input_path, path);
+        if (path != InputPath::host_writes_device) {
+            EXPECT_EQ((*gpu)->last_profile().input_path, path);
+        }
         EXPECT_EQ(quant_cases::first_difference(got, want, type, row_length), "") << "input path " << static_cast<int>(path);
     }
 }
