@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs what gguf-mtp needs on Debian 12 (run as root), fetches the
-# reference oracle (llama.cpp's prebuilt libraries, for the differential
-# tests), and builds everything into build/. Safe to run again.
+# Installs what gguf-mtp and its test suite need on Debian 12 (run as root)
+# and builds what the README's first command runs: the gguf-mtp command, its
+# library and the sample models (build/testdata/fixtures/). scripts/test.sh
+# builds the rest (tests, oracle programs, benchmarks, the instrumented tree).
+# Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,8 +29,6 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-bash scripts/setup-oracle.sh .oracle
-
-cmake -S . -B build -DGGUF_MTP_ORACLE_DIR="$PWD/.oracle" >/dev/null
-cmake --build build -j"$(nproc)"
+cmake -S . -B build >/dev/null
+cmake --build build -j"$(nproc)" --target gguf-mtp gguf-mtp-fixtures-data
 echo "setup: built build/apps/gguf-mtp/gguf-mtp; sample models in build/testdata/fixtures/"

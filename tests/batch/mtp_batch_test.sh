@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# End-to-end test of scripts/mtp-batch over repos built from the fixtures:
-# outputs and manifests, reruns that skip, repair of one deleted and one
-# corrupted output, two runs at once, --dry-run, --out, and the --emit-jobs
-# lines run through GNU parallel.
-# Usage: mtp_batch_test.sh MTP_BATCH GGUF_MTP FIXTURES_DIR
+# End-to-end test of scripts/mtp-batch over repos built from the fixtures, in
+# sections that ctest runs side by side (tests/CMakeLists.txt):
+#   direct      outputs and manifests of a first run, --dry-run; leaves that
+#               run in REFERENCE_DIR for the sections marked (ref)
+#   repair      (ref) a rerun that skips everything, repair of one deleted
+#               and one corrupted output
+#   foreign     an unlisted existing output; a run with fewer presets
+#   concurrent  (ref) two runs at once give the direct run's manifests
+#   emit-jobs   (ref) the --emit-jobs lines run through GNU parallel
+#   out         --out mirrors the repos and leaves them alone
+# Usage: mtp_batch_test.sh SECTION MTP_BATCH GGUF_MTP FIXTURES_DIR REFERENCE_DIR
 set -euo pipefail
-batch=$(readlink -f "$1") gguf_mtp=$(readlink -f "$2") fixtures=$(readlink -f "$3")
+[ $# -eq 5 ] || { echo "usage: mtp_batch_test.sh SECTION MTP_BATCH GGUF_MTP FIXTURES_DIR REFERENCE_DIR" >&2; exit 2; }
+section=$1
+batch=$(readlink -f "$2") gguf_mtp=$(readlink -f "$3") fixtures=$(readlink -f "$4") reference=$5
 export GGUF_MTP=$gguf_mtp
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -66,129 +74,165 @@ manifests_verify() {
   done
 }
 
-root=$work/direct
-make_repos "$root"
-split_shards=$(cd "$root/split/Q8" && ls)
-echo "split fixture:" $split_shards  # one line
-
-# --dry-run lists the commands and writes nothing.
-before=$(snapshot "$root")
-dry=$("$batch" "${options[@]}" --dry-run "$root")
-check "--dry-run writes nothing" test "$before" = "$(snapshot "$root")"
-check "--dry-run lists the quantize commands" grep -q "would run.*quantize.*--bundled-with mtp-glm4moe-bundled.gguf glm4moe-bundled-no-mtp.gguf glm4moe-bundled-no-mtp-Q4_0.gguf Q4_0" <<<"$dry"
-
-check "first run succeeds" "$batch" "${options[@]}" "$root"
-check "every manifest verifies" manifests_verify "$root"
 expect_outputs() {
   local dir=$1 stem=$2 f
   for f in "mtp-$stem.gguf" "$stem-no-mtp.gguf" "$stem-no-mtp-Q8_0.gguf" "$stem-no-mtp-Q4_0.gguf" "mtp-$stem-Q8_0.gguf"; do
     [ -f "$dir/$f" ] || { echo "missing $dir/$f" >&2; return 1; }
   done
 }
-check "outputs of the unsplit model" expect_outputs "$root/plain" glm4moe-bundled
-check "outputs of the split model beside its shards" expect_outputs "$root/split/Q8" qwen35moe
-check "outputs of the model with an imatrix" expect_outputs "$root/imat" glm4moe-wide-bundled
-check "nothing written for models without MTP" test "$(cd "$root/nomtp" && ls -A)" = "$(printf '%s\n' llama-bundled.gguf qwen35moe-mtp.gguf qwen35moe-trunk.gguf)"
-check "no output for the model without MTP beside a bundled one" test ! -e "$root/plain/mtp-llama-bundled.gguf"
-# extract and strip reproduce what convert writes (the fixtures' layouts).
-check "head equals convert --mtp" cmp -s "$root/plain/mtp-glm4moe-bundled.gguf" "$fixtures/glm4moe-mtp.gguf"
-check "trunk equals convert --no-mtp" cmp -s "$root/plain/glm4moe-bundled-no-mtp.gguf" "$fixtures/glm4moe-trunk.gguf"
-check "head of the split model equals convert --mtp" cmp -s "$root/split/Q8/mtp-qwen35moe.gguf" "$fixtures/qwen35moe-mtp.gguf"
-check "trunk of the split model equals convert --no-mtp" cmp -s "$root/split/Q8/qwen35moe-no-mtp.gguf" "$fixtures/qwen35moe-trunk.gguf"
-# The quantized halves are, byte for byte, the halves of the bundled quant.
-for t in Q8_0 Q4_0; do
-  "$gguf_mtp" quantize "$fixtures/glm4moe-bundled.gguf" "$work/bundled-$t.gguf" $t 2>/dev/null
-  "$gguf_mtp" extract -o "$work/mtp-bundled-$t.gguf" "$work/bundled-$t.gguf" 2>/dev/null
-  "$gguf_mtp" strip -o "$work/bundled-$t-no-mtp.gguf" "$work/bundled-$t.gguf" 2>/dev/null
-  check "$t trunk equals the bundled $t quant stripped" cmp "$root/plain/glm4moe-bundled-no-mtp-$t.gguf" "$work/bundled-$t-no-mtp.gguf"
-done
-check "Q8_0 head equals the bundled Q8_0 quant's head" cmp "$root/plain/mtp-glm4moe-bundled-Q8_0.gguf" "$work/mtp-bundled-Q8_0.gguf"
+# The sections marked (ref) start from the direct section's run.
+need_reference() {
+  [ -f "$reference/plain/gguf-mtp-manifest.json" ] || { echo "no direct run in $reference: run the direct section first" >&2; exit 1; }
+}
 
-m=$root/imat/gguf-mtp-manifest.json
-check "imatrix found beside the model is used" jq -e '[.commands[].argv | select(index("quantize"))] | length == 3 and all(index("--imatrix") and index("glm4moe-wide.imatrix"))' "$m"
-check "imatrix listed among the inputs" jq -e '.inputs | map(.path) | index("glm4moe-wide.imatrix")' "$m"
-check "quantized trunk records its imatrix" bash -c "'$gguf_mtp' info --json '$root/imat/glm4moe-wide-bundled-no-mtp-Q4_0.gguf' | jq -e '.metadata | map(.key) | index(\"quantize.imatrix.file\")' >/dev/null"
-m=$root/split/gguf-mtp-manifest.json
-check "split manifest: outputs, commands, inputs" jq -e --arg n "$(wc -w <<<"$split_shards")" '
-  .schema == "gguf-mtp-manifest/1" and (.outputs | length) == 5 and (.commands | length) == 5
-  and ([.outputs[].command] == [0,1,2,3,4]) and (.inputs | length) == ($n | tonumber)
-  and (.outputs | map(.path) == ["Q8/mtp-qwen35moe.gguf", "Q8/qwen35moe-no-mtp.gguf", "Q8/qwen35moe-no-mtp-Q8_0.gguf",
-                                 "Q8/qwen35moe-no-mtp-Q4_0.gguf", "Q8/mtp-qwen35moe-Q8_0.gguf"])
-  and all(.commands[]; .exit_status == 0 and (.seconds | type) == "number")
-  and (.gguf_mtp_version | startswith("gguf-mtp "))
-  and .models[0].source == "Q8/qwen35moe-00001-of-\(.inputs | length | tostring | ("0000" + .)[-5:]).gguf"' "$m"
-check "commands run from the manifest folder with relative paths" jq -e \
-  '.commands[0].argv[1:] == ["extract", "-o", "Q8/mtp-qwen35moe.gguf", "Q8/qwen35moe-00001-of-\(.inputs | length | tostring | ("0000" + .)[-5:]).gguf"]' "$m"
-check "only bundled models are recorded" jq -e '[.models[] | {source, layout, status}] == [{source: "glm4moe-bundled.gguf", layout: "bundled", status: "done"}]' "$root/plain/gguf-mtp-manifest.json"
+direct() {
+  local root=$work/direct
+  make_repos "$root"
+  local split_shards
+  split_shards=$(cd "$root/split/Q8" && ls)
+  echo "split fixture:" $split_shards  # one line
 
-# A rerun verifies everything and touches nothing, manifests included.
-before=$(snapshot "$root")
-rerun=$("$batch" "${options[@]}" "$root")
-check "rerun touches nothing" test "$before" = "$(snapshot "$root")"
-check "rerun says it skipped all 15 outputs" test "$(grep -c 'verified, skipped' <<<"$rerun")" = 15
+  # --dry-run lists the commands and writes nothing.
+  local before dry
+  before=$(snapshot "$root")
+  dry=$("$batch" "${options[@]}" --dry-run "$root")
+  check "--dry-run writes nothing" test "$before" = "$(snapshot "$root")"
+  check "--dry-run lists the quantize commands" grep -q "would run.*quantize.*--bundled-with mtp-glm4moe-bundled.gguf glm4moe-bundled-no-mtp.gguf glm4moe-bundled-no-mtp-Q4_0.gguf Q4_0" <<<"$dry"
 
-# Delete one output and corrupt another: a rerun redoes exactly those two.
-cp "$root/plain/gguf-mtp-manifest.json" "$work/plain-manifest.json"
-rm "$root/plain/glm4moe-bundled-no-mtp-Q4_0.gguf"
-printf 'X' | dd of="$root/split/Q8/mtp-qwen35moe.gguf" bs=1 seek=100 conv=notrunc status=none
-check "verify --manifest sees the damage" bash -c "! '$gguf_mtp' verify --manifest '$root/plain/gguf-mtp-manifest.json' >/dev/null"
-before=$(snapshot "$root")
-check "repair run succeeds" "$batch" "${options[@]}" "$root"
-# (A manifest changes too, unless the redone command took the same time.)
-changed=$({ diff <(echo "$before") <(snapshot "$root") || true; } | grep '^>' | cut -d' ' -f2 | grep -v manifest.json | sort)
-echo "repair changed: $changed"
-check "repair redid exactly the two outputs" test "$changed" = "$(printf '%s\n' \
-  ./plain/glm4moe-bundled-no-mtp-Q4_0.gguf ./split/Q8/mtp-qwen35moe.gguf)"
-check "repair left the manifests as they were, timings aside" diff <(normalized "$work/plain-manifest.json") <(normalized "$root/plain/gguf-mtp-manifest.json")
-check "repaired outputs verify" manifests_verify "$root"
-check "repaired head equals the original" cmp -s "$root/split/Q8/mtp-qwen35moe.gguf" "$fixtures/qwen35moe-mtp.gguf"
+  check "first run succeeds" "$batch" "${options[@]}" "$root"
+  check "every manifest verifies" manifests_verify "$root"
+  check "outputs of the unsplit model" expect_outputs "$root/plain" glm4moe-bundled
+  check "outputs of the split model beside its shards" expect_outputs "$root/split/Q8" qwen35moe
+  check "outputs of the model with an imatrix" expect_outputs "$root/imat" glm4moe-wide-bundled
+  check "nothing written for models without MTP" test "$(cd "$root/nomtp" && ls -A)" = "$(printf '%s\n' llama-bundled.gguf qwen35moe-mtp.gguf qwen35moe-trunk.gguf)"
+  check "no output for the model without MTP beside a bundled one" test ! -e "$root/plain/mtp-llama-bundled.gguf"
+  # extract and strip reproduce what convert writes (the fixtures' layouts).
+  check "head equals convert --mtp" cmp -s "$root/plain/mtp-glm4moe-bundled.gguf" "$fixtures/glm4moe-mtp.gguf"
+  check "trunk equals convert --no-mtp" cmp -s "$root/plain/glm4moe-bundled-no-mtp.gguf" "$fixtures/glm4moe-trunk.gguf"
+  check "head of the split model equals convert --mtp" cmp -s "$root/split/Q8/mtp-qwen35moe.gguf" "$fixtures/qwen35moe-mtp.gguf"
+  check "trunk of the split model equals convert --no-mtp" cmp -s "$root/split/Q8/qwen35moe-no-mtp.gguf" "$fixtures/qwen35moe-trunk.gguf"
+  # The quantized halves are, byte for byte, the halves of the bundled quant.
+  local t
+  for t in Q8_0 Q4_0; do
+    "$gguf_mtp" quantize "$fixtures/glm4moe-bundled.gguf" "$work/bundled-$t.gguf" $t 2>/dev/null
+    "$gguf_mtp" extract -o "$work/mtp-bundled-$t.gguf" "$work/bundled-$t.gguf" 2>/dev/null
+    "$gguf_mtp" strip -o "$work/bundled-$t-no-mtp.gguf" "$work/bundled-$t.gguf" 2>/dev/null
+    check "$t trunk equals the bundled $t quant stripped" cmp "$root/plain/glm4moe-bundled-no-mtp-$t.gguf" "$work/bundled-$t-no-mtp.gguf"
+  done
+  check "Q8_0 head equals the bundled Q8_0 quant's head" cmp "$root/plain/mtp-glm4moe-bundled-Q8_0.gguf" "$work/mtp-bundled-Q8_0.gguf"
 
-# An existing file the manifest does not list is not replaced.
-root_foreign=$work/foreign
-mkdir -p "$root_foreign/r"
-cp "$fixtures/glm4moe-bundled.gguf" "$root_foreign/r/"
-echo "someone else's head" >"$root_foreign/r/mtp-glm4moe-bundled.gguf"
-check "an unlisted existing output fails the model" bash -c "! '$batch' '$root_foreign' 2>/dev/null"
-check "the unlisted file is left as it was" grep -q "someone else's head" "$root_foreign/r/mtp-glm4moe-bundled.gguf"
+  local m=$root/imat/gguf-mtp-manifest.json
+  check "imatrix found beside the model is used" jq -e '[.commands[].argv | select(index("quantize"))] | length == 3 and all(index("--imatrix") and index("glm4moe-wide.imatrix"))' "$m"
+  check "imatrix listed among the inputs" jq -e '.inputs | map(.path) | index("glm4moe-wide.imatrix")' "$m"
+  check "quantized trunk records its imatrix" bash -c "'$gguf_mtp' info --json '$root/imat/glm4moe-wide-bundled-no-mtp-Q4_0.gguf' | jq -e '.metadata | map(.key) | index(\"quantize.imatrix.file\")' >/dev/null"
+  m=$root/split/gguf-mtp-manifest.json
+  check "split manifest: outputs, commands, inputs" jq -e --arg n "$(wc -w <<<"$split_shards")" '
+    .schema == "gguf-mtp-manifest/1" and (.outputs | length) == 5 and (.commands | length) == 5
+    and ([.outputs[].command] == [0,1,2,3,4]) and (.inputs | length) == ($n | tonumber)
+    and (.outputs | map(.path) == ["Q8/mtp-qwen35moe.gguf", "Q8/qwen35moe-no-mtp.gguf", "Q8/qwen35moe-no-mtp-Q8_0.gguf",
+                                   "Q8/qwen35moe-no-mtp-Q4_0.gguf", "Q8/mtp-qwen35moe-Q8_0.gguf"])
+    and all(.commands[]; .exit_status == 0 and (.seconds | type) == "number")
+    and (.gguf_mtp_version | startswith("gguf-mtp "))
+    and .models[0].source == "Q8/qwen35moe-00001-of-\(.inputs | length | tostring | ("0000" + .)[-5:]).gguf"' "$m"
+  check "commands run from the manifest folder with relative paths" jq -e \
+    '.commands[0].argv[1:] == ["extract", "-o", "Q8/mtp-qwen35moe.gguf", "Q8/qwen35moe-00001-of-\(.inputs | length | tostring | ("0000" + .)[-5:]).gguf"]' "$m"
+  check "only bundled models are recorded" jq -e '[.models[] | {source, layout, status}] == [{source: "glm4moe-bundled.gguf", layout: "bundled", status: "done"}]' "$root/plain/gguf-mtp-manifest.json"
 
-# A run with fewer presets keeps the other outputs listed.
-mkdir -p "$work/subset/r"
-cp "$fixtures/glm4moe-bundled.gguf" "$work/subset/r/"
-"$batch" "${options[@]}" "$work/subset" >/dev/null
-"$batch" --quant Q4_0 "$work/subset" >/dev/null
-check "a run with fewer presets keeps every output listed" jq -e '.outputs | length == 5' "$work/subset/r/gguf-mtp-manifest.json"
-check "and they all still verify" "$gguf_mtp" verify --manifest "$work/subset/r/gguf-mtp-manifest.json"
+  # Kept for the (ref) sections only when every check passed.
+  if [ "$failures" -eq 0 ]; then
+    rm -rf "$reference" && mkdir -p "$(dirname "$reference")" && cp -a "$root" "$reference.tmp" && mv "$reference.tmp" "$reference"
+  fi
+}
 
-# Two runs at once (one with --jobs 2) give the direct run's manifests.
-root2=$work/concurrent
-make_repos "$root2"
-"$batch" "${options[@]}" "$root2" >"$work/run-a.log" 2>&1 & a=$!
-"$batch" "${options[@]}" --jobs 2 "$root2" >"$work/run-b.log" 2>&1 & b=$!
-status_a=0; status_b=0
-wait "$a" || status_a=$?
-wait "$b" || status_b=$?
-check "two concurrent runs both succeed" test "$status_a$status_b" = 00
-check "concurrent runs give correct outputs" manifests_verify "$root2"
-check "concurrent runs give the direct run's manifests" manifests_equal "$root" "$root2"
-check "each output was made once" test "$(cat "$work/run-a.log" "$work/run-b.log" | grep -c 'verified, skipped')" = 15
+repair() {
+  need_reference
+  local root=$work/direct
+  cp -a "$reference" "$root"
+  # A rerun verifies everything and touches nothing, manifests included.
+  local before rerun changed
+  before=$(snapshot "$root")
+  rerun=$("$batch" "${options[@]}" "$root")
+  check "rerun touches nothing" test "$before" = "$(snapshot "$root")"
+  check "rerun says it skipped all 15 outputs" test "$(grep -c 'verified, skipped' <<<"$rerun")" = 15
 
-# --emit-jobs through GNU parallel gives the same manifests.
-root3=$work/parallel
-make_repos "$root3"
-"$batch" "${options[@]}" --emit-jobs "$root3" >"$work/jobs.txt"
-check "one job line per model" test "$(wc -l <"$work/jobs.txt")" = 7
-check "GNU parallel runs the job lines" parallel --will-cite --halt now,fail=1 -j2 <"$work/jobs.txt" >/dev/null
-check "parallel run's manifests equal the direct run's" manifests_equal "$root" "$root3"
+  # Delete one output and corrupt another: a rerun redoes exactly those two.
+  cp "$root/plain/gguf-mtp-manifest.json" "$work/plain-manifest.json"
+  rm "$root/plain/glm4moe-bundled-no-mtp-Q4_0.gguf"
+  printf 'X' | dd of="$root/split/Q8/mtp-qwen35moe.gguf" bs=1 seek=100 conv=notrunc status=none
+  check "verify --manifest sees the damage" bash -c "! '$gguf_mtp' verify --manifest '$root/plain/gguf-mtp-manifest.json' >/dev/null"
+  before=$(snapshot "$root")
+  check "repair run succeeds" "$batch" "${options[@]}" "$root"
+  # (A manifest changes too, unless the redone command took the same time.)
+  changed=$({ diff <(echo "$before") <(snapshot "$root") || true; } | grep '^>' | cut -d' ' -f2 | grep -v manifest.json | sort)
+  echo "repair changed: $changed"
+  check "repair redid exactly the two outputs" test "$changed" = "$(printf '%s\n' \
+    ./plain/glm4moe-bundled-no-mtp-Q4_0.gguf ./split/Q8/mtp-qwen35moe.gguf)"
+  check "repair left the manifests as they were, timings aside" diff <(normalized "$work/plain-manifest.json") <(normalized "$root/plain/gguf-mtp-manifest.json")
+  check "repaired outputs verify" manifests_verify "$root"
+  check "repaired head equals the original" cmp -s "$root/split/Q8/mtp-qwen35moe.gguf" "$fixtures/qwen35moe-mtp.gguf"
+}
 
-# --out mirrors the repos elsewhere and leaves them alone.
-root4=$work/mirrored
-make_repos "$root4"
-before=$(snapshot "$root4")
-check "--out run succeeds" "$batch" "${options[@]}" --out "$work/out" "$root4"
-check "--out leaves the repos untouched" test "$before" = "$(snapshot "$root4")"
-check "--out mirrors the repo folders" expect_outputs "$work/out/split/Q8" qwen35moe
-check "--out manifests verify" manifests_verify "$work/out"
-check "--out commands read the models in place" jq -e '.commands[0].argv[-1] == "../../mirrored/plain/glm4moe-bundled.gguf"' "$work/out/plain/gguf-mtp-manifest.json"
+foreign() {
+  # An existing file the manifest does not list is not replaced.
+  local root_foreign=$work/foreign
+  mkdir -p "$root_foreign/r"
+  cp "$fixtures/glm4moe-bundled.gguf" "$root_foreign/r/"
+  echo "someone else's head" >"$root_foreign/r/mtp-glm4moe-bundled.gguf"
+  check "an unlisted existing output fails the model" bash -c "! '$batch' '$root_foreign' 2>/dev/null"
+  check "the unlisted file is left as it was" grep -q "someone else's head" "$root_foreign/r/mtp-glm4moe-bundled.gguf"
+
+  # A run with fewer presets keeps the other outputs listed.
+  mkdir -p "$work/subset/r"
+  cp "$fixtures/glm4moe-bundled.gguf" "$work/subset/r/"
+  "$batch" "${options[@]}" "$work/subset" >/dev/null
+  "$batch" --quant Q4_0 "$work/subset" >/dev/null
+  check "a run with fewer presets keeps every output listed" jq -e '.outputs | length == 5' "$work/subset/r/gguf-mtp-manifest.json"
+  check "and they all still verify" "$gguf_mtp" verify --manifest "$work/subset/r/gguf-mtp-manifest.json"
+}
+
+concurrent() {
+  need_reference
+  # Two runs at once (one with --jobs 2) give the direct run's manifests.
+  local root2=$work/concurrent a b status_a=0 status_b=0
+  make_repos "$root2"
+  "$batch" "${options[@]}" "$root2" >"$work/run-a.log" 2>&1 & a=$!
+  "$batch" "${options[@]}" --jobs 2 "$root2" >"$work/run-b.log" 2>&1 & b=$!
+  wait "$a" || status_a=$?
+  wait "$b" || status_b=$?
+  check "two concurrent runs both succeed" test "$status_a$status_b" = 00
+  check "concurrent runs give correct outputs" manifests_verify "$root2"
+  check "concurrent runs give the direct run's manifests" manifests_equal "$reference" "$root2"
+  check "each output was made once" test "$(cat "$work/run-a.log" "$work/run-b.log" | grep -c 'verified, skipped')" = 15
+}
+
+emit_jobs() {
+  need_reference
+  # --emit-jobs through GNU parallel gives the same manifests.
+  local root3=$work/parallel
+  make_repos "$root3"
+  "$batch" "${options[@]}" --emit-jobs "$root3" >"$work/jobs.txt"
+  check "one job line per model" test "$(wc -l <"$work/jobs.txt")" = 7
+  check "GNU parallel runs the job lines" parallel --will-cite --halt now,fail=1 -j2 <"$work/jobs.txt" >/dev/null
+  check "parallel run's manifests equal the direct run's" manifests_equal "$reference" "$root3"
+}
+
+out() {
+  # --out mirrors the repos elsewhere and leaves them alone.
+  local root4=$work/mirrored before
+  make_repos "$root4"
+  before=$(snapshot "$root4")
+  check "--out run succeeds" "$batch" "${options[@]}" --out "$work/out" "$root4"
+  check "--out leaves the repos untouched" test "$before" = "$(snapshot "$root4")"
+  check "--out mirrors the repo folders" expect_outputs "$work/out/split/Q8" qwen35moe
+  check "--out manifests verify" manifests_verify "$work/out"
+  check "--out commands read the models in place" jq -e '.commands[0].argv[-1] == "../../mirrored/plain/glm4moe-bundled.gguf"' "$work/out/plain/gguf-mtp-manifest.json"
+}
+
+case $section in
+  direct | repair | foreign | concurrent | out) "$section" ;;
+  emit-jobs) emit_jobs ;;
+  *) echo "mtp_batch_test.sh: unknown section '$section'" >&2; exit 2 ;;
+esac
 
 if [ "$failures" -gt 0 ]; then echo "$failures check(s) failed"; exit 1; fi
 echo "all checks passed"
