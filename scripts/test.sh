@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: the normal build (with the differential tests
-# against the reference llama.cpp when scripts/setup.sh fetched it), then the
+# Runs the whole test suite: fetches the reference llama.cpp
+# releases (scripts/setup-oracle.sh), builds everything scripts/setup.sh did not (the
+# tests, the differential tests against that llama.cpp, benchmarks) and runs
+# every ctest tier (quick, oracle, slow, vulkan, fuzz), then the
 # same unit and CLI tests built with clang, AddressSanitizer and UBSan, then a
 # short fuzzing run of every parser (scripts/fuzz.sh SECONDS runs long ones).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
 
-oracle=()
-[ -d .oracle ] && oracle=(-DGGUF_MTP_ORACLE_DIR="$PWD/.oracle")
-cmake -S . -B build "${oracle[@]}" >/dev/null
+# The reference llama.cpp releases the differential tests run against, the
+# npm versions of the release table (libgguf/src/compat/llama_releases.cpp),
+# newest first; a rerun reuses what is already unpacked.
+bash scripts/setup-oracle.sh .oracle 3.22.1 3.21.1
+cmake -S . -B build -DGGUF_MTP_ORACLE_DIR="$PWD/.oracle/v0.5.0" -DGGUF_MTP_ORACLE_OLDER_DIRS="$PWD/.oracle/v0.4.0" >/dev/null
 cmake --build build -j"$jobs"
 (cd build && ctest --output-on-failure -j"$jobs")
 

@@ -1,12 +1,14 @@
 #include <cstdio>
 
 #include "commands.h"
+#include "compat_option.h"
 
 int main(int argc, char** argv) {
     CLI::App app{"gguf-mtp: split Multi-Token-Prediction heads out of GGUF models, strip them, merge them back,\n"
                  "quantize bit for bit as llama-quantize does, split and join GGUF sets.\n"
                  "Outputs appear only when complete; inputs are never modified."};
-    app.set_version_flag("--version", std::string("gguf-mtp ") + GGUF_MTP_VERSION);
+    app.set_version_flag("--version", std::string("gguf-mtp ") + GGUF_MTP_VERSION + "\nmatches llama.cpp releases " +
+                                          gguf_mtp::supported_releases_text() + " (--compat)");
     app.require_subcommand(1);
     app.fallthrough(false);
 

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "cli_support.h"
+#include "compat_option.h"
 #include "commands.h"
 #include "gguf/quantize_plan.h"
 #include "gguf/quantize_tensor.h"
@@ -39,17 +40,18 @@ struct QuantizeOptions {
     bool allow_non_finite = false;
     std::string device = "cpu";
     bool verbose = false;
+    gguf::LlamaRelease release = gguf::kNewestRelease;
     OutputFlags out;
 };
 
 // --verbose: where the kernels run, and each tensor the GPU leaves to the CPU.
-void report_device(const gguf::Quantizer& quantizer, const gguf::QuantizePlan& plan) {
+void report_device(const gguf::Quantizer& quantizer, const gguf::QuantizePlan& plan, gguf::LlamaRelease release) {
     std::fprintf(stderr, "quantize: kernels on %s\n", gguf::quantizer_device(quantizer).c_str());
     for (const auto& t : plan.tensors) {
         if (t.from == t.to) continue;
         const bool weighted = t.importance == gguf::ImportanceUse::used || t.importance == gguf::ImportanceUse::uniform;
         std::string why;
-        if (!gguf::quantizer_offloads(quantizer, t.to, weighted, &why)) {
+        if (!gguf::quantizer_offloads(quantizer, t.to, weighted, release, &why)) {
             if (!why.empty()) std::fprintf(stderr, "quantize: '%s' on the CPU: %s\n", t.tensor.c_str(), why.c_str());
         } else if (!gguf::quantizer_reads(quantizer, t.from, &why) && !why.empty()) {
             std::fprintf(stderr, "quantize: '%s' read into floats on the CPU: %s\n", t.tensor.c_str(), why.c_str());
@@ -210,6 +212,7 @@ int run_quantize(const CLI::App& cmd, const QuantizeOptions& o) {
     q.keep_split = o.keep_split;
     q.allow_requantize = o.allow_requantize;
     q.allow_non_finite = o.allow_non_finite;
+    q.release = o.release;
 
     auto model = gguf::Model::open(pos->input);
     if (!model) return report_error(model.error());
@@ -235,7 +238,7 @@ int run_quantize(const CLI::App& cmd, const QuantizeOptions& o) {
     if (!quantizer) return report_error(quantizer.error());
     auto plan = gguf::plan_quantize(*model, q, *quantizer);
     if (!plan) return report_error(plan.error());
-    if (o.verbose) report_device(**quantizer, *plan);
+    if (o.verbose) report_device(**quantizer, *plan, o.release);
     for (const auto& t : plan->tensors) {
         const bool plain = t.from == gguf::TensorType::F32 || t.from == gguf::TensorType::F16 || t.from == gguf::TensorType::BF16;
         if (t.from != t.to && !plain) {
@@ -318,6 +321,7 @@ void add_quantize_command(CLI::App& app, int& exit_code) {
     cmd->add_flag("--allow-requantize", o->allow_requantize, "dequantize and requantize tensors that are already quantized");
     cmd->add_flag("--allow-non-finite", o->allow_non_finite, "quantize rows holding NaN or Inf instead of refusing them");
     cmd->add_option("--device", o->device, "where kernels run: cpu, auto (a discrete GPU if any), vulkan or vulkan:N (default: cpu)");
+    add_compat_option(*cmd, o->release);
     cmd->add_flag("--verbose", o->verbose, "say which device quantizes, and which tensors stay on the CPU (or are read into floats there)");
     add_output_flags(*cmd, o->out, true);
     cmd->callback([o, cmd, &exit_code] { exit_code = run_quantize(*cmd, *o); });

@@ -4,6 +4,7 @@
 
 #include "cli_support.h"
 #include "commands.h"
+#include "compat_option.h"
 #include "manifest.h"
 #include "progress_bar.h"
 #include "verify_report.h"
@@ -18,6 +19,7 @@ struct VerifyCommandOptions {
     bool data = false;
     bool json = false;
     unsigned threads = 0;
+    gguf::LlamaRelease release = gguf::kNewestRelease;
 };
 
 int run_verify(const VerifyCommandOptions& o) {
@@ -28,7 +30,7 @@ int run_verify(const VerifyCommandOptions& o) {
     VerifyTargets targets{o.models, std::nullopt, std::nullopt, o.data};
     gguf::VerifyReport report;
     ProgressBar data_bar("verify");
-    gguf::VerifyOptions options{o.data, o.threads, [&](const gguf::Progress& p) { data_bar.update(p); }};
+    gguf::VerifyOptions options{o.data, o.threads, [&](const gguf::Progress& p) { data_bar.update(p); }, o.release};
     for (const auto& model : o.models) report.append(gguf::verify_model(model, options));
     if (!o.pair.empty()) {
         targets.pair.emplace(o.pair[0], o.pair[1]);
@@ -71,6 +73,7 @@ void add_verify_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--manifest", o->manifest, "re-hash the outputs a gguf-mtp-manifest/1 file lists")->type_name("FILE");
     cmd->add_option("--threads", o->threads, "threads for --data (default: one per core)");
     cmd->add_flag("--json", o->json, "print one JSON document (schema gguf-mtp-verify/1, see gguf-mtp-verify(1))");
+    add_compat_option(*cmd, o->release);
     cmd->callback([o, &exit_code] { exit_code = run_verify(*o); });
 }
 

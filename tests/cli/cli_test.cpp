@@ -255,6 +255,40 @@ TEST(QuantizeCli, RefusesUnknownPresetsAndBadOptions) {
     EXPECT_EQ(dir.listing(), std::vector<std::string>{});
 }
 
+TEST(CompatCli, VersionListsTheReleasesAndCompatRefusesOthers) {
+    const auto version = gguf_mtp({"--version"});
+    EXPECT_EQ(version.exit_code, 0);
+    EXPECT_NE(version.out.find("matches llama.cpp releases v0.4.0, v0.5.0 (default)"), std::string::npos) << version.out;
+    TempDir dir;
+    const std::string in = fixture("llama-bundled.gguf");
+    for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+             {"quantize", "--compat", "v0.3.0", in, dir.file("o.gguf"), "IQ1_M"},
+             {"verify", "--compat", "latest", in},
+         }) {
+        auto r = gguf_mtp(args);
+        EXPECT_EQ(r.exit_code, 2) << args[0] << ": " << r.err;
+        EXPECT_NE(r.err.find("'" + args[2] + "' is not a supported llama.cpp release (v0.4.0, v0.5.0 (default))"), std::string::npos) << r.err;
+    }
+    EXPECT_EQ(dir.listing(), std::vector<std::string>{});
+    for (const std::string release : {"v0.4.0", "0.5.0"}) {
+        EXPECT_EQ(gguf_mtp({"verify", "--compat", release, in}).exit_code, 0) << release;
+    }
+}
+
+// IQ1_M is where the releases' bytes differ (the oracle tests hold each to
+// its llama.cpp); on this fixture they do, so --compat must reach the kernels.
+TEST(CompatCli, QuantizeWritesTheChosenReleasesIq1mBytes) {
+    TempDir dir;
+    const std::string in = fixture("glm4moe-wide-bundled.gguf");
+    for (const std::string release : {"default", "v0.5.0", "v0.4.0"}) {
+        std::vector<std::string> args = {"quantize", "--pure", "--imatrix-missing", "uniform", in, dir.file(release + ".gguf"), "IQ1_M", "2"};
+        if (release != "default") args.insert(args.begin() + 1, {"--compat", release});
+        ASSERT_EQ(gguf_mtp(args).exit_code, 0) << release;
+    }
+    EXPECT_EQ(gguf_test::read_file(dir.file("default.gguf")), gguf_test::read_file(dir.file("v0.5.0.gguf")));
+    EXPECT_NE(gguf_test::read_file(dir.file("default.gguf")), gguf_test::read_file(dir.file("v0.4.0.gguf")));
+}
+
 TEST(QuantizeCli, TypeWithoutOutputWritesBesideTheInput) {
     TempDir dir;
     std::filesystem::copy_file(fixture("llama-bundled.gguf"), dir.file("model.gguf"));

@@ -12,6 +12,12 @@
 #include "llama.h"
 
 namespace oracle {
+
+gguf::LlamaRelease release() {
+    // GGUF_MTP_ORACLE_RELEASE: the oracle folder's `release` file (CMakeLists.txt).
+    return *gguf::parse_llama_release(GGUF_MTP_ORACLE_RELEASE);
+}
+
 namespace {
 
 std::mutex log_mutex;

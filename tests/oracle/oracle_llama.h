@@ -13,10 +13,16 @@
 #include <string>
 #include <vector>
 
+#include "gguf/llama_release.h"
+
 namespace oracle {
 
 template <class T>
 using Result = std::expected<T, std::string>;
+
+// The llama.cpp release these libraries come from: gguf-mtp's side of each
+// comparison runs as that release does (--compat).
+gguf::LlamaRelease release();
 
 // Loads the CPU backends from the oracle directory and captures llama.cpp's
 // log; once per process, before anything else here.

@@ -81,6 +81,7 @@ void prepare(Run& run, const std::string& model_file, const std::string& preset_
     ASSERT_TRUE(model) << model.error().to_string();
     run.model = std::move(*model);
     run.ours.preset = preset;
+    run.ours.release = oracle::release();
     run.theirs.ftype = static_cast<uint32_t>(preset->file_type);
     run.theirs.only_copy = preset->copy_only;
     const std::string imatrix_path = run.dir.file("imatrix.gguf");
@@ -288,6 +289,7 @@ TEST(KeepSplit, SameShardsAsLlamaQuantize) {
     ASSERT_TRUE(model) << model.error().to_string();
 
     gguf::QuantizeOptions ours;
+    ours.release = oracle::release();
     ours.preset = gguf::find_preset("Q4_K_M");
     ours.keep_split = true;
     ours.missing_importance = {gguf::MissingImportanceAction::error};
@@ -366,6 +368,7 @@ TEST_P(BundledWith, HalvesEqualLlamaQuantizeOfTheBundle) {
     auto head = gguf::Model::open(fixture(c.arch + "-mtp.gguf"));
     ASSERT_TRUE(trunk && head);
     gguf::QuantizeOptions options;
+    options.release = oracle::release();
     options.preset = preset;
     options.bundled_with = &*head;
     const auto trunk_q = tensors_of(quantize_ours(fixture(c.arch + "-trunk.gguf"), options, dir.file("trunk.gguf")));
@@ -405,6 +408,7 @@ TEST(BundledWith, DenseHeadAloneIsItsOwnFirstLayer) {
     auto head = gguf::Model::open(fixture("qwen35-mtp.gguf"));
     ASSERT_TRUE(trunk && head);
     gguf::QuantizeOptions options;
+    options.release = oracle::release();
     options.preset = gguf::find_preset("Q3_K_M");
     options.bundled_with = &*trunk;
     auto plan = gguf::plan_quantize(*head, options, gguf::make_quantizer(1));
@@ -450,6 +454,7 @@ TEST(ImatrixMissing, DefaultFallbackFinishesIq2xxsOnABundledModel) {
     const auto reference = tensors_of(dir.file("reference.gguf"));
 
     gguf::QuantizeOptions options;
+    options.release = oracle::release();
     options.preset = gguf::find_preset("IQ2_XXS");
     options.imatrix = &*partial;
     options.imatrix_path = dir.file("trunk-only.imatrix");

@@ -18,7 +18,7 @@ TEST_P(FloatTypes, QuantizeAndDequantizeMatchGgml) {
     for (const auto& c : quant_cases::cases_for(type, false)) {
         const auto want = oracle_ggml::quantize(type, c.values, c.row_length, {});
         std::vector<uint8_t> got(want.size());
-        ASSERT_TRUE(gguf::quantize_rows(type, c.values, c.row_length, {}, got).has_value()) << c.name;
+        ASSERT_TRUE(gguf::quantize_rows(type, c.values, c.row_length, {}, got, oracle_ggml::release()).has_value()) << c.name;
         ASSERT_EQ(quant_cases::first_difference(got, want, type, c.row_length), "") << c.name;
         const int64_t rows = static_cast<int64_t>(c.values.size()) / c.row_length;
         std::vector<float> back(c.values.size());
@@ -59,7 +59,7 @@ TEST_P(HalfTypes, BoundaryFloatsQuantizeAsGgml) {
     }
     const auto want = oracle_ggml::quantize(type, values, static_cast<int64_t>(values.size()), {});
     std::vector<uint8_t> got(want.size());
-    ASSERT_TRUE(gguf::quantize_rows(type, values, values.size(), {}, got).has_value());
+    ASSERT_TRUE(gguf::quantize_rows(type, values, values.size(), {}, got, oracle_ggml::release()).has_value());
     for (size_t i = 0; i < values.size(); ++i) {
         ASSERT_EQ(std::memcmp(got.data() + 2 * i, want.data() + 2 * i, 2), 0) << "float 0x" << std::hex << std::bit_cast<uint32_t>(values[i]);
     }
@@ -78,7 +78,7 @@ TEST_P(HalfTypes, OutputAtAnyAlignmentQuantizesAsGgml) {
     std::vector<uint8_t> buffer(want.size() + 64);
     for (size_t offset = 0; offset < 64; ++offset) {
         const std::span<uint8_t> got(buffer.data() + offset, want.size());
-        ASSERT_TRUE(gguf::quantize_rows(type, values, values.size(), {}, got).has_value());
+        ASSERT_TRUE(gguf::quantize_rows(type, values, values.size(), {}, got, oracle_ggml::release()).has_value());
         ASSERT_EQ(0, std::memcmp(got.data(), want.data(), want.size())) << "offset " << offset;
     }
 }

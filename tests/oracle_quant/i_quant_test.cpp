@@ -33,7 +33,7 @@ void check_cases(TensorType type, bool with_importance) {
     for (const auto& c : quant_cases::cases_for(type, with_importance)) {
         const auto want = oracle_ggml::quantize(type, c.values, c.row_length, c.importance);
         std::vector<uint8_t> got(want.size());
-        ASSERT_TRUE(gguf::quantize_rows(type, c.values, c.row_length, c.importance, got).has_value()) << c.name;
+        ASSERT_TRUE(gguf::quantize_rows(type, c.values, c.row_length, c.importance, got, oracle_ggml::release()).has_value()) << c.name;
         ASSERT_EQ(quant_cases::first_difference(got, want, type, c.row_length), "") << c.name;
         const int64_t rows = static_cast<int64_t>(c.values.size()) / c.row_length;
         std::vector<float> back(c.values.size());
@@ -42,13 +42,29 @@ void check_cases(TensorType type, bool with_importance) {
     }
 }
 
+// The cases hold blocks on which the releases' IQ1_M scorings choose
+// differently, so comparing with each release's ggml tells them apart.
+TEST(Iq1mReleases, CasesTellTheReleasesApart) {
+    size_t differing = 0;
+    for (bool with_importance : {false, true}) {
+        for (const auto& c : quant_cases::cases_for(TensorType::IQ1_M, with_importance)) {
+            std::vector<uint8_t> v040(*gguf::row_bytes(TensorType::IQ1_M, c.row_length) * (c.values.size() / c.row_length));
+            std::vector<uint8_t> v050(v040.size());
+            ASSERT_TRUE(gguf::quantize_rows(TensorType::IQ1_M, c.values, c.row_length, c.importance, v040, gguf::LlamaRelease::v0_4_0));
+            ASSERT_TRUE(gguf::quantize_rows(TensorType::IQ1_M, c.values, c.row_length, c.importance, v050, gguf::LlamaRelease::v0_5_0));
+            differing += v040 != v050;
+        }
+    }
+    EXPECT_GT(differing, 0u);
+}
+
 TEST_P(IQuants, RequiresImportanceMatchesGgml) {
     const auto type = GetParam();
     EXPECT_EQ(gguf::requires_importance(type), oracle_ggml::requires_importance(type));
     if (gguf::requires_importance(type)) {
         std::vector<float> src(256, 1.0f);
         std::vector<uint8_t> dst(*gguf::row_bytes(type, 256));
-        EXPECT_FALSE(gguf::quantize_rows(type, src, 256, {}, dst).has_value());
+        EXPECT_FALSE(gguf::quantize_rows(type, src, 256, {}, dst, oracle_ggml::release()).has_value());
     }
 }
 

@@ -64,7 +64,7 @@ TEST_P(KQuantTypes, CornerSubBlocksMatchGgml) {
     }
     const auto want = oracle_ggml::quantize(type, values, row_length, importance);
     std::vector<uint8_t> got(want.size());
-    ASSERT_TRUE(gguf::quantize_rows(type, values, row_length, importance, got).has_value());
+    ASSERT_TRUE(gguf::quantize_rows(type, values, row_length, importance, got, oracle_ggml::release()).has_value());
     ASSERT_EQ(quant_cases::first_difference(got, want, type, row_length), "");
 }
 

@@ -4,6 +4,12 @@
 
 namespace oracle_ggml {
 
+gguf::LlamaRelease release() {
+    // GGUF_MTP_ORACLE_RELEASE comes from the oracle folder's `release` file
+    // (CMakeLists.txt), which setup-oracle.sh checks against the table.
+    return *gguf::parse_llama_release(GGUF_MTP_ORACLE_RELEASE);
+}
+
 std::vector<uint8_t> quantize(gguf::TensorType type, std::span<const float> src, int64_t row_length,
                               std::span<const float> importance) {
     const auto t = static_cast<ggml_type>(type);

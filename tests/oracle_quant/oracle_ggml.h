@@ -6,9 +6,14 @@
 #include <span>
 #include <vector>
 
+#include "gguf/llama_release.h"
 #include "gguf/tensor_type.h"
 
 namespace oracle_ggml {
+
+// The llama.cpp release this libggml-base.so comes from: gguf-mtp's side of
+// each comparison quantizes as that release does.
+gguf::LlamaRelease release();
 
 // ggml_quantize_chunk over whole rows; `importance` empty or row_length floats.
 std::vector<uint8_t> quantize(gguf::TensorType type, std::span<const float> src, int64_t row_length,

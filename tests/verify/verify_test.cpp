@@ -147,13 +147,14 @@ TEST(VerifyBrokenFiles, BytesNoTensorUsesAreWarningsNotErrors) {
 // ---------------------------------------------------------------- block_count and MTP keys
 
 // Writes `plan` (after `edit`) and verifies it.
-gguf::VerifyReport verify_edited(const std::string& source, const std::function<void(gguf::Plan&)>& edit) {
+gguf::VerifyReport verify_edited(const std::string& source, const std::function<void(gguf::Plan&)>& edit,
+                                 const gguf::VerifyOptions& options = {}) {
     TempDir dir;
     const auto model = open_or_die(fixture(source));
     auto plan = gguf::plan_copy(model);
     edit(plan);
     gguf_test::write_plan_or_fail(plan, dir.file("edited.gguf"));
-    return gguf::verify_model(dir.file("edited.gguf"));
+    return gguf::verify_model(dir.file("edited.gguf"), options);
 }
 
 void remove_tensor(gguf::Plan& plan, const std::string& name) {
@@ -178,6 +179,43 @@ TEST(VerifyKeys, TrunkOnlyArraysCountTheTrunksBlocks) {
         p.metadata.set("glm-dsa.attention.indexer.types", gguf::Value::bool_array(three));
     });
     EXPECT_TRUE(mentions(r, "glm-dsa.attention.indexer.types has 3 entries, expected 2 (one per trunk block")) << all_lines(r);
+}
+
+// step35's sliding-window pattern with one entry per trunk block (6 of 7
+// blocks): v0.5.0 reads any length, v0.4.0 wants one entry per block.
+void trunk_length_window_pattern(gguf::Plan& p) {
+    const bool six[] = {false, true, true, true, false, true};
+    p.metadata.set("step35.attention.sliding_window_pattern", gguf::Value::bool_array(six));
+}
+
+TEST(VerifyReleases, AnArrayOnlyAnOlderReleaseRefusesIsAWarningNamingIt) {
+    auto r = verify_edited("step35-bundled.gguf", trunk_length_window_pattern);
+    EXPECT_TRUE(r.ok()) << all_lines(r);
+    EXPECT_EQ(r.count(gguf::Severity::warning), 1u) << all_lines(r);
+    EXPECT_TRUE(mentions(r, "loads in llama.cpp v0.5.0, not in v0.4.0: step35.attention.sliding_window_pattern has 6 entries, "
+                            "v0.4.0 expects 7 (one per block: step35.block_count)"))
+        << all_lines(r);
+}
+
+TEST(VerifyReleases, UnderTheRefusingReleaseItIsAnErrorNamingWhereItLoads) {
+    gguf::VerifyOptions v040;
+    v040.release = gguf::LlamaRelease::v0_4_0;
+    auto r = verify_edited("step35-bundled.gguf", trunk_length_window_pattern, v040);
+    EXPECT_FALSE(r.ok());
+    EXPECT_TRUE(mentions(r, "step35.attention.sliding_window_pattern has 6 entries, expected 7 (one per block: step35.block_count); "
+                            "loads in llama.cpp v0.5.0, not in v0.4.0"))
+        << all_lines(r);
+}
+
+TEST(VerifyReleases, ConvertsOwnLayoutsPassUnderEveryRelease) {
+    for (const auto& release : gguf::llama_releases()) {
+        gguf::VerifyOptions options;
+        options.release = release.release;
+        for (const auto& file : fixture_files()) {
+            const auto r = gguf::verify_model(fixture(file), options);
+            EXPECT_TRUE(r.findings.empty()) << release.name << " " << file << ": " << all_lines(r);
+        }
+    }
 }
 
 TEST(VerifyKeys, ATensorBeyondBlockCountIsNamed) {

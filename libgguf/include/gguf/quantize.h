@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "gguf/error.h"
+#include "gguf/llama_release.h"
 #include "gguf/tensor_type.h"
 
 namespace gguf {
@@ -30,11 +31,12 @@ bool requires_importance(TensorType type);
 std::string_view simd_path();
 
 // Quantizes `src` (whole rows of `row_length` floats) into `dst`, which must
-// hold exactly the rows' bytes. `importance` is empty or `row_length` floats.
+// hold exactly the rows' bytes, as `release`'s ggml does (only IQ1_M differs
+// between releases). `importance` is empty or `row_length` floats.
 // Errors: a row length that is not a whole number of blocks, missing
 // importance weights where the type needs them, sizes that do not agree.
 Status quantize_rows(TensorType type, std::span<const float> src, uint64_t row_length, std::span<const float> importance,
-                     std::span<uint8_t> dst);
+                     std::span<uint8_t> dst, LlamaRelease release = kNewestRelease);
 
 // Dequantizes whole rows of `type` from `src` into `dst` (row_length floats each).
 Status dequantize_rows(TensorType type, std::span<const uint8_t> src, uint64_t row_length, std::span<float> dst);

@@ -85,6 +85,7 @@ struct QuantizeOptions {
     bool allow_requantize = false;           // dequantize already-quantized inputs
     bool allow_non_finite = false;
     uint64_t chunk_bytes = 64ull << 20;      // f32 input per quantizing chunk (--max-buffer-size)
+    LlamaRelease release = kNewestRelease;   // whose llama-quantize the output matches
 };
 
 enum class ImportanceUse {

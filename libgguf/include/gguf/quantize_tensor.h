@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "gguf/llama_release.h"
 #include "gguf/model.h"
 #include "gguf/plan.h"
 #include "gguf/tensor_type.h"
@@ -26,6 +27,7 @@ struct QuantizeTensorOptions {
     // not change results, so neither does this.
     uint64_t chunk_bytes = 64ull << 20;
     bool allow_non_finite = false;  // quantize NaN/Inf rows instead of refusing them
+    LlamaRelease release = kNewestRelease;  // whose ggml the bytes match
 };
 
 class Quantizer;  // a thread pool shared by every tensor of one run
@@ -43,9 +45,11 @@ Result<std::shared_ptr<Quantizer>> make_quantizer(unsigned threads, std::string_
 // What a quantizer runs on, for messages: "CPU (16 threads)" or the GPU's name.
 std::string quantizer_device(const Quantizer& quantizer);
 
-// Whether tensors of `type` (with importance weights or not) run on the
-// quantizer's GPU; where they do not, and a GPU is in use, *why says so.
-bool quantizer_offloads(const Quantizer& quantizer, TensorType type, bool with_importance, std::string* why = nullptr);
+// Whether tensors of `type` (with importance weights or not) quantized as
+// `release` does run on the quantizer's GPU; where they do not, and a GPU is
+// in use, *why says so.
+bool quantizer_offloads(const Quantizer& quantizer, TensorType type, bool with_importance, LlamaRelease release,
+                        std::string* why = nullptr);
 
 // Whether rows stored as `source` go to the quantizer's GPU as they are and
 // turn into floats there (F32 rows go as they are anyway); where they do not,

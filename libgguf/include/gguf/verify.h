@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "gguf/error.h"
+#include "gguf/llama_release.h"
 #include "gguf/writer.h"
 
 namespace gguf {
@@ -68,6 +69,10 @@ struct VerifyOptions {
     // Called on the calling thread while tensor data is scanned or files are
     // hashed (tensors_* then count files).
     std::function<void(const Progress&)> on_progress;
+    // The llama.cpp release whose loader rules apply (per-layer array
+    // lengths); where another release judges a file otherwise, a finding
+    // says which releases load it.
+    LlamaRelease release = kNewestRelease;
 };
 
 struct VerifyReport {

@@ -21,6 +21,12 @@ const quant::Kernels* find_kernels(TensorType type) {
 
 std::string name_of(TensorType type) { return std::string(type_display_name(type)); }
 
+// The quantizer `release`'s ggml runs for the kernels' type.
+quant::QuantizeRow quantizer_for(const quant::Kernels& k, LlamaRelease release) {
+    if (k.type == TensorType::IQ1_M) return quant::iq1_m_quantizer(rules_of(release).iq1m_split_score);
+    return k.quantize;
+}
+
 }  // namespace
 
 bool can_quantize(TensorType type) {
@@ -48,7 +54,7 @@ std::string_view simd_path() {
 }
 
 Status quantize_rows(TensorType type, std::span<const float> src, uint64_t row_length, std::span<const float> importance,
-                     std::span<uint8_t> dst) {
+                     std::span<uint8_t> dst, LlamaRelease release) {
     const auto* k = find_kernels(type);
     if (!k || !k->quantize) return fail(ErrorCode::unsupported, "", "gguf-mtp cannot quantize to " + name_of(type));
     auto row = row_bytes(type, row_length);
@@ -69,8 +75,9 @@ Status quantize_rows(TensorType type, std::span<const float> src, uint64_t row_l
         return fail(ErrorCode::invalid_argument, "", name_of(type) + " needs importance weights (an imatrix entry)");
     }
     const float* weights = importance.empty() ? nullptr : importance.data();
+    const quant::QuantizeRow quantize = quantizer_for(*k, release);
     for (uint64_t r = 0; r < rows; ++r) {
-        k->quantize(src.data() + r * row_length, dst.data() + r * *row, static_cast<int64_t>(row_length), weights);
+        quantize(src.data() + r * row_length, dst.data() + r * *row, static_cast<int64_t>(row_length), weights);
     }
     return {};
 }

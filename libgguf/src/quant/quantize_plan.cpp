@@ -222,6 +222,7 @@ Result<QuantizePlan> plan_quantize(const Model& model, const QuantizeOptions& o,
         QuantizeTensorOptions tensor;
         tensor.allow_non_finite = o.allow_non_finite;
         tensor.chunk_bytes = o.chunk_bytes;
+        tensor.release = o.release;
         const std::string subject = "tensor '" + e.info.name + "'";
         if (q.to != q.from) {
             if (auto it = importance->find(*e.source_name); it != importance->end()) {

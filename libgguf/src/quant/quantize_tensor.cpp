@@ -63,13 +63,18 @@ std::string quantizer_device(const Quantizer& quantizer) {
     return "CPU (" + std::to_string(quantizer.pool.size()) + " threads)";
 }
 
-bool quantizer_offloads(const Quantizer& quantizer, TensorType type, bool with_importance, std::string* why) {
+bool quantizer_offloads(const Quantizer& quantizer, TensorType type, bool with_importance, LlamaRelease release, std::string* why) {
 #ifdef GGUF_MTP_HAVE_VULKAN
     if (!quantizer.gpu) return false;
-    if (quant::vk::GpuQuantizer::supports(type, with_importance)) return true;
-    if (why) *why = std::string(type_display_name(type)) + " has no Vulkan shader yet";
+    if (quant::vk::GpuQuantizer::supports(type, with_importance, release)) return true;
+    if (why) {
+        const auto matched = quant::vk::GpuQuantizer::newest_release_matched(type, with_importance);
+        *why = matched ? std::string(type_display_name(type)) + "'s Vulkan shader gives llama.cpp " + std::string(rules_of(*matched).name) +
+                             "'s bytes, not " + std::string(rules_of(release).name) + "'s"
+                       : std::string(type_display_name(type)) + " has no Vulkan shader yet";
+    }
 #else
-    (void)quantizer, (void)type, (void)with_importance, (void)why;
+    (void)quantizer, (void)type, (void)with_importance, (void)release, (void)why;
 #endif
     return false;
 }
@@ -104,13 +109,13 @@ Status check_finite(std::span<const float> rows, uint64_t row_length, uint64_t f
 }
 
 // One chunk's rows split across the quantizer's threads.
-Status quantize_on_cpu(Quantizer& quantizer, TensorType target, std::span<const float> floats, uint64_t row_length,
-                       std::span<const float> weights, std::span<uint8_t> out) {
+Status quantize_on_cpu(Quantizer& quantizer, TensorType target, LlamaRelease release, std::span<const float> floats,
+                       uint64_t row_length, std::span<const float> weights, std::span<uint8_t> out) {
     const uint64_t n = floats.size() / row_length, out_row = out.size() / std::max<uint64_t>(n, 1);
     std::vector<Status> results(quantizer.pool.size());
     quantizer.pool.run_ranges(n, [&](size_t r, uint64_t first, uint64_t count) {
         results[r] = quantize_rows(target, floats.subspan(first * row_length, count * row_length), row_length, weights,
-                                   out.subspan(first * out_row, count * out_row));
+                                   out.subspan(first * out_row, count * out_row), release);
     });
     for (auto& r : results) {
         if (!r) return r;
@@ -145,7 +150,7 @@ StreamSource quantize_source(const Model& model, TensorRef ref, QuantizeTensorOp
         }
         uint64_t chunk_rows = std::clamp<uint64_t>(options.chunk_bytes / (row_length * 4), 1, rows_per_matrix);
 #ifdef GGUF_MTP_HAVE_VULKAN
-        const bool on_gpu = quantizer_offloads(*quantizer, options.target, matrices_weighted > 0);
+        const bool on_gpu = quantizer_offloads(*quantizer, options.target, matrices_weighted > 0, options.release);
         if (on_gpu) chunk_rows = std::max<uint64_t>(1, std::min(chunk_rows, quantizer->gpu->preferred_chunk_rows(options.target, row_length)));
 #endif
         // Chunks never cross a matrix: each expert has its own weights.
@@ -219,7 +224,7 @@ StreamSource quantize_source(const Model& model, TensorRef ref, QuantizeTensorOp
                 std::vector<float> floats(c.rows * row_length);
                 auto loaded = load(c, floats, false, false);  // the CPU path's error for non-finite rows
                 if (!loaded) return std::unexpected(loaded.error());
-                return quantize_on_cpu(*quantizer, options.target, floats, row_length, weights_for(c), bytes);
+                return quantize_on_cpu(*quantizer, options.target, options.release, floats, row_length, weights_for(c), bytes);
             };
             return gpu.stream(
                 options.target, row_length, chunk_rows, chunks.size(),
@@ -261,7 +266,7 @@ StreamSource quantize_source(const Model& model, TensorRef ref, QuantizeTensorOp
             auto loaded = load(c, floats, false, false);
             if (!loaded) return std::unexpected(loaded.error());
             out.resize(c.rows * *out_row);
-            auto status = quantize_on_cpu(*quantizer, options.target, floats, row_length, weights_for(c), out);
+            auto status = quantize_on_cpu(*quantizer, options.target, options.release, floats, row_length, weights_for(c), out);
             if (!status) return status;
             status = sink(out);
             if (!status) return status;

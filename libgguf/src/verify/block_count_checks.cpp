@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "checks.h"
+#include "gguf/llama_release.h"
 #include "gguf/mtp.h"
 #include "gguf/mtp_surgery.h"
 
@@ -24,6 +25,41 @@ bool contains(std::span<const std::string_view> list, std::string_view item) {
     return std::find(list.begin(), list.end(), item) != list.end();
 }
 
+// Whether a release's loader takes an array of `entries` for `suffix`, and
+// what it expects when it does not.
+struct ArrayVerdict {
+    bool loads;
+    std::string expected;  // "5 (one per block: <arch>.block_count)"
+};
+
+ArrayVerdict judge_array(LlamaRelease release, std::string_view arch, std::string_view suffix, const MtpArchitecture* table,
+                         uint64_t entries, uint64_t block_count, uint64_t nextn, const std::string& blocks_key) {
+    ArrayLength rule = array_length_rule(release, arch, suffix);
+    if (rule == ArrayLength::every_block && table && contains(table->trunk_length_arrays, suffix)) rule = ArrayLength::trunk_blocks;
+    if (rule == ArrayLength::trunk_blocks && nextn >= block_count) rule = ArrayLength::every_block;
+    switch (rule) {
+        case ArrayLength::unread: return {true, ""};
+        case ArrayLength::up_to_max_layers:
+            return {entries <= kLlamaMaxLayers, "at most " + std::to_string(kLlamaMaxLayers) + " (the loader's layer limit)"};
+        case ArrayLength::trunk_blocks:
+            return {entries == block_count - nextn, std::to_string(block_count - nextn) + " (one per trunk block: " + blocks_key + " " +
+                                                        std::to_string(block_count) + " less " + std::to_string(nextn) + " NextN)"};
+        case ArrayLength::every_block: break;
+    }
+    return {entries == block_count, std::to_string(block_count) + " (one per block: " + blocks_key + ")"};
+}
+
+// "v0.4.0, v0.5.0": the releases whose verdict is `loads`.
+std::string releases_where(const std::vector<std::pair<LlamaRelease, ArrayVerdict>>& verdicts, bool loads) {
+    std::string names;
+    for (const auto& [release, verdict] : verdicts) {
+        if (verdict.loads != loads) continue;
+        if (!names.empty()) names += ", ";
+        names += rules_of(release).name;
+    }
+    return names;
+}
+
 void add(VerifyReport& report, const Model& model, Severity severity, ErrorCode code, std::string message, std::string tensor = {}) {
     report.findings.push_back(
         make_finding(Check::block_count, severity, Error{code, model.path(), std::nullopt, std::move(message)}, std::move(tensor)));
@@ -31,7 +67,7 @@ void add(VerifyReport& report, const Model& model, Severity severity, ErrorCode 
 
 }  // namespace
 
-void check_block_count(const Model& model, VerifyReport& report) {
+void check_block_count(const Model& model, LlamaRelease release, VerifyReport& report) {
     const Metadata& m = model.metadata();
     const auto arch = m.get_string(keys::kArchitecture);
     if (!arch) return;
@@ -61,14 +97,26 @@ void check_block_count(const Model& model, VerifyReport& report) {
         if (!kv.value.is_array() || kv.key.rfind(prefix, 0) != 0) continue;
         const std::string_view suffix = std::string_view(kv.key).substr(prefix.size());
         if (!contains(kPerLayerKeys, suffix)) continue;
-        const bool trunk_only = table && contains(table->trunk_length_arrays, suffix) && nextn < *block_count;
-        const uint64_t expected = trunk_only ? *block_count - nextn : *block_count;
-        if (kv.value.array_size() == expected) continue;
-        add(report, model, Severity::error, ErrorCode::mismatch,
-                  kv.key + " has " + std::to_string(kv.value.array_size()) + " entries, expected " + std::to_string(expected) +
-                      (trunk_only ? " (one per trunk block: " + blocks_key + " " + std::to_string(*block_count) + " less " +
-                                        std::to_string(nextn) + " NextN)"
-                                  : " (one per block: " + blocks_key + ")"));
+        std::vector<std::pair<LlamaRelease, ArrayVerdict>> verdicts;
+        for (const auto& r : llama_releases()) {
+            verdicts.emplace_back(r.release, judge_array(r.release, *arch, suffix, table, kv.value.array_size(), *block_count, nextn, blocks_key));
+        }
+        const auto& chosen = std::find_if(verdicts.begin(), verdicts.end(), [&](const auto& v) { return v.first == release; })->second;
+        const std::string loads_in = releases_where(verdicts, true), fails_in = releases_where(verdicts, false);
+        if (fails_in.empty()) continue;
+        const std::string count = kv.key + " has " + std::to_string(kv.value.array_size()) + " entries";
+        if (!chosen.loads) {
+            add(report, model, Severity::error, ErrorCode::mismatch,
+                count + ", expected " + chosen.expected + (loads_in.empty() ? "" : "; loads in llama.cpp " + loads_in + ", not in " + fails_in));
+        } else {
+            // Loads in the release verified for; say which others refuse it.
+            for (const auto& [other, verdict] : verdicts) {
+                if (verdict.loads) continue;
+                add(report, model, Severity::warning, ErrorCode::mismatch,
+                    "loads in llama.cpp " + loads_in + ", not in " + std::string(rules_of(other).name) + ": " + count + ", " +
+                        std::string(rules_of(other).name) + " expects " + verdict.expected);
+            }
+        }
     }
     for (auto ref : model.tensors()) {
         const auto& name = model.info(ref).name;

@@ -2,6 +2,7 @@
 // report and never stops at the first.
 #pragma once
 
+#include "gguf/llama_release.h"
 #include "gguf/model.h"
 #include "gguf/verify.h"
 
@@ -18,8 +19,9 @@ void diagnose_unopenable(const std::string& path, VerifyReport& report);
 // bytes after the last tensor's padded end.
 void check_unused_bytes(const Model& model, VerifyReport& report);
 
-// Per-layer arrays and blk.N tensors against <arch>.block_count.
-void check_block_count(const Model& model, VerifyReport& report);
+// Per-layer arrays (as `release` reads them; where releases differ, findings
+// say which load the file) and blk.N tensors against <arch>.block_count.
+void check_block_count(const Model& model, LlamaRelease release, VerifyReport& report);
 
 // NextN keys against the tensors present.
 void check_mtp(const Model& model, VerifyReport& report);

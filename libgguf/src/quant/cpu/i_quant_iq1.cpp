@@ -6,6 +6,7 @@
 #include <cfloat>
 #include <cmath>
 
+#include "gguf/llama_release.h"
 #include "i_quant_rows.h"
 #include "i_quant_search.h"
 #include "numeric.h"
@@ -271,6 +272,46 @@ SplitChoice best_pattern_split(const PatternTerms& term_x, const PatternTerms& t
     return best;
 }
 
+// IQ1_M as v0.5.0 scores the same trials: running sums of w*x and w over
+// the sorted values, one pair per half block (each half takes its own
+// shift). Levels step by 1 in both shift tables, so a split's sums follow
+// from the running sums at i1 and i2; ggml's float operations in its order.
+SplitChoice best_split_from_half_sums(const float* xb, const float* weight, const int* order, float max) {
+    constexpr int n = kIq1mBlock;
+    float px[2][n + 1], pw[2][n + 1];
+    px[0][0] = px[1][0] = pw[0][0] = pw[1][0] = 0;
+    for (int j = 0; j < n; ++j) {
+        const int i = order[j];
+        const int half = i < n / 2 ? 0 : 1, other = 1 - half;
+        px[half][j + 1] = px[half][j] + weight[i] * xb[i];
+        px[other][j + 1] = px[other][j];
+        pw[half][j + 1] = pw[half][j] + weight[i];
+        pw[other][j + 1] = pw[other][j];
+    }
+    const float plus_top = kPlus[2], minus_top = kMinus[2];
+    const float plus_step0 = kPlus[0] * kPlus[0] - kPlus[1] * kPlus[1], plus_step1 = kPlus[1] * kPlus[1] - kPlus[2] * kPlus[2];
+    const float minus_step0 = kMinus[0] * kMinus[0] - kMinus[1] * kMinus[1], minus_step1 = kMinus[1] * kMinus[1] - kMinus[2] * kMinus[2];
+    SplitChoice best(max, -1);
+    for (int i1 = 0; i1 <= n; ++i1) {
+        for (int i2 = i1; i2 <= n; ++i2) {
+            float qx_plus[2], qx_minus[2], q2_plus[2], q2_minus[2];
+            for (int h = 0; h < 2; ++h) {
+                const float below = px[h][i1] + px[h][i2];
+                qx_plus[h] = px[h][n] * plus_top - below;
+                qx_minus[h] = px[h][n] * minus_top - below;
+                q2_plus[h] = pw[h][n] * plus_top * plus_top + pw[h][i1] * plus_step0 + pw[h][i2] * plus_step1;
+                q2_minus[h] = pw[h][n] * minus_top * minus_top + pw[h][i1] * minus_step0 + pw[h][i2] * minus_step1;
+            }
+            // Patterns 0..3: (+,+) (+,-) (-,+) (-,-), first half then second.
+            best.consider(i1, i2, 0, qx_plus[0] + qx_plus[1], q2_plus[0] + q2_plus[1]);
+            best.consider(i1, i2, 1, qx_plus[0] + qx_minus[1], q2_plus[0] + q2_minus[1]);
+            best.consider(i1, i2, 2, qx_minus[0] + qx_plus[1], q2_minus[0] + q2_plus[1]);
+            best.consider(i1, i2, 3, qx_minus[0] + qx_minus[1], q2_minus[0] + q2_minus[1]);
+        }
+    }
+    return best;
+}
+
 }  // namespace
 
 void quantize_iq1_s(const float* src, uint8_t* dst, int64_t n, const float* importance) {
@@ -368,7 +409,10 @@ void quantize_iq1_s(const float* src, uint8_t* dst, int64_t n, const float* impo
     }
 }
 
-void quantize_iq1_m(const float* src, uint8_t* dst, int64_t n, const float* importance) {
+namespace {
+
+template <Iq1mSplitScore Score>
+void quantize_iq1_m_scored(const float* src, uint8_t* dst, int64_t n, const float* importance) {
     constexpr int kBlock = kIq1mBlock;
     constexpr uint8_t kShiftBits[4] = {0x00, 0x80, 0x08, 0x88};
     const Lattice& lattice = iq1s_lattice();
@@ -404,17 +448,21 @@ void quantize_iq1_m(const float* src, uint8_t* dst, int64_t n, const float* impo
                 continue;
             }
             sort_positions<kBlock>(xb, order);
-            for (int level = 0; level < 3; ++level) {
-                for (int i = 0; i < kBlock; ++i) {
-                    for (int pattern = 0; pattern < 4; ++pattern) {
-                        const float xs = shift_of(pattern, i < kBlock / 2 ? 0 : 1)[level];
-                        term_x[level][i][pattern] = weight[i] * xs * xb[i];
-                        term_q[level][i][pattern] = weight[i] * xs * xs;
+            SplitChoice split(max, -1);
+            if constexpr (Score == Iq1mSplitScore::half_block_prefix_sums) {
+                split = best_split_from_half_sums(xb, weight, order, max);
+            } else {
+                for (int level = 0; level < 3; ++level) {
+                    for (int i = 0; i < kBlock; ++i) {
+                        for (int pattern = 0; pattern < 4; ++pattern) {
+                            const float xs = shift_of(pattern, i < kBlock / 2 ? 0 : 1)[level];
+                            term_x[level][i][pattern] = weight[i] * xs * xb[i];
+                            term_q[level][i][pattern] = weight[i] * xs * xs;
+                        }
                     }
                 }
+                run_simd([&]<Simd S>() { split = best_pattern_split<S>(term_x, term_q, order, max); });
             }
-            SplitChoice split(max, -1);
-            run_simd([&]<Simd S>() { split = best_pattern_split<S>(term_x, term_q, order, max); });
             const int besti1 = split.i1, besti2 = split.i2;
             int best_k = split.variant;
             float scale = split.scale;
@@ -493,6 +541,16 @@ void quantize_iq1_m(const float* src, uint8_t* dst, int64_t n, const float* impo
         sc[3] |= static_cast<uint16_t>(s & 0xf000);
         for (int i = 0; i < 4; ++i) store_u16(dst + 48 + 2 * i, sc[i]);
     }
+}
+
+}  // namespace
+
+void quantize_iq1_m(const float* src, uint8_t* dst, int64_t n, const float* importance) {
+    quantize_iq1_m_scored<Iq1mSplitScore::half_block_prefix_sums>(src, dst, n, importance);
+}
+
+void quantize_iq1_m_full_sums(const float* src, uint8_t* dst, int64_t n, const float* importance) {
+    quantize_iq1_m_scored<Iq1mSplitScore::full_sums>(src, dst, n, importance);
 }
 
 void dequantize_iq1_s(const uint8_t* src, float* y, int64_t n) {

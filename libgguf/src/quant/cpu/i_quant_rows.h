@@ -16,7 +16,9 @@ void quantize_iq2_xxs(const float* src, uint8_t* dst, int64_t n, const float* im
 void quantize_iq2_xs(const float* src, uint8_t* dst, int64_t n, const float* importance);
 void quantize_iq2_s(const float* src, uint8_t* dst, int64_t n, const float* importance);
 void quantize_iq1_s(const float* src, uint8_t* dst, int64_t n, const float* importance);
+// IQ1_M as llama.cpp v0.5.0 quantizes it, and as v0.4.0 did (llama_release.h).
 void quantize_iq1_m(const float* src, uint8_t* dst, int64_t n, const float* importance);
+void quantize_iq1_m_full_sums(const float* src, uint8_t* dst, int64_t n, const float* importance);
 
 void dequantize_iq4_nl(const uint8_t* src, float* dst, int64_t n);
 void dequantize_iq4_xs(const uint8_t* src, float* dst, int64_t n);

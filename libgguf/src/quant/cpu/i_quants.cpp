@@ -23,4 +23,8 @@ std::span<const Kernels> i_quant_kernels() {
     return table;
 }
 
+QuantizeRow iq1_m_quantizer(Iq1mSplitScore score) {
+    return score == Iq1mSplitScore::full_sums ? iq::quantize_iq1_m_full_sums : iq::quantize_iq1_m;
+}
+
 }  // namespace gguf::quant

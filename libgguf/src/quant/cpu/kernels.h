@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <span>
 
+#include "gguf/llama_release.h"
 #include "gguf/tensor_type.h"
 
 namespace gguf::quant {
@@ -29,5 +30,9 @@ std::span<const Kernels> legacy_kernels();
 std::span<const Kernels> k_quant_kernels();
 std::span<const Kernels> i_quant_kernels();
 std::span<const Kernels> ternary_fp4_kernels();
+
+// The one quantizer that differs between llama.cpp releases: IQ1_M by the
+// release's split scoring (the table's Kernels row holds the newest).
+QuantizeRow iq1_m_quantizer(Iq1mSplitScore score);
 
 }  // namespace gguf::quant

@@ -692,9 +692,19 @@ const std::string& GpuQuantizer::device_name() const { return state_->name; }
 
 bool GpuQuantizer::keeps_subnormals() const { return state_->keeps_subnormals; }
 
-bool GpuQuantizer::supports(TensorType type, bool weighted) {
+bool GpuQuantizer::supports(TensorType type, bool weighted, LlamaRelease release) {
     const auto* k = find_shader(type);
+    // The IQ1_M shader scores splits with full sums, as v0.4.0's ggml does.
+    if (type == TensorType::IQ1_M && rules_of(release).iq1m_split_score != Iq1mSplitScore::full_sums) return false;
     return k && (!weighted || k->weighted);
+}
+
+std::optional<LlamaRelease> GpuQuantizer::newest_release_matched(TensorType type, bool weighted) {
+    const auto releases = llama_releases();
+    for (auto r = releases.rbegin(); r != releases.rend(); ++r) {
+        if (supports(type, weighted, r->release)) return r->release;
+    }
+    return std::nullopt;
 }
 
 uint64_t GpuQuantizer::max_chunk_rows(TensorType type, uint64_t row_length) const {

@@ -8,10 +8,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
 #include "gguf/error.h"
+#include "gguf/llama_release.h"
 #include "gguf/tensor_type.h"
 
 namespace gguf::quant {
@@ -78,8 +80,12 @@ public:
     // holding magnitudes near them belong on the CPU (see near_subnormal).
     bool keeps_subnormals() const;
 
-    // Whether `type` quantizes here, with importance weights or without.
-    static bool supports(TensorType type, bool weighted);
+    // Whether `type` quantizes here as `release`'s ggml does, with
+    // importance weights or without.
+    static bool supports(TensorType type, bool weighted, LlamaRelease release);
+    // The newest release whose bytes the shader for `type` gives, or nullopt
+    // when `type` has no shader (with importance weights or without).
+    static std::optional<LlamaRelease> newest_release_matched(TensorType type, bool weighted);
 
     // Rows of `row_length` values that one chunk of `type` may hold.
     uint64_t max_chunk_rows(TensorType type, uint64_t row_length) const;

@@ -1,0 +1,28 @@
+#include "compat_option.h"
+
+namespace gguf_mtp {
+
+std::string supported_releases_text() {
+    std::string text;
+    for (const auto& r : gguf::llama_releases()) {
+        if (!text.empty()) text += ", ";
+        text += r.name;
+        if (r.release == gguf::kNewestRelease) text += " (default)";
+    }
+    return text;
+}
+
+void add_compat_option(CLI::App& cmd, gguf::LlamaRelease& release) {
+    cmd.add_option_function<std::string>(
+           "--compat", [&release](const std::string& name) { release = *gguf::parse_llama_release(name); },
+           "match this llama.cpp release: " + supported_releases_text())
+        ->type_name("RELEASE")
+        ->check(CLI::Validator(
+            [](std::string& name) -> std::string {
+                if (gguf::parse_llama_release(name)) return {};
+                return "'" + name + "' is not a supported llama.cpp release (" + supported_releases_text() + ")";
+            },
+            "RELEASE"));
+}
+
+}  // namespace gguf_mtp

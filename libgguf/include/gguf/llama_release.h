@@ -1,0 +1,53 @@
+// The llama.cpp releases gguf-mtp matches, and what differs between them, in
+// one table (llama_releases.cpp): the next release is a row there plus
+// tests. Commands whose output or verdict depends on the release take one
+// (`--compat`); the default is the newest.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+namespace gguf {
+
+enum class LlamaRelease { v0_4_0, v0_5_0 };
+
+// How llama.cpp's quantize_row_iq1_m scores a split of a 16-value block:
+// v0.4.0 adds each trial's 16 terms afresh; v0.5.0 combines running sums of
+// w*x and w per half block. Equal in exact arithmetic, not in floats.
+enum class Iq1mSplitScore { full_sums, half_block_prefix_sums };
+
+// How a loader reads `<arch>.attention.sliding_window_pattern` when it is an
+// array: one entry per block, one per trunk block, any length up to the
+// loader's 512 layers, or not at all (the period stays the default).
+enum class ArrayLength { every_block, trunk_blocks, up_to_max_layers, unread };
+
+struct ArchitectureArrayRule {
+    std::string_view architecture;
+    std::string_view key_suffix;  // after "<arch>."
+    ArrayLength length;
+};
+
+struct LlamaReleaseRules {
+    LlamaRelease release;
+    std::string_view name;            // "v0.5.0", as --compat takes it
+    std::string_view node_llama_cpp;  // the npm release that ships it prebuilt (the test oracle)
+    Iq1mSplitScore iq1m_split_score;
+    // Per-architecture arrays read otherwise than one entry per block.
+    std::span<const ArchitectureArrayRule> array_rules;
+};
+
+inline constexpr LlamaRelease kNewestRelease = LlamaRelease::v0_5_0;
+inline constexpr uint32_t kLlamaMaxLayers = 512;  // LLAMA_MAX_LAYERS in both releases
+
+// Oldest first.
+std::span<const LlamaReleaseRules> llama_releases();
+const LlamaReleaseRules& rules_of(LlamaRelease release);
+// "v0.4.0", "0.4.0"; nullopt for a release not in the table.
+std::optional<LlamaRelease> parse_llama_release(std::string_view name);
+// How `key_suffix` of `architecture` is read in `release`: every_block
+// unless the table says otherwise.
+ArrayLength array_length_rule(LlamaRelease release, std::string_view architecture, std::string_view key_suffix);
+
+}  // namespace gguf
