@@ -27,11 +27,8 @@ constexpr double kWarmSeconds = 0.5;
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 // Rows split across `threads` threads, as the quantize command splits a chunk.
-// The CPU core as the type's shader quantizes (the same llama.cpp release),
-// so both sides write the same bytes.
 void quantize_cpu(gguf::TensorType type, const std::vector<float>& x, int64_t row_length, const std::vector<float>& w,
                   std::vector<uint8_t>& out, unsigned threads) {
-    const auto release = gguf::quant::vk::GpuQuantizer::newest_release_matched(type, true).value_or(gguf::kNewestRelease);
     const int64_t rows = static_cast<int64_t>(x.size()) / row_length;
     const int64_t out_row = static_cast<int64_t>(out.size()) / rows;
     const int64_t per = (rows + threads - 1) / threads;
@@ -41,7 +38,7 @@ void quantize_cpu(gguf::TensorType type, const std::vector<float>& x, int64_t ro
         if (begin >= end) break;
         pool.emplace_back([&, begin, end] {
             (void)gguf::quantize_rows(type, std::span(x).subspan(begin * row_length, (end - begin) * row_length), row_length, w,
-                                      std::span(out).subspan(begin * out_row, (end - begin) * out_row), release);
+                                      std::span(out).subspan(begin * out_row, (end - begin) * out_row));
         });
     }
     for (auto& t : pool) t.join();
@@ -120,11 +117,11 @@ int main(int argc, char** argv) {
     std::vector<Job> jobs{{gguf::TensorType::Q4_K, true}, {gguf::TensorType::IQ4_XS, true}, {gguf::TensorType::Q8_0, false}};
     if (!only.empty()) {
         jobs.clear();
-        for (const auto type : only) jobs.push_back({type, gguf::quant::vk::GpuQuantizer::newest_release_matched(type, true).has_value()});
+        for (const auto type : only) jobs.push_back({type, gguf::quant::vk::GpuQuantizer::supports(type, true, gguf::kNewestRelease)});
     } else if (every_type) {
         for (int t = 0; t < 64; ++t) {
             const auto type = static_cast<gguf::TensorType>(t);
-            if (gguf::quant::vk::GpuQuantizer::newest_release_matched(type, true).has_value() && type != gguf::TensorType::Q4_K && type != gguf::TensorType::IQ4_XS) {
+            if (gguf::quant::vk::GpuQuantizer::supports(type, true, gguf::kNewestRelease) && type != gguf::TensorType::Q4_K && type != gguf::TensorType::IQ4_XS) {
                 jobs.push_back({type, true});
             }
         }

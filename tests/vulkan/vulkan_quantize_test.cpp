@@ -28,14 +28,7 @@ namespace {
 using gguf::TensorType;
 using gguf::quant::vk::GpuQuantizer;
 
-// The release the CPU core quantizes as, for the shader of `type` to match.
-gguf::LlamaRelease shader_release(TensorType type, bool weighted) {
-    const auto release = GpuQuantizer::newest_release_matched(type, weighted);
-    if (!release) ADD_FAILURE() << gguf::type_display_name(type) << " has no shader";
-    return release.value_or(gguf::kNewestRelease);
-}
-
-std::vector<uint8_t> on_cpu(TensorType type, const quant_cases::Case& c, gguf::LlamaRelease release) {
+std::vector<uint8_t> on_cpu(TensorType type, const quant_cases::Case& c, gguf::LlamaRelease release = gguf::kNewestRelease) {
     std::vector<uint8_t> out(c.values.size() / c.row_length * *gguf::row_bytes(type, c.row_length));
     EXPECT_TRUE(gguf::quantize_rows(type, c.values, c.row_length, c.importance, out, release).has_value());
     return out;
@@ -57,11 +50,11 @@ class VulkanTypes : public testing::TestWithParam<std::tuple<TensorType, bool>> 
 TEST_P(VulkanTypes, QuantizeMatchesCpuCore) {
     REQUIRE_DEVICE(gpu);
     const auto [type, weighted] = GetParam();
-    const auto release = shader_release(type, weighted);
+    ASSERT_TRUE(GpuQuantizer::supports(type, weighted, gpu->release()));
     if (refused_without_weights(*gpu, type, weighted)) return;
     const std::string name(gguf::type_display_name(type));
     for (const auto& c : quant_cases::cases_for(type, weighted)) {
-        const auto want = on_cpu(type, c, release);
+        const auto want = on_cpu(type, c);
         std::vector<uint8_t> got(want.size());
         ASSERT_TRUE(gpu->quantize(type, c.values, c.row_length, c.importance, got).has_value()) << name << " " << c.name;
         ASSERT_EQ(quant_cases::first_difference(got, want, type, c.row_length), "") << name << " " << c.name << " on " << gpu->device_name();
@@ -104,10 +97,33 @@ TEST_P(VulkanTypes, CornerBlocksMatchCpuCore) {
         c.importance.resize(row_length);
         for (auto& w : c.importance) w = rng() % 5 == 0 ? 0.0f : std::ldexp(1.0f, static_cast<int>(rng() % 24) - 12);
     }
-    const auto want = on_cpu(type, c, shader_release(type, weighted));
+    const auto want = on_cpu(type, c);
     std::vector<uint8_t> got(want.size());
     ASSERT_TRUE(gpu->quantize(type, c.values, c.row_length, c.importance, got).has_value());
     ASSERT_EQ(quant_cases::first_difference(got, want, type, row_length), "") << gguf::type_display_name(type);
+}
+
+// A device opened for a release gives that release's IQ1_M bytes (the one
+// type whose quantizer differs between releases), on inputs that tell the
+// releases apart (Iq1mReleases.CasesTellTheReleasesApart).
+TEST(VulkanReleases, Iq1mGivesTheOpenedReleasesBytes) {
+    std::string why;
+    if (!vulkan_test::device(&why)) GTEST_SKIP() << "no Vulkan device: " << why;
+    for (const auto& release : gguf::llama_releases()) {
+        gguf::quant::vk::DeviceRequest request;
+        request.release = release.release;
+        auto gpu = GpuQuantizer::open(request);
+        ASSERT_TRUE(gpu.has_value()) << gpu.error().message;
+        EXPECT_EQ((*gpu)->release(), release.release);
+        for (bool weighted : {false, true}) {
+            for (const auto& c : quant_cases::cases_for(TensorType::IQ1_M, weighted)) {
+                const auto want = on_cpu(TensorType::IQ1_M, c, release.release);
+                std::vector<uint8_t> got(want.size());
+                ASSERT_TRUE((*gpu)->quantize(TensorType::IQ1_M, c.values, c.row_length, c.importance, got).has_value());
+                ASSERT_EQ(quant_cases::first_difference(got, want, TensorType::IQ1_M, c.row_length), "") << release.name << " " << c.name;
+            }
+        }
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(Shaders, VulkanTypes,

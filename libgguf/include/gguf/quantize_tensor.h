@@ -40,7 +40,8 @@ std::shared_ptr<Quantizer> make_quantizer(unsigned threads);
 // what the bit-exact shaders need; "auto", a discrete GPU through Vulkan when
 // there is one, else the CPU. Types without a shader, and chunks a GPU could
 // not quantize exactly (non-finite values), still run on the CPU threads.
-Result<std::shared_ptr<Quantizer>> make_quantizer(unsigned threads, std::string_view device);
+// The GPU's shaders give `release`'s bytes.
+Result<std::shared_ptr<Quantizer>> make_quantizer(unsigned threads, std::string_view device, LlamaRelease release = kNewestRelease);
 
 // What a quantizer runs on, for messages: "CPU (16 threads)" or the GPU's name.
 std::string quantizer_device(const Quantizer& quantizer);

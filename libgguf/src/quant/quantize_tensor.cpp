@@ -27,7 +27,7 @@ std::shared_ptr<Quantizer> make_quantizer(unsigned threads) {
     return std::make_shared<Quantizer>(threads ? threads : std::max(1u, std::thread::hardware_concurrency()));
 }
 
-Result<std::shared_ptr<Quantizer>> make_quantizer(unsigned threads, std::string_view device) {
+Result<std::shared_ptr<Quantizer>> make_quantizer(unsigned threads, std::string_view device, LlamaRelease release) {
     auto quantizer = make_quantizer(threads);
     if (device == "cpu") return quantizer;
     const bool automatic = device == "auto";
@@ -42,7 +42,11 @@ Result<std::shared_ptr<Quantizer>> make_quantizer(unsigned threads, std::string_
         index = std::stoi(std::string(digits));
     }
 #ifdef GGUF_MTP_HAVE_VULKAN
-    auto gpu = quant::vk::GpuQuantizer::open({automatic, index});
+    quant::vk::DeviceRequest request;
+    request.discrete_only = automatic;
+    request.index = index;
+    request.release = release;
+    auto gpu = quant::vk::GpuQuantizer::open(request);
     if (gpu) {
         quantizer->gpu = std::move(*gpu);
     } else if (!automatic) {
@@ -50,7 +54,7 @@ Result<std::shared_ptr<Quantizer>> make_quantizer(unsigned threads, std::string_
     }
     return quantizer;
 #else
-    (void)index;
+    (void)index, (void)release;
     if (automatic) return quantizer;
     return fail(ErrorCode::unsupported, "", "this gguf-mtp was built without Vulkan (GGUF_MTP_VULKAN off: glslc or the Vulkan headers were missing)");
 #endif
@@ -66,12 +70,12 @@ std::string quantizer_device(const Quantizer& quantizer) {
 bool quantizer_offloads(const Quantizer& quantizer, TensorType type, bool with_importance, LlamaRelease release, std::string* why) {
 #ifdef GGUF_MTP_HAVE_VULKAN
     if (!quantizer.gpu) return false;
-    if (quant::vk::GpuQuantizer::supports(type, with_importance, release)) return true;
+    if (quantizer.gpu->release() == release && quant::vk::GpuQuantizer::supports(type, with_importance, release)) return true;
     if (why) {
-        const auto matched = quant::vk::GpuQuantizer::newest_release_matched(type, with_importance);
-        *why = matched ? std::string(type_display_name(type)) + "'s Vulkan shader gives llama.cpp " + std::string(rules_of(*matched).name) +
-                             "'s bytes, not " + std::string(rules_of(release).name) + "'s"
-                       : std::string(type_display_name(type)) + " has no Vulkan shader yet";
+        *why = quantizer.gpu->release() != release
+                   ? "the Vulkan device was opened for llama.cpp " + std::string(rules_of(quantizer.gpu->release()).name) + ", not " +
+                         std::string(rules_of(release).name)
+                   : std::string(type_display_name(type)) + " has no Vulkan shader yet";
     }
 #else
     (void)quantizer, (void)type, (void)with_importance, (void)release, (void)why;

@@ -108,6 +108,7 @@ struct GpuQuantizer::State {
     bool copy_queue = false;
     uint64_t chunk_bytes = kPreferredChunkBytes;
     InputPath input_path = InputPath::copy;
+    LlamaRelease llama_release = kNewestRelease;
     VkQueryPool stamps = VK_NULL_HANDLE;  // null where timestamps cannot be read
     double stamp_seconds = 0;             // seconds per timestamp tick
     StreamProfile profile;
@@ -620,6 +621,7 @@ Result<std::unique_ptr<GpuQuantizer>> GpuQuantizer::open(const DeviceRequest& re
     state->keeps_subnormals = c.keeps_subnormals;
     if (request.chunk_bytes) state->chunk_bytes = request.chunk_bytes;
     state->input_path = request.input_path;
+    state->llama_release = request.release;
     state->limits = c.properties.limits;
     state->name = std::string(c.properties.deviceName) + " (Vulkan device " + std::to_string(chosen) + ")";
     in.vkGetPhysicalDeviceMemoryProperties(c.device, &state->memory);
@@ -692,23 +694,16 @@ const std::string& GpuQuantizer::device_name() const { return state_->name; }
 
 bool GpuQuantizer::keeps_subnormals() const { return state_->keeps_subnormals; }
 
+LlamaRelease GpuQuantizer::release() const { return state_->llama_release; }
+
 bool GpuQuantizer::supports(TensorType type, bool weighted, LlamaRelease release) {
-    const auto* k = find_shader(type);
-    // The IQ1_M shader scores splits with full sums, as v0.4.0's ggml does.
-    if (type == TensorType::IQ1_M && rules_of(release).iq1m_split_score != Iq1mSplitScore::full_sums) return false;
+    const auto* k = find_shader(type, release);
     return k && (!weighted || k->weighted);
 }
 
-std::optional<LlamaRelease> GpuQuantizer::newest_release_matched(TensorType type, bool weighted) {
-    const auto releases = llama_releases();
-    for (auto r = releases.rbegin(); r != releases.rend(); ++r) {
-        if (supports(type, weighted, r->release)) return r->release;
-    }
-    return std::nullopt;
-}
 
 uint64_t GpuQuantizer::max_chunk_rows(TensorType type, uint64_t row_length) const {
-    const auto* k = find_shader(type);
+    const auto* k = find_shader(type, state_->llama_release);
     if (!k || row_length == 0) return 0;
     // A binding holds at most maxStorageBufferRange bytes, a dispatch at
     // most maxComputeWorkGroupCount[0] workgroups.
@@ -730,7 +725,7 @@ const StreamProfile& GpuQuantizer::last_profile() const { return state_->profile
 
 Status GpuQuantizer::stream(TensorType type, uint64_t row_length, uint64_t chunk_rows, uint64_t chunks, const Produce& produce,
                             const Consume& consume, const Redo& redo) {
-    const auto* kernel = find_shader(type);
+    const auto* kernel = find_shader(type, state_->llama_release);
     if (!kernel) return fail(ErrorCode::unsupported, "", "no Vulkan shader quantizes " + std::string(type_display_name(type)));
     if (row_length == 0 || row_length % kernel->unit_values != 0) {
         return fail(ErrorCode::invalid_argument, "", "row length " + std::to_string(row_length) + " is not a whole number of " +
@@ -824,7 +819,7 @@ Status GpuQuantizer::stream(TensorType type, uint64_t row_length, uint64_t chunk
 
 Status GpuQuantizer::quantize(TensorType type, std::span<const float> src, uint64_t row_length, std::span<const float> importance,
                               std::span<uint8_t> dst, ThreadPool* pool) {
-    const auto* kernel = find_shader(type);
+    const auto* kernel = find_shader(type, state_->llama_release);
     if (!kernel) return fail(ErrorCode::unsupported, "", "no Vulkan shader quantizes " + std::string(type_display_name(type)));
     if (row_length == 0 || row_length % kernel->unit_values != 0 || src.size() % row_length != 0) {
         return fail(ErrorCode::invalid_argument, "", "rows are not whole blocks of " + std::string(type_display_name(type)));

@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <span>
 #include <string>
 
@@ -38,6 +37,8 @@ struct DeviceRequest {
     // host can map (copy where it has not, or none is left).
     uint64_t chunk_bytes = 0;
     InputPath input_path = InputPath::host_writes_device;
+    // Whose bytes the shaders give where releases differ (IQ1_M).
+    LlamaRelease release = kNewestRelease;
 };
 
 // What the producer of a chunk reports: its row count, the importance weights
@@ -79,13 +80,12 @@ public:
     // Whether the device keeps subnormal floats; where it does not, chunks
     // holding magnitudes near them belong on the CPU (see near_subnormal).
     bool keeps_subnormals() const;
+    // The llama.cpp release whose bytes this device's shaders give.
+    LlamaRelease release() const;
 
     // Whether `type` quantizes here as `release`'s ggml does, with
     // importance weights or without.
     static bool supports(TensorType type, bool weighted, LlamaRelease release);
-    // The newest release whose bytes the shader for `type` gives, or nullopt
-    // when `type` has no shader (with importance weights or without).
-    static std::optional<LlamaRelease> newest_release_matched(TensorType type, bool weighted);
 
     // Rows of `row_length` values that one chunk of `type` may hold.
     uint64_t max_chunk_rows(TensorType type, uint64_t row_length) const;

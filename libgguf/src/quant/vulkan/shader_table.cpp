@@ -8,7 +8,8 @@ namespace {
 // Legacy: bits and whether the block has a minimum; k-quants: bits (Q2_K
 // has a shader of its own); IQ4: 0 for IQ4_NL, 1 for IQ4_XS; IQ3: 0 for
 // IQ3_XXS, 1 for IQ3_S; IQ2: 0 for IQ2_XXS, 1 for IQ2_XS, 2 for IQ2_S; IQ1: 0 for
-// IQ1_S, 1 for IQ1_M; floats: bytes per value and 1 for BF16.
+// IQ1_S, 1 for IQ1_M, then IQ1_M's split scoring (0 full sums, 1 running
+// sums per half block); floats: bytes per value and 1 for BF16.
 constexpr ShaderKernel kKernels[] = {
     {TensorType::F32, shaders::float_targets, {4, 0}, 1, 4, 1, true, false},
     {TensorType::F16, shaders::float_targets, {2, 0}, 1, 2, 1, true, false},
@@ -31,14 +32,16 @@ constexpr ShaderKernel kKernels[] = {
     {TensorType::IQ2_XS, shaders::iq2, {1, 0}, 256, 74, 16, true, false, LatticeId::iq2xs},
     {TensorType::IQ2_S, shaders::iq2, {2, 0}, 256, 82, 16, true, false, LatticeId::iq2s},
     {TensorType::IQ1_S, shaders::iq1, {0, 0}, 256, 50, 8, true, false, LatticeId::iq1s},
-    {TensorType::IQ1_M, shaders::iq1, {1, 0}, 256, 56, 16, true, false, LatticeId::iq1s},
+    {TensorType::IQ1_M, shaders::iq1, {1, 0}, 256, 56, 16, true, false, LatticeId::iq1s, Iq1mSplitScore::full_sums},
+    {TensorType::IQ1_M, shaders::iq1, {1, 1}, 256, 56, 16, true, false, LatticeId::iq1s, Iq1mSplitScore::half_block_prefix_sums},
 };
 
 }  // namespace
 
-const ShaderKernel* find_shader(TensorType type) {
+const ShaderKernel* find_shader(TensorType type, LlamaRelease release) {
     for (const auto& k : kKernels) {
-        if (k.type == type) return &k;
+        if (k.type != type) continue;
+        if (!k.iq1m_split_score || *k.iq1m_split_score == rules_of(release).iq1m_split_score) return &k;
     }
     return nullptr;
 }

@@ -5,8 +5,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 
+#include "gguf/llama_release.h"
 #include "gguf/tensor_type.h"
 #include "lattice_tables.h"
 
@@ -27,10 +29,14 @@ struct ShaderKernel {
     bool weighted;               // quantizes with importance weights too
     bool needs_row_sigma;        // with weights, reads the row's mean square
     LatticeId lattice = LatticeId::none;  // the grid it reads at binding 4 (IQ1/IQ2/IQ3)
+    // IQ1_M: the split scoring of the releases whose bytes this row gives
+    // (llama_release.h); other rows serve every release.
+    std::optional<Iq1mSplitScore> iq1m_split_score = std::nullopt;
 };
 
-// The row for `type`, or nullptr where only the CPU core quantizes it.
-const ShaderKernel* find_shader(TensorType type);
+// The row for `type` quantized as `release` does, or nullptr where only the
+// CPU core quantizes it so.
+const ShaderKernel* find_shader(TensorType type, LlamaRelease release);
 
 // The pass computing each row's mean square (legacy types with importance).
 const Spirv& row_sigma_shader();

@@ -12,7 +12,9 @@
 #include "iq_blocks.glsl"
 
 layout(constant_id = 0) const int kVariant = 0;  // 0: IQ1_S, 1: IQ1_M
-layout(constant_id = 1) const int kUnused = 0;
+// IQ1_M's split scoring (llama_release.h): 0 full sums (llama.cpp v0.4.0),
+// 1 running sums per half block (v0.5.0).
+layout(constant_id = 1) const int kHalfBlockSums = 0;
 
 const bool kS = kVariant == 0;
 const int kBlock = kS ? 32 : 16;
@@ -139,6 +141,60 @@ void search_m(float max) {
     }
 }
 
+// IQ1_M as v0.5.0 scores the same trials (best_split_from_half_sums): from
+// running sums of w*x and w over the sorted values, one pair per half block,
+// each trial's sums in the CPU core's order of float operations.
+void search_m_half_sums(float max) {
+    float px[2][17], pw[2][17];
+    px[0][0] = 0.0;
+    px[1][0] = 0.0;
+    pw[0][0] = 0.0;
+    pw[1][0] = 0.0;
+    for (int j = 0; j < 16; ++j) {
+        const int i = order[j];
+        const int part = i < 8 ? 0 : 1, other = 1 - part;
+        precise float wx = weight[i] * xb[i];
+        precise float sx = px[part][j] + wx;
+        precise float sw = pw[part][j] + weight[i];
+        px[part][j + 1] = sx;
+        pw[part][j + 1] = sw;
+        px[other][j + 1] = px[other][j];
+        pw[other][j + 1] = pw[other][j];
+    }
+    precise float plus_step0 = kPlus[0] * kPlus[0] - kPlus[1] * kPlus[1];
+    precise float plus_step1 = kPlus[1] * kPlus[1] - kPlus[2] * kPlus[2];
+    precise float minus_step0 = kMinus[0] * kMinus[0] - kMinus[1] * kMinus[1];
+    precise float minus_step1 = kMinus[1] * kMinus[1] - kMinus[2] * kMinus[2];
+    start_split(max, -1);
+    for (int i1 = 0; i1 <= 16; ++i1) {
+        for (int i2 = i1; i2 <= 16; ++i2) {
+            precise float qx_plus[2], qx_minus[2], q2_plus[2], q2_minus[2];
+            for (int h = 0; h < 2; ++h) {
+                precise float below = px[h][i1] + px[h][i2];
+                precise float tx_plus = px[h][16] * kPlus[2];
+                precise float tx_minus = px[h][16] * kMinus[2];
+                qx_plus[h] = tx_plus - below;
+                qx_minus[h] = tx_minus - below;
+                precise float tw_plus = pw[h][16] * kPlus[2] * kPlus[2];
+                precise float tw_minus = pw[h][16] * kMinus[2] * kMinus[2];
+                precise float lo_plus = pw[h][i1] * plus_step0, hi_plus = pw[h][i2] * plus_step1;
+                precise float lo_minus = pw[h][i1] * minus_step0, hi_minus = pw[h][i2] * minus_step1;
+                q2_plus[h] = (tw_plus + lo_plus) + hi_plus;
+                q2_minus[h] = (tw_minus + lo_minus) + hi_minus;
+            }
+            // Patterns 0..3: (+,+) (+,-) (-,+) (-,-), first half then second.
+            precise float qx0 = qx_plus[0] + qx_plus[1], q20 = q2_plus[0] + q2_plus[1];
+            precise float qx1 = qx_plus[0] + qx_minus[1], q21 = q2_plus[0] + q2_minus[1];
+            precise float qx2 = qx_minus[0] + qx_plus[1], q22 = q2_minus[0] + q2_plus[1];
+            precise float qx3 = qx_minus[0] + qx_minus[1], q23 = q2_minus[0] + q2_minus[1];
+            consider(i1, i2, 0, qx0, q20);
+            consider(i1, i2, 1, qx1, q21);
+            consider(i1, i2, 2, qx2, q22);
+            consider(i1, i2, 3, qx3, q23);
+        }
+    }
+}
+
 // The grid point of group k (levels in L) nearest under the shift values xs;
 // `moved` tells whether it left the grid.
 int group_point(int k, float scale, float xs[8], inout bool moved) {
@@ -192,6 +248,7 @@ void main() {
         if (!(max < (kS ? 1e-12 : 1e-7))) {
             sort_positions(kBlock);
             if (kS) search_s(max);
+            else if (kHalfBlockSums != 0) search_m_half_sums(max);
             else search_m(max);
             if (best_i1 >= 0 && best_i2 >= 0 && best_variant != (kS ? 0 : -1)) {
                 for (int j = 0; j < kBlock; ++j) L[order[j]] = j < best_i1 ? 0 : j < best_i2 ? 1 : 2;
