@@ -234,11 +234,14 @@ int run_quantize(const CLI::App& cmd, const QuantizeOptions& o) {
         q.exclude_weights = o.exclude_weights;
     }
 
-    auto quantizer = gguf::make_quantizer(pos->threads, o.device);
+    // A plan does not depend on the device, so --dry-run opens none (and
+    // works on a machine without the GPU it names).
+    auto quantizer = o.out.dry_run ? gguf::make_quantizer(pos->threads, "cpu", o.release)
+                                   : gguf::make_quantizer(pos->threads, o.device, o.release);
     if (!quantizer) return report_error(quantizer.error());
     auto plan = gguf::plan_quantize(*model, q, *quantizer);
     if (!plan) return report_error(plan.error());
-    if (o.verbose) report_device(**quantizer, *plan, o.release);
+    if (o.verbose && !o.out.dry_run) report_device(**quantizer, *plan, o.release);
     for (const auto& t : plan->tensors) {
         const bool plain = t.from == gguf::TensorType::F32 || t.from == gguf::TensorType::F16 || t.from == gguf::TensorType::BF16;
         if (t.from != t.to && !plain) {

@@ -289,6 +289,17 @@ TEST(CompatCli, QuantizeWritesTheChosenReleasesIq1mBytes) {
     EXPECT_NE(gguf_test::read_file(dir.file("default.gguf")), gguf_test::read_file(dir.file("v0.4.0.gguf")));
 }
 
+// A plan does not depend on the device: --dry-run opens none, so it works
+// for a device this machine lacks (no machine has Vulkan device 99).
+TEST(QuantizeCli, DryRunOpensNoDevice) {
+    TempDir dir;
+    auto r = gguf_mtp({"quantize", "--dry-run", "--device", "vulkan:99", fixture("llama-bundled.gguf"), dir.file("o.gguf"), "Q8_0"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("output.weight                                F16      Q8_0"), std::string::npos) << r.out;
+    EXPECT_EQ(dir.listing(), std::vector<std::string>{});
+    EXPECT_EQ(gguf_mtp({"quantize", "--device", "vulkan:99", fixture("llama-bundled.gguf"), dir.file("o.gguf"), "Q8_0"}).exit_code, 1);
+}
+
 TEST(QuantizeCli, TypeWithoutOutputWritesBesideTheInput) {
     TempDir dir;
     std::filesystem::copy_file(fixture("llama-bundled.gguf"), dir.file("model.gguf"));
