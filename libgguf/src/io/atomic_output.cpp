@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -14,6 +15,7 @@ namespace gguf {
 namespace {
 
 constexpr size_t kBufferBytes = 4 << 20;
+constexpr char kNameChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 std::string errno_text() { return std::strerror(errno); }
 
@@ -38,11 +40,21 @@ struct AtomicOutput::Zstd {
 Result<std::unique_ptr<AtomicOutput>> AtomicOutput::create(const std::string& final_path) {
     std::unique_ptr<AtomicOutput> o(new AtomicOutput);
     o->final_path_ = final_path;
-    std::string pattern = final_path + ".XXXXXX.partial";
-    o->fd_ = ::mkstemps(pattern.data(), 8);
+    // Created with the final file's mode (0644 less the umask, applied by
+    // the kernel) and O_EXCL under a fresh random name: mkstemps would give
+    // 0600, and reading the umask to widen it means changing it, a race
+    // with every other thread of the process.
+    std::random_device entropy;
+    for (int attempt = 0; attempt < 100 && o->fd_ < 0; ++attempt) {
+        char name[7];
+        for (int i = 0; i < 6; ++i) name[i] = kNameChars[entropy() % (sizeof(kNameChars) - 1)];
+        name[6] = 0;
+        const std::string candidate = final_path + "." + name + ".partial";
+        o->fd_ = ::open(candidate.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (o->fd_ >= 0) o->temp_path_ = candidate;
+        else if (errno != EEXIST) break;
+    }
     if (o->fd_ < 0) return fail(ErrorCode::io, final_path, "cannot create a temporary file beside it: " + errno_text());
-    o->temp_path_ = pattern;
-    ::fchmod(o->fd_, 0644 & ~[] { mode_t m = ::umask(0); ::umask(m); return m; }());
     if (ends_with(final_path, ".zst")) {
         o->zstd_ = std::make_unique<Zstd>();
         o->zstd_->ctx = ZSTD_createCCtx();
