@@ -9,6 +9,7 @@
 #   concurrent  (ref) two runs at once give the direct run's manifests
 #   emit-jobs   (ref) the --emit-jobs lines run through GNU parallel
 #   out         --out mirrors the repos and leaves them alone
+#   failures    a manifest that cannot be written fails the run, cleanly
 # Usage: mtp_batch_test.sh SECTION MTP_BATCH GGUF_MTP FIXTURES_DIR REFERENCE_DIR
 set -euo pipefail
 [ $# -eq 5 ] || { echo "usage: mtp_batch_test.sh SECTION MTP_BATCH GGUF_MTP FIXTURES_DIR REFERENCE_DIR" >&2; exit 2; }
@@ -228,8 +229,29 @@ out() {
   check "--out commands read the models in place" jq -e '.commands[0].argv[-1] == "../../mirrored/plain/glm4moe-bundled.gguf"' "$work/out/plain/gguf-mtp-manifest.json"
 }
 
+failures() {
+  # A manifest that cannot be written (an mv that fails for it): the run
+  # exits non-zero and leaves no temporary behind, one job or several.
+  local fake=$work/fake-bin jobs
+  mkdir -p "$fake"
+  cat >"$fake/mv" <<'EOS'
+#!/usr/bin/env bash
+for a in "$@"; do case $a in *gguf-mtp-manifest.json) echo "mv: injected failure" >&2; exit 1 ;; esac; done
+exec /bin/mv "$@"
+EOS
+  chmod +x "$fake/mv"
+  for jobs in 1 2; do
+    mkdir -p "$work/fail$jobs/r"
+    cp "$fixtures/glm4moe-bundled.gguf" "$work/fail$jobs/r/"
+    check "--jobs $jobs: a manifest that cannot be written fails the run" \
+      bash -c "! PATH='$fake':\$PATH '$batch' --jobs $jobs '$work/fail$jobs' 2>/dev/null"
+    check "--jobs $jobs: no temporary file is left" test -z "$(find "$work/fail$jobs" -name '*.partial')"
+    check "--jobs $jobs: no manifest under the final name" test ! -e "$work/fail$jobs/r/gguf-mtp-manifest.json"
+  done
+}
+
 case $section in
-  direct | repair | foreign | concurrent | out) "$section" ;;
+  direct | repair | foreign | concurrent | out | failures) "$section" ;;
   emit-jobs) emit_jobs ;;
   *) echo "mtp_batch_test.sh: unknown section '$section'" >&2; exit 2 ;;
 esac
