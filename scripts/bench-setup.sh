@@ -47,7 +47,8 @@ while IFS= read -r stage; do
   [[ -n $stage ]] || continue
   stage_start=$(now)
   bash -c "$stage" >"$log" 2>&1 || { tail -20 "$log" >&2; die "stage failed: $stage"; }
-  printf '%-21s %s\n' "$(cut -c1-21 <<<"${stage%% *} ${stage#* }")" "$(elapsed "$stage_start" "$(now)")"
+  read -r program subcommand _ <<<"$stage"
+  printf '%-21s %s\n' "$(cut -c1-21 <<<"${program##*/} $subcommand")" "$(elapsed "$stage_start" "$(now)")"
 done < <(sed 's/ && /\n/g' <<<"$setup_command")
 echo "README command 1      $(elapsed "$total_start" "$(now)")"
 
