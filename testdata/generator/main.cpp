@@ -1,7 +1,7 @@
 // gguf-mtp-fixtures SPEC_DIR OUT_DIR
 //
 // Writes, for every testdata spec, each layout it lists as
-// <name>-<layout>.gguf (the spec's F32/F16 types) and <name>-<layout>-q.gguf
+// <name>-<layout>.gguf (the spec's types) and <name>-<layout>-q.gguf
 // (a mix of quantized types), plus fixtures.json, the manifest tests read:
 // per file its fixture name ("arch", the prefix of its files: the
 // architecture, or a variant's name such as glm4moe-wide), its

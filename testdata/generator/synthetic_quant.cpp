@@ -39,25 +39,35 @@ const BlockLayout* layout_of(gguf::TensorType type) {
     return it == all.end() ? nullptr : &*it;
 }
 
+// MXFP4 (block_mxfp4: one E8M0 exponent byte, then 16 bytes of 4-bit codes)
+// scales by a power of two instead: ggml decodes 2^(e - 128) times codes of
+// at most 12, so 120 keeps the weights below 0.05, the float fixtures' size.
+constexpr uint8_t kMxfp4Exponent = 120;
+
 }  // namespace
 
-bool has_synthetic_blocks(gguf::TensorType type) { return layout_of(type) != nullptr; }
+bool has_synthetic_blocks(gguf::TensorType type) { return type == gguf::TensorType::MXFP4 || layout_of(type) != nullptr; }
 
 gguf::Status fill_synthetic_blocks(gguf::TensorType type, std::string_view tensor_name, std::span<uint8_t> out) {
     const BlockLayout* layout = layout_of(type);
     const auto traits = gguf::type_traits(static_cast<uint32_t>(type));
-    if (!layout || !traits || traits->block_bytes == 0)
+    if (!has_synthetic_blocks(type) || !traits || traits->block_bytes == 0)
         return gguf::fail(gguf::ErrorCode::invalid_argument, "", std::string(tensor_name) + ": no synthetic blocks for this type");
     const uint32_t block_bytes = traits->block_bytes;
     if (out.size() % block_bytes != 0)
         return gguf::fail(gguf::ErrorCode::invalid_argument, "", std::string(tensor_name) + ": not a whole number of blocks");
 
-    for (uint32_t offset : layout->f16_offsets)
-        if (offset + 2 > block_bytes)
-            return gguf::fail(gguf::ErrorCode::invalid_argument, "", std::string(tensor_name) + ": f16 field past the block");
+    if (layout)
+        for (uint32_t offset : layout->f16_offsets)
+            if (offset + 2 > block_bytes)
+                return gguf::fail(gguf::ErrorCode::invalid_argument, "", std::string(tensor_name) + ": f16 field past the block");
 
     std::mt19937_64 rng = name_seeded_rng(tensor_name);
     for (uint8_t& byte : out) byte = static_cast<uint8_t>(rng());
+    if (!layout) {  // MXFP4: the exponent is each block's first byte
+        for (size_t block = 0; block < out.size(); block += block_bytes) out[block] = kMxfp4Exponent;
+        return {};
+    }
     // 2^-10 keeps the decoded weights roughly the size of the float fixtures'.
     const uint16_t scale = f32_to_f16(0x1.0p-10f);
     for (size_t block = 0; block < out.size(); block += block_bytes) {

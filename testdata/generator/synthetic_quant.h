@@ -1,8 +1,8 @@
 // Quantized tensor bytes that are not the quantization of anything: random
-// block contents whose f16 scale fields are all set to one small finite
-// value. Every block then decodes to finite numbers of a modest size, which
-// is all a fixture needs (loading, decoding, byte-exact surgery); real
-// quantizers are tested elsewhere against ggml.
+// block contents whose f16 scale fields (MXFP4: its exponent byte) are all
+// set to one small finite value. Every block then decodes to finite numbers
+// of a modest size, which is all a fixture needs (loading, decoding,
+// byte-exact surgery); real quantizers are tested elsewhere against ggml.
 #pragma once
 
 #include <cstdint>

@@ -10,7 +10,7 @@
 namespace fixtures {
 
 // F32, F16 and BF16 hold the tensor's values (tensor_values.h); quantized
-// types hold synthetic blocks (synthetic_quant.h).
+// types hold synthetic blocks (synthetic_quant.h); I32 holds index rows.
 gguf::Status encode_tensor(const gguf::TensorInfo& info, std::span<uint8_t> out);
 
 }  // namespace fixtures

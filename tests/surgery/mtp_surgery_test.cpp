@@ -4,6 +4,7 @@
 // keeps a head from the wrong trunk refuses with the key and both values.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -230,6 +231,28 @@ TEST(Surgery, MissingRequiredNextnTensorIsNamed) {
     auto extract = gguf::plan_extract(open_or_die(dir.file("broken.gguf")));
     ASSERT_FALSE(extract.has_value());
     EXPECT_NE(extract.error().message.find("lacks tensor 'blk.2.nextn.enorm.weight'"), std::string::npos) << extract.error().to_string();
+}
+
+// What the byte comparisons above check for deepseek4, spelled out: strip
+// keeps the compression ratios convert copies from the config (the MTP
+// block's trailing 0 included) but cuts the per-block arrays, and the head
+// carries the hyper-connection head among its block, where convert puts the
+// MTP checkpoint's own.
+TEST(Surgery, DeepseekV4KeepsConfigArraysAndCarriesTheHyperConnectionHead) {
+    const gguf::Model bundled = open_or_die(fixture("deepseek4-bundled.gguf"));
+    auto trunk = gguf::plan_strip(bundled);
+    ASSERT_TRUE(trunk.has_value()) << trunk.error().to_string();
+    EXPECT_EQ(trunk->metadata.find("deepseek4.attention.compress_ratios")->array_size(), 3u);
+    EXPECT_EQ(trunk->metadata.find("deepseek4.swiglu_clamp_exp")->array_size(), 2u);
+    auto head = gguf::plan_extract(bundled);
+    ASSERT_TRUE(head.has_value()) << head.error().to_string();
+    std::vector<std::string> names;
+    for (const auto& t : head->tensors) names.push_back(t.info.name);
+    const auto at = [&](const std::string& name) { return std::ranges::find(names, name) - names.begin(); };
+    ASSERT_LT(at("output_hc_fn.weight"), static_cast<long>(names.size()));
+    EXPECT_EQ(at("output_hc_base.weight") + 1, at("output_hc_fn.weight"));
+    EXPECT_EQ(at("output_hc_scale.weight") + 1, at("blk.2.nextn.hnorm.weight"));
+    EXPECT_GT(at("output_hc_base.weight"), at("blk.2.hc_ffn_scale.weight"));
 }
 
 TEST(SizeLabel, FollowsConvertsNotation) {

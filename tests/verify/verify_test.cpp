@@ -181,6 +181,20 @@ TEST(VerifyKeys, TrunkOnlyArraysCountTheTrunksBlocks) {
     EXPECT_TRUE(mentions(r, "glm-dsa.attention.indexer.types has 3 entries, expected 2 (one per trunk block")) << all_lines(r);
 }
 
+TEST(VerifyKeys, DeepseekCompressRatiosNeedAtLeastOneEntryPerBlock) {
+    // convert's --no-mtp file keeps the MTP block's ratio: 3 entries, 2 blocks.
+    auto trunk = verify_edited("deepseek4-trunk.gguf", [](gguf::Plan&) {});
+    EXPECT_TRUE(trunk.findings.empty()) << all_lines(trunk);
+    auto r = verify_edited("deepseek4-bundled.gguf", [](gguf::Plan& p) {
+        const std::vector<int64_t> two = {4, 128};
+        p.metadata.set("deepseek4.attention.compress_ratios", gguf::Value::int_array(gguf::ValueType::i32, two));
+    });
+    EXPECT_FALSE(r.ok());
+    EXPECT_TRUE(mentions(r, "deepseek4.attention.compress_ratios has 2 entries, expected 3 to 512 (one or more per block: "
+                            "deepseek4.block_count"))
+        << all_lines(r);
+}
+
 // step35's sliding-window pattern with one entry per trunk block (6 of 7
 // blocks): v0.5.0 reads any length, v0.4.0 wants one entry per block.
 void trunk_length_window_pattern(gguf::Plan& p) {

@@ -18,10 +18,11 @@ enum class LlamaRelease { v0_4_0, v0_5_0 };
 // w*x and w per half block. Equal in exact arithmetic, not in floats.
 enum class Iq1mSplitScore { full_sums, half_block_prefix_sums };
 
-// How a loader reads `<arch>.attention.sliding_window_pattern` when it is an
-// array: one entry per block, one per trunk block, any length up to the
-// loader's 512 layers, or not at all (the period stays the default).
-enum class ArrayLength { every_block, trunk_blocks, up_to_max_layers, unread };
+// How a loader reads a per-layer array (`<arch>.attention.sliding_window_pattern`,
+// deepseek4's `attention.compress_ratios`): one entry per block, one per
+// trunk block, any length up to the loader's 512 layers, at least one entry
+// per block and at most 512, or not at all (the period stays the default).
+enum class ArrayLength { every_block, trunk_blocks, up_to_max_layers, every_block_up_to_max_layers, unread };
 
 struct ArchitectureArrayRule {
     std::string_view architecture;

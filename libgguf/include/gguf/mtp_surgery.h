@@ -3,12 +3,18 @@
 //
 // Outputs follow what llama.cpp's convert writes for the same model:
 //  - extract (convert --mtp): every key unchanged (general.size_label
-//    recomputed), the MTP blocks plus token_embd, output_norm and output;
+//    recomputed), the MTP blocks plus token_embd, output_norm and output
+//    (and what else the architecture's head file needs: deepseek4's
+//    output_hc_*);
 //  - strip (convert --no-mtp): no MTP block, `<arch>.nextn_predict_layers`
-//    removed, `<arch>.block_count` reduced, per-layer arrays cut to the trunk;
+//    removed, `<arch>.block_count` reduced, per-layer arrays cut to the trunk
+//    (not those convert copies from the config, such as deepseek4's
+//    attention.compress_ratios);
 //  - merge: the bundled model, with the trunk's keys and shared tensors
-//    (token_embd, output_norm, output), the head's MTP blocks, the key and
-//    array values only the head has, in the order the bundled file has them.
+//    (token_embd, output_norm, output, and a head's extra tensors such as
+//    deepseek4's output_hc_*: a bundled model has one of each), the head's
+//    MTP blocks, the key and array values only the head has, in the order
+//    the bundled file has them.
 // Tensor bytes are always copied, never re-encoded, whatever their type.
 // merge(strip(X), extract(X)) == X byte for byte.
 #pragma once
@@ -26,12 +32,21 @@
 namespace gguf {
 
 // What differs between architectures, in one table (mtp_architectures.cpp),
-// as llama.cpp v0.4.0 reads NextN blocks.
+// as llama.cpp v0.4.0 and v0.5.0 read NextN blocks and convert writes them.
 struct MtpArchitecture {
     std::string_view name;                               // general.architecture
     std::span<const std::string_view> required_tensors;  // "nextn.eh_proj", ...: blk.N.<x>.weight of each MTP block
     std::span<const std::string_view> trunk_length_arrays;  // key suffixes whose arrays never count MTP blocks
     bool loads_mtp_only;                                 // llama.cpp loads an MTP-only head file
+    // Key suffixes whose arrays convert copies from the checkpoint's config,
+    // the same in every layout: strip leaves them whatever their length.
+    std::span<const std::string_view> config_arrays;
+    // Tensors outside the blocks that a head file carries besides
+    // kHeadSharedTensors because the loader requires them of it; convert
+    // --mtp writes them among the last MTP block's tensors, right before
+    // blk.N.<head_tensors_before>.weight.
+    std::span<const std::string_view> head_tensors;
+    std::string_view head_tensors_before;
 };
 
 // The table entry for an architecture, or nullptr when llama.cpp reads no

@@ -9,21 +9,25 @@ namespace gguf {
 namespace {
 
 constexpr std::string_view kSlidingWindowPattern = "attention.sliding_window_pattern";
+constexpr std::string_view kCompressRatios = "attention.compress_ratios";
 
 // v0.4.0: mimo2 and cohere2moe read the pattern for trunk blocks only; the
 // exaone models and cohere2 read a period and ignore an array; step35 reads
-// one entry per block (the default).
+// one entry per block (the default). deepseek4 refuses compression ratios
+// shorter than block_count and takes any longer list up to 512 (its
+// models/deepseek4.cpp is the same in both releases).
 constexpr ArchitectureArrayRule kV040Arrays[] = {
     {"mimo2", kSlidingWindowPattern, ArrayLength::trunk_blocks},
     {"cohere2moe", kSlidingWindowPattern, ArrayLength::trunk_blocks},
     {"exaone4", kSlidingWindowPattern, ArrayLength::unread},
     {"exaone-moe", kSlidingWindowPattern, ArrayLength::unread},
     {"cohere2", kSlidingWindowPattern, ArrayLength::unread},
+    {"deepseek4", kCompressRatios, ArrayLength::every_block_up_to_max_layers},
 };
 
 // v0.5.0 reads the pattern into its fixed per-layer table whatever the
 // array's length (llama_model_base::load_swa_pattern, and get_arr in mimo2
-// and step35).
+// and step35); deepseek4 as in v0.4.0.
 constexpr ArchitectureArrayRule kV050Arrays[] = {
     {"mimo2", kSlidingWindowPattern, ArrayLength::up_to_max_layers},
     {"step35", kSlidingWindowPattern, ArrayLength::up_to_max_layers},
@@ -31,6 +35,7 @@ constexpr ArchitectureArrayRule kV050Arrays[] = {
     {"exaone4", kSlidingWindowPattern, ArrayLength::up_to_max_layers},
     {"exaone-moe", kSlidingWindowPattern, ArrayLength::up_to_max_layers},
     {"cohere2", kSlidingWindowPattern, ArrayLength::up_to_max_layers},
+    {"deepseek4", kCompressRatios, ArrayLength::every_block_up_to_max_layers},
 };
 
 constexpr std::array kReleases = {

@@ -57,6 +57,9 @@ Result<Plan> plan_merge(const Model& trunk, const Model& head) {
         const std::string& name = head.info(ref).name;
         const bool mtp = h->in_mtp_block(name);
         if (!mtp && !trunk.find(name)) continue;  // a head tensor the trunk lacks (untied output): the trunk decides
+        // deepseek4's output_hc_*: the trunk's copy serves both, and the
+        // head's, which convert writes among its MTP block, bounds nothing.
+        if (h->is_head_tensor(name)) continue;
         head_names.push_back(name);
         head_is_mtp.push_back(mtp);
         if (mtp) by_name.emplace(name, copy_of(head, ref));

@@ -1,9 +1,12 @@
-// The architectures whose NextN blocks llama.cpp v0.4.0 reads, and what
-// differs between them. Read from src/models/<arch>.cpp of the reference
-// release: which per-block tensors a loader requires of an MTP block, which
-// per-layer arrays it reads for the trunk only (every other per-layer array
-// counts all blocks), and whether it loads a file without trunk (its probe
-// for blk.0.attn_norm.weight).
+// The architectures whose NextN blocks llama.cpp v0.4.0 and v0.5.0 read, and
+// what differs between them. Read from src/models/<arch>.cpp of the
+// reference releases: which per-block tensors a loader requires of an MTP
+// block, which per-layer arrays it reads for the trunk only (every other
+// per-layer array counts all blocks), and whether it loads a file without
+// trunk (its probe for blk.0.attn_norm.weight). From conversion/*.py: the
+// arrays convert copies from the checkpoint's config instead of writing one
+// entry per block, and the tensors besides token_embd, output_norm and
+// output that a head file carries.
 #include <array>
 
 #include "gguf/mtp_surgery.h"
@@ -21,27 +24,41 @@ constexpr std::span<const std::string_view> kNoTrunkArrays;
 constexpr std::string_view kIndexerTypes[] = {"attention.indexer.types"};
 constexpr std::string_view kSlidingWindowPattern[] = {"attention.sliding_window_pattern"};
 
+constexpr std::span<const std::string_view> kNoConfigArrays;
+// DeepSeek-V4's config lists a compression ratio for every block, the MTP
+// block's included (a trailing 0), and convert writes that list as it is:
+// the --no-mtp file keeps the MTP block's entry, which the loader accepts
+// (it wants at least one entry per block).
+constexpr std::string_view kCompressRatios[] = {"attention.compress_ratios"};
+
+constexpr std::span<const std::string_view> kNoHeadTensors;
+// deepseek4 requires its hyper-connection head in every file; convert --mtp
+// writes the MTP checkpoint's own (mtp.N.hc_head_*), whose names sort
+// between the block's hc_ffn_* and nextn.hnorm.
+constexpr std::string_view kHyperConnectionHead[] = {"output_hc_base.weight", "output_hc_fn.weight", "output_hc_scale.weight"};
+
 constexpr std::array kArchitectures = {
-    MtpArchitecture{"bailingmoe2", kNextnLayerOutputNorm, kNoTrunkArrays, false},
-    MtpArchitecture{"bailingmoe3", kNextnLayerOutputNorm, kNoTrunkArrays, true},
-    MtpArchitecture{"cohere2moe", kNextn, kSlidingWindowPattern, true},
-    MtpArchitecture{"deepseek2", kNextn, kNoTrunkArrays, true},
-    MtpArchitecture{"deepseek32", kNextn, kNoTrunkArrays, true},
-    MtpArchitecture{"dots3note", kAllOptional, kNoTrunkArrays, false},
-    MtpArchitecture{"exaone-moe", kNextn, kNoTrunkArrays, false},
-    MtpArchitecture{"exaone4", kNextn, kNoTrunkArrays, false},
-    MtpArchitecture{"glm-dsa", kNextn, kIndexerTypes, true},
-    MtpArchitecture{"glm4", kNextn, kNoTrunkArrays, false},
-    MtpArchitecture{"glm4moe", kNextn, kNoTrunkArrays, true},
-    MtpArchitecture{"hy_v3", kNextn, kNoTrunkArrays, true},
-    MtpArchitecture{"mimo2", kNextn, kSlidingWindowPattern, false},
-    MtpArchitecture{"mistral4", kNextn, kNoTrunkArrays, true},
-    MtpArchitecture{"nemotron_h", kNextnSharedHeadNorm, kNoTrunkArrays, true},
-    MtpArchitecture{"nemotron_h_moe", kNextnSharedHeadNorm, kNoTrunkArrays, true},
-    MtpArchitecture{"qwen35", kNextn, kNoTrunkArrays, true},
-    MtpArchitecture{"qwen35moe", kNextn, kNoTrunkArrays, true},
-    MtpArchitecture{"qwen3next", kNextn, kNoTrunkArrays, true},
-    MtpArchitecture{"step35", kNextn, kNoTrunkArrays, true},
+    MtpArchitecture{"bailingmoe2", kNextnLayerOutputNorm, kNoTrunkArrays, false, kNoConfigArrays, kNoHeadTensors, ""},
+    MtpArchitecture{"bailingmoe3", kNextnLayerOutputNorm, kNoTrunkArrays, true, kNoConfigArrays, kNoHeadTensors, ""},
+    MtpArchitecture{"cohere2moe", kNextn, kSlidingWindowPattern, true, kNoConfigArrays, kNoHeadTensors, ""},
+    MtpArchitecture{"deepseek2", kNextn, kNoTrunkArrays, true, kNoConfigArrays, kNoHeadTensors, ""},
+    MtpArchitecture{"deepseek32", kNextn, kNoTrunkArrays, true, kNoConfigArrays, kNoHeadTensors, ""},
+    MtpArchitecture{"deepseek4", kNextn, kNoTrunkArrays, true, kCompressRatios, kHyperConnectionHead, "nextn.hnorm"},
+    MtpArchitecture{"dots3note", kAllOptional, kNoTrunkArrays, false, kNoConfigArrays, kNoHeadTensors, ""},
+    MtpArchitecture{"exaone-moe", kNextn, kNoTrunkArrays, false, kNoConfigArrays, kNoHeadTensors, ""},
+    MtpArchitecture{"exaone4", kNextn, kNoTrunkArrays, false, kNoConfigArrays, kNoHeadTensors, ""},
+    MtpArchitecture{"glm-dsa", kNextn, kIndexerTypes, true, kNoConfigArrays, kNoHeadTensors, ""},
+    MtpArchitecture{"glm4", kNextn, kNoTrunkArrays, false, kNoConfigArrays, kNoHeadTensors, ""},
+    MtpArchitecture{"glm4moe", kNextn, kNoTrunkArrays, true, kNoConfigArrays, kNoHeadTensors, ""},
+    MtpArchitecture{"hy_v3", kNextn, kNoTrunkArrays, true, kNoConfigArrays, kNoHeadTensors, ""},
+    MtpArchitecture{"mimo2", kNextn, kSlidingWindowPattern, false, kNoConfigArrays, kNoHeadTensors, ""},
+    MtpArchitecture{"mistral4", kNextn, kNoTrunkArrays, true, kNoConfigArrays, kNoHeadTensors, ""},
+    MtpArchitecture{"nemotron_h", kNextnSharedHeadNorm, kNoTrunkArrays, true, kNoConfigArrays, kNoHeadTensors, ""},
+    MtpArchitecture{"nemotron_h_moe", kNextnSharedHeadNorm, kNoTrunkArrays, true, kNoConfigArrays, kNoHeadTensors, ""},
+    MtpArchitecture{"qwen35", kNextn, kNoTrunkArrays, true, kNoConfigArrays, kNoHeadTensors, ""},
+    MtpArchitecture{"qwen35moe", kNextn, kNoTrunkArrays, true, kNoConfigArrays, kNoHeadTensors, ""},
+    MtpArchitecture{"qwen3next", kNextn, kNoTrunkArrays, true, kNoConfigArrays, kNoHeadTensors, ""},
+    MtpArchitecture{"step35", kNextn, kNoTrunkArrays, true, kNoConfigArrays, kNoHeadTensors, ""},
 };
 
 }  // namespace

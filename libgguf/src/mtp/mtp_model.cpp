@@ -11,6 +11,13 @@ bool MtpModel::is_head_shared(std::string_view tensor_name) const {
     for (auto shared : kHeadSharedTensors) {
         if (tensor_name == shared) return true;
     }
+    return is_head_tensor(tensor_name);
+}
+
+bool MtpModel::is_head_tensor(std::string_view tensor_name) const {
+    for (auto own : table->head_tensors) {
+        if (tensor_name == own) return true;
+    }
     return false;
 }
 
@@ -71,6 +78,9 @@ bool is_per_layer_array(const MtpModel& m, const KeyValue& kv) {
     const std::string_view suffix = std::string_view(kv.key).substr(prefix.size());
     for (auto trunk_only : m.table->trunk_length_arrays) {
         if (suffix == trunk_only) return false;
+    }
+    for (auto from_config : m.table->config_arrays) {
+        if (suffix == from_config) return false;
     }
     return true;
 }

@@ -16,7 +16,11 @@ struct MtpModel {
     uint32_t trunk_blocks = 0;  // N: blocks before the first MTP block
 
     bool in_mtp_block(std::string_view tensor_name) const;
+    // A tensor outside the blocks that a head file keeps: kHeadSharedTensors
+    // and the architecture's head tensors.
     bool is_head_shared(std::string_view tensor_name) const;
+    // One of the architecture's head tensors (deepseek4's output_hc_*).
+    bool is_head_tensor(std::string_view tensor_name) const;
 };
 
 // Reads and checks the MTP facts of a model that must hold `expected`
@@ -28,7 +32,8 @@ Result<MtpModel> read_mtp_model(const Model& model, MtpLayout expected);
 // name is kept as it is, as convert keeps it).
 void update_size_label(Metadata& metadata, std::span<const TensorInfo> input, std::span<const TensorInfo> output);
 
-// `<arch>.*` arrays with one entry per block, MTP blocks included.
+// `<arch>.*` arrays with one entry per block, MTP blocks included (not the
+// trunk-length ones, nor those convert copies from the config).
 bool is_per_layer_array(const MtpModel& m, const KeyValue& kv);
 
 // A value of the same integer type as `like`, holding `value`.

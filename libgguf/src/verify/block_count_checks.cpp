@@ -41,6 +41,10 @@ ArrayVerdict judge_array(LlamaRelease release, std::string_view arch, std::strin
         case ArrayLength::unread: return {true, ""};
         case ArrayLength::up_to_max_layers:
             return {entries <= kLlamaMaxLayers, "at most " + std::to_string(kLlamaMaxLayers) + " (the loader's layer limit)"};
+        case ArrayLength::every_block_up_to_max_layers:
+            return {entries >= block_count && entries <= kLlamaMaxLayers,
+                    std::to_string(block_count) + " to " + std::to_string(kLlamaMaxLayers) + " (one or more per block: " + blocks_key +
+                        "; at most the loader's layer limit)"};
         case ArrayLength::trunk_blocks:
             return {entries == block_count - nextn, std::to_string(block_count - nextn) + " (one per trunk block: " + blocks_key + " " +
                                                         std::to_string(block_count) + " less " + std::to_string(nextn) + " NextN)"};
