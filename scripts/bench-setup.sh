@@ -55,5 +55,6 @@ echo "README command 1      $(elapsed "$total_start" "$(now)")"
 if [[ $with_tests == 1 ]]; then
   tests_start=$(now)
   bash -c "$test_command" >"$work/tests.log" 2>&1 || { tail -40 "$work/tests.log" >&2; die "test command failed"; }
+  grep '^test: ' "$work/tests.log" | sed 's/^/  /' || true  # scripts/test.sh's own stage times
   echo "README command 2      $(elapsed "$tests_start" "$(now)")"
 fi
