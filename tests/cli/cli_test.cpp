@@ -164,13 +164,12 @@ TEST_F(Cli, InfoReadsZstdCompressedModels) {
 
 namespace {
 
-std::string fixture(const std::string& name) { return std::string(fixtures::kFixturesDir) + "/" + name; }
 
 class SurgeryCli : public testing::Test {
 protected:
     void SetUp() override {
-        std::filesystem::copy_file(fixture("glm4moe-bundled.gguf"), dir_.file("GLM-Tiny-Q8_0.gguf"));
-        std::filesystem::copy_file(fixture("llama-bundled.gguf"), dir_.file("plain.gguf"));
+        std::filesystem::copy_file(fixtures::path("glm4moe-bundled.gguf"), dir_.file("GLM-Tiny-Q8_0.gguf"));
+        std::filesystem::copy_file(fixtures::path("llama-bundled.gguf"), dir_.file("plain.gguf"));
     }
     TempDir dir_;
 };
@@ -199,7 +198,7 @@ TEST_F(SurgeryCli, StripOfAModelWithoutMtpFailsUnlessAllowed) {
 }
 
 TEST_F(SurgeryCli, MismatchedPairIsRefusedBeforeWriting) {
-    auto r = gguf_mtp({"merge", fixture("qwen35moe-trunk.gguf"), fixture("glm4moe-mtp.gguf"), "-o", dir_.file("out.gguf")});
+    auto r = gguf_mtp({"merge", fixtures::path("qwen35moe-trunk.gguf"), fixtures::path("glm4moe-mtp.gguf"), "-o", dir_.file("out.gguf")});
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_NE(r.err.find("general.architecture"), std::string::npos) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
@@ -225,7 +224,7 @@ TEST_F(SurgeryCli, InfoRecognisesEachLayout) {
     const std::vector<std::pair<std::string, std::string>> cases = {
         {"glm4moe-bundled.gguf", "bundled"}, {"glm4moe-mtp.gguf", "mtp-only"}, {"glm4moe-trunk.gguf", "none"}};
     for (const auto& [file, layout] : cases) {
-        auto r = gguf_mtp({"info", "--json", fixture(file)});
+        auto r = gguf_mtp({"info", "--json", fixtures::path(file)});
         ASSERT_EQ(r.exit_code, 0) << r.err;
         EXPECT_EQ(nlohmann::json::parse(r.out)["mtp"]["layout"], layout) << file;
     }
@@ -237,7 +236,7 @@ namespace {
 
 TEST(QuantizeCli, RefusesUnknownPresetsAndBadOptions) {
     TempDir dir;
-    const std::string in = fixture("llama-bundled.gguf");
+    const std::string in = fixtures::path("llama-bundled.gguf");
     for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
              {"quantize", in, dir.file("o.gguf"), "Q9_X"},
              {"quantize", "--tensor-type", "attn_v", in, dir.file("o.gguf"), "Q4_K_M"},
@@ -260,7 +259,7 @@ TEST(CompatCli, VersionListsTheReleasesAndCompatRefusesOthers) {
     EXPECT_EQ(version.exit_code, 0);
     EXPECT_NE(version.out.find("matches llama.cpp releases v0.4.0, v0.5.0 (default)"), std::string::npos) << version.out;
     TempDir dir;
-    const std::string in = fixture("llama-bundled.gguf");
+    const std::string in = fixtures::path("llama-bundled.gguf");
     for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
              {"quantize", "--compat", "v0.3.0", in, dir.file("o.gguf"), "IQ1_M"},
              {"verify", "--compat", "latest", in},
@@ -279,7 +278,7 @@ TEST(CompatCli, VersionListsTheReleasesAndCompatRefusesOthers) {
 // its llama.cpp); on this fixture they do, so --compat must reach the kernels.
 TEST(CompatCli, QuantizeWritesTheChosenReleasesIq1mBytes) {
     TempDir dir;
-    const std::string in = fixture("glm4moe-wide-bundled.gguf");
+    const std::string in = fixtures::path("glm4moe-wide-bundled.gguf");
     for (const std::string release : {"default", "v0.5.0", "v0.4.0"}) {
         std::vector<std::string> args = {"quantize", "--pure", "--imatrix-missing", "uniform", in, dir.file(release + ".gguf"), "IQ1_M", "2"};
         if (release != "default") args.insert(args.begin() + 1, {"--compat", release});
@@ -293,16 +292,16 @@ TEST(CompatCli, QuantizeWritesTheChosenReleasesIq1mBytes) {
 // for a device this machine lacks (no machine has Vulkan device 99).
 TEST(QuantizeCli, DryRunOpensNoDevice) {
     TempDir dir;
-    auto r = gguf_mtp({"quantize", "--dry-run", "--device", "vulkan:99", fixture("llama-bundled.gguf"), dir.file("o.gguf"), "Q8_0"});
+    auto r = gguf_mtp({"quantize", "--dry-run", "--device", "vulkan:99", fixtures::path("llama-bundled.gguf"), dir.file("o.gguf"), "Q8_0"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find("output.weight                                F16      Q8_0"), std::string::npos) << r.out;
     EXPECT_EQ(dir.listing(), std::vector<std::string>{});
-    EXPECT_EQ(gguf_mtp({"quantize", "--device", "vulkan:99", fixture("llama-bundled.gguf"), dir.file("o.gguf"), "Q8_0"}).exit_code, 1);
+    EXPECT_EQ(gguf_mtp({"quantize", "--device", "vulkan:99", fixtures::path("llama-bundled.gguf"), dir.file("o.gguf"), "Q8_0"}).exit_code, 1);
 }
 
 TEST(QuantizeCli, TypeWithoutOutputWritesBesideTheInput) {
     TempDir dir;
-    std::filesystem::copy_file(fixture("llama-bundled.gguf"), dir.file("model.gguf"));
+    std::filesystem::copy_file(fixtures::path("llama-bundled.gguf"), dir.file("model.gguf"));
     auto r = gguf_mtp({"quantize", dir.file("model.gguf"), "q8_0", "2"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_TRUE(std::filesystem::exists(dir.file("ggml-model-Q8_0.gguf")));
@@ -311,7 +310,7 @@ TEST(QuantizeCli, TypeWithoutOutputWritesBesideTheInput) {
 TEST(QuantizeCli, ExplicitTypeThatDoesNotFitTheRowsIsAnError) {
     TempDir dir;
     // llama.cpp aborts here; the llama fixture's rows are not whole 256-blocks.
-    auto r = gguf_mtp({"quantize", "--output-tensor-type", "q5_K", fixture("llama-bundled.gguf"), dir.file("o.gguf"), "Q8_0"});
+    auto r = gguf_mtp({"quantize", "--output-tensor-type", "q5_K", fixtures::path("llama-bundled.gguf"), dir.file("o.gguf"), "Q8_0"});
     EXPECT_EQ(r.exit_code, 1) << r.err;
     EXPECT_NE(r.err.find("output.weight"), std::string::npos) << r.err;
     EXPECT_EQ(dir.listing(), std::vector<std::string>{});
@@ -319,7 +318,7 @@ TEST(QuantizeCli, ExplicitTypeThatDoesNotFitTheRowsIsAnError) {
 
 TEST(QuantizeCli, Iq2xxsWithoutImatrixStopsUnlessAPolicyIsGiven) {
     TempDir dir;
-    const std::string in = fixture("glm4moe-wide-bundled.gguf");
+    const std::string in = fixtures::path("glm4moe-wide-bundled.gguf");
     auto refused = gguf_mtp({"quantize", in, dir.file("o.gguf"), "IQ2_XXS"});
     EXPECT_EQ(refused.exit_code, 2);
     EXPECT_NE(refused.err.find("--imatrix"), std::string::npos) << refused.err;
@@ -338,7 +337,7 @@ TEST(QuantizeCli, Iq2xxsWithoutImatrixStopsUnlessAPolicyIsGiven) {
 }
 
 TEST(QuantizeCli, DryRunShowsWhyEachTensorGetsItsType) {
-    auto r = gguf_mtp({"quantize", "--dry-run", "--tensor-type", "attn_v=q8_0", fixture("glm4moe-wide-bundled.gguf"), "/nonexistent/o.gguf",
+    auto r = gguf_mtp({"quantize", "--dry-run", "--tensor-type", "attn_v=q8_0", fixtures::path("glm4moe-wide-bundled.gguf"), "/nonexistent/o.gguf",
                        "Q4_K_M"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find("rule 1"), std::string::npos) << r.out;
@@ -347,8 +346,8 @@ TEST(QuantizeCli, DryRunShowsWhyEachTensorGetsItsType) {
 }
 
 TEST(QuantizeCli, BundledWithMarksTypesThatDifferFromTheTrunkAlone) {
-    auto r = gguf_mtp({"quantize", "--dry-run", "--json", "--bundled-with", fixture("glm4moe-wide-mtp.gguf"),
-                       fixture("glm4moe-wide-trunk.gguf"), "/nonexistent/o.gguf", "Q4_K_M"});
+    auto r = gguf_mtp({"quantize", "--dry-run", "--json", "--bundled-with", fixtures::path("glm4moe-wide-mtp.gguf"),
+                       fixtures::path("glm4moe-wide-trunk.gguf"), "/nonexistent/o.gguf", "Q4_K_M"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto doc = nlohmann::json::parse(r.out);
     size_t differing = 0;
@@ -358,14 +357,14 @@ TEST(QuantizeCli, BundledWithMarksTypesThatDifferFromTheTrunkAlone) {
 
 TEST(QuantizeCli, AlreadyQuantizedInputNeedsAllowRequantize) {
     TempDir dir;
-    auto r = gguf_mtp({"quantize", "--pure", fixture("glm4moe-bundled-q.gguf"), dir.file("o.gguf"), "F16"});
+    auto r = gguf_mtp({"quantize", "--pure", fixtures::path("glm4moe-bundled-q.gguf"), dir.file("o.gguf"), "F16"});
     EXPECT_NE(r.exit_code, 0);
     EXPECT_NE(r.err.find("--allow-requantize"), std::string::npos) << r.err;
     EXPECT_EQ(dir.listing(), std::vector<std::string>{});
 }
 
 TEST(QuantizeCli, DryRunJsonListsFilesAndTensors) {
-    auto r = gguf_mtp({"quantize", "--pure", "--dry-run", "--json", fixture("llama-bundled.gguf"), "/nonexistent/o.gguf", "BF16"});
+    auto r = gguf_mtp({"quantize", "--pure", "--dry-run", "--json", fixtures::path("llama-bundled.gguf"), "/nonexistent/o.gguf", "BF16"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto doc = nlohmann::json::parse(r.out);
     EXPECT_EQ(doc["schema"], "gguf-mtp-quantize/1");
@@ -382,7 +381,7 @@ namespace {
 // An imatrix for `model_file` as llama-imatrix collects it: every
 // quantizable tensor outside the MTP blocks (block number below n_layer).
 void write_trunk_imatrix(const std::string& model_file, int64_t n_layer, const std::string& path) {
-    auto model = gguf::Model::open(fixture(model_file));
+    auto model = gguf::Model::open(fixtures::path(model_file));
     ASSERT_TRUE(model) << model.error().to_string();
     auto in_trunk = [&](const gguf::TensorInfo& t) { return gguf::block_number(t.name) < n_layer; };
     gguf_test::write_plan_or_fail(imatrix_test::gguf_imatrix_plan(imatrix_test::entries_for(*model, in_trunk), {"calib.txt"}, 4, 512),
@@ -421,7 +420,7 @@ TEST(ImatrixCli, QuantizeWithTheConvertedImatrixGivesTheSameBytes) {
     TempDir dir;
     write_trunk_imatrix("glm4moe-bundled.gguf", 2, dir.file("im.gguf"));
     auto quantize = [&](const std::string& out) {
-        auto r = gguf_mtp({"quantize", "--pure", "--imatrix", dir.file("imatrix"), fixture("glm4moe-bundled.gguf"), out, "Q4_K_M", "2"});
+        auto r = gguf_mtp({"quantize", "--pure", "--imatrix", dir.file("imatrix"), fixtures::path("glm4moe-bundled.gguf"), out, "Q4_K_M", "2"});
         ASSERT_EQ(r.exit_code, 0) << r.err;
     };
     std::filesystem::copy_file(dir.file("im.gguf"), dir.file("imatrix"));
@@ -474,7 +473,7 @@ TEST(ImatrixCli, MergeAddsCountsAndConcatenatesDatasets) {
 TEST(ImatrixCli, CoverageFlagsMtpTensorsAndFailsOnlyWhenAsked) {
     TempDir dir;
     write_trunk_imatrix("glm4moe-bundled.gguf", 2, dir.file("im.gguf"));
-    auto r = gguf_mtp({"imatrix", "coverage", "--json", fixture("glm4moe-bundled.gguf"), dir.file("im.gguf")});
+    auto r = gguf_mtp({"imatrix", "coverage", "--json", fixtures::path("glm4moe-bundled.gguf"), dir.file("im.gguf")});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto doc = nlohmann::json::parse(r.out);
     EXPECT_EQ(doc["schema"], "gguf-mtp-imatrix-coverage/1");
@@ -488,10 +487,10 @@ TEST(ImatrixCli, CoverageFlagsMtpTensorsAndFailsOnlyWhenAsked) {
         saw_eh_proj |= f["tensor"] == "blk.2.nextn.eh_proj.weight";
     }
     EXPECT_TRUE(saw_eh_proj);
-    auto text = gguf_mtp({"imatrix", "coverage", fixture("glm4moe-bundled.gguf"), dir.file("im.gguf")});
+    auto text = gguf_mtp({"imatrix", "coverage", fixtures::path("glm4moe-bundled.gguf"), dir.file("im.gguf")});
     EXPECT_NE(text.out.find("[mtp]"), std::string::npos) << text.out;
-    EXPECT_EQ(gguf_mtp({"imatrix", "coverage", "--fail-on-missing", fixture("glm4moe-bundled.gguf"), dir.file("im.gguf")}).exit_code, 1);
-    EXPECT_EQ(gguf_mtp({"imatrix", "coverage", "--fail-on-missing", fixture("glm4moe-trunk.gguf"), dir.file("im.gguf")}).exit_code, 0);
+    EXPECT_EQ(gguf_mtp({"imatrix", "coverage", "--fail-on-missing", fixtures::path("glm4moe-bundled.gguf"), dir.file("im.gguf")}).exit_code, 1);
+    EXPECT_EQ(gguf_mtp({"imatrix", "coverage", "--fail-on-missing", fixtures::path("glm4moe-trunk.gguf"), dir.file("im.gguf")}).exit_code, 0);
 }
 
 TEST(ImatrixCli, BrokenImatrixGivesOneLineErrorNamingTheEntry) {
@@ -499,7 +498,7 @@ TEST(ImatrixCli, BrokenImatrixGivesOneLineErrorNamingTheEntry) {
     gguf_test::write_file(dir.file("bad.dat"), imatrix_test::legacy_bytes({{"blk.0.attn_q.weight", -1, {1}}}, 1, "d"));
     for (const std::vector<std::string>& args : {std::vector<std::string>{"imatrix", "info", dir.file("bad.dat")},
                                                  {"imatrix", "convert", dir.file("bad.dat"), "-o", dir.file("o.gguf")},
-                                                 {"imatrix", "coverage", fixture("llama-bundled.gguf"), dir.file("bad.dat")}}) {
+                                                 {"imatrix", "coverage", fixtures::path("llama-bundled.gguf"), dir.file("bad.dat")}}) {
         auto r = gguf_mtp(args);
         EXPECT_EQ(r.exit_code, 1) << args[1];
         EXPECT_NE(r.err.find("'blk.0.attn_q.weight'"), std::string::npos) << r.err;

@@ -18,12 +18,11 @@ using nlohmann::json;
 
 namespace {
 
-std::string fixture(const std::string& name) { return std::string(fixtures::kFixturesDir) + "/" + name; }
 
 size_t lines(const std::string& text) { return static_cast<size_t>(std::count(text.begin(), text.end(), '\n')); }
 
 TEST(VerifyCli, GoodModelsPassWithASummaryLine) {
-    auto r = gguf_mtp({"verify", "--data", fixture("glm4moe-bundled-q.gguf"), fixture("llama-bundled.gguf")});
+    auto r = gguf_mtp({"verify", "--data", fixtures::path("glm4moe-bundled-q.gguf"), fixtures::path("llama-bundled.gguf")});
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_EQ(lines(r.out), 1u) << r.out;
     EXPECT_NE(r.out.find("verify: 2 files, "), std::string::npos) << r.out;
@@ -47,14 +46,14 @@ TEST(VerifyCli, JsonFollowsTheSchema) {
     raw.tensors[1].offset += 4;
     raw.tensors[2].offset = raw.tensors[0].offset;
     gguf_test::write_file(dir.file("two.gguf"), raw.bytes());
-    auto r = gguf_mtp({"verify", "--json", dir.file("two.gguf"), fixture("llama-bundled.gguf")});
+    auto r = gguf_mtp({"verify", "--json", dir.file("two.gguf"), fixtures::path("llama-bundled.gguf")});
     EXPECT_EQ(r.exit_code, 1);
     const auto doc = json::parse(r.out);
     EXPECT_EQ(doc["schema"], "gguf-mtp-verify/1");
     EXPECT_EQ(doc["ok"], false);
     EXPECT_EQ(doc["errors"], 2);
     EXPECT_EQ(doc["warnings"], 0);
-    EXPECT_EQ(doc["models"], json({dir.file("two.gguf"), fixture("llama-bundled.gguf")}));
+    EXPECT_EQ(doc["models"], json({dir.file("two.gguf"), fixtures::path("llama-bundled.gguf")}));
     EXPECT_TRUE(doc["pair"].is_null());
     EXPECT_TRUE(doc["manifest"].is_null());
     EXPECT_EQ(doc["data_scanned"], false);
@@ -75,16 +74,16 @@ TEST(VerifyCli, JsonFollowsTheSchema) {
 
 TEST(VerifyCli, PairChecksWithoutWriting) {
     TempDir dir;
-    auto good = gguf_mtp({"verify", "--pair", fixture("glm4moe-trunk.gguf"), fixture("glm4moe-mtp.gguf")});
+    auto good = gguf_mtp({"verify", "--pair", fixtures::path("glm4moe-trunk.gguf"), fixtures::path("glm4moe-mtp.gguf")});
     EXPECT_EQ(good.exit_code, 0) << good.out;
-    auto bad = gguf_mtp({"verify", "--json", "--pair", fixture("qwen35moe-trunk.gguf"), fixture("glm4moe-mtp.gguf")});
+    auto bad = gguf_mtp({"verify", "--json", "--pair", fixtures::path("qwen35moe-trunk.gguf"), fixtures::path("glm4moe-mtp.gguf")});
     EXPECT_EQ(bad.exit_code, 1);
     const auto doc = json::parse(bad.out);
-    EXPECT_EQ(doc["pair"]["trunk"], fixture("qwen35moe-trunk.gguf"));
+    EXPECT_EQ(doc["pair"]["trunk"], fixtures::path("qwen35moe-trunk.gguf"));
     ASSERT_EQ(doc["findings"].size(), 1u) << bad.out;
     EXPECT_EQ(doc["findings"][0]["check"], "pair");
     EXPECT_NE(doc["findings"][0]["message"].get<std::string>().find("general.architecture"), std::string::npos);
-    EXPECT_EQ(gguf_mtp({"verify", "--pair", fixture("glm4moe-trunk.gguf")}).exit_code, 2);
+    EXPECT_EQ(gguf_mtp({"verify", "--pair", fixtures::path("glm4moe-trunk.gguf")}).exit_code, 2);
 }
 
 TEST(VerifyCli, NothingToVerifyIsAUsageError) {
@@ -96,8 +95,8 @@ TEST(VerifyCli, NothingToVerifyIsAUsageError) {
 class ManifestCli : public testing::Test {
 protected:
     void SetUp() override {
-        std::filesystem::copy_file(fixture("glm4moe-trunk.gguf"), dir_.file("trunk.gguf"));
-        std::filesystem::copy_file(fixture("glm4moe-mtp.gguf"), dir_.file("mtp-model.gguf"));
+        std::filesystem::copy_file(fixtures::path("glm4moe-trunk.gguf"), dir_.file("trunk.gguf"));
+        std::filesystem::copy_file(fixtures::path("glm4moe-mtp.gguf"), dir_.file("mtp-model.gguf"));
         // What a batch script does: hash its outputs, then write the manifest.
         auto hashed = gguf_mtp({"hash", "--json", dir_.file("trunk.gguf"), dir_.file("mtp-model.gguf")});
         ASSERT_EQ(hashed.exit_code, 0) << hashed.err;

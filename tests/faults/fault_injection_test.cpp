@@ -30,16 +30,15 @@ using gguf_test::hash_files;
 using gguf_test::run_gguf_mtp;
 using gguf_test::TempDir;
 
-std::string fixture(const std::string& name) { return std::string(fixtures::kFixturesDir) + "/" + name; }
 
 // The inputs every command reads, made once: a bundled model, its trunk and
 // head, and a split set of it.
 class Inputs {
 public:
     Inputs() {
-        fs::copy_file(fixture("glm4moe-bundled.gguf"), dir_.file("bundled.gguf"));
-        fs::copy_file(fixture("glm4moe-trunk.gguf"), dir_.file("trunk.gguf"));
-        fs::copy_file(fixture("glm4moe-mtp.gguf"), dir_.file("head.gguf"));
+        fs::copy_file(fixtures::path("glm4moe-bundled.gguf"), dir_.file("bundled.gguf"));
+        fs::copy_file(fixtures::path("glm4moe-trunk.gguf"), dir_.file("trunk.gguf"));
+        fs::copy_file(fixtures::path("glm4moe-mtp.gguf"), dir_.file("head.gguf"));
         run_gguf_mtp({"split", "--split-max-tensors", "12", file("bundled.gguf"), file("set")}, {});
         hashes_ = hash_files(dir_.path());
         for (const auto& [name, unused] : hashes_) {

@@ -24,7 +24,6 @@
 
 namespace {
 
-std::string fixture(const std::string& name) { return std::string(fixtures::kFixturesDir) + "/" + name; }
 
 // An imatrix file with an entry for every quantizable tensor of `model`
 // (per expert for 3-D tensors) except those `skip` names, written as
@@ -77,7 +76,7 @@ struct Run {
 void prepare(Run& run, const std::string& model_file, const std::string& preset_name, bool with_imatrix, const Configure& configure) {
     const gguf::QuantPreset* preset = gguf::find_preset(preset_name);
     ASSERT_NE(preset, nullptr) << preset_name;
-    auto model = gguf::Model::open(fixture(model_file));
+    auto model = gguf::Model::open(fixtures::path(model_file));
     ASSERT_TRUE(model) << model.error().to_string();
     run.model = std::move(*model);
     run.ours.preset = preset;
@@ -134,7 +133,7 @@ void expect_same_as_llama_quantize(const std::string& model_file, const std::str
     run.ours.missing_importance = {gguf::MissingImportanceAction::error};
     auto plan = gguf::plan_quantize(*run.model, run.ours, gguf::make_quantizer(2));
     if (!plan && plan.error().code == gguf::ErrorCode::unsupported) GTEST_SKIP() << plan.error().message;
-    auto theirs = oracle::quantize(fixture(model_file), run.dir.file("theirs.gguf"), run.theirs);
+    auto theirs = oracle::quantize(fixtures::path(model_file), run.dir.file("theirs.gguf"), run.theirs);
     if (!plan) {
         EXPECT_FALSE(theirs) << "gguf-mtp refused what llama-quantize accepts: " << plan.error().to_string();
         return;
@@ -277,7 +276,7 @@ TEST(Requantize, SameFileAsLlamaQuantize) {
 // in the first only.
 TEST(KeepSplit, SameShardsAsLlamaQuantize) {
     gguf_test::TempDir dir;
-    auto source = gguf::Model::open(fixture("glm4moe-wide-bundled.gguf"));
+    auto source = gguf::Model::open(fixtures::path("glm4moe-wide-bundled.gguf"));
     ASSERT_TRUE(source);
     gguf::WriteOptions split;
     split.output = dir.file("in.gguf");
@@ -361,19 +360,19 @@ TEST_P(BundledWith, HalvesEqualLlamaQuantizeOfTheBundle) {
     oracle::QuantizeParams theirs;
     const gguf::QuantPreset* preset = gguf::find_preset(c.preset);
     theirs.ftype = static_cast<uint32_t>(preset->file_type);
-    ASSERT_TRUE(oracle::quantize(fixture(c.arch + "-bundled.gguf"), dir.file("bundled.gguf"), theirs));
+    ASSERT_TRUE(oracle::quantize(fixtures::path(c.arch + "-bundled.gguf"), dir.file("bundled.gguf"), theirs));
     const auto bundled = tensors_of(dir.file("bundled.gguf"));
 
-    auto trunk = gguf::Model::open(fixture(c.arch + "-trunk.gguf"));
-    auto head = gguf::Model::open(fixture(c.arch + "-mtp.gguf"));
+    auto trunk = gguf::Model::open(fixtures::path(c.arch + "-trunk.gguf"));
+    auto head = gguf::Model::open(fixtures::path(c.arch + "-mtp.gguf"));
     ASSERT_TRUE(trunk && head);
     gguf::QuantizeOptions options;
     options.release = oracle::release();
     options.preset = preset;
     options.bundled_with = &*head;
-    const auto trunk_q = tensors_of(quantize_ours(fixture(c.arch + "-trunk.gguf"), options, dir.file("trunk.gguf")));
+    const auto trunk_q = tensors_of(quantize_ours(fixtures::path(c.arch + "-trunk.gguf"), options, dir.file("trunk.gguf")));
     options.bundled_with = &*trunk;
-    const auto head_q = tensors_of(quantize_ours(fixture(c.arch + "-mtp.gguf"), options, dir.file("head.gguf")));
+    const auto head_q = tensors_of(quantize_ours(fixtures::path(c.arch + "-mtp.gguf"), options, dir.file("head.gguf")));
     ASSERT_FALSE(trunk_q.empty());
     ASSERT_FALSE(head_q.empty());
     for (const auto* half : {&trunk_q, &head_q}) {
@@ -404,8 +403,8 @@ INSTANTIATE_TEST_SUITE_P(Mtp, BundledWith,
 // inside the bundle it is the last layer. So --bundled-with changes the head's
 // types, and the qwen35 cases above compare more than the alone quant.
 TEST(BundledWith, DenseHeadAloneIsItsOwnFirstLayer) {
-    auto trunk = gguf::Model::open(fixture("qwen35-trunk.gguf"));
-    auto head = gguf::Model::open(fixture("qwen35-mtp.gguf"));
+    auto trunk = gguf::Model::open(fixtures::path("qwen35-trunk.gguf"));
+    auto head = gguf::Model::open(fixtures::path("qwen35-mtp.gguf"));
     ASSERT_TRUE(trunk && head);
     gguf::QuantizeOptions options;
     options.release = oracle::release();
@@ -430,7 +429,7 @@ TEST(BundledWith, DenseHeadAloneIsItsOwnFirstLayer) {
 // when it does have the entries.
 TEST(ImatrixMissing, DefaultFallbackFinishesIq2xxsOnABundledModel) {
     gguf_test::TempDir dir;
-    const std::string input = fixture("glm4moe-wide-bundled.gguf");
+    const std::string input = fixtures::path("glm4moe-wide-bundled.gguf");
     auto model = gguf::Model::open(input);
     ASSERT_TRUE(model);
     auto summary = gguf::summarize_mtp(*model);

@@ -21,7 +21,6 @@ namespace {
 const std::vector<int32_t> kTokens = {1, 5, 9, 3, 7};
 constexpr int32_t kNextToken = 11;
 
-std::string fixture(const std::string& name) { return std::string(fixtures::kFixturesDir) + "/" + name; }
 
 std::vector<std::string> fixture_names_with_heads() {
     std::ifstream in(fixtures::kFixturesManifest);
@@ -49,7 +48,7 @@ protected:
 TEST_P(Surgery, QuantizedTrunkWithF16HeadBehavesAsThePair) {
     const std::string name = GetParam();
     gguf_test::TempDir dir;
-    const std::string trunk = fixture(name + "-trunk-q.gguf"), head = fixture(name + "-mtp.gguf");
+    const std::string trunk = fixtures::path(name + "-trunk-q.gguf"), head = fixtures::path(name + "-mtp.gguf");
     {
         auto t = gguf::Model::open(trunk);
         auto h = gguf::Model::open(head);
@@ -63,7 +62,7 @@ TEST_P(Surgery, QuantizedTrunkWithF16HeadBehavesAsThePair) {
     }
     const std::string merged = dir.file("merged.gguf");
     auto counts = oracle::load_counts(merged, true);
-    auto bundled_counts = oracle::load_counts(fixture(name + "-bundled-q.gguf"), true);
+    auto bundled_counts = oracle::load_counts(fixtures::path(name + "-bundled-q.gguf"), true);
     ASSERT_TRUE(counts && bundled_counts) << oracle::take_log();
     EXPECT_EQ(counts->n_layer, bundled_counts->n_layer);
     EXPECT_EQ(counts->n_layer_nextn, bundled_counts->n_layer_nextn);
@@ -84,7 +83,7 @@ TEST_P(Surgery, StrippedQuantizedModelLoadsWithoutNextnLayers) {
     const std::string name = GetParam();
     gguf_test::TempDir dir;
     {
-        auto bundled = gguf::Model::open(fixture(name + "-bundled-q.gguf"));
+        auto bundled = gguf::Model::open(fixtures::path(name + "-bundled-q.gguf"));
         ASSERT_TRUE(bundled);
         auto ok = write(gguf::plan_strip(*bundled), dir.file("trunk.gguf"));
         ASSERT_TRUE(ok.has_value()) << ok.error().to_string();
@@ -95,7 +94,7 @@ TEST_P(Surgery, StrippedQuantizedModelLoadsWithoutNextnLayers) {
         EXPECT_EQ(counts->n_layer_nextn, 0);
     }
     auto stripped = oracle::last_logits(dir.file("trunk.gguf"), false, kTokens);
-    auto bundled = oracle::last_logits(fixture(name + "-bundled-q.gguf"), false, kTokens);
+    auto bundled = oracle::last_logits(fixtures::path(name + "-bundled-q.gguf"), false, kTokens);
     ASSERT_TRUE(stripped && bundled) << oracle::take_log();
     EXPECT_EQ(*stripped, *bundled) << "the trunk decodes as the bundled model does";
 }

@@ -19,7 +19,6 @@ using gguf_test::TempDir;
 
 namespace {
 
-std::string fixture(const std::string& name) { return std::string(fixtures::kFixturesDir) + "/" + name; }
 
 // Architectures whose fixtures come in all three convert layouts.
 std::vector<std::string> mtp_architectures_with_fixtures() {
@@ -55,7 +54,7 @@ gguf::Result<gguf::WriteReport> write(const gguf::Result<gguf::Plan>& plan, cons
 struct Variant {
     std::string arch;
     bool quantized;
-    std::string file(const std::string& layout) const { return fixture(arch + "-" + layout + (quantized ? "-q" : "") + ".gguf"); }
+    std::string file(const std::string& layout) const { return fixtures::path(arch + "-" + layout + (quantized ? "-q" : "") + ".gguf"); }
 };
 
 void PrintTo(const Variant& v, std::ostream* os) { *os << v.arch << (v.quantized ? " (quantized)" : ""); }
@@ -119,8 +118,8 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, ConvertLayouts, testing::ValuesIn(variants())
 
 TEST(Merge, OneHeadServesATrunkOfAnotherQuantization) {
     TempDir dir;
-    const gguf::Model trunk = open_or_die(fixture("glm4moe-trunk-q.gguf"));
-    const gguf::Model head = open_or_die(fixture("glm4moe-mtp.gguf"));
+    const gguf::Model trunk = open_or_die(fixtures::path("glm4moe-trunk-q.gguf"));
+    const gguf::Model head = open_or_die(fixtures::path("glm4moe-mtp.gguf"));
     auto merged = write(gguf::plan_merge(trunk, head), dir.file("merged.gguf"));
     ASSERT_TRUE(merged.has_value()) << merged.error().to_string();
     const gguf::Model out = open_or_die(dir.file("merged.gguf"));
@@ -153,13 +152,13 @@ protected:
         return plan ? gguf::Error{} : plan.error();
     }
     TempDir dir_;
-    gguf::Model head_ = open_or_die(fixture("qwen35moe-mtp.gguf"));
-    const std::string trunk_ = fixture("qwen35moe-trunk.gguf");
+    gguf::Model head_ = open_or_die(fixtures::path("qwen35moe-mtp.gguf"));
+    const std::string trunk_ = fixtures::path("qwen35moe-trunk.gguf");
     int count_ = 0;
 };
 
 TEST_F(Pairing, ArchitectureMustMatch) {
-    auto e = merge_error(fixture("glm4moe-trunk.gguf"), fixture("qwen35moe-mtp.gguf"));
+    auto e = merge_error(fixtures::path("glm4moe-trunk.gguf"), fixtures::path("qwen35moe-mtp.gguf"));
     EXPECT_EQ(e.code, gguf::ErrorCode::mismatch);
     EXPECT_NE(e.message.find("general.architecture is \"qwen35moe\" in the head but \"glm4moe\" in the trunk"), std::string::npos)
         << e.to_string();
@@ -198,33 +197,33 @@ TEST_F(Pairing, TrunkMustHaveTheBlocksTheHeadWasMadeFor) {
     auto plan = gguf::plan_copy(trunk);
     plan.metadata.set("qwen35moe.block_count", gguf::Value::u32(3));
     gguf_test::write_plan_or_fail(plan, dir_.file("short-trunk.gguf"));
-    auto e = merge_error(dir_.file("short-trunk.gguf"), fixture("qwen35moe-mtp.gguf"));
+    auto e = merge_error(dir_.file("short-trunk.gguf"), fixtures::path("qwen35moe-mtp.gguf"));
     EXPECT_NE(e.message.find("the head's MTP block is blk.4 (made for a trunk of 4 blocks) but qwen35moe.block_count of the trunk is 3"),
               std::string::npos)
         << e.to_string();
 }
 
 TEST_F(Pairing, TrunkWithItsOwnHeadAndBundledHeadAreRefused) {
-    auto own = merge_error(fixture("qwen35moe-bundled.gguf"), fixture("qwen35moe-mtp.gguf"));
+    auto own = merge_error(fixtures::path("qwen35moe-bundled.gguf"), fixtures::path("qwen35moe-mtp.gguf"));
     EXPECT_NE(own.message.find("strip it before merging"), std::string::npos) << own.to_string();
-    auto bundled_head = merge_error(trunk_, fixture("qwen35moe-bundled.gguf"));
+    auto bundled_head = merge_error(trunk_, fixtures::path("qwen35moe-bundled.gguf"));
     EXPECT_NE(bundled_head.message.find("is not an MTP head file"), std::string::npos) << bundled_head.to_string();
 }
 
 TEST(Surgery, ModelsWithoutAHeadAreRefusedClearly) {
-    const gguf::Model plain = open_or_die(fixture("llama-bundled.gguf"));
+    const gguf::Model plain = open_or_die(fixtures::path("llama-bundled.gguf"));
     auto extract = gguf::plan_extract(plain);
     ASSERT_FALSE(extract.has_value());
     EXPECT_NE(extract.error().message.find("has no MTP blocks"), std::string::npos);
     EXPECT_FALSE(gguf::plan_strip(plain).has_value());
-    auto head_only = gguf::plan_strip(open_or_die(fixture("deepseek2-mtp.gguf")));
+    auto head_only = gguf::plan_strip(open_or_die(fixtures::path("deepseek2-mtp.gguf")));
     ASSERT_FALSE(head_only.has_value());
     EXPECT_NE(head_only.error().message.find("already an MTP-only head"), std::string::npos);
 }
 
 TEST(Surgery, MissingRequiredNextnTensorIsNamed) {
     TempDir dir;
-    const gguf::Model bundled = open_or_die(fixture("glm4moe-bundled.gguf"));  // the plan copies from it
+    const gguf::Model bundled = open_or_die(fixtures::path("glm4moe-bundled.gguf"));  // the plan copies from it
     auto plan = gguf::plan_copy(bundled);
     std::erase_if(plan.tensors, [](const gguf::PlannedTensor& t) { return t.info.name == "blk.2.nextn.enorm.weight"; });
     gguf_test::write_plan_or_fail(plan, dir.file("broken.gguf"));
@@ -239,7 +238,7 @@ TEST(Surgery, MissingRequiredNextnTensorIsNamed) {
 // carries the hyper-connection head among its block, where convert puts the
 // MTP checkpoint's own.
 TEST(Surgery, DeepseekV4KeepsConfigArraysAndCarriesTheHyperConnectionHead) {
-    const gguf::Model bundled = open_or_die(fixture("deepseek4-bundled.gguf"));
+    const gguf::Model bundled = open_or_die(fixtures::path("deepseek4-bundled.gguf"));
     auto trunk = gguf::plan_strip(bundled);
     ASSERT_TRUE(trunk.has_value()) << trunk.error().to_string();
     EXPECT_EQ(trunk->metadata.find("deepseek4.attention.compress_ratios")->array_size(), 3u);

@@ -24,7 +24,6 @@ using gguf_test::TempDir;
 
 namespace {
 
-std::string fixture(const std::string& name) { return std::string(fixtures::kFixturesDir) + "/" + name; }
 
 std::vector<std::string> fixture_files() {
     std::ifstream in(fixtures::kFixturesManifest);
@@ -57,7 +56,7 @@ const gguf::VerifyOptions kScanData{.scan_data = true, .threads = 2, .on_progres
 
 TEST(VerifyFixtures, EveryFixturePassesWithoutFindingsDataIncluded) {
     for (const auto& file : fixture_files()) {
-        auto r = gguf::verify_model(fixture(file), kScanData);
+        auto r = gguf::verify_model(fixtures::path(file), kScanData);
         EXPECT_TRUE(r.findings.empty()) << file << "\n" << all_lines(r);
         EXPECT_GT(r.tensors, 0u) << file;
         EXPECT_EQ(r.bytes_scanned, r.tensor_bytes) << file;
@@ -66,7 +65,7 @@ TEST(VerifyFixtures, EveryFixturePassesWithoutFindingsDataIncluded) {
 
 TEST(VerifyFixtures, SplitSetsAndZstdStreamsPassFromAnyShard) {
     TempDir dir;
-    const auto model = open_or_die(fixture("step35-bundled-q.gguf"));
+    const auto model = open_or_die(fixtures::path("step35-bundled-q.gguf"));
     gguf::WriteOptions split;
     split.output = dir.file("s.gguf");
     split.split.max_tensors = 40;
@@ -119,7 +118,7 @@ TEST(VerifyBrokenFiles, ABrokenSplitSetListsEachMissingAndDamagedShard) {
     gguf::WriteOptions split;
     split.output = dir.file("s.gguf");
     split.split.max_tensors = 20;
-    ASSERT_TRUE(gguf::write_plan(gguf::plan_copy(open_or_die(fixture("step35-bundled.gguf"))), split).has_value());
+    ASSERT_TRUE(gguf::write_plan(gguf::plan_copy(open_or_die(fixtures::path("step35-bundled.gguf"))), split).has_value());
     std::filesystem::remove(dir.file("s-00003-of-00006.gguf"));
     std::filesystem::remove(dir.file("s-00005-of-00006.gguf"));
     auto shard2 = gguf_test::read_file(dir.file("s-00002-of-00006.gguf"));
@@ -135,7 +134,7 @@ TEST(VerifyBrokenFiles, ABrokenSplitSetListsEachMissingAndDamagedShard) {
 
 TEST(VerifyBrokenFiles, BytesNoTensorUsesAreWarningsNotErrors) {
     TempDir dir;
-    auto bytes = gguf_test::read_file(fixture("llama-bundled.gguf"));
+    auto bytes = gguf_test::read_file(fixtures::path("llama-bundled.gguf"));
     bytes.resize(bytes.size() + 100, 0);
     gguf_test::write_file(dir.file("tail.gguf"), bytes);
     auto r = gguf::verify_model(dir.file("tail.gguf"));
@@ -150,7 +149,7 @@ TEST(VerifyBrokenFiles, BytesNoTensorUsesAreWarningsNotErrors) {
 gguf::VerifyReport verify_edited(const std::string& source, const std::function<void(gguf::Plan&)>& edit,
                                  const gguf::VerifyOptions& options = {}) {
     TempDir dir;
-    const auto model = open_or_die(fixture(source));
+    const auto model = open_or_die(fixtures::path(source));
     auto plan = gguf::plan_copy(model);
     edit(plan);
     gguf_test::write_plan_or_fail(plan, dir.file("edited.gguf"));
@@ -226,7 +225,7 @@ TEST(VerifyReleases, ConvertsOwnLayoutsPassUnderEveryRelease) {
         gguf::VerifyOptions options;
         options.release = release.release;
         for (const auto& file : fixture_files()) {
-            const auto r = gguf::verify_model(fixture(file), options);
+            const auto r = gguf::verify_model(fixtures::path(file), options);
             EXPECT_TRUE(r.findings.empty()) << release.name << " " << file << ": " << all_lines(r);
         }
     }
@@ -381,23 +380,23 @@ TEST(VerifyData, EveryBadValueIsCountedInOneLinePerTensor) {
 // ---------------------------------------------------------------- pairs
 
 TEST(VerifyPair, AMatchingTrunkAndHeadPass) {
-    auto r = gguf::verify_pair(fixture("glm4moe-trunk.gguf"), fixture("glm4moe-mtp.gguf"), kScanData);
+    auto r = gguf::verify_pair(fixtures::path("glm4moe-trunk.gguf"), fixtures::path("glm4moe-mtp.gguf"), kScanData);
     EXPECT_TRUE(r.findings.empty()) << all_lines(r);
     EXPECT_EQ(r.files.size(), 2u);
 }
 
 TEST(VerifyPair, AMismatchIsReportedWithTheKeyAndBothValues) {
-    auto r = gguf::verify_pair(fixture("qwen35moe-trunk.gguf"), fixture("glm4moe-mtp.gguf"));
+    auto r = gguf::verify_pair(fixtures::path("qwen35moe-trunk.gguf"), fixtures::path("glm4moe-mtp.gguf"));
     EXPECT_EQ(count_check(r, Check::pair), 1u) << all_lines(r);
     EXPECT_TRUE(mentions(r, "general.architecture is \"glm4moe\" in the head but \"qwen35moe\" in the trunk")) << all_lines(r);
-    auto bundled = gguf::verify_pair(fixture("glm4moe-bundled.gguf"), fixture("glm4moe-mtp.gguf"));
+    auto bundled = gguf::verify_pair(fixtures::path("glm4moe-bundled.gguf"), fixtures::path("glm4moe-mtp.gguf"));
     EXPECT_TRUE(mentions(bundled, "already has 1 NextN layer(s)")) << all_lines(bundled);
 }
 
 TEST(VerifyPair, ABrokenMemberIsReportedAndThePairCheckSkipped) {
     TempDir dir;
     gguf_test::write_file(dir.file("broken.gguf"), gguf_test::catalogue()[0].make());
-    auto r = gguf::verify_pair(fixture("glm4moe-trunk.gguf"), dir.file("broken.gguf"));
+    auto r = gguf::verify_pair(fixtures::path("glm4moe-trunk.gguf"), dir.file("broken.gguf"));
     EXPECT_FALSE(r.ok());
     EXPECT_EQ(count_check(r, Check::pair), 0u);
     EXPECT_EQ(count_check(r, Check::file), 1u) << all_lines(r);
@@ -435,7 +434,7 @@ class VerifyOutputs : public testing::Test {
 protected:
     void SetUp() override {
         for (const char* name : {"a.gguf", "b.gguf"}) {
-            std::filesystem::copy_file(fixture(std::string(name) == "a.gguf" ? "glm4moe-trunk.gguf" : "glm4moe-mtp.gguf"), dir_.file(name));
+            std::filesystem::copy_file(fixtures::path(std::string(name) == "a.gguf" ? "glm4moe-trunk.gguf" : "glm4moe-mtp.gguf"), dir_.file(name));
             auto h = gguf::hash_file(dir_.file(name));
             ASSERT_TRUE(h.has_value());
             outputs_.push_back({name, h->bytes, h->xxh3_128});

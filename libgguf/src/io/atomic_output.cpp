@@ -11,13 +11,15 @@
 #include <thread>
 #include <vector>
 
+#include "errno_text.h"
+
 namespace gguf {
 namespace {
 
+using detail::errno_text;
+
 constexpr size_t kBufferBytes = 4 << 20;
 constexpr char kNameChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-
-std::string errno_text() { return std::strerror(errno); }
 
 bool ends_with(const std::string& s, std::string_view suffix) {
     return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;

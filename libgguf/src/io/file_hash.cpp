@@ -9,6 +9,8 @@
 #include <memory>
 #include <vector>
 
+#include "errno_text.h"
+
 namespace gguf {
 namespace {
 
@@ -37,7 +39,7 @@ std::string hex_of(const XXH128_canonical_t& canonical) {
 
 Result<FileHash> hash_file(const std::string& path, const std::function<void(uint64_t)>& on_bytes) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return fail(ErrorCode::io, path, std::string("cannot open: ") + std::strerror(errno));
+    if (fd < 0) return fail(ErrorCode::io, path, std::string("cannot open: ") + detail::errno_text());
     FdCloser closer{fd};
     ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     std::unique_ptr<XXH3_state_t, StateDeleter> state(XXH3_createState());
@@ -47,7 +49,7 @@ Result<FileHash> hash_file(const std::string& path, const std::function<void(uin
     for (;;) {
         const ssize_t n = ::read(fd, buffer.data(), buffer.size());
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return fail(ErrorCode::io, path, std::string("read failed: ") + std::strerror(errno), result.bytes);
+        if (n < 0) return fail(ErrorCode::io, path, std::string("read failed: ") + detail::errno_text(), result.bytes);
         if (n == 0) break;
         XXH3_128bits_update(state.get(), buffer.data(), static_cast<size_t>(n));
         result.bytes += static_cast<uint64_t>(n);

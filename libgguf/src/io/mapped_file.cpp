@@ -12,10 +12,12 @@
 #include <cstring>
 #include <vector>
 
+#include "errno_text.h"
+
 namespace gguf {
 namespace {
 
-std::string errno_text() { return std::strerror(errno); }
+using detail::errno_text;
 
 bool is_zstd_path(const std::string& path) { return path.size() > 4 && path.compare(path.size() - 4, 4, ".zst") == 0; }
 

@@ -64,10 +64,6 @@ std::string releases_where(const std::vector<std::pair<LlamaRelease, ArrayVerdic
     return names;
 }
 
-void add(VerifyReport& report, const Model& model, Severity severity, ErrorCode code, std::string message, std::string tensor = {}) {
-    report.findings.push_back(
-        make_finding(Check::block_count, severity, Error{code, model.path(), std::nullopt, std::move(message)}, std::move(tensor)));
-}
 
 }  // namespace
 
@@ -82,7 +78,7 @@ void check_block_count(const Model& model, LlamaRelease release, VerifyReport& r
             if (block_number(model.info(ref).name) < 0) continue;
             // llama.cpp requires the key of every architecture it loads; other
             // GGUF users may not, so this alone does not fail verification.
-            add(report, model, Severity::warning, ErrorCode::not_found,
+            add_model_finding(report, Check::block_count, model, Severity::warning, ErrorCode::not_found,
                 "tensor '" + model.info(ref).name + "' belongs to a block but " + blocks_key + " is absent",
                 model.info(ref).name);
             return;
@@ -91,7 +87,7 @@ void check_block_count(const Model& model, LlamaRelease release, VerifyReport& r
     }
     const auto block_count = blocks_value->as_uint();
     if (!block_count) {
-        add(report, model, Severity::error, ErrorCode::bad_format, blocks_key + " is not a block count: " + blocks_value->to_display());
+        add_model_finding(report, Check::block_count, model, Severity::error, ErrorCode::bad_format, blocks_key + " is not a block count: " + blocks_value->to_display());
         return;
     }
     const uint64_t nextn = m.get_uint(m.arch_key("nextn_predict_layers")).value_or(0);
@@ -110,13 +106,13 @@ void check_block_count(const Model& model, LlamaRelease release, VerifyReport& r
         if (fails_in.empty()) continue;
         const std::string count = kv.key + " has " + std::to_string(kv.value.array_size()) + " entries";
         if (!chosen.loads) {
-            add(report, model, Severity::error, ErrorCode::mismatch,
+            add_model_finding(report, Check::block_count, model, Severity::error, ErrorCode::mismatch,
                 count + ", expected " + chosen.expected + (loads_in.empty() ? "" : "; loads in llama.cpp " + loads_in + ", not in " + fails_in));
         } else {
             // Loads in the release verified for; say which others refuse it.
             for (const auto& [other, verdict] : verdicts) {
                 if (verdict.loads) continue;
-                add(report, model, Severity::warning, ErrorCode::mismatch,
+                add_model_finding(report, Check::block_count, model, Severity::warning, ErrorCode::mismatch,
                     "loads in llama.cpp " + loads_in + ", not in " + std::string(rules_of(other).name) + ": " + count + ", " +
                         std::string(rules_of(other).name) + " expects " + verdict.expected);
             }
@@ -126,7 +122,7 @@ void check_block_count(const Model& model, LlamaRelease release, VerifyReport& r
         const auto& name = model.info(ref).name;
         const int64_t b = block_number(name);
         if (b < 0 || static_cast<uint64_t>(b) < *block_count) continue;
-        add(report, model, Severity::error, ErrorCode::mismatch,
+        add_model_finding(report, Check::block_count, model, Severity::error, ErrorCode::mismatch,
                   "tensor '" + name + "' is in block " + std::to_string(b) + " but " + blocks_key + " is " +
                       std::to_string(*block_count) + " (blocks 0.." + std::to_string(*block_count - 1) + ")",
                   name);

@@ -10,6 +10,10 @@ namespace gguf::detail {
 
 Finding make_finding(Check check, Severity severity, Error error, std::string tensor = {});
 
+// Adds a finding about the whole of `model` (no offset), on `tensor` if named.
+void add_model_finding(VerifyReport& report, Check check, const Model& model, Severity severity, ErrorCode code,
+                       std::string message, std::string tensor = {});
+
 // For a set that Model::open refuses: opens each file on its own and lists
 // every problem of every file (all data extent problems, each missing shard,
 // each inconsistent split key) instead of the first.

@@ -38,5 +38,11 @@ Finding make_finding(Check check, Severity severity, Error error, std::string te
     return Finding{check, severity, std::move(error), std::move(tensor)};
 }
 
+void add_model_finding(VerifyReport& report, Check check, const Model& model, Severity severity, ErrorCode code,
+                       std::string message, std::string tensor) {
+    report.findings.push_back(
+        make_finding(check, severity, Error{code, model.path(), std::nullopt, std::move(message)}, std::move(tensor)));
+}
+
 }  // namespace detail
 }  // namespace gguf

@@ -9,10 +9,6 @@ namespace {
 
 bool is_nextn_tensor(std::string_view name) { return name.find(".nextn.") != std::string_view::npos; }
 
-void add(VerifyReport& report, const Model& model, Severity severity, ErrorCode code, std::string message, std::string tensor = {}) {
-    report.findings.push_back(
-        make_finding(Check::mtp, severity, Error{code, model.path(), std::nullopt, std::move(message)}, std::move(tensor)));
-}
 
 }  // namespace
 
@@ -28,10 +24,10 @@ void check_mtp(const Model& model, VerifyReport& report) {
         const auto& name = model.info(ref).name;
         if (!is_nextn_tensor(name)) continue;
         if (summary->layout == MtpLayout::none) {
-            add(report, model, Severity::error, ErrorCode::mismatch,
+            add_model_finding(report, Check::mtp, model, Severity::error, ErrorCode::mismatch,
                 "tensor '" + name + "' is a NextN tensor but " + nextn_key + " is absent or 0", name);
         } else if (block_number(name) < static_cast<int64_t>(first_mtp)) {
-            add(report, model, Severity::error, ErrorCode::mismatch,
+            add_model_finding(report, Check::mtp, model, Severity::error, ErrorCode::mismatch,
                 "tensor '" + name + "' is a NextN tensor in trunk block " + std::to_string(block_number(name)) +
                     " (the MTP blocks are blk." + std::to_string(first_mtp) + " and after, by " + nextn_key + ")",
                 name);
@@ -42,7 +38,7 @@ void check_mtp(const Model& model, VerifyReport& report) {
     const std::string arch(model.metadata().get_string(keys::kArchitecture).value_or(""));
     const MtpArchitecture* table = find_mtp_architecture(arch);
     if (!table) {
-        add(report, model, Severity::warning, ErrorCode::unsupported,
+        add_model_finding(report, Check::mtp, model, Severity::warning, ErrorCode::unsupported,
             nextn_key + " declares " + std::to_string(summary->nextn_layers) +
                 " NextN layer(s), but llama.cpp reads no NextN blocks for architecture '" + arch + "'");
         return;
@@ -51,7 +47,7 @@ void check_mtp(const Model& model, VerifyReport& report) {
         for (auto suffix : table->required_tensors) {
             const std::string name = "blk." + std::to_string(b) + "." + std::string(suffix) + ".weight";
             if (model.find(name)) continue;
-            add(report, model, Severity::error, ErrorCode::not_found,
+            add_model_finding(report, Check::mtp, model, Severity::error, ErrorCode::not_found,
                 "MTP block " + std::to_string(b) + " (" + nextn_key + " " + std::to_string(summary->nextn_layers) +
                     ") lacks tensor '" + name + "', which llama.cpp requires for " + arch,
                 name);

@@ -19,12 +19,6 @@ constexpr float kDelta = 0.125f;
 constexpr float kPlus[8] = {-1 + kDelta, kDelta, 1 + kDelta};
 constexpr float kMinus[8] = {-1 - kDelta, -kDelta, 1 - kDelta};
 
-float spread(const float* x) {
-    float sumx2 = 0;
-    for (int i = 0; i < kSuper; ++i) sumx2 += x[i] * x[i];
-    return 2 * sumx2 / kSuper;
-}
-
 // Sorts positions b[0..n) by xb as glibc's qsort (a merge sort for arrays
 // this small, which ggml's qsort is) does: the first n / 2 and the rest
 // sorted, then merged taking the left one unless it is strictly greater.
@@ -326,7 +320,7 @@ void quantize_iq1_s(const float* src, uint8_t* dst, int64_t n, const float* impo
         uint8_t* qs = dst + 2;
         uint16_t qh[kSuper / kBlock] = {};
         float max_scale = 0;
-        const float sigma2 = spread(src);
+        const float sigma2 = superblock_spread(src, 2);
         for (int ib = 0; ib < kSuper / kBlock; ++ib) {
             const float* xb = src + kBlock * ib;
             const float* qw = importance + kSuper * ibl + kBlock * ib;
@@ -437,7 +431,7 @@ void quantize_iq1_m_scored(const float* src, uint8_t* dst, int64_t n, const floa
         uint8_t* qs = dst;
         uint8_t* qh = dst + 32;
         float max_scale = 0;
-        const float sigma2 = spread(src);
+        const float sigma2 = superblock_spread(src, 2);
         for (int ib = 0; ib < kSuper / kBlock; ++ib) {
             const float* xb = src + kBlock * ib;
             set_weights(xb, importance ? importance + kSuper * ibl + kBlock * ib : nullptr, sigma2);

@@ -11,18 +11,7 @@
 namespace gguf::quant::iq {
 namespace {
 
-constexpr int kMaxQ = 3;
-
-float spread(const float* x, int factor) {
-    float sumx2 = 0;
-    for (int i = 0; i < kSuper; ++i) sumx2 += x[i] * x[i];
-    return factor == 1 ? sumx2 / kSuper : factor * sumx2 / kSuper;
-}
-
-inline int block_scale_code(float id, float scale) {
-    const int l = nearest_int(0.5f * (id * scale - 1));
-    return max_of(0, min_of(15, l));
-}
+constexpr int kIq2MaxQ = 3;
 
 // Weighted sums of xval * q and q * q for q = 2 * level + 1.
 inline void level_sums(const int8_t* L, const float* xval, const float* weight, int count, float& sumqx, float& sumq2) {
@@ -111,7 +100,7 @@ template <int Count, int Rows, Simd S>
 void trial_grid_levels(const Lattice& lattice, const float* id, int trials, const float* xval, const float* waux, int8_t* levels, bool* on_grid) {
     constexpr int kGroups = Count / 8;
     uint32_t keys[kGroups * Rows];
-    trial_levels8<Count, S>(id, Rows, xval, kMaxQ - 1, levels, keys);
+    trial_levels8<Count, S>(id, Rows, xval, kIq2MaxQ - 1, levels, keys);
     for (int t = 0; t < trials; ++t) {
         for (int g = 0; g < kGroups; ++g) {
             const uint32_t key = keys[g * Rows + t];
@@ -126,7 +115,7 @@ void trial_grid_levels(const Lattice& lattice, const float* id, int trials, cons
 
 // IQ2_XS / IQ2_S: levels (into L) and scale of a block of 16 magnitudes.
 // The levels, on-grid flags and weighted sums of N values under the trial
-// scales (2 * kMaxQ - 1 + (t - Trials / 2) * 0.1) / max, t = 0..Trials-1,
+// scales (2 * kIq2MaxQ - 1 + (t - Trials / 2) * 0.1) / max, t = 0..Trials-1,
 // one column per trial (rows padded to whole vectors).
 template <int N, int Trials, Simd S>
 struct TrialScales {
@@ -137,7 +126,7 @@ struct TrialScales {
 
     TrialScales(const Lattice& lattice, float max, const float* xval, const float* weight, const float* waux) {
         float ids[kRows];
-        for (int t = 0; t < kRows; ++t) ids[t] = (2 * kMaxQ - 1 + (t - Trials / 2) * 0.1f) / max;
+        for (int t = 0; t < kRows; ++t) ids[t] = (2 * kIq2MaxQ - 1 + (t - Trials / 2) * 0.1f) / max;
         trial_grid_levels<N, kRows, S>(lattice, ids, Trials, xval, waux, levels, &on_grid[0][0]);
         trial_sums<N, S>(levels, {1, kRows}, Trials, xval, weight, sumqx, sumq2);
     }
@@ -157,7 +146,7 @@ float fit_block16(const Lattice& lattice, const float* xval, const float* weight
     const TrialScales<16, kTrials, S> trials(lattice, max, xval, weight, waux);
     bool on_grid[2] = {true, true};
     float best = 0;
-    float scale = max / (2 * kMaxQ - 1);
+    float scale = max / (2 * kIq2MaxQ - 1);
     for (int t = 0; t < kTrials; ++t) {
         const float sumqx = trials.sumqx[t], sumq2 = trials.sumq2[t];
         if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
@@ -172,7 +161,7 @@ float fit_block16(const Lattice& lattice, const float* xval, const float* weight
         const float id = 1 / scale;
         for (int k = 0; k < 2; ++k) {
             if (on_grid[k]) continue;
-            for (int i = 0; i < 8; ++i) L[8 * k + i] = odd_level(id, xval[8 * k + i], kMaxQ - 1);
+            for (int i = 0; i < 8; ++i) L[8 * k + i] = odd_level(id, xval[8 * k + i], kIq2MaxQ - 1);
             const uint32_t key = key_of(L + 8 * k, 8, 2);
             if (lattice.index_of(key) < 0) nearest_neighbour<8, S>(lattice, key, xval + 8 * k, waux + 8 * k, scale, kOddValues, L + 8 * k);
         }
@@ -192,7 +181,7 @@ void iq2_xxs_rows(const float* src, uint8_t* dst, int64_t n, const float* import
         store_u16(dst, fp32_to_fp16(0.f));
         uint32_t q2[2 * (kSuper / 32)] = {};
         float max_scale = 0;
-        const float sigma2 = spread(src, 1);
+        const float sigma2 = superblock_spread(src, 1);
         for (int ib = 0; ib < kSuper / 32; ++ib) {
             const float* xb = src + 32 * ib;
             const float* qw = importance + kSuper * ibl + 32 * ib;
@@ -206,8 +195,8 @@ void iq2_xxs_rows(const float* src, uint8_t* dst, int64_t n, const float* import
                 scales[ib] = 0;
                 continue;
             }
-            float scale = first_scale(32, kMaxQ + 1, xval, weight);
-            const float eff_max = scale * kMaxQ;
+            float scale = first_scale(32, kIq2MaxQ + 1, xval, weight);
+            const float eff_max = scale * kIq2MaxQ;
             if (eff_max <= 0) {
                 scales[ib] = 0;
                 continue;
@@ -229,7 +218,7 @@ void iq2_xxs_rows(const float* src, uint8_t* dst, int64_t n, const float* import
                 const float id = 1 / scale;
                 for (int k = 0; k < 4; ++k) {
                     int8_t probe[8];
-                    for (int i = 0; i < 8; ++i) probe[i] = odd_level(id, xval[8 * k + i], kMaxQ - 1);
+                    for (int i = 0; i < 8; ++i) probe[i] = odd_level(id, xval[8 * k + i], kIq2MaxQ - 1);
                     const uint32_t key = key_of(probe, 8, 2);
                     int grid_index = lattice.index_of(key);
                     if (grid_index < 0) grid_index = nearest_neighbour<8, S>(lattice, key, xval + 8 * k, waux + 8 * k, scale, kOddValues, L + 8 * k);
@@ -276,7 +265,7 @@ void iq2_16_rows(const float* src, uint8_t* dst, int64_t n, const float* importa
         std::memset(dst, 0, kBytes);
         uint16_t q2[kSuper / 8] = {};  // IQ2_XS: grid index and signs per 8
         float max_scale = 0;
-        const float sigma2 = spread(src, kXs ? 1 : 2);
+        const float sigma2 = superblock_spread(src, kXs ? 1 : 2);
         for (int ib = 0; ib < kSuper / 16; ++ib) {
             const float* xb = src + 16 * ib;
             if (importance) {

@@ -13,7 +13,7 @@ namespace {
 
 constexpr int kBlock = 32;
 constexpr int kGroups = kBlock / 4;
-constexpr int kMaxQ = 8;
+constexpr int kIq3MaxQ = 8;
 
 struct Fit {
     int search;          // scale candidates id = (15 + 0.2 * is) / max, |is| <= search
@@ -28,7 +28,7 @@ struct Fit {
 __attribute__((target("avx2"))) inline void block_levels_avx2(const float* xval, float id, int8_t* L, uint32_t* keys) {
     const __m256i key_shift = _mm256_setr_epi32(0, 3, 6, 9, 0, 3, 6, 9);
     for (int h = 0; h < kBlock / 8; ++h) {
-        const __m256i l = odd_levels_avx2(_mm256_set1_ps(id), _mm256_loadu_ps(xval + 8 * h), kMaxQ - 1);
+        const __m256i l = odd_levels_avx2(_mm256_set1_ps(id), _mm256_loadu_ps(xval + 8 * h), kIq3MaxQ - 1);
         const uint64_t bytes = low_bytes_avx2(l);
         std::memcpy(L + 8 * h, &bytes, 8);
         __m256i key = _mm256_sllv_epi32(l, key_shift);
@@ -46,7 +46,7 @@ inline void block_levels(const float* xval, float id, int8_t* L, uint32_t* keys)
     if constexpr (S != Simd::scalar) return block_levels_avx2(xval, id, L, keys);
 #endif
     for (int k = 0; k < kGroups; ++k) {
-        for (int i = 0; i < 4; ++i) L[4 * k + i] = odd_level(id, xval[4 * k + i], kMaxQ - 1);
+        for (int i = 0; i < 4; ++i) L[4 * k + i] = odd_level(id, xval[4 * k + i], kIq3MaxQ - 1);
         keys[k] = key_of(L + 4 * k, 4, 3);
     }
 }
@@ -65,7 +65,7 @@ float fit_block_with(const Lattice& lattice, const Fit& fit, const float* xval, 
     std::memset(levels + scales * kBlock, 0, sizeof levels - scales * kBlock);
     for (int s = 0; s < scales; ++s) {
         const int is = s - fit.search;
-        const float id = (2 * kMaxQ - 1 + is * 0.2f) / max;
+        const float id = (2 * kIq3MaxQ - 1 + is * 0.2f) / max;
         const float this_scale = 1 / id;
         int8_t* Laux = levels + s * kBlock;
         uint32_t keys[kGroups];
@@ -79,7 +79,7 @@ float fit_block_with(const Lattice& lattice, const Fit& fit, const float* xval, 
     trial_sums<kBlock, S>(levels, {kBlock, 1}, scales, xval, weight, sumqx_at, sumq2_at);
     bool on_grid[kGroups];
     float best = 0;
-    float scale = max / (2 * kMaxQ - 1);
+    float scale = max / (2 * kIq3MaxQ - 1);
     for (bool& g : on_grid) g = fit.start_on_grid;
     for (int s = 0; s < scales; ++s) {
         const float sumqx = sumqx_at[s], sumq2 = sumq2_at[s];
@@ -97,7 +97,7 @@ float fit_block_with(const Lattice& lattice, const Fit& fit, const float* xval, 
         for (int k = 0; k < kGroups; ++k) {
             if (on_grid[k] && !fit.refit_on_grid) continue;
             int8_t probe[4];
-            for (int i = 0; i < 4; ++i) probe[i] = odd_level(id, xval[4 * k + i], kMaxQ - 1);
+            for (int i = 0; i < 4; ++i) probe[i] = odd_level(id, xval[4 * k + i], kIq3MaxQ - 1);
             const uint32_t key = key_of(probe, 4, 3);
             int grid_index = lattice.index_of(key);
             if (grid_index < 0) grid_index = nearest_neighbour<4, S>(lattice, key, xval + 4 * k, waux + 4 * k, scale, kOddValues, L + 4 * k);
@@ -131,18 +131,6 @@ void block_weights(const float* xb, const float* qw, float sigma2, float* weight
     for (int i = 0; i < kBlock; ++i) waux[i] = std::sqrt(weight[i]);
 }
 
-float spread(const float* x) {
-    float sumx2 = 0;
-    for (int i = 0; i < kSuper; ++i) sumx2 += x[i] * x[i];
-    return 2 * sumx2 / kSuper;
-}
-
-// 4-bit block scale relative to d.
-inline int block_scale_code(float id, float scale) {
-    const int l = nearest_int(0.5f * (id * scale - 1));
-    return max_of(0, min_of(15, l));
-}
-
 }  // namespace
 
 void quantize_iq3_xxs(const float* src, uint8_t* dst, int64_t n, const float* importance) {
@@ -155,7 +143,7 @@ void quantize_iq3_xxs(const float* src, uint8_t* dst, int64_t n, const float* im
         uint32_t signs_and_scales[kSuper / kBlock] = {};
         store_u16(dst, fp32_to_fp16(0.f));
         float max_scale = 0;
-        const float sigma2 = spread(src);
+        const float sigma2 = superblock_spread(src, 2);
         for (int ib = 0; ib < kSuper / kBlock; ++ib) {
             const float* xb = src + kBlock * ib;
             block_weights(xb, importance ? importance + kSuper * ibl + kBlock * ib : nullptr, sigma2, weight, waux);
@@ -208,7 +196,7 @@ void quantize_iq3_s(const float* src, uint8_t* dst, int64_t n, const float* impo
         uint8_t* signs = dst + 2 + 64 + 8;
         uint8_t* block_scales = dst + 2 + 64 + 8 + 32;
         float max_scale = 0;
-        const float sigma2 = spread(src);
+        const float sigma2 = superblock_spread(src, 2);
         for (int ib = 0; ib < kSuper / kBlock; ++ib) {
             const float* xb = src + kBlock * ib;
             block_weights(xb, importance ? importance + kSuper * ibl + kBlock * ib : nullptr, sigma2, weight, waux);

@@ -200,7 +200,7 @@ void block_weights(const float* xb, const float* qw, float sigma2, float* weight
     }
 }
 
-float spread(const float* x, int count) {
+float importance_sigma2(const float* x, int count) {
     float sigma2 = 0;
     for (int j = 0; j < count; ++j) sigma2 += x[j] * x[j];
     sigma2 *= 2.f / count;
@@ -221,7 +221,7 @@ void quantize_iq4_nl(const float* src, uint8_t* dst, int64_t n, const float* imp
     uint8_t L[kSub];
     for (int64_t ib = 0; ib < n / kSub; ++ib, src += kSub, dst += kIq4NlBytes) {
         const float* qw = importance ? importance + kSub * ib : nullptr;
-        block_weights(src, qw, spread(src, kSub), weight);
+        block_weights(src, qw, importance_sigma2(src, kSub), weight);
         const float d = block_scale(src, weight);
         store_u16(dst, fp32_to_fp16(d));
         const float id = d ? 1 / d : 0;
@@ -236,7 +236,7 @@ void quantize_iq4_xs(const float* src, uint8_t* dst, int64_t n, const float* imp
     float scales[kBlocks];
     uint8_t L[kSuper];
     for (int64_t ibl = 0; ibl < n / kSuper; ++ibl, src += kSuper, dst += kIq4XsBytes) {
-        const float sigma2 = spread(src, kSuper);
+        const float sigma2 = importance_sigma2(src, kSuper);
         float max_scale = 0, amax_scale = 0;
         for (int ib = 0; ib < kBlocks; ++ib) {
             const float* xb = src + kSub * ib;

@@ -14,6 +14,7 @@
 
 #include "cpu_features.h"
 #include "i_quant_grids.h"
+#include "i_quant_rows.h"
 #include "numeric.h"
 
 namespace gguf::quant::iq {
@@ -23,6 +24,20 @@ inline uint32_t key_of(const int8_t* L, int dims, int bits) {
     uint32_t key = 0;
     for (int i = 0; i < dims; ++i) key |= static_cast<uint32_t>(L[i]) << (bits * i);
     return key;
+}
+
+// ggml's sigma2 for the importance weights: `factor` times the mean square of
+// a super-block (factor 1 divides only, as ggml's IQ2_XS does).
+inline float superblock_spread(const float* x, int factor) {
+    float sumx2 = 0;
+    for (int i = 0; i < kSuper; ++i) sumx2 += x[i] * x[i];
+    return factor == 1 ? sumx2 / kSuper : factor * sumx2 / kSuper;
+}
+
+// The 4-bit code of a 32-value block's scale relative to the super-block's d (1 / id).
+inline int block_scale_code(float id, float scale) {
+    const int l = nearest_int(0.5f * (id * scale - 1));
+    return max_of(0, min_of(15, l));
 }
 
 // Levels 0..7 of IQ2 and IQ3 stand for the odd values 2 * level + 1.

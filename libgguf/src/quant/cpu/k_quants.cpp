@@ -21,7 +21,6 @@
 namespace gguf::quant {
 namespace {
 
-constexpr int QK = kSuperBlock;
 constexpr float kGroupMaxEps = 1e-15f;
 
 inline int clamp_int(int v, int lo, int hi) { return v < lo ? lo : (v > hi ? hi : v); }
@@ -30,7 +29,7 @@ inline int clamp_int(int v, int lo, int hi) { return v < lo ? lo : (v > hi ? hi 
 
 // Four 2-bit quants per byte: value 128h + 32s + l in bits 2s of byte 32h + l.
 inline void pack_2bit_scalar(const uint8_t* L, uint8_t* qs) {
-    for (int j = 0; j < QK; j += 128) {
+    for (int j = 0; j < kSuperBlock; j += 128) {
         for (int l = 0; l < 32; ++l) {
             qs[j / 4 + l] = static_cast<uint8_t>(L[j + l] | (L[j + l + 32] << 2) | (L[j + l + 64] << 4) | (L[j + l + 96] << 6));
         }
@@ -39,16 +38,16 @@ inline void pack_2bit_scalar(const uint8_t* L, uint8_t* qs) {
 
 // Two nibbles per byte: value 64p + l low, 64p + 32 + l high, in byte 32p + l.
 inline void pack_4bit_scalar(const uint8_t* L, uint8_t* qs) {
-    for (int j = 0; j < QK; j += 64) {
+    for (int j = 0; j < kSuperBlock; j += 64) {
         for (int l = 0; l < 32; ++l) qs[j / 2 + l] = static_cast<uint8_t>(L[j + l] | (L[j + l + 32] << 4));
     }
 }
 
 // Q5_K: the fifth bits into qh, the rest as pack_4bit.
 inline void pack_5bit_scalar(const uint8_t* L, uint8_t* qh, uint8_t* qs) {
-    std::memset(qh, 0, QK / 8);
+    std::memset(qh, 0, kSuperBlock / 8);
     uint8_t m1 = 1, m2 = 2;
-    for (int n = 0; n < QK; n += 64) {
+    for (int n = 0; n < kSuperBlock; n += 64) {
         for (int j = 0; j < 32; ++j) {
             int l1 = L[n + j];
             if (l1 > 15) {
@@ -69,15 +68,15 @@ inline void pack_5bit_scalar(const uint8_t* L, uint8_t* qh, uint8_t* qs) {
 
 // Q3_K: the third bits (quants are 0..7) into hmask, the low two bits as pack_2bit.
 inline void pack_3bit_scalar(int8_t* L, uint8_t* hmask, uint8_t* qs) {
-    std::memset(hmask, 0, QK / 8);
+    std::memset(hmask, 0, kSuperBlock / 8);
     int m = 0;
     uint8_t hm = 1;
-    for (int j = 0; j < QK; ++j) {
+    for (int j = 0; j < kSuperBlock; ++j) {
         if (L[j] > 3) {
             hmask[m] |= hm;
             L[j] = static_cast<int8_t>(L[j] - 4);
         }
-        if (++m == QK / 8) {
+        if (++m == kSuperBlock / 8) {
             m = 0;
             hm = static_cast<uint8_t>(hm << 1);
         }
@@ -87,7 +86,7 @@ inline void pack_3bit_scalar(int8_t* L, uint8_t* hmask, uint8_t* qs) {
 
 // Q6_K: quants 0..63 into low nibbles and high bit pairs.
 inline void pack_6bit_scalar(const int8_t* L, uint8_t* ql, uint8_t* qh) {
-    for (int j = 0; j < QK; j += 128) {
+    for (int j = 0; j < kSuperBlock; j += 128) {
         for (int l = 0; l < 32; ++l) {
             const uint8_t q1 = L[j + l + 0] & 0xF;
             const uint8_t q2 = L[j + l + 32] & 0xF;
@@ -191,7 +190,7 @@ KQ_AVX2 inline void store32(void* p, __m256i v) { _mm256_storeu_si256(static_cas
 
 // Quants 0..3: four per byte (a shift by 2, 4 or 6 never leaves its byte).
 KQ_AVX2 void pack_2bit_avx2(const uint8_t* L, uint8_t* qs) {
-    for (int j = 0; j < QK; j += 128) {
+    for (int j = 0; j < kSuperBlock; j += 128) {
         const __m256i a = load32(L + j), b = load32(L + j + 32), c = load32(L + j + 64), e = load32(L + j + 96);
         const __m256i r = _mm256_or_si256(_mm256_or_si256(a, _mm256_slli_epi16(b, 2)), _mm256_or_si256(_mm256_slli_epi16(c, 4), _mm256_slli_epi16(e, 6)));
         store32(qs + j / 4, r);
@@ -199,13 +198,13 @@ KQ_AVX2 void pack_2bit_avx2(const uint8_t* L, uint8_t* qs) {
 }
 
 KQ_AVX2 void pack_4bit_avx2(const uint8_t* L, uint8_t* qs) {
-    for (int j = 0; j < QK; j += 64) store32(qs + j / 2, _mm256_or_si256(load32(L + j), _mm256_slli_epi16(load32(L + j + 32), 4)));
+    for (int j = 0; j < kSuperBlock; j += 64) store32(qs + j / 2, _mm256_or_si256(load32(L + j), _mm256_slli_epi16(load32(L + j + 32), 4)));
 }
 
 KQ_AVX2 void pack_5bit_avx2(const uint8_t* L, uint8_t* qh, uint8_t* qs) {
     const __m256i low = _mm256_set1_epi8(0x0F), fifteen = _mm256_set1_epi8(15);
     __m256i h = _mm256_setzero_si256();
-    for (int n = 0, p = 0; n < QK; n += 64, ++p) {
+    for (int n = 0, p = 0; n < kSuperBlock; n += 64, ++p) {
         const __m256i a = load32(L + n), b = load32(L + n + 32);
         h = _mm256_or_si256(h, _mm256_and_si256(_mm256_cmpgt_epi8(a, fifteen), _mm256_set1_epi8(static_cast<char>(1 << (2 * p)))));
         h = _mm256_or_si256(h, _mm256_and_si256(_mm256_cmpgt_epi8(b, fifteen), _mm256_set1_epi8(static_cast<char>(2 << (2 * p)))));
@@ -231,7 +230,7 @@ KQ_AVX2 inline __m256i top2(__m256i v) { return _mm256_and_si256(_mm256_srli_epi
 
 KQ_AVX2 void pack_6bit_avx2(const int8_t* L, uint8_t* ql, uint8_t* qh) {
     const __m256i low = _mm256_set1_epi8(0x0F);
-    for (int j = 0; j < QK; j += 128) {
+    for (int j = 0; j < kSuperBlock; j += 128) {
         const __m256i a = load32(L + j), b = load32(L + j + 32), c = load32(L + j + 64), e = load32(L + j + 96);
         store32(ql, _mm256_or_si256(_mm256_and_si256(a, low), _mm256_slli_epi16(_mm256_and_si256(c, low), 4)));
         store32(ql + 32, _mm256_or_si256(_mm256_and_si256(b, low), _mm256_slli_epi16(_mm256_and_si256(e, low), 4)));
@@ -294,14 +293,14 @@ inline float sigma_weights(const float* x, const float* qw, int n, float sigma2,
 
 void quantize_block_q2_k(const float* x, uint8_t* y, const float* qw) {
     using B = Q2KLayout;
-    uint8_t L[QK];
-    float mins[16], scales[16], weights[QK];
+    uint8_t L[kSuperBlock];
+    float mins[16], scales[16], weights[kSuperBlock];
     uint8_t* sc = y + B::kScales;
     float dm, mm;
     const kq::AffineSteps steps = qw ? kq::AffineSteps{-0.9f, 0.05f, 36, false} : kq::AffineSteps{-0.5f, 0.1f, 15, true};
     if (!qw) {
         float max_scale = 0, max_min = 0;
-        for (int l = 0; l < QK; ++l) weights[l] = std::fabs(x[l]);
+        for (int l = 0; l < kSuperBlock; ++l) weights[l] = std::fabs(x[l]);
         kq::affine_scales(16, 16, 3, x, weights, nullptr, scales, mins, steps);
         for (int j = 0; j < 16; ++j) {
             if (scales[j] > max_scale) max_scale = scales[j];
@@ -327,7 +326,7 @@ void quantize_block_q2_k(const float* x, uint8_t* y, const float* qw) {
     } else {
         float sw[16];
         uint8_t Ls[16], Lm[16];
-        const float sigma2 = sum_squares(x, QK) / QK;
+        const float sigma2 = sum_squares(x, kSuperBlock) / kSuperBlock;
         for (int j = 0; j < 16; ++j) sw[j] = sigma_weights(x + 16 * j, qw + 16 * j, 16, sigma2, weights + 16 * j);
         kq::affine_scales(16, 16, 3, x, weights, nullptr, scales, mins, steps);
         dm = kq::positive_scale(16, 15, scales, Ls, sw);
@@ -358,7 +357,7 @@ void dequantize_block_q2_k(const uint8_t* b, float* y) {
     const uint8_t* q = b + B::kQs;
     const uint8_t* scales = b + B::kScales;
     int is = 0;
-    for (int n = 0; n < QK; n += 128) {
+    for (int n = 0; n < kSuperBlock; n += 128) {
         for (int shift = 0; shift < 8; shift += 2) {
             for (int half = 0; half < 2; ++half) {
                 const uint8_t sc = scales[is++];
@@ -377,7 +376,7 @@ void dequantize_block_q2_k(const uint8_t* b, float* y) {
 // quants of their search (refined without weights, else weighted).
 void finish_block_q3_k(const float* x, uint8_t* y, float d_block, const float* weights) {
     using B = Q3KLayout;
-    int8_t L[QK];
+    int8_t L[kSuperBlock];
     const uint8_t* sc = y + B::kScales;
     store_half(y + B::kD, fp32_to_fp16(d_block));
     const float dd = fp16_to_fp32(load_half(y + B::kD));
@@ -432,9 +431,9 @@ void quantize_block_q3_k(const float* x, uint8_t* y, const float* qw) {
         finish_block_q3_k_plain(x, y, scales);
         return;
     }
-    float weights[QK], sw[16];
+    float weights[kSuperBlock], sw[16];
     int8_t Ls[16];
-    const float sigma2 = 2 * sum_squares(x, QK) / QK;
+    const float sigma2 = 2 * sum_squares(x, kSuperBlock) / kSuperBlock;
     for (int j = 0; j < 16; ++j) sw[j] = sigma_weights(x + 16 * j, qw + 16 * j, 16, sigma2, weights + 16 * j);
     kq::symmetric_scales(16, 16, 4, x, weights, nullptr, scales);
     const float d_block = kq::symmetric_scale(16, 32, scales, sw, Ls);
@@ -449,17 +448,17 @@ void quantize_block_q3_k(const float* x, uint8_t* y, const float* qw) {
 // in flight.
 void quantize_row_q3_k(const float* src, uint8_t* dst, int64_t n, const float* importance) {
     constexpr int B = Q3KLayout::kBytes;
-    const int64_t nb = n / QK;
+    const int64_t nb = n / kSuperBlock;
     int64_t i = 0;
     if (!importance) {
         for (; i + 2 <= nb; i += 2) {
             float scales[32];
-            kq::symmetric_scales_refined(32, 16, 4, src + QK * i, nullptr, scales);
-            finish_block_q3_k_plain(src + QK * i, dst + B * i, scales);
-            finish_block_q3_k_plain(src + QK * (i + 1), dst + B * (i + 1), scales + 16);
+            kq::symmetric_scales_refined(32, 16, 4, src + kSuperBlock * i, nullptr, scales);
+            finish_block_q3_k_plain(src + kSuperBlock * i, dst + B * i, scales);
+            finish_block_q3_k_plain(src + kSuperBlock * (i + 1), dst + B * (i + 1), scales + 16);
         }
     }
-    for (; i < nb; ++i) quantize_block_q3_k(src + QK * i, dst + B * i, importance ? importance + QK * i : nullptr);
+    for (; i < nb; ++i) quantize_block_q3_k(src + kSuperBlock * i, dst + B * i, importance ? importance + kSuperBlock * i : nullptr);
 }
 
 void dequantize_block_q3_k(const uint8_t* b, float* y) {
@@ -471,7 +470,7 @@ void dequantize_block_q3_k(const uint8_t* b, float* y) {
     for (int j = 0; j < 16; ++j) scales[j] = static_cast<int8_t>(scale_q3(b + B::kScales, j) + 32);
     uint8_t m = 1;
     int is = 0;
-    for (int n = 0; n < QK; n += 128) {
+    for (int n = 0; n < kSuperBlock; n += 128) {
         for (int shift = 0; shift < 8; shift += 2) {
             for (int half = 0; half < 2; ++half) {
                 const float dl = d_all * static_cast<float>(scales[is++] - 32);
@@ -493,7 +492,7 @@ void dequantize_block_q3_k(const uint8_t* b, float* y) {
 template <int Bits>
 void quantize_scales_q45(const float* x, uint8_t* head, const float* qw, uint8_t* L) {
     constexpr int top = (1 << Bits) - 1;
-    float mins[8], scales[8], weights[QK];
+    float mins[8], scales[8], weights[kSuperBlock];
     uint8_t ls[8], lm[8];
     uint8_t* sc = head + Q4KLayout::kScales;
     const kq::AffineSteps steps = qw ? kq::AffineSteps{-0.9f, 0.05f, 36, false}
@@ -523,7 +522,7 @@ void quantize_scales_q45(const float* x, uint8_t* head, const float* qw, uint8_t
         store_half(head + Q4KLayout::kDmin, fp32_to_fp16(max_min / 63.f));
     } else {
         float sw[8];
-        const float sigma2 = 2 * sum_squares(x, QK) / QK;
+        const float sigma2 = 2 * sum_squares(x, kSuperBlock) / kSuperBlock;
         for (int j = 0; j < 8; ++j) sw[j] = sigma_weights(x + 32 * j, qw + 32 * j, 32, sigma2, weights + 32 * j);
         kq::affine_scales(8, 32, top, x, weights, nullptr, scales, mins, steps);
         const float d_block = kq::positive_scale(8, 63, scales, ls, sw);
@@ -555,13 +554,13 @@ void quantize_scales_q45(const float* x, uint8_t* head, const float* qw, uint8_t
 }
 
 void quantize_block_q4_k(const float* x, uint8_t* y, const float* qw) {
-    uint8_t L[QK];
+    uint8_t L[kSuperBlock];
     quantize_scales_q45<4>(x, y, qw, L);
     pack_4bit(L, y + Q4KLayout::kQs);
 }
 
 void quantize_block_q5_k(const float* x, uint8_t* y, const float* qw) {
-    uint8_t L[QK];
+    uint8_t L[kSuperBlock];
     quantize_scales_q45<5>(x, y, qw, L);
     pack_5bit(L, y + Q5KLayout::kQh, y + Q5KLayout::kQs);
 }
@@ -575,7 +574,7 @@ void dequantize_block_q45(const uint8_t* b, float* y) {
     const uint8_t* qh = nullptr;
     if constexpr (Bits == 5) qh = b + Q5KLayout::kQh;
     uint8_t u1 = 1, u2 = 2;
-    for (int j = 0, is = 0; j < QK; j += 64, is += 2) {
+    for (int j = 0, is = 0; j < kSuperBlock; j += 64, is += 2) {
         uint8_t sc, m;
         unpack_scale_min_k4(is + 0, b + B::kScales, &sc, &m);
         const float d1 = d * static_cast<float>(sc), m1 = min * static_cast<float>(m);
@@ -601,7 +600,7 @@ void dequantize_block_q45(const uint8_t* b, float* y) {
 
 void quantize_block_q6_k(const float* x, uint8_t* y, const float* qw) {
     using B = Q6KLayout;
-    int8_t L[QK];
+    int8_t L[kSuperBlock];
     float scales[16];
     float max_scale = 0, max_abs_scale = 0;
     kq::symmetric_scales(16, 16, 32, x, qw, nullptr, scales);
@@ -643,7 +642,7 @@ void dequantize_block_q6_k(const uint8_t* b, float* y) {
     const uint8_t* ql = b + B::kQl;
     const uint8_t* qh = b + B::kQh;
     const int8_t* sc = reinterpret_cast<const int8_t*>(b + B::kScales);
-    for (int n = 0; n < QK; n += 128) {
+    for (int n = 0; n < kSuperBlock; n += 128) {
         for (int l = 0; l < 32; ++l) {
             const int is = l / 16;
             const int q1 = static_cast<int8_t>((ql[l + 0] & 0xF) | (((qh[l] >> 0) & 3) << 4)) - 32;
@@ -668,7 +667,7 @@ void dequantize_block_q8_k(const uint8_t* b, float* y) {
     float d;
     std::memcpy(&d, b + Q8KLayout::kD, sizeof d);
     const int8_t* qs = reinterpret_cast<const int8_t*>(b + Q8KLayout::kQs);
-    for (int j = 0; j < QK; ++j) y[j] = d * static_cast<float>(qs[j]);
+    for (int j = 0; j < kSuperBlock; ++j) y[j] = d * static_cast<float>(qs[j]);
 }
 
 // ---- rows ----------------------------------------------------------------------
@@ -678,12 +677,12 @@ using DequantizeBlock = void (*)(const uint8_t*, float*);
 
 template <QuantizeBlock Q, int Bytes>
 void quantize_row(const float* src, uint8_t* dst, int64_t n, const float* importance) {
-    for (int64_t i = 0; i < n / QK; ++i) Q(src + QK * i, dst + Bytes * i, importance ? importance + QK * i : nullptr);
+    for (int64_t i = 0; i < n / kSuperBlock; ++i) Q(src + kSuperBlock * i, dst + Bytes * i, importance ? importance + kSuperBlock * i : nullptr);
 }
 
 template <DequantizeBlock D, int Bytes>
 void dequantize_row(const uint8_t* src, float* dst, int64_t n) {
-    for (int64_t i = 0; i < n / QK; ++i) D(src + Bytes * i, dst + QK * i);
+    for (int64_t i = 0; i < n / kSuperBlock; ++i) D(src + Bytes * i, dst + kSuperBlock * i);
 }
 
 constexpr Kernels kKQuants[] = {

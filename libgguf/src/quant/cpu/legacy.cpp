@@ -22,8 +22,6 @@
 namespace gguf::quant {
 namespace {
 
-constexpr int QK = kLegacyBlock;
-
 // ---- packing --------------------------------------------------------------
 
 // Packs 32 quants (each the low byte of what the reference computed) into
@@ -32,13 +30,13 @@ constexpr int QK = kLegacyBlock;
 template <int Bits>
 inline void pack_quants(const uint8_t* q, uint8_t* qs, uint8_t* qh) {
     if constexpr (Bits == 4) {
-        for (int j = 0; j < QK / 2; ++j) qs[j] = static_cast<uint8_t>(q[j] | (q[j + QK / 2] << 4));
+        for (int j = 0; j < kLegacyBlock / 2; ++j) qs[j] = static_cast<uint8_t>(q[j] | (q[j + kLegacyBlock / 2] << 4));
     } else {
         uint32_t high = 0;
-        for (int j = 0; j < QK / 2; ++j) {
-            qs[j] = static_cast<uint8_t>((q[j] & 0x0f) | ((q[j + QK / 2] & 0x0f) << 4));
+        for (int j = 0; j < kLegacyBlock / 2; ++j) {
+            qs[j] = static_cast<uint8_t>((q[j] & 0x0f) | ((q[j + kLegacyBlock / 2] & 0x0f) << 4));
             high |= static_cast<uint32_t>((q[j] & 0x10u) >> 4) << j;
-            high |= static_cast<uint32_t>((q[j + QK / 2] & 0x10u) >> 4) << (j + QK / 2);
+            high |= static_cast<uint32_t>((q[j + kLegacyBlock / 2] & 0x10u) >> 4) << (j + kLegacyBlock / 2);
         }
         std::memcpy(qh, &high, sizeof high);
     }
@@ -48,14 +46,14 @@ template <int Bits>
 inline void unpack_quants(const uint8_t* qs, const uint8_t* qh, int* q) {
     uint32_t high = 0;
     if constexpr (Bits == 5) std::memcpy(&high, qh, sizeof high);
-    for (int j = 0; j < QK / 2; ++j) {
+    for (int j = 0; j < kLegacyBlock / 2; ++j) {
         int lo = qs[j] & 0x0f, hi = qs[j] >> 4;
         if constexpr (Bits == 5) {
             lo |= static_cast<int>(((high >> j) << 4) & 0x10);
             hi |= static_cast<int>((high >> (j + 12)) & 0x10);
         }
         q[j] = lo;
-        q[j + QK / 2] = hi;
+        q[j + kLegacyBlock / 2] = hi;
     }
 }
 
@@ -80,12 +78,12 @@ void quantize_block_symmetric(const float* x, uint8_t* y) {
     using L = LegacyLayout<Bits, false>;
     constexpr int half = 1 << (Bits - 1);
     constexpr int top = (1 << Bits) - 1;
-    const float max = signed_absmax(x, QK);
+    const float max = signed_absmax(x, kLegacyBlock);
     const float d = max / static_cast<float>(-half);
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     store_half(y + L::kD, fp32_to_fp16(d));
-    uint8_t q[QK];
-    for (int j = 0; j < QK; ++j) {
+    uint8_t q[kLegacyBlock];
+    for (int j = 0; j < kLegacyBlock; ++j) {
         const int8_t v = static_cast<int8_t>(truncate_to_int(x[j] * id + (static_cast<float>(half) + 0.5f)));
         q[j] = static_cast<uint8_t>(v < top ? v : top);
     }
@@ -99,7 +97,7 @@ void quantize_block_affine(const float* x, uint8_t* y) {
     using L = LegacyLayout<Bits, true>;
     constexpr int top = (1 << Bits) - 1;
     float min = FLT_MAX, max = -FLT_MAX;
-    for (int j = 0; j < QK; ++j) {
+    for (int j = 0; j < kLegacyBlock; ++j) {
         if (x[j] < min) min = x[j];
         if (x[j] > max) max = x[j];
     }
@@ -107,8 +105,8 @@ void quantize_block_affine(const float* x, uint8_t* y) {
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     store_half(y + L::kD, fp32_to_fp16(d));
     store_half(y + L::kM, fp32_to_fp16(min));
-    uint8_t q[QK];
-    for (int j = 0; j < QK; ++j) {
+    uint8_t q[kLegacyBlock];
+    for (int j = 0; j < kLegacyBlock; ++j) {
         const int32_t v = truncate_to_int((x[j] - min) * id + 0.5f);
         if constexpr (Bits == 4) {
             const int8_t s = static_cast<int8_t>(v);
@@ -175,7 +173,7 @@ __attribute__((target("avx2"))) void quantize_block_symmetric_avx2(const float* 
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     store_half(y + L::kD, fp32_to_fp16(d));
     const __m256 vid = _mm256_set1_ps(id), offset = _mm256_set1_ps(static_cast<float>(half) + 0.5f);
-    uint8_t q[QK];
+    uint8_t q[kLegacyBlock];
     for (int k = 0; k < 4; ++k) {
         store_quants_x8<true>(_mm256_cvttps_epi32(_mm256_add_ps(_mm256_mul_ps(v[k], vid), offset)), top, q + 8 * k);
     }
@@ -195,7 +193,7 @@ __attribute__((target("avx2"))) void quantize_block_affine_avx2(const float* x, 
     float min = hmin8(lo), max = hmax8(hi);
     if (min == 0.0f || max == 0.0f) {  // which zero the scan keeps depends on order: scan
         min = FLT_MAX, max = -FLT_MAX;
-        for (int j = 0; j < QK; ++j) {
+        for (int j = 0; j < kLegacyBlock; ++j) {
             if (x[j] < min) min = x[j];
             if (x[j] > max) max = x[j];
         }
@@ -205,7 +203,7 @@ __attribute__((target("avx2"))) void quantize_block_affine_avx2(const float* x, 
     store_half(y + L::kD, fp32_to_fp16(d));
     store_half(y + L::kM, fp32_to_fp16(min));
     const __m256 vid = _mm256_set1_ps(id), vmin = _mm256_set1_ps(min), half = _mm256_set1_ps(0.5f);
-    uint8_t q[QK];
+    uint8_t q[kLegacyBlock];
     for (int k = 0; k < 4; ++k) {
         const __m256i t = _mm256_cvttps_epi32(_mm256_add_ps(_mm256_mul_ps(_mm256_sub_ps(v[k], vmin), vid), half));
         store_quants_x8<Bits == 4>(t, top, q + 8 * k);
@@ -224,36 +222,36 @@ inline float row_sigma2(const float* x, int64_t n) {
 }
 
 inline void block_weights(const float* x, const float* importance, float sigma2, float* w) {
-    for (int j = 0; j < QK; ++j) w[j] = importance[j] * std::sqrt(sigma2 + x[j] * x[j]);
+    for (int j = 0; j < kLegacyBlock; ++j) w[j] = importance[j] * std::sqrt(sigma2 + x[j] * x[j]);
 }
 
 template <int Bits, bool HasMin>
 void quantize_row_legacy(const float* src, uint8_t* dst, int64_t n, const float* importance) {
     using L = LegacyLayout<Bits, HasMin>;
-    const int64_t blocks = n / QK;
+    const int64_t blocks = n / kLegacyBlock;
     if (!importance) {
 #if defined(__x86_64__)
         if (cpu_has_avx2()) {
             for (int64_t b = 0; b < blocks; ++b) {
-                if constexpr (HasMin) quantize_block_affine_avx2<Bits>(src + b * QK, dst + b * L::kBytes);
-                else quantize_block_symmetric_avx2<Bits>(src + b * QK, dst + b * L::kBytes);
+                if constexpr (HasMin) quantize_block_affine_avx2<Bits>(src + b * kLegacyBlock, dst + b * L::kBytes);
+                else quantize_block_symmetric_avx2<Bits>(src + b * kLegacyBlock, dst + b * L::kBytes);
             }
             return;
         }
 #endif
         for (int64_t b = 0; b < blocks; ++b) {
-            if constexpr (HasMin) quantize_block_affine<Bits>(src + b * QK, dst + b * L::kBytes);
-            else quantize_block_symmetric<Bits>(src + b * QK, dst + b * L::kBytes);
+            if constexpr (HasMin) quantize_block_affine<Bits>(src + b * kLegacyBlock, dst + b * L::kBytes);
+            else quantize_block_symmetric<Bits>(src + b * kLegacyBlock, dst + b * L::kBytes);
         }
         return;
     }
     const float sigma2 = row_sigma2(src, n);
-    float w[QK];
-    uint8_t q[QK];
+    float w[kLegacyBlock];
+    uint8_t q[kLegacyBlock];
     for (int64_t b = 0; b < blocks; ++b) {
-        const float* x = src + b * QK;
+        const float* x = src + b * kLegacyBlock;
         uint8_t* y = dst + b * L::kBytes;
-        block_weights(x, importance + b * QK, sigma2, w);
+        block_weights(x, importance + b * kLegacyBlock, sigma2, w);
         if constexpr (HasMin) {
             float neg_min = 0.0f;
             const float d = search::weighted_affine_scale(x, w, (1 << Bits) - 1, q, &neg_min);
@@ -271,17 +269,17 @@ template <int Bits, bool HasMin>
 void dequantize_row_legacy(const uint8_t* src, float* dst, int64_t n) {
     using L = LegacyLayout<Bits, HasMin>;
     constexpr int offset = HasMin ? 0 : 1 << (Bits - 1);
-    for (int64_t b = 0; b < n / QK; ++b) {
+    for (int64_t b = 0; b < n / kLegacyBlock; ++b) {
         const uint8_t* y = src + b * L::kBytes;
-        float* out = dst + b * QK;
+        float* out = dst + b * kLegacyBlock;
         const float d = fp16_to_fp32(load_half(y + L::kD));
-        int q[QK];
+        int q[kLegacyBlock];
         unpack_quants<Bits>(y + L::kQs, y + L::kQh, q);
         if constexpr (HasMin) {
             const float m = fp16_to_fp32(load_half(y + L::kM));
-            for (int j = 0; j < QK; ++j) out[j] = static_cast<float>(q[j]) * d + m;
+            for (int j = 0; j < kLegacyBlock; ++j) out[j] = static_cast<float>(q[j]) * d + m;
         } else {
-            for (int j = 0; j < QK; ++j) out[j] = static_cast<float>(q[j] - offset) * d;
+            for (int j = 0; j < kLegacyBlock; ++j) out[j] = static_cast<float>(q[j] - offset) * d;
         }
     }
 }
@@ -289,26 +287,26 @@ void dequantize_row_legacy(const uint8_t* src, float* dst, int64_t n) {
 // ---- Q8_0 -----------------------------------------------------------------
 
 void quantize_row_q8_0(const float* src, uint8_t* dst, int64_t n, const float* /*importance: unused by ggml*/) {
-    for (int64_t b = 0; b < n / QK; ++b) {
-        const float* x = src + b * QK;
+    for (int64_t b = 0; b < n / kLegacyBlock; ++b) {
+        const float* x = src + b * kLegacyBlock;
         auto* y = reinterpret_cast<BlockQ8_0*>(dst + b * sizeof(BlockQ8_0));
         float amax = 0.0f;
-        for (int j = 0; j < QK; ++j) {
+        for (int j = 0; j < kLegacyBlock; ++j) {
             const float a = std::fabs(x[j]);
             amax = amax > a ? amax : a;
         }
         const float d = amax / 127.0f;
         const float id = d != 0.0f ? 1.0f / d : 0.0f;
         store_half(y->d, fp32_to_fp16(d));
-        for (int j = 0; j < QK; ++j) y->qs[j] = static_cast<int8_t>(round_half_away(x[j] * id));
+        for (int j = 0; j < kLegacyBlock; ++j) y->qs[j] = static_cast<int8_t>(round_half_away(x[j] * id));
     }
 }
 
 void dequantize_row_q8_0(const uint8_t* src, float* dst, int64_t n) {
-    for (int64_t b = 0; b < n / QK; ++b) {
+    for (int64_t b = 0; b < n / kLegacyBlock; ++b) {
         const auto* y = reinterpret_cast<const BlockQ8_0*>(src + b * sizeof(BlockQ8_0));
         const float d = fp16_to_fp32(load_half(y->d));
-        for (int j = 0; j < QK; ++j) dst[b * QK + j] = static_cast<float>(y->qs[j]) * d;
+        for (int j = 0; j < kLegacyBlock; ++j) dst[b * kLegacyBlock + j] = static_cast<float>(y->qs[j]) * d;
     }
 }
 

@@ -9,7 +9,7 @@ namespace {
 // for IQ4_NL, 1 for IQ4_XS; floats: 0 for F16, 1 for BF16; 0 for TQ1_0, 1
 // for TQ2_0, 2 for MXFP4. Super-blocks
 // split into pieces of 32 values, so eight invocations share one.
-constexpr DequantizeKernel kKernels[] = {
+constexpr DequantizeKernel kDequantizeKernels[] = {
     {TensorType::F16, shaders::dequant_float, {0, 0}, 1, 2, 1},
     {TensorType::BF16, shaders::dequant_float, {1, 0}, 1, 2, 1},
     {TensorType::Q4_0, shaders::dequant_legacy, {4, 0}, 32, 18, 32},
@@ -32,7 +32,7 @@ constexpr DequantizeKernel kKernels[] = {
 }  // namespace
 
 const DequantizeKernel* find_dequantizer(TensorType type) {
-    for (const auto& k : kKernels) {
+    for (const auto& k : kDequantizeKernels) {
         if (k.type == type) return &k;
     }
     return nullptr;

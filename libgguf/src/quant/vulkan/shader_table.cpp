@@ -10,7 +10,7 @@ namespace {
 // IQ3_XXS, 1 for IQ3_S; IQ2: 0 for IQ2_XXS, 1 for IQ2_XS, 2 for IQ2_S; IQ1: 0 for
 // IQ1_S, 1 for IQ1_M, then IQ1_M's split scoring (0 full sums, 1 running
 // sums per half block); floats: bytes per value and 1 for BF16.
-constexpr ShaderKernel kKernels[] = {
+constexpr ShaderKernel kQuantizeKernels[] = {
     {TensorType::F32, shaders::float_targets, {4, 0}, 1, 4, 1, true, false},
     {TensorType::F16, shaders::float_targets, {2, 0}, 1, 2, 1, true, false},
     {TensorType::BF16, shaders::float_targets, {2, 1}, 1, 2, 1, true, false},
@@ -39,7 +39,7 @@ constexpr ShaderKernel kKernels[] = {
 }  // namespace
 
 const ShaderKernel* find_shader(TensorType type, LlamaRelease release) {
-    for (const auto& k : kKernels) {
+    for (const auto& k : kQuantizeKernels) {
         if (k.type != type) continue;
         if (!k.iq1m_split_score || *k.iq1m_split_score == rules_of(release).iq1m_split_score) return &k;
     }
