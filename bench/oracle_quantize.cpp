@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "gguf/imatrix.h"
-#include "gguf/quant_presets.h"
+#include "gguf/imatrix/imatrix.h"
+#include "gguf/quant/quant_presets.h"
 #include "oracle_llama.h"
 
 int main(int argc, char** argv) {

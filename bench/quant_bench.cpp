@@ -28,8 +28,8 @@
 #include <thread>
 #include <vector>
 
-#include "gguf/quantize.h"
-#include "gguf/tensor_type.h"
+#include "gguf/quant/cpu/quantize.h"
+#include "gguf/format/tensor_type.h"
 
 #ifdef GGUF_MTP_HAVE_ORACLE
 // ggml's own entry points in the oracle's libggml-base.so (the type is

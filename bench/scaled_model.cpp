@@ -13,9 +13,9 @@
 #include <random>
 #include <string>
 
-#include "gguf/imatrix.h"
-#include "gguf/quant_mixture.h"
-#include "gguf/writer.h"
+#include "gguf/imatrix/imatrix.h"
+#include "gguf/quant/quant_mixture.h"
+#include "gguf/plan/writer.h"
 
 namespace {
 

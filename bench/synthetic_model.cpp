@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "gguf/writer.h"
+#include "gguf/plan/writer.h"
 
 namespace {
 

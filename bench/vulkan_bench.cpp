@@ -14,8 +14,8 @@
 #include <thread>
 #include <vector>
 
-#include "gguf/quantize.h"
-#include "quant/thread_pool.h"
+#include "gguf/quant/cpu/quantize.h"
+#include "parallel/thread_pool.h"
 #include "quant/vulkan/gpu_quantizer.h"
 
 namespace {

@@ -5,7 +5,7 @@
 //    writer, so nothing the parser accepts is lost or changed on output.
 #include "format/header_writer.h"
 #include "fuzz_targets.h"
-#include "gguf/gguf_file.h"
+#include "gguf/format/gguf_file.h"
 #include "scratch_files.h"
 
 namespace gguf_fuzz {

@@ -1,7 +1,7 @@
 // read_imatrix over one file, in either format, then the weights
 // llama-quantize would derive from every entry.
 #include "fuzz_targets.h"
-#include "gguf/imatrix.h"
+#include "gguf/imatrix/imatrix.h"
 #include "scratch_files.h"
 
 namespace gguf_fuzz {

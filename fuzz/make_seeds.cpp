@@ -12,8 +12,8 @@
 #include <fstream>
 #include <iterator>
 
-#include "gguf/model.h"
-#include "gguf/writer.h"
+#include "gguf/split/model.h"
+#include "gguf/plan/writer.h"
 #include "scratch_files.h"
 
 namespace fs = std::filesystem;

@@ -2,10 +2,10 @@
 // both, checks the pair, and plans extract, strip and merge as the
 // commands would, without writing.
 #include "fuzz_targets.h"
-#include "gguf/model.h"
-#include "gguf/mtp.h"
-#include "gguf/mtp_surgery.h"
-#include "gguf/writer.h"
+#include "gguf/split/model.h"
+#include "gguf/mtp/mtp.h"
+#include "gguf/mtp/mtp_surgery.h"
+#include "gguf/plan/writer.h"
 #include "scratch_files.h"
 
 namespace gguf_fuzz {

@@ -1,10 +1,10 @@
 // Model::open over a split set of up to five shards, then everything a
 // reader of the opened set touches: values, tensor data, the copy plan.
 #include "fuzz_targets.h"
-#include "gguf/model.h"
-#include "gguf/plan.h"
-#include "gguf/split_naming.h"
-#include "gguf/writer.h"
+#include "gguf/split/model.h"
+#include "gguf/plan/plan.h"
+#include "gguf/split/split_naming.h"
+#include "gguf/plan/writer.h"
 #include "scratch_files.h"
 
 namespace gguf_fuzz {

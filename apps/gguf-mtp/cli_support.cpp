@@ -6,8 +6,25 @@
 
 namespace gguf_mtp {
 
+namespace {
+
+// The switch of this command that lifts a refusal the library made by policy.
+const char* remedy_hint(gguf::Remedy remedy) {
+    switch (remedy) {
+        case gguf::Remedy::none: return "";
+        case gguf::Remedy::replace_output: return " (use --force to replace it)";
+        case gguf::Remedy::give_importance: return ": give an imatrix (--imatrix)";
+        case gguf::Remedy::choose_missing_importance: return " (--imatrix-missing fallback:TYPE or uniform to go on)";
+        case gguf::Remedy::allow_requantize: return " (--allow-requantize to do it)";
+        case gguf::Remedy::allow_non_finite: return " (--allow-non-finite to do it anyway)";
+    }
+    return "";
+}
+
+}  // namespace
+
 int report_error(const gguf::Error& error) {
-    std::fprintf(stderr, "gguf-mtp: error: %s\n", error.to_string().c_str());
+    std::fprintf(stderr, "gguf-mtp: error: %s%s\n", error.to_string().c_str(), remedy_hint(error.remedy));
     return error.code == gguf::ErrorCode::invalid_argument ? kExitUsage : kExitError;
 }
 

@@ -6,7 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "gguf/llama_release.h"
+#include "gguf/compat/llama_release.h"
 
 namespace gguf_mtp {
 

@@ -6,7 +6,7 @@
 
 #include "cli_support.h"
 #include "commands.h"
-#include "gguf/imatrix.h"
+#include "gguf/imatrix/imatrix.h"
 #include "imatrix_reports.h"
 
 namespace gguf_mtp {

@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_support.h"
-#include "gguf/imatrix.h"
-#include "gguf/imatrix_coverage.h"
+#include "gguf/imatrix/imatrix.h"
+#include "gguf/quant/imatrix_coverage.h"
 
 namespace gguf_mtp {
 namespace {

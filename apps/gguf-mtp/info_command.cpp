@@ -4,7 +4,7 @@
 #include "cli_support.h"
 #include "commands.h"
 #include "info_report.h"
-#include "gguf/mtp_surgery.h"
+#include "gguf/mtp/mtp_surgery.h"
 
 namespace gguf_mtp {
 namespace {

@@ -1,6 +1,6 @@
 #include "info_report.h"
 
-#include "gguf/mtp_surgery.h"
+#include "gguf/mtp/mtp_surgery.h"
 
 namespace gguf_mtp {
 

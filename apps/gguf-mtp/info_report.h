@@ -9,8 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "gguf/model.h"
-#include "gguf/mtp.h"
+#include "gguf/split/model.h"
+#include "gguf/mtp/mtp.h"
 
 namespace gguf_mtp {
 

@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "gguf/error.h"
-#include "gguf/file_hash.h"
-#include "gguf/verify.h"
+#include "gguf/io/file_hash.h"
+#include "gguf/verify/verify.h"
 
 namespace gguf_mtp {
 

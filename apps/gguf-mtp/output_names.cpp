@@ -1,6 +1,6 @@
 #include "output_names.h"
 
-#include "gguf/split_naming.h"
+#include "gguf/split/split_naming.h"
 
 namespace gguf_mtp {
 

@@ -6,8 +6,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include "gguf/model.h"
-#include "gguf/writer.h"
+#include "gguf/split/model.h"
+#include "gguf/plan/writer.h"
 
 namespace gguf_mtp {
 

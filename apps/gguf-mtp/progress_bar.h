@@ -5,7 +5,7 @@
 #include <chrono>
 #include <string>
 
-#include "gguf/writer.h"
+#include "gguf/plan/writer.h"
 
 namespace gguf_mtp {
 

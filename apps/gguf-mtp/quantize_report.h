@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "gguf/quantize_plan.h"
-#include "gguf/writer.h"
+#include "gguf/quant/quantize_plan.h"
+#include "gguf/plan/writer.h"
 
 namespace gguf_mtp {
 

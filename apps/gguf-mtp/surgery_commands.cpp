@@ -4,8 +4,8 @@
 
 #include "cli_support.h"
 #include "commands.h"
-#include "gguf/mtp.h"
-#include "gguf/mtp_surgery.h"
+#include "gguf/mtp/mtp.h"
+#include "gguf/mtp/mtp_surgery.h"
 #include "output_names.h"
 #include "plan_runner.h"
 

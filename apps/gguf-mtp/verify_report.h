@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "gguf/verify.h"
+#include "gguf/verify/verify.h"
 
 namespace gguf_mtp {
 

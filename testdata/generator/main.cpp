@@ -16,8 +16,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "gguf/plan.h"
-#include "gguf/writer.h"
+#include "gguf/plan/plan.h"
+#include "gguf/plan/writer.h"
 #include "quant_mix.h"
 #include "spec.h"
 #include "tensor_data.h"

@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-#include "gguf/tensor_info.h"
+#include "gguf/format/tensor_info.h"
 
 namespace fixtures {
 

@@ -4,8 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "gguf/tensor_type.h"
-#include "gguf/value.h"
+#include "gguf/format/tensor_type.h"
+#include "gguf/format/value.h"
 
 namespace fixtures {
 namespace {

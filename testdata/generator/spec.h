@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "gguf/error.h"
-#include "gguf/metadata.h"
-#include "gguf/tensor_info.h"
+#include "gguf/format/metadata.h"
+#include "gguf/format/tensor_info.h"
 
 namespace fixtures {
 

@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "gguf/error.h"
-#include "gguf/tensor_type.h"
+#include "gguf/format/tensor_type.h"
 
 namespace fixtures {
 

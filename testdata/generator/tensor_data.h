@@ -5,7 +5,7 @@
 #include <span>
 
 #include "gguf/error.h"
-#include "gguf/tensor_info.h"
+#include "gguf/format/tensor_info.h"
 
 namespace fixtures {
 

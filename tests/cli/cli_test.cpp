@@ -4,11 +4,13 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.h"
-#include "gguf/mtp.h"
-#include "gguf/writer.h"
+#include "gguf/mtp/mtp.h"
+#include "gguf/plan/writer.h"
+#include "gguf/split/model.h"
 #include "gguf_fixtures.h"
 #include "imatrix_files.h"
 #include "test_support.h"
@@ -361,6 +363,37 @@ TEST(QuantizeCli, AlreadyQuantizedInputNeedsAllowRequantize) {
     EXPECT_NE(r.exit_code, 0);
     EXPECT_NE(r.err.find("--allow-requantize"), std::string::npos) << r.err;
     EXPECT_EQ(dir.listing(), std::vector<std::string>{});
+}
+
+TEST(QuantizeCli, NonFiniteWeightsNeedAllowNonFinite) {
+    TempDir dir;
+    const std::string in = dir.file("nan.gguf");
+    std::filesystem::copy_file(fixtures::path("llama-bundled.gguf"), in);
+    uint64_t offset = 0;
+    std::vector<uint8_t> nan;
+    {
+        auto model = gguf::Model::open(in);
+        ASSERT_TRUE(model) << model.error().to_string();
+        const auto ref = model->find("blk.0.ffn_down.weight");
+        ASSERT_TRUE(ref);
+        const auto& info = model->info(*ref);
+        offset = model->shard(ref->shard).tensor_file_offset(ref->index);
+        if (info.type == gguf::TensorType::F32) nan = {0x00, 0x00, 0xC0, 0x7F};
+        else if (info.type == gguf::TensorType::F16) nan = {0x00, 0x7E};
+        else GTEST_SKIP() << "the fixture's weights are no longer F32 or F16";
+    }
+    std::fstream file(in, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(static_cast<std::streamoff>(offset));
+    file.write(reinterpret_cast<const char*>(nan.data()), static_cast<std::streamsize>(nan.size()));
+    file.close();
+
+    auto refused = gguf_mtp({"quantize", "--pure", in, dir.file("o.gguf"), "Q8_0"});
+    EXPECT_EQ(refused.exit_code, 1);
+    EXPECT_EQ(refused.err, "gguf-mtp: error: " + dir.file("o.gguf") +
+                               ": tensor 'blk.0.ffn_down.weight': row 0 holds NaN: quantizing it would write garbage"
+                               " (--allow-non-finite to do it anyway)\n");
+    EXPECT_EQ(dir.listing(), std::vector<std::string>{"nan.gguf"});
+    EXPECT_EQ(gguf_mtp({"quantize", "--pure", "--allow-non-finite", in, dir.file("o.gguf"), "Q8_0"}).exit_code, 0);
 }
 
 TEST(QuantizeCli, DryRunJsonListsFilesAndTensors) {

@@ -6,8 +6,8 @@
 
 #include <filesystem>
 
-#include "gguf/imatrix.h"
-#include "gguf/writer.h"
+#include "gguf/imatrix/imatrix.h"
+#include "gguf/plan/writer.h"
 #include "gguf_fixtures.h"
 #include "gguf_mtp_process.h"
 #include "test_support.h"

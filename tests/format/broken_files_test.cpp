@@ -6,7 +6,7 @@
 #include <random>
 
 #include "broken_catalogue.h"
-#include "gguf/gguf_file.h"
+#include "gguf/format/gguf_file.h"
 #include "test_support.h"
 
 using gguf::ErrorCode;

@@ -3,8 +3,8 @@
 // failure replays.
 #include <gtest/gtest.h>
 
-#include "gguf/model.h"
-#include "gguf/writer.h"
+#include "gguf/split/model.h"
+#include "gguf/plan/writer.h"
 #include "test_support.h"
 
 using gguf_test::RandomPlanOptions;

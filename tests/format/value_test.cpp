@@ -3,7 +3,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "gguf/value.h"
+#include "gguf/format/value.h"
 
 using gguf::Value;
 using gguf::ValueType;

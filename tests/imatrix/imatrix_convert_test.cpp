@@ -8,9 +8,9 @@
 #include <cmath>
 #include <random>
 
-#include "gguf/imatrix.h"
-#include "gguf/quantize_plan.h"
-#include "gguf/quantize_tensor.h"
+#include "gguf/imatrix/imatrix.h"
+#include "gguf/quant/quantize_plan.h"
+#include "gguf/quant/quantize_tensor.h"
 #include "gguf_fixtures.h"
 #include "imatrix_files.h"
 #include "test_support.h"
@@ -140,7 +140,7 @@ TEST(ImatrixConvert, OutputsAreRefusedOverInputsAndExistingFiles) {
         w.output = dir.file("in.gguf");
         auto refused = gguf::write_imatrix(convert(m, legacy, 512), w);
         ASSERT_FALSE(refused);
-        EXPECT_NE(refused.error().message.find("--force"), std::string::npos);
+        EXPECT_EQ(refused.error().remedy, gguf::Remedy::replace_output);
         w.overwrite = true;
         w.inputs = {*gguf::identity_of(dir.file("in.gguf"))};
         refused = gguf::write_imatrix(convert(m, legacy, 512), w);

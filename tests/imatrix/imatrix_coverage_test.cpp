@@ -9,9 +9,9 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "gguf/imatrix_coverage.h"
-#include "gguf/mtp.h"
-#include "gguf/quantize_plan.h"
+#include "gguf/quant/imatrix_coverage.h"
+#include "gguf/mtp/mtp.h"
+#include "gguf/quant/quantize_plan.h"
 #include "gguf_fixtures.h"
 #include "imatrix_files.h"
 #include "test_support.h"

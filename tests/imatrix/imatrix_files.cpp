@@ -6,7 +6,7 @@
 #include <cstring>
 #include <random>
 
-#include "gguf/quantize_plan.h"
+#include "gguf/quant/quantize_plan.h"
 
 namespace imatrix_test {
 

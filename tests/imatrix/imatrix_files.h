@@ -9,9 +9,9 @@
 #include <tuple>
 #include <vector>
 
-#include "gguf/imatrix.h"
-#include "gguf/model.h"
-#include "gguf/plan.h"
+#include "gguf/imatrix/imatrix.h"
+#include "gguf/split/model.h"
+#include "gguf/plan/plan.h"
 
 namespace imatrix_test {
 

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "gguf/imatrix.h"
+#include "gguf/imatrix/imatrix.h"
 #include "imatrix_files.h"
 #include "test_support.h"
 

@@ -4,9 +4,9 @@
 
 #include <cstring>
 
-#include "gguf/gguf_file.h"
-#include "gguf/imatrix.h"
-#include "gguf/writer.h"
+#include "gguf/format/gguf_file.h"
+#include "gguf/imatrix/imatrix.h"
+#include "gguf/plan/writer.h"
 #include "imatrix_files.h"
 #include "test_support.h"
 

@@ -4,8 +4,8 @@
 
 #include <filesystem>
 
-#include "gguf/model.h"
-#include "gguf/writer.h"
+#include "gguf/split/model.h"
+#include "gguf/plan/writer.h"
 #include "test_support.h"
 
 using gguf_test::TempDir;
@@ -102,6 +102,20 @@ TEST_F(WriterSafety, PlansThatBreakTheFormatAreRefusedBeforeWriting) {
     plan.tensors.front().info.name = std::string(64, 'n');
     auto long_name = gguf::write_plan(plan, o);
     ASSERT_FALSE(long_name.has_value());
+    EXPECT_EQ(dir_.listing(), std::vector<std::string>{"in.gguf"});
+}
+
+TEST_F(WriterSafety, ARepeatedKeyIsRefusedBeforeWriting) {
+    // The header reader refuses a file with a key twice: the writer must not make one.
+    gguf::Plan plan = gguf::plan_copy(*model_);
+    const gguf::KeyValue first = plan.metadata.entries().front();
+    plan.metadata.append(first.key, first.value);
+    gguf::WriteOptions o;
+    o.output = dir_.file("out.gguf");
+    auto written = gguf::write_plan(plan, o);
+    ASSERT_FALSE(written.has_value());
+    EXPECT_EQ(written.error().code, gguf::ErrorCode::invalid_argument);
+    EXPECT_EQ(written.error().message, "key '" + first.key + "' is planned twice");
     EXPECT_EQ(dir_.listing(), std::vector<std::string>{"in.gguf"});
 }
 

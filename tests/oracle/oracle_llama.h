@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "gguf/llama_release.h"
+#include "gguf/compat/llama_release.h"
 
 namespace oracle {
 

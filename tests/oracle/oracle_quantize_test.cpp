@@ -13,11 +13,11 @@
 #include <map>
 #include <random>
 
-#include "gguf/mtp.h"
-#include "gguf/quant_mixture.h"
-#include "gguf/quantize.h"
-#include "gguf/quantize_plan.h"
-#include "gguf/writer.h"
+#include "gguf/mtp/mtp.h"
+#include "gguf/quant/quant_mixture.h"
+#include "gguf/quant/cpu/quantize.h"
+#include "gguf/quant/quantize_plan.h"
+#include "gguf/plan/writer.h"
 #include "gguf_fixtures.h"
 #include "oracle_llama.h"
 #include "test_support.h"

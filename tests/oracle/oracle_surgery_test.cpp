@@ -10,8 +10,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "gguf/mtp_surgery.h"
-#include "gguf/writer.h"
+#include "gguf/mtp/mtp_surgery.h"
+#include "gguf/plan/writer.h"
 #include "gguf_fixtures.h"
 #include "oracle_llama.h"
 #include "test_support.h"

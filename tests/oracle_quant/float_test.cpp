@@ -5,7 +5,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "gguf/quantize.h"
+#include "gguf/quant/cpu/quantize.h"
 #include "oracle_ggml.h"
 #include "quant_cases.h"
 

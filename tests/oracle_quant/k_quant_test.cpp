@@ -9,7 +9,7 @@
 #include <random>
 #include <tuple>
 
-#include "gguf/quantize.h"
+#include "gguf/quant/cpu/quantize.h"
 #include "oracle_ggml.h"
 #include "quant_cases.h"
 

@@ -2,7 +2,7 @@
 // without importance weights, and dequantized floats, bit for bit.
 #include <gtest/gtest.h>
 
-#include "gguf/quantize.h"
+#include "gguf/quant/cpu/quantize.h"
 #include "oracle_ggml.h"
 #include "quant_cases.h"
 

@@ -6,8 +6,8 @@
 #include <span>
 #include <vector>
 
-#include "gguf/llama_release.h"
-#include "gguf/tensor_type.h"
+#include "gguf/compat/llama_release.h"
+#include "gguf/format/tensor_type.h"
 
 namespace oracle_ggml {
 

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <random>
 
-#include "gguf/quantize.h"
+#include "gguf/quant/cpu/quantize.h"
 #include "oracle_ggml.h"
 
 namespace quant_cases {

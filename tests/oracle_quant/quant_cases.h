@@ -8,7 +8,7 @@
 #include <tuple>
 #include <vector>
 
-#include "gguf/tensor_type.h"
+#include "gguf/format/tensor_type.h"
 
 namespace quant_cases {
 

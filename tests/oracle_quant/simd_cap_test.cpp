@@ -9,7 +9,7 @@
 #include <cstring>
 #include <string_view>
 
-#include "gguf/quantize.h"
+#include "gguf/quant/cpu/quantize.h"
 
 namespace {
 

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <random>
 
-#include "gguf/quantize.h"
+#include "gguf/quant/cpu/quantize.h"
 #include "oracle_ggml.h"
 #include "quant_cases.h"
 

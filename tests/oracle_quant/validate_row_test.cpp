@@ -9,8 +9,8 @@
 
 #include <unistd.h>
 
-#include "gguf/verify.h"
-#include "gguf/writer.h"
+#include "gguf/verify/verify.h"
+#include "gguf/plan/writer.h"
 #include "oracle_ggml.h"
 
 namespace {

@@ -8,7 +8,7 @@
 #include <cmath>
 #include <random>
 
-#include "gguf/quantize.h"
+#include "gguf/quant/cpu/quantize.h"
 
 namespace {
 

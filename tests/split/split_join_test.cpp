@@ -4,9 +4,9 @@
 
 #include <filesystem>
 
-#include "gguf/model.h"
-#include "gguf/split_naming.h"
-#include "gguf/writer.h"
+#include "gguf/split/model.h"
+#include "gguf/split/split_naming.h"
+#include "gguf/plan/writer.h"
 #include "test_support.h"
 
 using gguf_test::TempDir;

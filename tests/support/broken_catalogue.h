@@ -11,8 +11,8 @@
 
 #include "format/header_writer.h"
 #include "gguf/error.h"
-#include "gguf/metadata.h"
-#include "gguf/tensor_info.h"
+#include "gguf/format/metadata.h"
+#include "gguf/format/tensor_info.h"
 
 namespace gguf_test {
 

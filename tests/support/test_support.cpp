@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <fstream>
 
-#include "gguf/writer.h"
+#include "gguf/plan/writer.h"
 
 namespace gguf_test {
 

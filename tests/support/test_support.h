@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "gguf/plan.h"
+#include "gguf/plan/plan.h"
 
 namespace gguf_test {
 

@@ -8,10 +8,10 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "gguf/mtp.h"
-#include "gguf/mtp_surgery.h"
-#include "gguf/split_naming.h"
-#include "gguf/writer.h"
+#include "gguf/mtp/mtp.h"
+#include "gguf/mtp/mtp_surgery.h"
+#include "gguf/split/split_naming.h"
+#include "gguf/plan/writer.h"
 #include "gguf_fixtures.h"
 #include "test_support.h"
 

@@ -10,10 +10,10 @@
 #include <nlohmann/json.hpp>
 
 #include "broken_catalogue.h"
-#include "gguf/file_hash.h"
-#include "gguf/mtp.h"
-#include "gguf/verify.h"
-#include "gguf/writer.h"
+#include "gguf/io/file_hash.h"
+#include "gguf/mtp/mtp.h"
+#include "gguf/verify/verify.h"
+#include "gguf/plan/writer.h"
 #include "gguf_fixtures.h"
 #include "test_support.h"
 

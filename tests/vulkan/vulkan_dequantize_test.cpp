@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "gguf/quantize.h"
-#include "gguf/tensor_type.h"
+#include "gguf/quant/cpu/quantize.h"
+#include "gguf/format/tensor_type.h"
 #include "vulkan_device.h"
 
 namespace {

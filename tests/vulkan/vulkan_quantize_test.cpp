@@ -15,9 +15,9 @@
 #include <tuple>
 #include <utility>
 
-#include "gguf/quantize.h"
+#include "gguf/quant/cpu/quantize.h"
 #include "gguf_fixtures.h"
-#include "gguf/quantize_tensor.h"
+#include "gguf/quant/quantize_tensor.h"
 #include "quant/vulkan/gpu_quantizer.h"
 #include "quant_cases.h"
 #include "test_support.h"

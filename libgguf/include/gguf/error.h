@@ -27,11 +27,23 @@ enum class ErrorCode {
 // Stable, lower-case name of a code ("bad_format"), for messages and JSON.
 const char* error_code_name(ErrorCode code);
 
+// Where the library stopped by policy rather than necessity, what the caller
+// could allow to go on; a front end names its own switch for it.
+enum class Remedy {
+    none,
+    replace_output,             // WriteOptions::overwrite
+    give_importance,            // QuantizeOptions::imatrix
+    choose_missing_importance,  // QuantizeOptions::missing_importance
+    allow_requantize,           // QuantizeOptions::allow_requantize
+    allow_non_finite,           // QuantizeOptions::allow_non_finite
+};
+
 struct Error {
     ErrorCode code = ErrorCode::bad_format;
     std::string file;                  // may be empty when no file is involved
     std::optional<uint64_t> offset;    // byte offset in `file`
     std::string message;               // what was found and what was expected
+    Remedy remedy = Remedy::none;
 
     // One line: "FILE: offset N: MESSAGE" (parts that are absent are left out).
     std::string to_string() const;
@@ -44,6 +56,11 @@ using Status = Result<void>;
 inline std::unexpected<Error> fail(ErrorCode code, std::string file, std::string message,
                                    std::optional<uint64_t> offset = std::nullopt) {
     return std::unexpected(Error{code, std::move(file), offset, std::move(message)});
+}
+
+// A refusal that `remedy` would lift.
+inline std::unexpected<Error> fail(ErrorCode code, std::string file, std::string message, Remedy remedy) {
+    return std::unexpected(Error{code, std::move(file), std::nullopt, std::move(message), remedy});
 }
 
 }  // namespace gguf

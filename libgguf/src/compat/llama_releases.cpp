@@ -3,7 +3,7 @@
 // sources (ggml/src/ggml-quants.c, src/models/<arch>.cpp).
 #include <array>
 
-#include "gguf/llama_release.h"
+#include "gguf/compat/llama_release.h"
 
 namespace gguf {
 namespace {

@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "gguf/gguf_file.h"
+#include "gguf/format/gguf_file.h"
 
 namespace gguf::detail {
 

@@ -1,4 +1,4 @@
-#include "gguf/gguf_file.h"
+#include "gguf/format/gguf_file.h"
 
 #include "../io/mapped_file.h"
 

@@ -5,7 +5,7 @@
 #include <numeric>
 
 #include "data_extents.h"
-#include "gguf/gguf_file.h"
+#include "gguf/format/gguf_file.h"
 #include "little_endian.h"
 
 namespace gguf {

@@ -1,6 +1,6 @@
 #include "header_writer.h"
 
-#include "gguf/gguf_file.h"
+#include "gguf/format/gguf_file.h"
 #include "little_endian.h"
 
 namespace gguf::detail {

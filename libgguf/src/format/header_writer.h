@@ -6,8 +6,8 @@
 #include <span>
 #include <vector>
 
-#include "gguf/metadata.h"
-#include "gguf/tensor_info.h"
+#include "gguf/format/metadata.h"
+#include "gguf/format/tensor_info.h"
 
 namespace gguf::detail {
 

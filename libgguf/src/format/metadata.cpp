@@ -1,4 +1,4 @@
-#include "gguf/metadata.h"
+#include "gguf/format/metadata.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "gguf/tensor_info.h"
+#include "gguf/format/tensor_info.h"
 
 namespace gguf {
 

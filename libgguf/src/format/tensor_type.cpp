@@ -1,4 +1,4 @@
-#include "gguf/tensor_type.h"
+#include "gguf/format/tensor_type.h"
 
 #include <array>
 #include <cctype>

@@ -1,4 +1,4 @@
-#include "gguf/value.h"
+#include "gguf/format/value.h"
 
 #include <algorithm>
 #include <cstdio>

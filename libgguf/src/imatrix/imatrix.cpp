@@ -1,10 +1,10 @@
-#include "gguf/imatrix.h"
+#include "gguf/imatrix/imatrix.h"
 
 #include <cmath>
 #include <cstring>
 
 #include "../io/mapped_file.h"
-#include "gguf/gguf_file.h"
+#include "gguf/format/gguf_file.h"
 
 namespace gguf {
 namespace {

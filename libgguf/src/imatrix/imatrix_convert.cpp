@@ -14,7 +14,7 @@
 #include <numbers>
 #include <optional>
 
-#include "gguf/imatrix.h"
+#include "gguf/imatrix/imatrix.h"
 
 namespace gguf {
 namespace {

@@ -3,7 +3,7 @@
 // accumulate in input order, counts are integers.
 #include <algorithm>
 
-#include "gguf/imatrix.h"
+#include "gguf/imatrix/imatrix.h"
 
 namespace gguf {
 namespace {

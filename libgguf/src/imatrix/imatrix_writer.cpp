@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "../io/atomic_output.h"
-#include "gguf/imatrix.h"
+#include "gguf/imatrix/imatrix.h"
 
 namespace gguf {
 namespace {

@@ -1,4 +1,4 @@
-#include "gguf/file_hash.h"
+#include "gguf/io/file_hash.h"
 
 #include <fcntl.h>
 #include <unistd.h>

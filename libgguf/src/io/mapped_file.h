@@ -8,7 +8,7 @@
 #include <string>
 
 #include "gguf/error.h"
-#include "gguf/gguf_file.h"
+#include "gguf/io/file_identity.h"
 
 namespace gguf {
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "gguf/mtp.h"
+#include "gguf/mtp/mtp.h"
 
 namespace gguf::detail {
 

@@ -9,7 +9,7 @@
 // output that a head file carries.
 #include <array>
 
-#include "gguf/mtp_surgery.h"
+#include "gguf/mtp/mtp_surgery.h"
 
 namespace gguf {
 namespace {

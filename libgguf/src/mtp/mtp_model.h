@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "gguf/mtp.h"
-#include "gguf/mtp_surgery.h"
+#include "gguf/mtp/mtp.h"
+#include "gguf/mtp/mtp_surgery.h"
 
 namespace gguf::detail {
 

@@ -1,6 +1,6 @@
 #include <charconv>
 
-#include "gguf/mtp.h"
+#include "gguf/mtp/mtp.h"
 
 namespace gguf {
 

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <string>
 
-#include "gguf/mtp_surgery.h"
+#include "gguf/mtp/mtp_surgery.h"
 
 namespace gguf {
 namespace {

@@ -1,4 +1,4 @@
-#include "gguf/plan.h"
+#include "gguf/plan/plan.h"
 
 namespace gguf {
 

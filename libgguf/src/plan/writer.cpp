@@ -1,10 +1,10 @@
-#include "gguf/writer.h"
+#include "gguf/plan/writer.h"
 
 #include <algorithm>
 
 #include "../format/header_writer.h"
 #include "../io/atomic_output.h"
-#include "gguf/split_naming.h"
+#include "gguf/split/split_naming.h"
 
 namespace gguf {
 namespace {
@@ -94,6 +94,14 @@ Status validate_plan(const Plan& plan, const WriteOptions& options) {
     if (auto dup = std::adjacent_find(names.begin(), names.end()); dup != names.end()) {
         return fail(ErrorCode::invalid_argument, options.output, "tensor '" + std::string(*dup) + "' is planned twice");
     }
+    // The header reader refuses a repeated key, so a plan that holds one
+    // (Metadata::append of a key already there) must not become a file.
+    std::vector<std::string_view> keys;
+    for (const auto& kv : plan.metadata.entries()) keys.push_back(kv.key);
+    std::sort(keys.begin(), keys.end());
+    if (auto dup = std::adjacent_find(keys.begin(), keys.end()); dup != keys.end()) {
+        return fail(ErrorCode::invalid_argument, options.output, "key '" + std::string(*dup) + "' is planned twice");
+    }
     if (writes_split(options) && ends_with(options.output, ".zst")) {
         return fail(ErrorCode::invalid_argument, options.output, "split output cannot be zstd-compressed; compress the shards afterwards");
     }
@@ -138,7 +146,7 @@ Status check_output_path(const std::string& path, const WriteOptions& options) {
         if (std::find(options.inputs.begin(), options.inputs.end(), *id) != options.inputs.end()) {
             return fail(ErrorCode::invalid_argument, path, "refusing to write over an input file");
         }
-        if (!options.overwrite) return fail(ErrorCode::invalid_argument, path, "output exists (use --force to replace it)");
+        if (!options.overwrite) return fail(ErrorCode::invalid_argument, path, "output exists", Remedy::replace_output);
     }
     return {};
 }
@@ -203,8 +211,10 @@ Result<WriteReport> write_plan(const Plan& plan, const WriteOptions& options) {
                 }
             }
             if (!ok) {
-                return fail(ok.error().code, ok.error().file.empty() ? shard.path : ok.error().file,
-                            "tensor '" + t.info.name + "': " + ok.error().message, ok.error().offset);
+                Error named = ok.error();
+                if (named.file.empty()) named.file = shard.path;
+                named.message = "tensor '" + t.info.name + "': " + named.message;
+                return std::unexpected(std::move(named));
             }
             if (ok) ok = (*out)->write_zeros(align_up(n, h.alignment) - n);
             if (!ok) return std::unexpected(ok.error());

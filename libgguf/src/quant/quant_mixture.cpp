@@ -1,9 +1,9 @@
-#include "gguf/quant_mixture.h"
+#include "gguf/quant/quant_mixture.h"
 
 #include <algorithm>
 #include <string_view>
 
-#include "gguf/mtp.h"
+#include "gguf/mtp/mtp.h"
 
 namespace gguf {
 namespace {
@@ -304,7 +304,7 @@ Result<std::vector<TypeChoice>> choose_tensor_types(std::span<const TensorInfo* 
         try {
             patterns.emplace_back(r.pattern);
         } catch (const std::regex_error& e) {
-            return fail(ErrorCode::invalid_argument, "", "--tensor-type pattern '" + r.pattern + "' is not a valid regular expression: " + e.what());
+            return fail(ErrorCode::invalid_argument, "", "type pattern '" + r.pattern + "' is not a valid regular expression: " + e.what());
         }
     }
     auto first_rule = [&](const std::string& name) -> int {

@@ -1,4 +1,4 @@
-#include "gguf/quant_presets.h"
+#include "gguf/quant/quant_presets.h"
 
 #include <algorithm>
 #include <array>

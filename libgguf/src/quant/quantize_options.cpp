@@ -2,8 +2,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "gguf/quantize.h"
-#include "gguf/quantize_plan.h"
+#include "gguf/quant/cpu/quantize.h"
+#include "gguf/quant/quantize_plan.h"
 
 namespace gguf {
 

@@ -1,4 +1,4 @@
-#include "gguf/quantize_plan.h"
+#include "gguf/quant/quantize_plan.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,9 +6,9 @@
 #include <set>
 #include <unordered_map>
 
-#include "gguf/mtp.h"
-#include "gguf/mtp_surgery.h"
-#include "gguf/quantize.h"
+#include "gguf/mtp/mtp.h"
+#include "gguf/mtp/mtp_surgery.h"
+#include "gguf/quant/cpu/quantize.h"
 #include "layer_pruning.h"
 
 namespace gguf {
@@ -239,13 +239,15 @@ Result<QuantizePlan> plan_quantize(const Model& model, const QuantizeOptions& o,
             if (needs && tensor.importance.empty()) {
                 if (!o.imatrix && !o.missing_importance_explicit) {
                     return fail(ErrorCode::invalid_argument, model.path(), subject + " needs importance data for " +
-                                                                               std::string(type_display_name(q.to)) + ": give an imatrix (--imatrix)");
+                                                                               std::string(type_display_name(q.to)),
+                                Remedy::give_importance);
                 }
                 switch (o.missing_importance.action) {
                     case MissingImportanceAction::error:
                         return fail(ErrorCode::invalid_argument, model.path(),
                                     subject + " needs importance data for " + std::string(type_display_name(q.to)) +
-                                        " and the imatrix has no entry for it (--imatrix-missing fallback:TYPE or uniform to go on)");
+                                        " and the imatrix has no entry for it",
+                                    Remedy::choose_missing_importance);
                     case MissingImportanceAction::uniform:
                         tensor.importance.assign(source.ne[0] * std::max<uint64_t>(source.ne[2], 1), 1.0f);
                         q.importance = ImportanceUse::uniform;
@@ -271,7 +273,8 @@ Result<QuantizePlan> plan_quantize(const Model& model, const QuantizeOptions& o,
         } else {
             if (!is_plain_float(q.from) && !o.allow_requantize) {
                 return fail(ErrorCode::invalid_argument, model.path(), subject + " is already " + std::string(type_display_name(q.from)) +
-                                                                           ": requantizing loses precision (--allow-requantize to do it)");
+                                                                           ": requantizing loses precision",
+                            Remedy::allow_requantize);
             }
             if (!can_quantize(q.to)) {
                 return fail(ErrorCode::unsupported, model.path(), subject + ": gguf-mtp cannot quantize to " +

@@ -1,13 +1,13 @@
-#include "gguf/quantize_tensor.h"
+#include "gguf/quant/quantize_tensor.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <thread>
 
-#include "gguf/quantize.h"
+#include "gguf/quant/cpu/quantize.h"
 #include "../io/mapped_file.h"
-#include "thread_pool.h"
+#include "../parallel/thread_pool.h"
 #ifdef GGUF_MTP_HAVE_VULKAN
 #include "vulkan/gpu_quantizer.h"
 #endif
@@ -101,12 +101,13 @@ namespace {
 constexpr uint64_t kLoadPieceFloats = 16384;
 
 // The first non-finite value of `rows` as an error, or success.
-Status check_finite(std::span<const float> rows, uint64_t row_length, uint64_t first_row, const std::string& tensor) {
+Status check_finite(std::span<const float> rows, uint64_t row_length, uint64_t first_row) {
     for (size_t i = 0; i < rows.size(); ++i) {
         if (!std::isfinite(rows[i])) {
-            return fail(ErrorCode::bad_format, "", "row " + std::to_string(first_row + i / row_length) + " of '" + tensor +
-                                                       "' holds " + (std::isnan(rows[i]) ? "NaN" : "Inf") +
-                                                       " (quantizing it would write garbage; --allow-non-finite to do it anyway)");
+            return fail(ErrorCode::bad_format, "", "row " + std::to_string(first_row + i / row_length) + " holds " +
+                                                       (std::isnan(rows[i]) ? "NaN" : "Inf") +
+                                                       ": quantizing it would write garbage",
+                        Remedy::allow_non_finite);
         }
     }
     return {};
@@ -189,7 +190,7 @@ StreamSource quantize_source(const Model& model, TensorRef ref, QuantizeTensorOp
                         values = buffer;
                     }
                     auto status = dequantize_rows(info.type, source.subspan(row * *in_row, n * *in_row), row_length, values);
-                    if (status && !options.allow_non_finite) status = check_finite(values, row_length, c.row + row, info.name);
+                    if (status && !options.allow_non_finite) status = check_finite(values, row_length, c.row + row);
                     if (!status) {
                         results[p] = std::unexpected(status.error());
                         return;

@@ -1,6 +1,6 @@
-#include "gguf/model.h"
+#include "gguf/split/model.h"
 
-#include "gguf/split_naming.h"
+#include "gguf/split/split_naming.h"
 #include "split_keys.h"
 
 namespace gguf {

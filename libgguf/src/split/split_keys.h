@@ -7,8 +7,8 @@
 #include <string>
 
 #include "gguf/error.h"
-#include "gguf/metadata.h"
-#include "gguf/split_naming.h"
+#include "gguf/format/metadata.h"
+#include "gguf/split/split_naming.h"
 
 namespace gguf::detail {
 

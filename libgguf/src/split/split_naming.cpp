@@ -1,4 +1,4 @@
-#include "gguf/split_naming.h"
+#include "gguf/split/split_naming.h"
 
 #include <cstdio>
 #include <regex>

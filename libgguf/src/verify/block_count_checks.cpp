@@ -4,9 +4,9 @@
 #include <algorithm>
 
 #include "checks.h"
-#include "gguf/llama_release.h"
-#include "gguf/mtp.h"
-#include "gguf/mtp_surgery.h"
+#include "gguf/compat/llama_release.h"
+#include "gguf/mtp/mtp.h"
+#include "gguf/mtp/mtp_surgery.h"
 
 namespace gguf::detail {
 namespace {

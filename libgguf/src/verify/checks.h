@@ -2,9 +2,9 @@
 // report and never stops at the first.
 #pragma once
 
-#include "gguf/llama_release.h"
-#include "gguf/model.h"
-#include "gguf/verify.h"
+#include "gguf/compat/llama_release.h"
+#include "gguf/split/model.h"
+#include "gguf/verify/verify.h"
 
 namespace gguf::detail {
 

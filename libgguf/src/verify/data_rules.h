@@ -8,7 +8,7 @@
 #include <span>
 #include <string_view>
 
-#include "gguf/tensor_type.h"
+#include "gguf/format/tensor_type.h"
 
 namespace gguf::detail {
 

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <thread>
 
-#include "../quant/thread_pool.h"
+#include "../parallel/thread_pool.h"
 #include "checks.h"
 #include "data_rules.h"
 

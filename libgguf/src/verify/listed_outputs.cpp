@@ -2,7 +2,7 @@
 #include <filesystem>
 
 #include "checks.h"
-#include "gguf/file_hash.h"
+#include "gguf/io/file_hash.h"
 
 namespace gguf {
 namespace {

@@ -1,8 +1,8 @@
 // NextN keys against the tensors present: what llama.cpp needs to load the
 // MTP blocks a file declares, and no NextN tensor that no key declares.
 #include "checks.h"
-#include "gguf/mtp.h"
-#include "gguf/mtp_surgery.h"
+#include "gguf/mtp/mtp.h"
+#include "gguf/mtp/mtp_surgery.h"
 
 namespace gguf::detail {
 namespace {

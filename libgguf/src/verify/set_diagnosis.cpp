@@ -9,7 +9,7 @@
 #include "../io/mapped_file.h"
 #include "../split/split_keys.h"
 #include "checks.h"
-#include "gguf/split_naming.h"
+#include "gguf/split/split_naming.h"
 
 namespace gguf::detail {
 namespace {

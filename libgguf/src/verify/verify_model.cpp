@@ -2,7 +2,7 @@
 #include <optional>
 
 #include "checks.h"
-#include "gguf/mtp_surgery.h"
+#include "gguf/mtp/mtp_surgery.h"
 
 namespace gguf {
 namespace {

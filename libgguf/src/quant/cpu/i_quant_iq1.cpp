@@ -6,7 +6,7 @@
 #include <cfloat>
 #include <cmath>
 
-#include "gguf/llama_release.h"
+#include "gguf/compat/llama_release.h"
 #include "i_quant_rows.h"
 #include "i_quant_search.h"
 #include "numeric.h"

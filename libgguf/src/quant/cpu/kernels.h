@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <span>
 
-#include "gguf/llama_release.h"
-#include "gguf/tensor_type.h"
+#include "gguf/compat/llama_release.h"
+#include "gguf/format/tensor_type.h"
 
 namespace gguf::quant {
 

@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-#include "gguf/tensor_type.h"
+#include "gguf/format/tensor_type.h"
 #include "shader_table.h"
 
 namespace gguf::quant::vk {

@@ -10,8 +10,8 @@
 #include <optional>
 #include <vector>
 
-#include "../thread_pool.h"
-#include "gguf/quantize.h"
+#include "../../parallel/thread_pool.h"
+#include "gguf/quant/cpu/quantize.h"
 #include "lattice_tables.h"
 #include "compute_layout.h"
 #include "dequantize_pass.h"

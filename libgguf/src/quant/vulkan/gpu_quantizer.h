@@ -12,8 +12,8 @@
 #include <string>
 
 #include "gguf/error.h"
-#include "gguf/llama_release.h"
-#include "gguf/tensor_type.h"
+#include "gguf/compat/llama_release.h"
+#include "gguf/format/tensor_type.h"
 
 namespace gguf::quant {
 class ThreadPool;

@@ -8,8 +8,8 @@
 #include <optional>
 #include <span>
 
-#include "gguf/llama_release.h"
-#include "gguf/tensor_type.h"
+#include "gguf/compat/llama_release.h"
+#include "gguf/format/tensor_type.h"
 #include "lattice_tables.h"
 
 namespace gguf::quant::vk {

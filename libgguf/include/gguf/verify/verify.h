@@ -35,8 +35,8 @@
 #include <vector>
 
 #include "gguf/error.h"
-#include "gguf/llama_release.h"
-#include "gguf/writer.h"
+#include "gguf/compat/llama_release.h"
+#include "gguf/plan/writer.h"
 
 namespace gguf {
 

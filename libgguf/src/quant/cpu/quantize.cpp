@@ -1,10 +1,10 @@
-#include "gguf/quantize.h"
+#include "gguf/quant/cpu/quantize.h"
 
 #include <array>
 #include <string>
 
-#include "cpu/cpu_features.h"
-#include "cpu/kernels.h"
+#include "cpu_features.h"
+#include "kernels.h"
 
 namespace gguf {
 namespace {

@@ -26,8 +26,8 @@
 #include <vector>
 
 #include "gguf/error.h"
-#include "gguf/model.h"
-#include "gguf/plan.h"
+#include "gguf/split/model.h"
+#include "gguf/plan/plan.h"
 
 namespace gguf {
 

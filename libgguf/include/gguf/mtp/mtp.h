@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "gguf/error.h"
-#include "gguf/model.h"
+#include "gguf/split/model.h"
 
 namespace gguf {
 

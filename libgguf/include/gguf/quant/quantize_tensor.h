@@ -11,10 +11,10 @@
 #include <string_view>
 #include <vector>
 
-#include "gguf/llama_release.h"
-#include "gguf/model.h"
-#include "gguf/plan.h"
-#include "gguf/tensor_type.h"
+#include "gguf/compat/llama_release.h"
+#include "gguf/split/model.h"
+#include "gguf/plan/plan.h"
+#include "gguf/format/tensor_type.h"
 
 namespace gguf {
 

@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "gguf/error.h"
-#include "gguf/metadata.h"
-#include "gguf/quant_presets.h"
-#include "gguf/tensor_info.h"
+#include "gguf/format/metadata.h"
+#include "gguf/quant/quant_presets.h"
+#include "gguf/format/tensor_info.h"
 
 namespace gguf {
 

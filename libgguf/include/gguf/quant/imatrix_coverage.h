@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "gguf/error.h"
-#include "gguf/imatrix.h"
-#include "gguf/model.h"
+#include "gguf/imatrix/imatrix.h"
+#include "gguf/split/model.h"
 
 namespace gguf {
 

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "gguf/error.h"
-#include "gguf/writer.h"
+#include "gguf/plan/writer.h"
 
 namespace gguf {
 

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "gguf/error.h"
-#include "gguf/gguf_file.h"
+#include "gguf/format/gguf_file.h"
 
 namespace gguf {
 

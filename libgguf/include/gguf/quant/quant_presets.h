@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "gguf/tensor_type.h"
+#include "gguf/format/tensor_type.h"
 
 namespace gguf {
 

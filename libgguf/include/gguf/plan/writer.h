@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "gguf/error.h"
-#include "gguf/gguf_file.h"
-#include "gguf/plan.h"
+#include "gguf/format/gguf_file.h"
+#include "gguf/plan/plan.h"
 
 namespace gguf {
 

@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "gguf/error.h"
-#include "gguf/gguf_file.h"
-#include "gguf/metadata.h"
-#include "gguf/model.h"
-#include "gguf/tensor_info.h"
+#include "gguf/format/gguf_file.h"
+#include "gguf/format/metadata.h"
+#include "gguf/split/model.h"
+#include "gguf/format/tensor_info.h"
 
 namespace gguf {
 

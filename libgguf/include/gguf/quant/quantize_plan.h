@@ -29,12 +29,12 @@
 #include <vector>
 
 #include "gguf/error.h"
-#include "gguf/imatrix.h"
-#include "gguf/model.h"
-#include "gguf/plan.h"
-#include "gguf/quant_mixture.h"
-#include "gguf/quant_presets.h"
-#include "gguf/quantize_tensor.h"
+#include "gguf/imatrix/imatrix.h"
+#include "gguf/split/model.h"
+#include "gguf/plan/plan.h"
+#include "gguf/quant/quant_mixture.h"
+#include "gguf/quant/quant_presets.h"
+#include "gguf/quant/quantize_tensor.h"
 
 namespace gguf {
 

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "gguf/tensor_type.h"
+#include "gguf/format/tensor_type.h"
 
 namespace gguf {
 

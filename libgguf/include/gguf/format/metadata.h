@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "gguf/value.h"
+#include "gguf/format/value.h"
 
 namespace gguf {
 

@@ -1,10 +1,10 @@
-#include "gguf/imatrix_coverage.h"
+#include "gguf/quant/imatrix_coverage.h"
 
 #include <algorithm>
 #include <set>
 
-#include "gguf/mtp.h"
-#include "gguf/quantize_plan.h"
+#include "gguf/mtp/mtp.h"
+#include "gguf/quant/quantize_plan.h"
 
 namespace gguf {
 

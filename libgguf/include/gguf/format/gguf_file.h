@@ -20,24 +20,14 @@
 #include <vector>
 
 #include "gguf/error.h"
-#include "gguf/metadata.h"
-#include "gguf/tensor_info.h"
+#include "gguf/format/metadata.h"
+#include "gguf/format/tensor_info.h"
+#include "gguf/io/file_identity.h"
 
 namespace gguf {
 
 inline constexpr uint32_t kGgufMagic = 0x46554747;  // "GGUF" read as little-endian u32
 inline constexpr uint64_t kDefaultAlignment = 32;
-
-// Where a file lives on disk, to recognise the same file under another name
-// (symlink, hard link).
-struct FileIdentity {
-    uint64_t device = 0;
-    uint64_t inode = 0;
-    friend bool operator==(const FileIdentity&, const FileIdentity&) = default;
-};
-
-// Identity of an existing path; nullopt when it does not exist.
-std::optional<FileIdentity> identity_of(const std::string& path);
 
 // The parsed header of a GGUF file, independent of where its bytes live.
 struct GgufHeader {
