@@ -66,7 +66,8 @@ int run_info(const InfoOptions& options) {
             return kExitUsage;
         }
     }
-    auto model = gguf::Model::open(options.path);
+    // info reads no tensor data: a .gguf.zst is decompressed only as far as its header.
+    auto model = gguf::Model::open(options.path, gguf::OpenFor::header);
     if (!model) return report_error(model.error());
     auto mtp = gguf::summarize_mtp(*model);
     if (!mtp) return report_error(mtp.error());

@@ -1,17 +1,85 @@
 #include "gguf/format/gguf_file.h"
 
+#include <cassert>
+#include <vector>
+
 #include "../io/mapped_file.h"
+#include "../io/zstd_reader.h"
 
 namespace gguf {
+namespace {
 
-Result<GgufFile> GgufFile::open(const std::string& path) {
+struct StreamedHeader {
+    GgufHeader header;
+    uint64_t file_size = 0;
+    FileIdentity identity;
+};
+
+Result<uint64_t> decompressed_size(const std::string& path) {
+    auto counter = ZstdReader::open(path);
+    if (!counter) return std::unexpected(counter.error());
+    return (*counter)->count_to_end();
+}
+
+// Decompresses ever longer prefixes of a .zst stream until parse_header
+// has the whole header. Its tensor extents are checked against the size the
+// first frame declares, or, when it declares none (or the header does not
+// fit it: a stream of several frames), against the size counted by
+// decompressing the stream once more without keeping anything.
+Result<StreamedHeader> stream_header(const std::string& path) {
+    auto reader = ZstdReader::open(path);
+    if (!reader) return std::unexpected(reader.error());
+    StreamedHeader out;
+    out.identity = (*reader)->identity();
+    bool counted = !(*reader)->declared_size();
+    if (counted) {
+        auto size = decompressed_size(path);
+        if (!size) return std::unexpected(size.error());
+        out.file_size = *size;
+    } else {
+        out.file_size = *(*reader)->declared_size();
+    }
+    std::vector<uint8_t> prefix;
+    uint64_t want = uint64_t{1} << 20;
+    for (;;) {
+        if (auto ok = (*reader)->read_to(prefix, want); !ok) return std::unexpected(ok.error());
+        auto header = parse_header(prefix, out.file_size, path);
+        if (header) {
+            out.header = std::move(*header);
+            return out;
+        }
+        if (header.error().code == ErrorCode::truncated && prefix.size() == want) {
+            want *= 4;  // the header runs on (a large vocabulary): read further
+            continue;
+        }
+        if (counted) return std::unexpected(header.error());
+        auto size = decompressed_size(path);
+        if (!size) return std::unexpected(size.error());
+        counted = true;
+        if (*size == out.file_size) return std::unexpected(header.error());
+        out.file_size = *size;
+    }
+}
+
+}  // namespace
+
+Result<GgufFile> GgufFile::open(const std::string& path, OpenFor purpose) {
+    GgufFile f;
+    f.path_ = path;
+    if (purpose == OpenFor::header && is_zstd_path(path)) {
+        auto streamed = stream_header(path);
+        if (!streamed) return std::unexpected(streamed.error());
+        f.header_ = std::move(streamed->header);
+        f.size_ = streamed->file_size;
+        f.identity_ = streamed->identity;
+        return f;
+    }
     auto map = MappedFile::open(path);
     if (!map) return std::unexpected(map.error());
     auto header = parse_header((*map)->bytes(), (*map)->size(), path);
     if (!header) return std::unexpected(header.error());
-    GgufFile f;
-    f.path_ = path;
     f.header_ = std::move(*header);
+    f.size_ = (*map)->size();
     f.identity_ = (*map)->identity();
     f.map_ = std::move(*map);
     return f;
@@ -21,8 +89,7 @@ GgufFile::GgufFile(GgufFile&&) noexcept = default;
 GgufFile& GgufFile::operator=(GgufFile&&) noexcept = default;
 GgufFile::~GgufFile() = default;
 
-uint64_t GgufFile::file_size() const { return map_->size(); }
-int GgufFile::fd() const { return map_->fd(); }
+int GgufFile::fd() const { return map_ ? map_->fd() : -1; }
 
 int64_t GgufFile::find_tensor(std::string_view name) const {
     for (size_t i = 0; i < header_.tensors.size(); ++i) {
@@ -32,6 +99,7 @@ int64_t GgufFile::find_tensor(std::string_view name) const {
 }
 
 std::span<const uint8_t> GgufFile::tensor_data(size_t index) const {
+    assert(map_ && "tensor_data() of a file opened for its header only");
     const TensorInfo& t = header_.tensors[index];
     return map_->bytes().subspan(tensor_file_offset(index), t.n_bytes);
 }

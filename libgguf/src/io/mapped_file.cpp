@@ -13,13 +13,12 @@
 #include <vector>
 
 #include "errno_text.h"
+#include "zstd_reader.h"
 
 namespace gguf {
 namespace {
 
 using detail::errno_text;
-
-bool is_zstd_path(const std::string& path) { return path.size() > 4 && path.compare(path.size() - 4, 4, ".zst") == 0; }
 
 // Decompresses a .zst stream into an anonymous temporary file (never visible
 // in the file system, gone when closed) and returns its descriptor, so the

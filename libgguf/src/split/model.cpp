@@ -5,8 +5,8 @@
 
 namespace gguf {
 
-Result<Model> Model::open(const std::string& path) {
-    auto first = GgufFile::open(path);
+Result<Model> Model::open(const std::string& path, OpenFor purpose) {
+    auto first = GgufFile::open(path, purpose);
     if (!first) return std::unexpected(first.error());
     auto declared = detail::declared_split_count(first->metadata(), first->path());
     if (!declared) return std::unexpected(declared.error());
@@ -24,7 +24,7 @@ Result<Model> Model::open(const std::string& path) {
             }
             const std::string shard_path = split_path(name->prefix, i, name->count);
             if (!identity_of(shard_path)) return std::unexpected(detail::missing_shard(shard_path, i, name->count, path));
-            auto shard = GgufFile::open(shard_path);
+            auto shard = GgufFile::open(shard_path, purpose);
             if (!shard) return std::unexpected(shard.error());
             model.shards_.push_back(std::make_unique<GgufFile>(std::move(*shard)));
         }

@@ -47,9 +47,18 @@ Result<GgufHeader> parse_header(std::span<const uint8_t> bytes, uint64_t file_si
 
 class MappedFile;
 
+// What a caller will read of a file it opens.
+enum class OpenFor {
+    data,    // header and tensor data
+    header,  // the header only: a .zst input is decompressed just that far, with no temporary copy
+};
+
 class GgufFile {
 public:
-    static Result<GgufFile> open(const std::string& path);
+    // A .gguf.zst file opens as the GGUF it holds. For its tensor data it is
+    // decompressed into an unnamed temporary file (in $TMPDIR); OpenFor::header
+    // reads it without one, and tensor_data() must not be called then.
+    static Result<GgufFile> open(const std::string& path, OpenFor purpose = OpenFor::data);
 
     GgufFile(GgufFile&&) noexcept;
     GgufFile& operator=(GgufFile&&) noexcept;
@@ -62,8 +71,10 @@ public:
     const std::vector<TensorInfo>& tensors() const { return header_.tensors; }
     uint64_t alignment() const { return header_.alignment; }
     uint64_t data_offset() const { return header_.data_offset; }
-    uint64_t file_size() const;
+    uint64_t file_size() const { return size_; }
     FileIdentity identity() const { return identity_; }
+    // Whether tensor_data() can be read (opened for data); fd() is -1 when not.
+    bool has_data() const { return map_ != nullptr; }
     int fd() const;
 
     // Index of a tensor by name, or -1.
@@ -77,6 +88,7 @@ private:
     GgufFile() = default;
     std::string path_;
     GgufHeader header_;
+    uint64_t size_ = 0;
     FileIdentity identity_;
     std::unique_ptr<MappedFile> map_;
 };

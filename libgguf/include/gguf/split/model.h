@@ -25,7 +25,8 @@ struct TensorRef {
 
 class Model {
 public:
-    static Result<Model> open(const std::string& path);
+    // OpenFor::header: see GgufFile::open; data() must not be called then.
+    static Result<Model> open(const std::string& path, OpenFor purpose = OpenFor::data);
 
     // The set's metadata: the first shard's key/values, split keys included.
     const Metadata& metadata() const { return shards_.front()->metadata(); }
