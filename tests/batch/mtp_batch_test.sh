@@ -247,6 +247,10 @@ EOS
       bash -c "! PATH='$fake':\$PATH '$batch' --jobs $jobs '$work/fail$jobs' 2>/dev/null"
     check "--jobs $jobs: no temporary file is left" test -z "$(find "$work/fail$jobs" -name '*.partial')"
     check "--jobs $jobs: no manifest under the final name" test ! -e "$work/fail$jobs/r/gguf-mtp-manifest.json"
+    check "--jobs $jobs: the outputs no manifest lists are taken back" \
+      test "$(ls "$work/fail$jobs/r")" = glm4moe-bundled.gguf
+    check "--jobs $jobs: a rerun needs no --force" "$batch" --jobs "$jobs" "$work/fail$jobs"
+    check "--jobs $jobs: the rerun's manifest verifies" "$gguf_mtp" verify --manifest "$work/fail$jobs/r/gguf-mtp-manifest.json"
   done
 }
 
