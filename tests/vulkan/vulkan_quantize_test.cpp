@@ -176,35 +176,34 @@ TEST(VulkanStream, ChunksComeBackInOrder) {
     ASSERT_EQ(quant_cases::first_difference(got, want, type, row_length), "");
 }
 
-// Every way a chunk can reach the shaders gives the same bytes, with chunks
-// of floats and chunks of Q8_0 blocks (dequantized on the device) taking
-// turns in one stream, so the inputs' bindings switch back and forth.
-TEST(VulkanStream, EveryInputPathGivesTheCpuBytes) {
-    using gguf::quant::vk::InputPath;
-    std::string why;
-    if (!vulkan_test::device(&why)) GTEST_SKIP() << "no Vulkan device: " << why;
-    const auto type = TensorType::Q4_K;
-    const int64_t row_length = 1024, rows = 6;
-    const auto [values, importance] = stream_rows(type, row_length, rows);
-    // Odd rows go up as Q8_0 blocks: the CPU quantizes their dequantized floats.
-    const size_t block_row = *gguf::row_bytes(TensorType::Q8_0, row_length), out_row = *gguf::row_bytes(type, row_length);
-    std::vector<uint8_t> blocks(rows * block_row);
-    ASSERT_TRUE(gguf::quantize_rows(TensorType::Q8_0, values, row_length, {}, blocks).has_value());
-    std::vector<float> seen = values;
-    for (int64_t r = 1; r < rows; r += 2) {
-        ASSERT_TRUE(gguf::dequantize_rows(TensorType::Q8_0, std::span(blocks).subspan(r * block_row, block_row), row_length,
-                                          std::span(seen).subspan(r * row_length, row_length))
-                        .has_value());
+// Rows quantized in one-row chunks whose odd rows go up as Q8_0 blocks
+// (dequantized on the device), so the inputs' bindings switch back and
+// forth; `want`, what the CPU gives for the floats the device then sees.
+struct AlternatingStream {
+    TensorType type;
+    int64_t row_length = 0, rows = 0;
+    std::vector<float> values, importance;
+    std::vector<uint8_t> blocks, want;
+    size_t block_row = 0;
+
+    AlternatingStream(TensorType t, int64_t length, int64_t count) : type(t), row_length(length), rows(count) {
+        std::tie(values, importance) = stream_rows(type, row_length, rows);
+        block_row = *gguf::row_bytes(TensorType::Q8_0, row_length);
+        blocks.resize(rows * block_row);
+        EXPECT_TRUE(gguf::quantize_rows(TensorType::Q8_0, values, row_length, {}, blocks).has_value());
+        std::vector<float> seen = values;
+        for (int64_t r = 1; r < rows; r += 2) {
+            EXPECT_TRUE(gguf::dequantize_rows(TensorType::Q8_0, std::span(blocks).subspan(r * block_row, block_row), row_length,
+                                              std::span(seen).subspan(r * row_length, row_length))
+                            .has_value());
+        }
+        want.resize(rows * *gguf::row_bytes(type, row_length));
+        EXPECT_TRUE(gguf::quantize_rows(type, seen, row_length, importance, want).has_value());
     }
-    std::vector<uint8_t> want(rows * out_row);
-    ASSERT_TRUE(gguf::quantize_rows(type, seen, row_length, importance, want).has_value());
-    for (const auto path : {InputPath::copy, InputPath::device_reads_host, InputPath::host_writes_device}) {
-        gguf::quant::vk::DeviceRequest request;
-        request.input_path = path;
-        auto gpu = GpuQuantizer::open(request);
-        ASSERT_TRUE(gpu.has_value()) << gpu.error().message;
+
+    gguf::Result<std::vector<uint8_t>> run(GpuQuantizer& gpu) const {
         std::vector<uint8_t> got;
-        auto status = (*gpu)->stream(
+        auto status = gpu.stream(
             type, row_length, 1, rows,
             [&](uint64_t k, std::span<float> in, std::span<uint8_t>) -> gguf::Result<gguf::quant::vk::ChunkShape> {
                 if (k % 2 == 0) {
@@ -219,12 +218,63 @@ TEST(VulkanStream, EveryInputPathGivesTheCpuBytes) {
                 got.insert(got.end(), bytes.begin(), bytes.end());
                 return {};
             });
-        ASSERT_TRUE(status.has_value()) << status.error().message;
+        if (!status) return std::unexpected(status.error());
+        return got;
+    }
+};
+
+// Every way a chunk can reach the shaders gives the same bytes, with chunks
+// of floats and chunks of Q8_0 blocks taking turns in one stream.
+TEST(VulkanStream, EveryInputPathGivesTheCpuBytes) {
+    using gguf::quant::vk::InputPath;
+    std::string why;
+    if (!vulkan_test::device(&why)) GTEST_SKIP() << "no Vulkan device: " << why;
+    const AlternatingStream stream(TensorType::Q4_K, 1024, 6);
+    for (const auto path : {InputPath::copy, InputPath::device_reads_host, InputPath::host_writes_device}) {
+        gguf::quant::vk::DeviceRequest request;
+        request.input_path = path;
+        auto gpu = GpuQuantizer::open(request);
+        ASSERT_TRUE(gpu.has_value()) << gpu.error().message;
+        auto got = stream.run(**gpu);
+        ASSERT_TRUE(got.has_value()) << got.error().message;
         // A device without mappable memory copies instead; lavapipe has it.
         if (path != InputPath::host_writes_device) {
             EXPECT_EQ((*gpu)->last_profile().input_path, path);
         }
-        EXPECT_EQ(quant_cases::first_difference(got, want, type, row_length), "") << "input path " << static_cast<int>(path);
+        EXPECT_EQ(quant_cases::first_difference(*got, stream.want, stream.type, stream.row_length), "")
+            << "input path " << static_cast<int>(path);
+    }
+}
+
+// Each buffer allocation of a stream fails in turn (chunk slots, encoded
+// chunks, a lattice table): the stream falls back (host-mapped memory to
+// copies) and gives the CPU's bytes, or fails with the allocation's error;
+// either way every buffer the device still has is one the quantizer holds.
+TEST(VulkanDevice, EveryBufferThatCannotBeMadeLeavesNoneBehind) {
+    std::string why;
+    if (!vulkan_test::device(&why)) GTEST_SKIP() << "no Vulkan device: " << why;
+    const AlternatingStream stream(TensorType::IQ2_XS, 512, 4);
+    uint64_t allocations = 0;
+    {
+        auto gpu = GpuQuantizer::open({});
+        ASSERT_TRUE(gpu.has_value()) << gpu.error().message;
+        ASSERT_TRUE(stream.run(**gpu).has_value());
+        allocations = (*gpu)->buffer_counts().attempted;
+    }
+    ASSERT_GT(allocations, 8u);
+    for (uint64_t n = 1; n <= allocations; ++n) {
+        gguf::quant::vk::DeviceRequest request;
+        request.fail_buffer_at = n;
+        auto gpu = GpuQuantizer::open(request);
+        ASSERT_TRUE(gpu.has_value()) << gpu.error().message;
+        auto got = stream.run(**gpu);
+        if (got) {
+            EXPECT_EQ(quant_cases::first_difference(*got, stream.want, stream.type, stream.row_length), "") << "allocation " << n;
+        } else {
+            EXPECT_NE(got.error().message.find("fail_buffer_at"), std::string::npos) << "allocation " << n << ": " << got.error().message;
+        }
+        const auto counts = (*gpu)->buffer_counts();
+        EXPECT_EQ(counts.live, counts.held) << "allocation " << n << " failed: " << counts.live - counts.held << " buffers leaked";
     }
 }
 

@@ -15,6 +15,7 @@
 #include "lattice_tables.h"
 #include "compute_layout.h"
 #include "dequantize_pass.h"
+#include "device_buffer.h"
 #include "shader_table.h"
 #include "vulkan_api.h"
 
@@ -60,20 +61,13 @@ void copy_rows(ThreadPool* pool, void* to, const void* from, uint64_t rows, uint
     });
 }
 
-struct Buffer {
-    VkBuffer buffer = VK_NULL_HANDLE;
-    VkDeviceMemory memory = VK_NULL_HANDLE;
-    uint64_t size = 0;
-    void* mapped = nullptr;
-};
-
 // One of the chunks in flight: host-visible staging (device memory the host
 // maps, on the host_writes_device path) and device-local buffers, the
 // descriptor set binding them, the command buffers (upload and
 // compute, the upload one used only with a copy queue), the semaphore
 // between them and the fence of the whole.
 struct Slot {
-    Buffer host_in, device_in, device_out, host_out, sigma;
+    DeviceBuffer host_in, device_in, device_out, host_out, sigma;
     uint64_t weights_bytes = 0;  // the weights region at the start of the input buffers
     uint64_t values_bytes = 0;   // then the values
     std::optional<bool> inputs_from_host;  // see bind_inputs; empty until bound
@@ -86,7 +80,7 @@ struct Slot {
     uint64_t out_bytes = 0;
     // Chunks uploaded as encoded blocks: the blocks on the device, the flag
     // the dequantize pass raises, and its copy for the host.
-    Buffer encoded, flag, flag_host;
+    DeviceBuffer encoded, flag, flag_host;
     bool dequantized = false;
 };
 
@@ -102,6 +96,11 @@ struct QueueUse {
 struct GpuQuantizer::State {
     std::unique_ptr<Instance> vk;
     DeviceFunctions f;
+    // Buffer bookkeeping (GpuQuantizer::buffer_counts), declared before the
+    // buffers that count themselves in it.
+    uint64_t live_buffers = 0;
+    uint64_t buffers_attempted = 0;
+    uint64_t fail_buffer_at = 0;  // DeviceRequest::fail_buffer_at
     VkPhysicalDevice physical = VK_NULL_HANDLE;
     VkDevice device = VK_NULL_HANDLE;
     QueueUse compute, transfer;  // transfer.queue == compute.queue without a copy queue
@@ -121,7 +120,7 @@ struct GpuQuantizer::State {
     VkDescriptorPool descriptors = VK_NULL_HANDLE;
     std::map<std::pair<const void*, std::array<int32_t, 2>>, VkPipeline> pipelines;
     std::array<Slot, kSlots> slots;
-    std::map<LatticeId, Buffer> lattices;  // uploaded on first use
+    std::map<LatticeId, DeviceBuffer> lattices;  // uploaded on first use
     std::unique_ptr<DequantizePass> dequantize;  // made on the first encoded chunk
     std::mutex busy;  // one stream at a time
 
@@ -136,7 +135,7 @@ struct GpuQuantizer::State {
             if (s.uploaded) f.vkDestroySemaphore(device, s.uploaded, nullptr);
         }
         if (stamps) f.vkDestroyQueryPool(device, stamps, nullptr);
-        for (auto& [id, b] : lattices) release(b);
+        for (auto& [id, b] : lattices) b.reset();
         for (auto& [key, p] : pipelines) f.vkDestroyPipeline(device, p, nullptr);
         if (descriptors) f.vkDestroyDescriptorPool(device, descriptors, nullptr);
         if (layout) f.vkDestroyPipelineLayout(device, layout, nullptr);
@@ -148,30 +147,25 @@ struct GpuQuantizer::State {
         f.vkDestroyDevice(device, nullptr);
     }
 
-    void release(Buffer& b) {
-        if (b.mapped) f.vkUnmapMemory(device, b.memory);
-        if (b.buffer) f.vkDestroyBuffer(device, b.buffer, nullptr);
-        if (b.memory) f.vkFreeMemory(device, b.memory, nullptr);
-        b = {};
-    }
-
     // The buffers reserve() sizes for a chunk.
     void release_chunk_buffers(Slot& s) {
-        for (Buffer* b : {&s.host_in, &s.device_in, &s.device_out, &s.host_out, &s.sigma}) release(*b);
+        for (DeviceBuffer* b : {&s.host_in, &s.device_in, &s.device_out, &s.host_out, &s.sigma}) b->reset();
     }
 
     // The buffers reserve_encoded() sizes for encoded chunks.
     void release_encoded_buffers(Slot& s) {
-        for (Buffer* b : {&s.encoded, &s.flag, &s.flag_host}) release(*b);
+        for (DeviceBuffer* b : {&s.encoded, &s.flag, &s.flag_host}) b->reset();
     }
 
     // A buffer in memory with `want` properties (falling back to any memory
     // the buffer may use when `want` is only a preference beyond `need`).
     // `shared`: written by the copy queue, read by the compute queue.
-    Result<Buffer> make_buffer(uint64_t size, VkBufferUsageFlags usage, VkMemoryPropertyFlags need, VkMemoryPropertyFlags want,
-                               bool shared = false) {
-        Buffer b;
-        b.size = size;
+    Result<DeviceBuffer> make_buffer(uint64_t size, VkBufferUsageFlags usage, VkMemoryPropertyFlags need, VkMemoryPropertyFlags want,
+                                     bool shared = false) {
+        if (++buffers_attempted == fail_buffer_at) {
+            return fail(ErrorCode::io, "", "Vulkan: buffer " + std::to_string(fail_buffer_at) + " not made (DeviceRequest::fail_buffer_at)");
+        }
+        DeviceBuffer b(device, &f, &live_buffers);
         VkBufferCreateInfo info{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
         info.size = size;
         info.usage = usage;
@@ -182,7 +176,10 @@ struct GpuQuantizer::State {
             info.queueFamilyIndexCount = 2;
             info.pQueueFamilyIndices = families;
         }
-        if (VkResult r = f.vkCreateBuffer(device, &info, nullptr, &b.buffer); r != VK_SUCCESS) return vk_fail("vkCreateBuffer", r);
+        VkBuffer made = VK_NULL_HANDLE;
+        if (VkResult r = f.vkCreateBuffer(device, &info, nullptr, &made); r != VK_SUCCESS) return vk_fail("vkCreateBuffer", r);
+        b.adopt(made);
+        b.size = size;
         VkMemoryRequirements req;
         f.vkGetBufferMemoryRequirements(device, b.buffer, &req);
         int chosen = -1;
@@ -192,23 +189,18 @@ struct GpuQuantizer::State {
             }
             if (chosen >= 0) break;
         }
-        if (chosen < 0) {
-            release(b);
-            return fail(ErrorCode::unsupported, "", "Vulkan: no memory type fits a quantize buffer");
-        }
+        if (chosen < 0) return fail(ErrorCode::unsupported, "", "Vulkan: no memory type fits a quantize buffer");
         VkMemoryAllocateInfo alloc{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO};
         alloc.allocationSize = req.size;
         alloc.memoryTypeIndex = static_cast<uint32_t>(chosen);
-        if (VkResult r = f.vkAllocateMemory(device, &alloc, nullptr, &b.memory); r != VK_SUCCESS) {
-            release(b);
-            return vk_fail("vkAllocateMemory", r);
-        }
+        VkDeviceMemory allocated = VK_NULL_HANDLE;
+        if (VkResult r = f.vkAllocateMemory(device, &alloc, nullptr, &allocated); r != VK_SUCCESS) return vk_fail("vkAllocateMemory", r);
+        b.memory = allocated;
         f.vkBindBufferMemory(device, b.buffer, b.memory, 0);
         if (need & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT) {
-            if (VkResult r = f.vkMapMemory(device, b.memory, 0, VK_WHOLE_SIZE, 0, &b.mapped); r != VK_SUCCESS) {
-                release(b);
-                return vk_fail("vkMapMemory", r);
-            }
+            void* mapped = nullptr;
+            if (VkResult r = f.vkMapMemory(device, b.memory, 0, VK_WHOLE_SIZE, 0, &mapped); r != VK_SUCCESS) return vk_fail("vkMapMemory", r);
+            b.mapped = mapped;
         }
         return b;
     }
@@ -271,7 +263,8 @@ struct GpuQuantizer::State {
             for (auto* r : {&host_in, &device_in, &device_out, &host_out, &sigma}) {
                 if (!*r) return std::unexpected(r->error());
             }
-            s.host_in = *host_in, s.device_in = *device_in, s.device_out = *device_out, s.host_out = *host_out, s.sigma = *sigma;
+            s.host_in = std::move(*host_in), s.device_in = std::move(*device_in), s.device_out = std::move(*device_out);
+            s.host_out = std::move(*host_out), s.sigma = std::move(*sigma);
             s.weights_bytes = weights_bytes;
             s.values_bytes = values_bytes;
             s.inputs_from_host.reset();
@@ -299,7 +292,7 @@ struct GpuQuantizer::State {
 
     // Copies `from` into `to` through slot 0's command buffer and waits;
     // shaders may read `to` afterwards.
-    VkResult copy_and_wait(const Buffer& from, const Buffer& to) {
+    VkResult copy_and_wait(const DeviceBuffer& from, const DeviceBuffer& to) {
         Slot& s = slots[0];
         f.vkResetFences(device, 1, &s.fence);
         begin(f, s.commands);
@@ -325,18 +318,10 @@ struct GpuQuantizer::State {
             auto staging = make_buffer(bytes, VK_BUFFER_USAGE_TRANSFER_SRC_BIT, host, 0);
             if (!staging) return std::unexpected(staging.error());
             auto table = make_buffer(bytes, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, 0);
-            if (!table) {
-                release(*staging);
-                return std::unexpected(table.error());
-            }
+            if (!table) return std::unexpected(table.error());
             std::memcpy(staging->mapped, words.data(), bytes);
-            const VkResult r = copy_and_wait(*staging, *table);
-            release(*staging);
-            if (r != VK_SUCCESS) {
-                release(*table);
-                return vk_fail("uploading a lattice", r);
-            }
-            it = lattices.emplace(id, *table).first;
+            if (const VkResult r = copy_and_wait(*staging, *table); r != VK_SUCCESS) return vk_fail("uploading a lattice", r);
+            it = lattices.emplace(id, std::move(*table)).first;
         }
         const VkDescriptorBufferInfo table{it->second.buffer, 0, it->second.size};
         for (const Slot& s : slots) bind_storage_buffers(device, f, s.set, kLatticeBinding, std::span(&table, 1));
@@ -389,7 +374,7 @@ struct GpuQuantizer::State {
         for (auto* r : {&encoded, &flag, &flag_host}) {
             if (!*r) return std::unexpected(r->error());
         }
-        s.encoded = *encoded, s.flag = *flag, s.flag_host = *flag_host;
+        s.encoded = std::move(*encoded), s.flag = std::move(*flag), s.flag_host = std::move(*flag_host);
         return {};
     }
 
@@ -622,6 +607,7 @@ Result<std::unique_ptr<GpuQuantizer>> GpuQuantizer::open(const DeviceRequest& re
     if (request.chunk_bytes) state->chunk_bytes = request.chunk_bytes;
     state->input_path = request.input_path;
     state->llama_release = request.release;
+    state->fail_buffer_at = request.fail_buffer_at;
     state->limits = c.properties.limits;
     state->name = std::string(c.properties.deviceName) + " (Vulkan device " + std::to_string(chosen) + ")";
     in.vkGetPhysicalDeviceMemoryProperties(c.device, &state->memory);
@@ -722,6 +708,15 @@ uint64_t GpuQuantizer::preferred_chunk_rows(TensorType type, uint64_t row_length
 }
 
 const StreamProfile& GpuQuantizer::last_profile() const { return state_->profile; }
+
+BufferCounts GpuQuantizer::buffer_counts() const {
+    BufferCounts counts{state_->buffers_attempted, state_->live_buffers, state_->lattices.size()};
+    for (const Slot& s : state_->slots) {
+        for (const DeviceBuffer* b : {&s.host_in, &s.device_in, &s.device_out, &s.host_out, &s.sigma, &s.encoded, &s.flag, &s.flag_host})
+            counts.held += b->buffer != VK_NULL_HANDLE;
+    }
+    return counts;
+}
 
 Status GpuQuantizer::stream(TensorType type, uint64_t row_length, uint64_t chunk_rows, uint64_t chunks, const Produce& produce,
                             const Consume& consume, const Redo& redo) {

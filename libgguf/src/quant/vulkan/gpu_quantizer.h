@@ -39,6 +39,18 @@ struct DeviceRequest {
     InputPath input_path = InputPath::host_writes_device;
     // Whose bytes the shaders give where releases differ (IQ1_M).
     LlamaRelease release = kNewestRelease;
+    // Tests: the buffer allocation of this number (counted from 1 over the
+    // quantizer's life) fails as if the device had no memory left; 0 never.
+    uint64_t fail_buffer_at = 0;
+};
+
+// The quantizer's device buffers: allocations tried, buffers allocated and
+// not yet freed, and those a chunk slot or lattice table keeps. Between
+// calls live == held: no path, failing or not, drops a buffer unfreed.
+struct BufferCounts {
+    uint64_t attempted = 0;
+    uint64_t live = 0;
+    uint64_t held = 0;
 };
 
 // What the producer of a chunk reports: its row count, the importance weights
@@ -121,6 +133,7 @@ public:
                     std::span<uint8_t> dst, ThreadPool* pool = nullptr);
 
     const StreamProfile& last_profile() const;
+    BufferCounts buffer_counts() const;
 
     struct State;
 
