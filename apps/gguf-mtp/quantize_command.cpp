@@ -234,14 +234,8 @@ int run_quantize(const CLI::App& cmd, const QuantizeOptions& o) {
         q.exclude_weights = o.exclude_weights;
     }
 
-    // A plan does not depend on the device, so --dry-run opens none (and
-    // works on a machine without the GPU it names).
-    auto quantizer = o.out.dry_run ? gguf::make_quantizer(pos->threads, "cpu", o.release)
-                                   : gguf::make_quantizer(pos->threads, o.device, o.release);
-    if (!quantizer) return report_error(quantizer.error());
-    auto plan = gguf::plan_quantize(*model, q, *quantizer);
+    auto plan = gguf::plan_quantize(*model, q);
     if (!plan) return report_error(plan.error());
-    if (o.verbose && !o.out.dry_run) report_device(**quantizer, *plan, o.release);
     for (const auto& t : plan->tensors) {
         const bool plain = t.from == gguf::TensorType::F32 || t.from == gguf::TensorType::F16 || t.from == gguf::TensorType::BF16;
         if (t.from != t.to && !plain) {
@@ -275,6 +269,12 @@ int run_quantize(const CLI::App& cmd, const QuantizeOptions& o) {
         }
         return 0;
     }
+    // The plan is data: only writing it needs the threads and the device, so
+    // --dry-run opens none (and works on a machine without the GPU it names).
+    auto quantizer = gguf::make_quantizer(pos->threads, o.device, o.release);
+    if (!quantizer) return report_error(quantizer.error());
+    if (o.verbose) report_device(**quantizer, *plan, o.release);
+    write.transformer = &gguf::as_transformer(**quantizer);
     const auto start = std::chrono::steady_clock::now();
     ProgressBar bar("quantize");
     write.on_progress = [&bar](const gguf::Progress& p) { bar.update(p); };

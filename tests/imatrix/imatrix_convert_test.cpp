@@ -167,10 +167,12 @@ TEST(ImatrixConvert, QuantizingWithTheConvertedImatrixGivesTheSameBytes) {
         q.pure = true;
         q.imatrix = &*m;
         q.imatrix_path = imatrix_path;
-        auto plan = gguf::plan_quantize(*model, q, gguf::make_quantizer(2));
+        auto plan = gguf::plan_quantize(*model, q);
         ASSERT_TRUE(plan) << plan.error().to_string();
         gguf::WriteOptions w;
         w.output = out;
+        const auto quantizer = gguf::make_quantizer(2);
+        w.transformer = &gguf::as_transformer(*quantizer);
         auto report = gguf::write_plan(plan->plan, w);
         ASSERT_TRUE(report) << report.error().to_string();
     };

@@ -105,6 +105,24 @@ TEST_F(WriterSafety, PlansThatBreakTheFormatAreRefusedBeforeWriting) {
     EXPECT_EQ(dir_.listing(), std::vector<std::string>{"in.gguf"});
 }
 
+TEST_F(WriterSafety, AConversionWithoutATransformerIsRefusedBeforeWriting) {
+    // A plan names its conversions; running them is the transformer's job,
+    // and a plan without one given must not become half a file.
+    gguf::Plan plan = gguf::plan_copy(*model_);
+    gguf::TransformSource convert;
+    convert.input = std::get<gguf::CopySource>(plan.tensors.back().source);
+    convert.target = gguf::TensorType::Q8_0;
+    plan.tensors.back().source = convert;
+    gguf::WriteOptions o;
+    o.output = dir_.file("out.gguf");
+    auto written = gguf::write_plan(plan, o);
+    ASSERT_FALSE(written.has_value());
+    EXPECT_EQ(written.error().code, gguf::ErrorCode::invalid_argument);
+    EXPECT_EQ(written.error().message, "tensor '" + plan.tensors.back().info.name +
+                                           "' is planned as a conversion to Q8_0 and no transformer was given to run it");
+    EXPECT_EQ(dir_.listing(), std::vector<std::string>{"in.gguf"});
+}
+
 TEST_F(WriterSafety, ARepeatedKeyIsRefusedBeforeWriting) {
     // The header reader refuses a file with a key twice: the writer must not make one.
     gguf::Plan plan = gguf::plan_copy(*model_);

@@ -24,6 +24,11 @@
 
 namespace {
 
+// What writes the tests' quantize plans: two threads, as on the oracle's side.
+gguf::TensorTransformer* quantizer() {
+    static const std::shared_ptr<gguf::Quantizer> threads = gguf::make_quantizer(2);
+    return &gguf::as_transformer(*threads);
+}
 
 // An imatrix file with an entry for every quantizable tensor of `model`
 // (per expert for 3-D tensors) except those `skip` names, written as
@@ -131,7 +136,7 @@ void expect_same_as_llama_quantize(const std::string& model_file, const std::str
     ASSERT_NO_FATAL_FAILURE(prepare(run, model_file, preset, with_imatrix, configure));
     // The oracle is not told about gguf-mtp's policy: make ours stop where it stops.
     run.ours.missing_importance = {gguf::MissingImportanceAction::error};
-    auto plan = gguf::plan_quantize(*run.model, run.ours, gguf::make_quantizer(2));
+    auto plan = gguf::plan_quantize(*run.model, run.ours);
     if (!plan && plan.error().code == gguf::ErrorCode::unsupported) GTEST_SKIP() << plan.error().message;
     auto theirs = oracle::quantize(fixtures::path(model_file), run.dir.file("theirs.gguf"), run.theirs);
     if (!plan) {
@@ -141,6 +146,7 @@ void expect_same_as_llama_quantize(const std::string& model_file, const std::str
     ASSERT_TRUE(theirs) << "llama-quantize refused what gguf-mtp accepted: " << theirs.error();
     gguf::WriteOptions write;
     write.output = run.dir.file("ours.gguf");
+    write.transformer = quantizer();
     auto written = gguf::write_plan(plan->plan, write);
     ASSERT_TRUE(written) << written.error().to_string();
     expect_same_bytes(run.dir.file("ours.gguf"), run.dir.file("theirs.gguf"));
@@ -292,11 +298,12 @@ TEST(KeepSplit, SameShardsAsLlamaQuantize) {
     ours.preset = gguf::find_preset("Q4_K_M");
     ours.keep_split = true;
     ours.missing_importance = {gguf::MissingImportanceAction::error};
-    auto plan = gguf::plan_quantize(*model, ours, gguf::make_quantizer(2));
+    auto plan = gguf::plan_quantize(*model, ours);
     ASSERT_TRUE(plan) << plan.error().to_string();
     gguf::WriteOptions write;
     write.output = dir.file("ours.gguf");
     write.fixed_shards = plan->shards;
+    write.transformer = quantizer();
     auto written = gguf::write_plan(plan->plan, write);
     ASSERT_TRUE(written) << written.error().to_string();
 
@@ -331,11 +338,12 @@ std::map<std::string, std::pair<gguf::TensorType, std::vector<uint8_t>>> tensors
 std::string quantize_ours(const std::string& input, const gguf::QuantizeOptions& options, const std::string& output) {
     auto model = gguf::Model::open(input);
     EXPECT_TRUE(model) << input;
-    auto plan = gguf::plan_quantize(*model, options, gguf::make_quantizer(2));
+    auto plan = gguf::plan_quantize(*model, options);
     EXPECT_TRUE(plan) << plan.error().to_string();
     if (!plan) return {};
     gguf::WriteOptions write;
     write.output = output;
+    write.transformer = quantizer();
     auto written = gguf::write_plan(plan->plan, write);
     EXPECT_TRUE(written) << written.error().to_string();
     return output;
@@ -410,7 +418,7 @@ TEST(BundledWith, DenseHeadAloneIsItsOwnFirstLayer) {
     options.release = oracle::release();
     options.preset = gguf::find_preset("Q3_K_M");
     options.bundled_with = &*trunk;
-    auto plan = gguf::plan_quantize(*head, options, gguf::make_quantizer(1));
+    auto plan = gguf::plan_quantize(*head, options);
     ASSERT_TRUE(plan) << plan.error().to_string();
     std::map<std::string, std::pair<gguf::TensorType, gguf::TensorType>> changed;  // name -> (alone, bundled)
     for (const auto& q : plan->tensors) {
@@ -457,7 +465,7 @@ TEST(ImatrixMissing, DefaultFallbackFinishesIq2xxsOnABundledModel) {
     options.preset = gguf::find_preset("IQ2_XXS");
     options.imatrix = &*partial;
     options.imatrix_path = dir.file("trunk-only.imatrix");
-    auto plan = gguf::plan_quantize(*model, options, gguf::make_quantizer(2));
+    auto plan = gguf::plan_quantize(*model, options);
     ASSERT_TRUE(plan) << plan.error().to_string();
     size_t replaced = 0;
     for (const auto& q : plan->tensors) {
@@ -470,6 +478,7 @@ TEST(ImatrixMissing, DefaultFallbackFinishesIq2xxsOnABundledModel) {
     EXPECT_GT(replaced, 0u);
     gguf::WriteOptions write;
     write.output = dir.file("ours.gguf");
+    write.transformer = quantizer();
     ASSERT_TRUE(gguf::write_plan(plan->plan, write));
     for (const auto& [name, tensor] : tensors_of(dir.file("ours.gguf"))) {
         if (name.rfind(mtp_prefix, 0) == 0) continue;

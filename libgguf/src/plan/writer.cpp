@@ -154,6 +154,15 @@ Status check_output_path(const std::string& path, const WriteOptions& options) {
 Result<WriteReport> write_plan(const Plan& plan, const WriteOptions& options) {
     auto layout = layout_plan(plan, options);
     if (!layout) return std::unexpected(layout.error());
+    if (!options.transformer) {
+        for (const auto& t : plan.tensors) {
+            if (const auto* transform = std::get_if<TransformSource>(&t.source)) {
+                return fail(ErrorCode::invalid_argument, options.output,
+                            "tensor '" + t.info.name + "' is planned as a conversion to " +
+                                std::string(type_display_name(transform->target)) + " and no transformer was given to run it");
+            }
+        }
+    }
 
     for (const auto& shard : *layout) {
         if (auto ok = check_output_path(shard.path, options); !ok) return std::unexpected(ok.error());
@@ -205,7 +214,11 @@ Result<WriteReport> write_plan(const Plan& plan, const WriteOptions& options) {
                     report_progress();
                     return (*out)->write(piece);
                 };
-                ok = std::get<StreamSource>(t.source)(sink);
+                if (const auto* transform = std::get_if<TransformSource>(&t.source)) {
+                    ok = options.transformer->transform(*transform, t.info, sink);
+                } else {
+                    ok = std::get<StreamSource>(t.source)(sink);
+                }
                 if (ok && produced != n) {
                     ok = fail(ErrorCode::invalid_argument, shard.path, "produced " + std::to_string(produced) + " of its " + std::to_string(n) + " bytes");
                 }

@@ -145,7 +145,7 @@ uint32_t file_type_of(const Model& model, const QuantizeOptions& o, const std::v
 
 }  // namespace
 
-Result<QuantizePlan> plan_quantize(const Model& model, const QuantizeOptions& o, std::shared_ptr<Quantizer> quantizer) {
+Result<QuantizePlan> plan_quantize(const Model& model, const QuantizeOptions& o) {
     if (!o.preset) return fail(ErrorCode::invalid_argument, model.path(), "no quantization type given");
     if (o.bundled_with && !o.prune_layers.empty()) {
         return fail(ErrorCode::invalid_argument, model.path(), "pruning layers and choosing types as in the bundled model do not combine");
@@ -219,7 +219,7 @@ Result<QuantizePlan> plan_quantize(const Model& model, const QuantizeOptions& o,
         q.in_mtp_block = block >= 0 && std::find(mtp.begin(), mtp.end(), static_cast<uint32_t>(block)) != mtp.end();
         q.bytes_in = source.n_bytes;
 
-        QuantizeTensorOptions tensor;
+        TransformSource tensor;
         tensor.allow_non_finite = o.allow_non_finite;
         tensor.chunk_bytes = o.chunk_bytes;
         tensor.release = o.release;
@@ -285,7 +285,8 @@ Result<QuantizePlan> plan_quantize(const Model& model, const QuantizeOptions& o,
             planned.info.type = q.to;
             planned.info.n_bytes = *bytes;
             tensor.target = q.to;
-            planned.source = quantize_source(model, e.ref, std::move(tensor), quantizer);
+            tensor.input = std::get<CopySource>(copy_of(model, e.ref).source);
+            planned.source = std::move(tensor);
         }
         q.bytes_out = planned.info.n_bytes;
         out.plan.tensors.push_back(std::move(planned));

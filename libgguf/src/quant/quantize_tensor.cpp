@@ -14,14 +14,18 @@
 
 namespace gguf {
 
-class Quantizer {
+class Quantizer : public TensorTransformer {
 public:
     explicit Quantizer(unsigned threads) : pool(threads) {}
+    Status transform(const TransformSource& source, const TensorInfo& output, const ByteSink& sink) override;
+
     quant::ThreadPool pool;
 #ifdef GGUF_MTP_HAVE_VULKAN
     std::unique_ptr<quant::vk::GpuQuantizer> gpu;
 #endif
 };
+
+TensorTransformer& as_transformer(Quantizer& quantizer) { return quantizer; }
 
 std::shared_ptr<Quantizer> make_quantizer(unsigned threads) {
     return std::make_shared<Quantizer>(threads ? threads : std::max(1u, std::thread::hardware_concurrency()));
@@ -134,150 +138,148 @@ struct ChunkRange {
 
 }  // namespace
 
-StreamSource quantize_source(const Model& model, TensorRef ref, QuantizeTensorOptions options, std::shared_ptr<Quantizer> quantizer) {
-    return [&model, ref, options = std::move(options), quantizer](const ByteSink& sink) -> Status {
-        const TensorInfo& info = model.info(ref);
-        const uint64_t row_length = info.ne[0];
-        const uint64_t rows = info.n_elements() / std::max<uint64_t>(row_length, 1);
-        const uint64_t rows_per_matrix = std::max<uint64_t>(info.ne[1], 1);
-        auto in_row = row_bytes(info.type, row_length);
-        auto out_row = row_bytes(options.target, row_length);
-        if (!in_row) return std::unexpected(in_row.error());
-        if (!out_row) return std::unexpected(out_row.error());
-        if (!options.importance.empty() && options.importance.size() % row_length != 0) {
-            return fail(ErrorCode::mismatch, "", "importance weights of '" + info.name + "' have " + std::to_string(options.importance.size()) +
-                                                     " values, not a multiple of its row length " + std::to_string(row_length));
-        }
-        const uint64_t matrices_weighted = options.importance.size() / std::max<uint64_t>(row_length, 1);
-        if (matrices_weighted > 1 && matrices_weighted * rows_per_matrix != rows) {
-            return fail(ErrorCode::mismatch, "", "importance weights of '" + info.name + "' cover " + std::to_string(matrices_weighted) +
-                                                     " matrices, the tensor has " + std::to_string(rows / rows_per_matrix));
-        }
-        uint64_t chunk_rows = std::clamp<uint64_t>(options.chunk_bytes / (row_length * 4), 1, rows_per_matrix);
+Status Quantizer::transform(const TransformSource& options, const TensorInfo&, const ByteSink& sink) {
+    const TensorInfo& info = options.input.file->tensors()[options.input.tensor_index];
+    const uint64_t row_length = info.ne[0];
+    const uint64_t rows = info.n_elements() / std::max<uint64_t>(row_length, 1);
+    const uint64_t rows_per_matrix = std::max<uint64_t>(info.ne[1], 1);
+    auto in_row = row_bytes(info.type, row_length);
+    auto out_row = row_bytes(options.target, row_length);
+    if (!in_row) return std::unexpected(in_row.error());
+    if (!out_row) return std::unexpected(out_row.error());
+    if (!options.importance.empty() && options.importance.size() % row_length != 0) {
+        return fail(ErrorCode::mismatch, "", "importance weights of '" + info.name + "' have " + std::to_string(options.importance.size()) +
+                                                 " values, not a multiple of its row length " + std::to_string(row_length));
+    }
+    const uint64_t matrices_weighted = options.importance.size() / std::max<uint64_t>(row_length, 1);
+    if (matrices_weighted > 1 && matrices_weighted * rows_per_matrix != rows) {
+        return fail(ErrorCode::mismatch, "", "importance weights of '" + info.name + "' cover " + std::to_string(matrices_weighted) +
+                                                 " matrices, the tensor has " + std::to_string(rows / rows_per_matrix));
+    }
+    uint64_t chunk_rows = std::clamp<uint64_t>(options.chunk_bytes / (row_length * 4), 1, rows_per_matrix);
 #ifdef GGUF_MTP_HAVE_VULKAN
-        const bool on_gpu = quantizer_offloads(*quantizer, options.target, matrices_weighted > 0, options.release);
-        if (on_gpu) chunk_rows = std::max<uint64_t>(1, std::min(chunk_rows, quantizer->gpu->preferred_chunk_rows(options.target, row_length)));
+    const bool on_gpu = quantizer_offloads(*this, options.target, matrices_weighted > 0, options.release);
+    if (on_gpu) chunk_rows = std::max<uint64_t>(1, std::min(chunk_rows, gpu->preferred_chunk_rows(options.target, row_length)));
 #endif
-        // Chunks never cross a matrix: each expert has its own weights.
-        std::vector<ChunkRange> chunks;
-        for (uint64_t row = 0; row < rows;) {
-            const uint64_t matrix_end = (row / rows_per_matrix + 1) * rows_per_matrix;
-            chunks.push_back({row, std::min(chunk_rows, matrix_end - row)});
-            row += chunks.back().rows;
-        }
-        const auto data = model.data(ref);
-        // Chunk k's floats, converted by all the quantizer's threads (a GPU
-        // waits on this), and whether they are all finite and, when asked,
-        // whether some are near the subnormal range.
-        struct Loaded {
-            bool finite = true, near_subnormal = false;
-        };
-        // A GPU's staging memory may be device memory the host writes
-        // quickly but reads back uncached, very slowly: floats bound there
-        // (`staging`) go through a small buffer of each thread's and are
-        // checked in it on the way.
-        auto load = [&](const ChunkRange& c, std::span<float> floats, bool scan_subnormal, bool staging) -> Result<Loaded> {
-            const auto source = data.subspan(c.row * *in_row, c.rows * *in_row);
-            std::vector<Result<Loaded>> results(quantizer->pool.size(), Loaded{});
-            const uint64_t piece_rows = staging ? std::max<uint64_t>(1, kLoadPieceFloats / row_length) : c.rows;
-            quantizer->pool.run_ranges(c.rows, [&](size_t p, uint64_t first, uint64_t count) {
-                std::vector<float> buffer;
-                for (uint64_t row = first; row < first + count; row += piece_rows) {
-                    const uint64_t n = std::min(piece_rows, first + count - row);
-                    auto values = floats.subspan(row * row_length, n * row_length);
-                    if (staging) {
-                        buffer.resize(values.size());
-                        values = buffer;
-                    }
-                    auto status = dequantize_rows(info.type, source.subspan(row * *in_row, n * *in_row), row_length, values);
-                    if (status && !options.allow_non_finite) status = check_finite(values, row_length, c.row + row);
-                    if (!status) {
-                        results[p] = std::unexpected(status.error());
-                        return;
-                    }
-                    Loaded& loaded = *results[p];
-                    if (options.allow_non_finite) loaded.finite = loaded.finite && std::ranges::all_of(values, [](float v) { return std::isfinite(v); });
-#ifdef GGUF_MTP_HAVE_VULKAN
-                    if (scan_subnormal) loaded.near_subnormal = loaded.near_subnormal || quant::vk::near_subnormal(values);
-#else
-                    (void)scan_subnormal;
-#endif
-                    if (staging) std::memcpy(floats.data() + row * row_length, values.data(), values.size() * sizeof(float));
-                }
-            });
-            release_resident_pages(source);
-            Loaded all;
-            for (auto& r : results) {
-                if (!r) return r;  // the first failing rows, in row order
-                all.finite = all.finite && r->finite;
-                all.near_subnormal = all.near_subnormal || r->near_subnormal;
-            }
-            return all;
-        };
-        auto weights_for = [&](const ChunkRange& c) -> std::span<const float> {
-            if (matrices_weighted == 0) return {};
-            const uint64_t m = matrices_weighted == 1 ? 0 : c.row / rows_per_matrix;
-            return std::span(options.importance).subspan(m * row_length, row_length);
-        };
-#ifdef GGUF_MTP_HAVE_VULKAN
-        if (on_gpu) {
-            auto& gpu = *quantizer->gpu;
-            const bool reads_on_gpu = quantizer_reads(*quantizer, info.type);
-            // Chunk k on the CPU from the file again (staging memory may be slow to read).
-            auto redo_on_cpu = [&](uint64_t k, std::span<uint8_t> bytes) -> Status {
-                const ChunkRange& c = chunks[k];
-                std::vector<float> floats(c.rows * row_length);
-                auto loaded = load(c, floats, false, false);  // the CPU path's error for non-finite rows
-                if (!loaded) return std::unexpected(loaded.error());
-                return quantize_on_cpu(*quantizer, options.target, options.release, floats, row_length, weights_for(c), bytes);
-            };
-            return gpu.stream(
-                options.target, row_length, chunk_rows, chunks.size(),
-                [&](uint64_t k, std::span<float> values, std::span<uint8_t> bytes) -> Result<quant::vk::ChunkShape> {
-                    const ChunkRange& c = chunks[k];
-                    // Blocks the device reads go up as the file holds them (fewer
-                    // bytes than floats); it flags chunks whose values it must
-                    // not quantize, and redo below takes them.
-                    if (reads_on_gpu && (gpu.keeps_subnormals() || !quant::vk::near_subnormal(weights_for(c)))) {
-                        const auto source = data.subspan(c.row * *in_row, c.rows * *in_row);
-                        // Every thread copies: the pages fault in from the file as they do.
-                        auto* staging = reinterpret_cast<uint8_t*>(values.data());
-                        quantizer->pool.run_ranges(c.rows, [&](size_t, uint64_t first, uint64_t count) {
-                            std::memcpy(staging + first * *in_row, source.data() + first * *in_row, count * *in_row);
-                        });
-                        release_resident_pages(source);
-                        return quant::vk::ChunkShape{c.rows, weights_for(c), false, info.type};
-                    }
-                    const auto floats = values.first(c.rows * row_length);
-                    const bool flushes = !gpu.keeps_subnormals();
-                    auto loaded = load(c, floats, flushes, true);
-                    if (!loaded) return std::unexpected(loaded.error());
-                    const auto weights = weights_for(c);
-                    // Non-finite values, and on devices that flush subnormals, magnitudes near them: the CPU's job.
-                    const bool cpu = !loaded->finite || (flushes && (loaded->near_subnormal || quant::vk::near_subnormal(weights)));
-                    if (cpu) {
-                        auto status = redo_on_cpu(k, bytes.first(c.rows * *out_row));
-                        if (!status) return std::unexpected(status.error());
-                    }
-                    return quant::vk::ChunkShape{c.rows, weights, cpu};
-                },
-                [&](uint64_t, std::span<const uint8_t> bytes) { return sink(bytes); }, redo_on_cpu);
-        }
-#endif
-        std::vector<float> floats;
-        std::vector<uint8_t> out;
-        for (const auto& c : chunks) {
-            floats.resize(c.rows * row_length);
-            auto loaded = load(c, floats, false, false);
-            if (!loaded) return std::unexpected(loaded.error());
-            out.resize(c.rows * *out_row);
-            auto status = quantize_on_cpu(*quantizer, options.target, options.release, floats, row_length, weights_for(c), out);
-            if (!status) return status;
-            status = sink(out);
-            if (!status) return status;
-        }
-        return {};
+    // Chunks never cross a matrix: each expert has its own weights.
+    std::vector<ChunkRange> chunks;
+    for (uint64_t row = 0; row < rows;) {
+        const uint64_t matrix_end = (row / rows_per_matrix + 1) * rows_per_matrix;
+        chunks.push_back({row, std::min(chunk_rows, matrix_end - row)});
+        row += chunks.back().rows;
+    }
+    const auto data = options.input.file->tensor_data(options.input.tensor_index);
+    // Chunk k's floats, converted by all the quantizer's threads (a GPU
+    // waits on this), and whether they are all finite and, when asked,
+    // whether some are near the subnormal range.
+    struct Loaded {
+        bool finite = true, near_subnormal = false;
     };
+    // A GPU's staging memory may be device memory the host writes
+    // quickly but reads back uncached, very slowly: floats bound there
+    // (`staging`) go through a small buffer of each thread's and are
+    // checked in it on the way.
+    auto load = [&](const ChunkRange& c, std::span<float> floats, bool scan_subnormal, bool staging) -> Result<Loaded> {
+        const auto source = data.subspan(c.row * *in_row, c.rows * *in_row);
+        std::vector<Result<Loaded>> results(pool.size(), Loaded{});
+        const uint64_t piece_rows = staging ? std::max<uint64_t>(1, kLoadPieceFloats / row_length) : c.rows;
+        pool.run_ranges(c.rows, [&](size_t p, uint64_t first, uint64_t count) {
+            std::vector<float> buffer;
+            for (uint64_t row = first; row < first + count; row += piece_rows) {
+                const uint64_t n = std::min(piece_rows, first + count - row);
+                auto values = floats.subspan(row * row_length, n * row_length);
+                if (staging) {
+                    buffer.resize(values.size());
+                    values = buffer;
+                }
+                auto status = dequantize_rows(info.type, source.subspan(row * *in_row, n * *in_row), row_length, values);
+                if (status && !options.allow_non_finite) status = check_finite(values, row_length, c.row + row);
+                if (!status) {
+                    results[p] = std::unexpected(status.error());
+                    return;
+                }
+                Loaded& loaded = *results[p];
+                if (options.allow_non_finite) loaded.finite = loaded.finite && std::ranges::all_of(values, [](float v) { return std::isfinite(v); });
+#ifdef GGUF_MTP_HAVE_VULKAN
+                if (scan_subnormal) loaded.near_subnormal = loaded.near_subnormal || quant::vk::near_subnormal(values);
+#else
+                (void)scan_subnormal;
+#endif
+                if (staging) std::memcpy(floats.data() + row * row_length, values.data(), values.size() * sizeof(float));
+            }
+        });
+        release_resident_pages(source);
+        Loaded all;
+        for (auto& r : results) {
+            if (!r) return r;  // the first failing rows, in row order
+            all.finite = all.finite && r->finite;
+            all.near_subnormal = all.near_subnormal || r->near_subnormal;
+        }
+        return all;
+    };
+    auto weights_for = [&](const ChunkRange& c) -> std::span<const float> {
+        if (matrices_weighted == 0) return {};
+        const uint64_t m = matrices_weighted == 1 ? 0 : c.row / rows_per_matrix;
+        return std::span(options.importance).subspan(m * row_length, row_length);
+    };
+#ifdef GGUF_MTP_HAVE_VULKAN
+    if (on_gpu) {
+        auto& gpu = *this->gpu;
+        const bool reads_on_gpu = quantizer_reads(*this, info.type);
+        // Chunk k on the CPU from the file again (staging memory may be slow to read).
+        auto redo_on_cpu = [&](uint64_t k, std::span<uint8_t> bytes) -> Status {
+            const ChunkRange& c = chunks[k];
+            std::vector<float> floats(c.rows * row_length);
+            auto loaded = load(c, floats, false, false);  // the CPU path's error for non-finite rows
+            if (!loaded) return std::unexpected(loaded.error());
+            return quantize_on_cpu(*this, options.target, options.release, floats, row_length, weights_for(c), bytes);
+        };
+        return gpu.stream(
+            options.target, row_length, chunk_rows, chunks.size(),
+            [&](uint64_t k, std::span<float> values, std::span<uint8_t> bytes) -> Result<quant::vk::ChunkShape> {
+                const ChunkRange& c = chunks[k];
+                // Blocks the device reads go up as the file holds them (fewer
+                // bytes than floats); it flags chunks whose values it must
+                // not quantize, and redo below takes them.
+                if (reads_on_gpu && (gpu.keeps_subnormals() || !quant::vk::near_subnormal(weights_for(c)))) {
+                    const auto source = data.subspan(c.row * *in_row, c.rows * *in_row);
+                    // Every thread copies: the pages fault in from the file as they do.
+                    auto* staging = reinterpret_cast<uint8_t*>(values.data());
+                    pool.run_ranges(c.rows, [&](size_t, uint64_t first, uint64_t count) {
+                        std::memcpy(staging + first * *in_row, source.data() + first * *in_row, count * *in_row);
+                    });
+                    release_resident_pages(source);
+                    return quant::vk::ChunkShape{c.rows, weights_for(c), false, info.type};
+                }
+                const auto floats = values.first(c.rows * row_length);
+                const bool flushes = !gpu.keeps_subnormals();
+                auto loaded = load(c, floats, flushes, true);
+                if (!loaded) return std::unexpected(loaded.error());
+                const auto weights = weights_for(c);
+                // Non-finite values, and on devices that flush subnormals, magnitudes near them: the CPU's job.
+                const bool cpu = !loaded->finite || (flushes && (loaded->near_subnormal || quant::vk::near_subnormal(weights)));
+                if (cpu) {
+                    auto status = redo_on_cpu(k, bytes.first(c.rows * *out_row));
+                    if (!status) return std::unexpected(status.error());
+                }
+                return quant::vk::ChunkShape{c.rows, weights, cpu};
+            },
+            [&](uint64_t, std::span<const uint8_t> bytes) { return sink(bytes); }, redo_on_cpu);
+    }
+#endif
+    std::vector<float> floats;
+    std::vector<uint8_t> out;
+    for (const auto& c : chunks) {
+        floats.resize(c.rows * row_length);
+        auto loaded = load(c, floats, false, false);
+        if (!loaded) return std::unexpected(loaded.error());
+        out.resize(c.rows * *out_row);
+        auto status = quantize_on_cpu(*this, options.target, options.release, floats, row_length, weights_for(c), out);
+        if (!status) return status;
+        status = sink(out);
+        if (!status) return status;
+    }
+    return {};
 }
 
 }  // namespace gguf

@@ -2,8 +2,8 @@
 //
 // Every command (extract, strip, merge, split, join, quantize) only builds a
 // Plan; one executor (writer.h) writes any plan. A planned tensor's bytes
-// come either from a tensor of an open input file, copied unchanged, or from
-// a fill function (a quantizer, for example) that produces them.
+// come from a tensor of an open input file, copied unchanged or converted
+// (quantized) to another type, or from a function that produces them.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "gguf/compat/llama_release.h"
 #include "gguf/error.h"
 #include "gguf/format/gguf_file.h"
 #include "gguf/format/metadata.h"
@@ -37,9 +38,32 @@ using FillSource = std::function<Status(std::span<uint8_t> out)>;
 using ByteSink = std::function<Status(std::span<const uint8_t> piece)>;
 using StreamSource = std::function<Status(const ByteSink& sink)>;
 
+// An input tensor converted to `target`: its rows read, turned into floats
+// and quantized (with `importance` weights) a chunk at a time. The plan only
+// says so; the writer's TensorTransformer (WriteOptions::transformer) does
+// it. So a plan stays data that can be listed and checked without a thread
+// pool or a GPU existing.
+struct TransformSource {
+    CopySource input;
+    TensorType target = TensorType::F32;
+    // Empty, or one row of weights per matrix (expert): matrices x row length.
+    std::vector<float> importance;
+    uint64_t chunk_bytes = 64ull << 20;  // f32 input per chunk; results do not depend on it
+    bool allow_non_finite = false;       // quantize NaN/Inf rows instead of refusing them
+    LlamaRelease release = kNewestRelease;  // whose ggml the bytes match
+};
+
+// What runs a plan's TransformSources: produces the tensor's bytes in
+// order through `sink`, exactly `output.n_bytes` of them.
+class TensorTransformer {
+public:
+    virtual ~TensorTransformer() = default;
+    virtual Status transform(const TransformSource& source, const TensorInfo& output, const ByteSink& sink) = 0;
+};
+
 struct PlannedTensor {
     TensorInfo info;  // name, type, shape and n_bytes (tensor_bytes of type and shape); the writer sets offset
-    std::variant<CopySource, FillSource, StreamSource> source;
+    std::variant<CopySource, TransformSource, FillSource, StreamSource> source;
 };
 
 struct Plan {

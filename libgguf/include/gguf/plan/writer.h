@@ -45,6 +45,9 @@ struct WriteOptions {
     bool overwrite = false;             // replace existing outputs (never inputs)
     std::vector<FileIdentity> inputs;   // files that must not be written
     std::function<void(const Progress&)> on_progress;
+    // Runs the plan's TransformSources (a quantize plan's: gguf::Quantizer);
+    // a plan with one is refused, before anything is written, without it.
+    TensorTransformer* transformer = nullptr;
 };
 
 struct ShardLayout {

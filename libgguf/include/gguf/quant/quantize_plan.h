@@ -116,6 +116,8 @@ struct QuantizePlan {
     size_t imatrix_entries = 0;                // entries left after include/exclude
 };
 
-Result<QuantizePlan> plan_quantize(const Model& model, const QuantizeOptions& options, std::shared_ptr<Quantizer> quantizer);
+// The plan only: its quantized tensors are TransformSources, which
+// write_plan runs with a Quantizer (as_transformer) as its transformer.
+Result<QuantizePlan> plan_quantize(const Model& model, const QuantizeOptions& options);
 
 }  // namespace gguf

@@ -1,4 +1,4 @@
-// Quantizing a model tensor as a streaming plan source: rows are read
+// Running a quantize plan's TransformSources: rows are read
 // (F32, F16, BF16 or any type the core can dequantize), converted to f32 and
 // quantized a chunk at a time on a pool of threads, so memory stays bounded
 // by the chunk, not by the tensor. Each chunk's rows are split across the
@@ -18,19 +18,10 @@
 
 namespace gguf {
 
-struct QuantizeTensorOptions {
-    TensorType target = TensorType::Q8_0;
-    // Importance weights: empty, or one row of weights per matrix (expert),
-    // matrices x row length, as Imatrix::weights returns them.
-    std::vector<float> importance;
-    // Input floats per chunk (bytes of f32); llama-quantize's chunking does
-    // not change results, so neither does this.
-    uint64_t chunk_bytes = 64ull << 20;
-    bool allow_non_finite = false;  // quantize NaN/Inf rows instead of refusing them
-    LlamaRelease release = kNewestRelease;  // whose ggml the bytes match
-};
 
-class Quantizer;  // a thread pool shared by every tensor of one run
+// A thread pool, and the GPU where one was asked for, shared by every tensor
+// of one run; as a TensorTransformer it writes a quantize plan's tensors.
+class Quantizer;
 
 // Threads for a run: 0 means every hardware thread.
 std::shared_ptr<Quantizer> make_quantizer(unsigned threads);
@@ -57,9 +48,9 @@ bool quantizer_offloads(const Quantizer& quantizer, TensorType type, bool with_i
 // and a GPU is in use, *why says so.
 bool quantizer_reads(const Quantizer& quantizer, TensorType source, std::string* why = nullptr);
 
-// The source that writes tensor `ref` of `model` as `options.target`. The
-// model and quantizer must outlive the plan's writing.
-StreamSource quantize_source(const Model& model, TensorRef ref, QuantizeTensorOptions options,
-                             std::shared_ptr<Quantizer> quantizer);
+// The quantizer as the writer runs it (WriteOptions::transformer): it reads
+// each TransformSource's rows (F32, F16, BF16 or any type the core can
+// dequantize), converts them to f32 and quantizes them a chunk at a time.
+TensorTransformer& as_transformer(Quantizer& quantizer);
 
 }  // namespace gguf
