@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_support.h"
+#include "plan_json.h"
 #include "progress_bar.h"
 
 namespace gguf_mtp {
@@ -45,22 +46,7 @@ namespace {
 
 void print_layout(const gguf::Plan& plan, const std::vector<gguf::ShardLayout>& layout, bool json) {
     if (json) {
-        nlohmann::json doc;
-        doc["schema"] = "gguf-mtp-plan/1";
-        doc["files"] = nlohmann::json::array();
-        for (const auto& f : layout) {
-            nlohmann::json tensors = nlohmann::json::array();
-            for (size_t i : f.tensors) {
-                const auto& t = plan.tensors[i];
-                tensors.push_back({{"name", t.info.name},
-                                   {"type", gguf::type_display_name(t.info.type)},
-                                   {"bytes", t.info.n_bytes},
-                                   {"source", std::holds_alternative<gguf::CopySource>(t.source) ? "copy" : "transform"}});
-            }
-            doc["files"].push_back({{"path", f.path}, {"bytes", f.file_bytes}, {"tensors", tensors}});
-        }
-        doc["keys"] = plan.metadata.size();
-        std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+        std::cout << plan_json(plan, layout).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
         return;
     }
     std::printf("plan: %zu keys, %zu tensors, %zu file(s)\n", plan.metadata.size(), plan.tensors.size(), layout.size());

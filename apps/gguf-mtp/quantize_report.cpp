@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_support.h"
+#include "plan_json.h"
 
 namespace gguf_mtp {
 namespace {
@@ -108,6 +109,7 @@ void print_quantize_json(const gguf::QuantizePlan& plan, const std::vector<gguf:
     }
     const Totals t = totals_of(plan);
     doc["totals"] = {{"quantized", t.quantized}, {"copied", t.copied}, {"bytes_in", t.bytes_in}, {"bytes_out", t.bytes_out}};
+    doc["plan"] = plan_json(plan.plan, files);
     std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }
 

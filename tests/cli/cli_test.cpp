@@ -217,6 +217,7 @@ TEST_F(SurgeryCli, DryRunListsTheHeadsTensors) {
     for (const auto& t : doc["files"][0]["tensors"]) {
         has_eh_proj |= t["name"] == "blk.2.nextn.eh_proj.weight";
         EXPECT_EQ(t["source"], "copy");
+        EXPECT_EQ(t["input"], (nlohmann::json{{"file", dir_.file("GLM-Tiny-Q8_0.gguf")}, {"tensor", t["name"]}}));
     }
     EXPECT_TRUE(has_eh_proj);
     EXPECT_EQ(dir_.listing(), (std::vector<std::string>{"GLM-Tiny-Q8_0.gguf", "plain.gguf"}));
@@ -405,6 +406,26 @@ TEST(QuantizeCli, DryRunJsonListsFilesAndTensors) {
     size_t converted = 0;
     for (const auto& t : doc["tensors"]) converted += t["from"] != t["to"];
     EXPECT_GT(converted, 0u);
+    // The plan in the form every --dry-run --json prints: each converted
+    // tensor a transform of its input tensor, the rest copies.
+    const auto& plan = doc["plan"];
+    EXPECT_EQ(plan["schema"], "gguf-mtp-plan/1");
+    ASSERT_EQ(plan["files"].size(), 1u);
+    EXPECT_EQ(plan["files"][0]["path"], "/nonexistent/o.gguf");
+    ASSERT_EQ(plan["files"][0]["tensors"].size(), doc["tensors"].size());
+    size_t transforms = 0;
+    for (const auto& t : plan["files"][0]["tensors"]) {
+        EXPECT_EQ(t["input"]["file"], fixtures::path("llama-bundled.gguf"));
+        if (t["source"] == "transform") {
+            ++transforms;
+            EXPECT_EQ(t["type"], "BF16");
+            EXPECT_NE(t["from"], "BF16");
+            EXPECT_EQ(t["importance_matrices"], 0);
+        } else {
+            EXPECT_EQ(t["source"], "copy") << t.dump();
+        }
+    }
+    EXPECT_EQ(transforms, converted);
 }
 
 }  // namespace
