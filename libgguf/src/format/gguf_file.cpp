@@ -104,4 +104,10 @@ std::span<const uint8_t> GgufFile::tensor_data(size_t index) const {
     return map_->bytes().subspan(tensor_file_offset(index), t.n_bytes);
 }
 
+Status GgufFile::read_tensor_data(size_t index, uint64_t offset, std::span<uint8_t> out) const {
+    assert(map_ && "read_tensor_data() of a file opened for its header only");
+    assert(offset + out.size() <= header_.tensors[index].n_bytes);
+    return map_->read_at(tensor_file_offset(index) + offset, out, path_);
+}
+
 }  // namespace gguf

@@ -101,12 +101,16 @@ MappedFile::~MappedFile() {
     if (fd_ >= 0) ::close(fd_);
 }
 
-void release_resident_pages(std::span<const uint8_t> mapped) {
-    const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
-    const uintptr_t begin = (reinterpret_cast<uintptr_t>(mapped.data()) + page - 1) / page * page;
-    const uintptr_t end = (reinterpret_cast<uintptr_t>(mapped.data()) + mapped.size()) / page * page;
-    // Only whole pages inside the range: a neighbour's bytes may still be in use.
-    if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+Status MappedFile::read_at(uint64_t offset, std::span<uint8_t> out, const std::string& name) const {
+    while (!out.empty()) {
+        const ssize_t n = ::pread(fd_, out.data(), out.size(), static_cast<off_t>(offset));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return fail(ErrorCode::io, name, "read failed: " + errno_text(), offset);
+        if (n == 0) return fail(ErrorCode::truncated, name, "file shrank while being read (expected " + std::to_string(out.size()) + " more bytes)", offset);
+        offset += static_cast<uint64_t>(n);
+        out = out.subspan(static_cast<size_t>(n));
+    }
+    return {};
 }
 
 }  // namespace gguf

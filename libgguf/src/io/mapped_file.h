@@ -21,6 +21,10 @@ public:
     uint64_t size() const { return size_; }
     int fd() const { return fd_; }
     FileIdentity identity() const { return identity_; }
+    // Reads out.size() bytes at `offset` with pread, not through the mapping:
+    // a file that shrank since it was opened, or a read that fails, is an
+    // error naming `name` and the offset instead of a SIGBUS.
+    Status read_at(uint64_t offset, std::span<uint8_t> out, const std::string& name) const;
 
 private:
     MappedFile() = default;
@@ -29,11 +33,5 @@ private:
     uint64_t size_ = 0;
     FileIdentity identity_;
 };
-
-// Lets the kernel take back the resident pages of `mapped` (a range of a
-// MappedFile's bytes that will not be read again soon): streaming a large
-// tensor then keeps only the bytes in flight resident, not the whole tensor.
-// The data stays in the page cache and reads back unchanged if touched again.
-void release_resident_pages(std::span<const uint8_t> mapped);
 
 }  // namespace gguf

@@ -6,7 +6,6 @@
 #include <thread>
 
 #include "gguf/quant/cpu/quantize.h"
-#include "../io/mapped_file.h"
 #include "../parallel/thread_pool.h"
 #ifdef GGUF_MTP_HAVE_VULKAN
 #include "vulkan/gpu_quantizer.h"
@@ -168,7 +167,11 @@ Status Quantizer::transform(const TransformSource& options, const TensorInfo&, c
         chunks.push_back({row, std::min(chunk_rows, matrix_end - row)});
         row += chunks.back().rows;
     }
-    const auto data = options.input.file->tensor_data(options.input.tensor_index);
+    // The input's bytes are read (pread), not touched through its mapping: a
+    // file that shrinks under the quantizer is then an error naming it, not
+    // a SIGBUS. Each thread reads its own rows.
+    const GgufFile& input = *options.input.file;
+    const size_t input_index = options.input.tensor_index;
     // Chunk k's floats, converted by all the quantizer's threads (a GPU
     // waits on this), and whether they are all finite and, when asked,
     // whether some are near the subnormal range.
@@ -180,11 +183,11 @@ Status Quantizer::transform(const TransformSource& options, const TensorInfo&, c
     // (`staging`) go through a small buffer of each thread's and are
     // checked in it on the way.
     auto load = [&](const ChunkRange& c, std::span<float> floats, bool scan_subnormal, bool staging) -> Result<Loaded> {
-        const auto source = data.subspan(c.row * *in_row, c.rows * *in_row);
         std::vector<Result<Loaded>> results(pool.size(), Loaded{});
         const uint64_t piece_rows = staging ? std::max<uint64_t>(1, kLoadPieceFloats / row_length) : c.rows;
         pool.run_ranges(c.rows, [&](size_t p, uint64_t first, uint64_t count) {
             std::vector<float> buffer;
+            std::vector<uint8_t> raw;
             for (uint64_t row = first; row < first + count; row += piece_rows) {
                 const uint64_t n = std::min(piece_rows, first + count - row);
                 auto values = floats.subspan(row * row_length, n * row_length);
@@ -192,7 +195,15 @@ Status Quantizer::transform(const TransformSource& options, const TensorInfo&, c
                     buffer.resize(values.size());
                     values = buffer;
                 }
-                auto status = dequantize_rows(info.type, source.subspan(row * *in_row, n * *in_row), row_length, values);
+                const uint64_t at = (c.row + row) * *in_row;
+                Status status;
+                if (info.type == TensorType::F32) {  // the floats as they are: read them in place
+                    status = input.read_tensor_data(input_index, at, std::span(reinterpret_cast<uint8_t*>(values.data()), n * *in_row));
+                } else {
+                    raw.resize(n * *in_row);
+                    status = input.read_tensor_data(input_index, at, raw);
+                    if (status) status = dequantize_rows(info.type, raw, row_length, values);
+                }
                 if (status && !options.allow_non_finite) status = check_finite(values, row_length, c.row + row);
                 if (!status) {
                     results[p] = std::unexpected(status.error());
@@ -208,7 +219,6 @@ Status Quantizer::transform(const TransformSource& options, const TensorInfo&, c
                 if (staging) std::memcpy(floats.data() + row * row_length, values.data(), values.size() * sizeof(float));
             }
         });
-        release_resident_pages(source);
         Loaded all;
         for (auto& r : results) {
             if (!r) return r;  // the first failing rows, in row order
@@ -242,13 +252,16 @@ Status Quantizer::transform(const TransformSource& options, const TensorInfo&, c
                 // bytes than floats); it flags chunks whose values it must
                 // not quantize, and redo below takes them.
                 if (reads_on_gpu && (gpu.keeps_subnormals() || !quant::vk::near_subnormal(weights_for(c)))) {
-                    const auto source = data.subspan(c.row * *in_row, c.rows * *in_row);
-                    // Every thread copies: the pages fault in from the file as they do.
+                    // Every thread reads its rows straight into the staging memory.
                     auto* staging = reinterpret_cast<uint8_t*>(values.data());
-                    pool.run_ranges(c.rows, [&](size_t, uint64_t first, uint64_t count) {
-                        std::memcpy(staging + first * *in_row, source.data() + first * *in_row, count * *in_row);
+                    std::vector<Status> read(pool.size());
+                    pool.run_ranges(c.rows, [&](size_t p, uint64_t first, uint64_t count) {
+                        read[p] = input.read_tensor_data(input_index, (c.row + first) * *in_row,
+                                                         std::span(staging + first * *in_row, count * *in_row));
                     });
-                    release_resident_pages(source);
+                    for (auto& r : read) {
+                        if (!r) return std::unexpected(r.error());
+                    }
                     return quant::vk::ChunkShape{c.rows, weights_for(c), false, info.type};
                 }
                 const auto floats = values.first(c.rows * row_length);

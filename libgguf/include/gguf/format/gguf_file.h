@@ -83,6 +83,10 @@ public:
     uint64_t tensor_file_offset(size_t index) const { return header_.data_offset + header_.tensors[index].offset; }
     // The tensor's bytes, through the read-only mapping.
     std::span<const uint8_t> tensor_data(size_t index) const;
+    // out.size() bytes of the tensor's data from `offset` within it, read
+    // (not mapped): a file that shrinks while being read is an error naming
+    // it and the offset, where touching the mapping would kill the process.
+    Status read_tensor_data(size_t index, uint64_t offset, std::span<uint8_t> out) const;
 
 private:
     GgufFile() = default;
