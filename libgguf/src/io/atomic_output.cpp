@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "errno_text.h"
+#include "read_exact.h"
 
 namespace gguf {
 namespace {
@@ -138,14 +139,11 @@ Status AtomicOutput::copy_from(int in_fd, uint64_t offset, uint64_t length, cons
     }
     std::vector<uint8_t> buffer(std::min<uint64_t>(length, kBufferBytes));
     while (length > 0) {
-        const size_t want = std::min<uint64_t>(length, buffer.size());
-        const ssize_t n = ::pread(in_fd, buffer.data(), want, static_cast<off_t>(offset));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return fail(ErrorCode::io, in_path, n == 0 ? "file shrank while being read" : "read failed: " + errno_text(), offset);
-        auto ok = write(std::span(buffer.data(), static_cast<size_t>(n)));
-        if (!ok) return ok;
-        offset += static_cast<uint64_t>(n);
-        length -= static_cast<uint64_t>(n);
+        const auto piece = std::span(buffer).first(std::min<uint64_t>(length, buffer.size()));
+        if (auto ok = detail::read_exact(in_fd, offset, piece, in_path); !ok) return ok;
+        if (auto ok = write(piece); !ok) return ok;
+        offset += piece.size();
+        length -= piece.size();
     }
     return {};
 }
