@@ -215,7 +215,7 @@ Result<WriteReport> write_plan(const Plan& plan, const WriteOptions& options) {
                     return (*out)->write(piece);
                 };
                 if (const auto* transform = std::get_if<TransformSource>(&t.source)) {
-                    ok = options.transformer->transform(*transform, t.info, sink);
+                    ok = options.transformer->transform(*transform, sink);
                 } else {
                     ok = std::get<StreamSource>(t.source)(sink);
                 }

@@ -16,7 +16,7 @@ namespace gguf {
 class Quantizer : public TensorTransformer {
 public:
     explicit Quantizer(unsigned threads) : pool(threads) {}
-    Status transform(const TransformSource& source, const TensorInfo& output, const ByteSink& sink) override;
+    Status transform(const TransformSource& source, const ByteSink& sink) override;
 
     quant::ThreadPool pool;
 #ifdef GGUF_MTP_HAVE_VULKAN
@@ -137,7 +137,7 @@ struct ChunkRange {
 
 }  // namespace
 
-Status Quantizer::transform(const TransformSource& options, const TensorInfo&, const ByteSink& sink) {
+Status Quantizer::transform(const TransformSource& options, const ByteSink& sink) {
     const TensorInfo& info = options.input.file->tensors()[options.input.tensor_index];
     const uint64_t row_length = info.ne[0];
     const uint64_t rows = info.n_elements() / std::max<uint64_t>(row_length, 1);

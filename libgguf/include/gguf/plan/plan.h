@@ -53,12 +53,12 @@ struct TransformSource {
     LlamaRelease release = kNewestRelease;  // whose ggml the bytes match
 };
 
-// What runs a plan's TransformSources: produces the tensor's bytes in
-// order through `sink`, exactly `output.n_bytes` of them.
+// What runs a plan's TransformSources: produces the converted tensor's bytes
+// in order through `sink` (the writer checks they add up to its n_bytes).
 class TensorTransformer {
 public:
     virtual ~TensorTransformer() = default;
-    virtual Status transform(const TransformSource& source, const TensorInfo& output, const ByteSink& sink) = 0;
+    virtual Status transform(const TransformSource& source, const ByteSink& sink) = 0;
 };
 
 struct PlannedTensor {
