@@ -25,6 +25,12 @@ int64_t block_number(std::string_view name) {
     return n;
 }
 
+std::vector<uint32_t> MtpBlockRange::blocks() const {
+    std::vector<uint32_t> out;
+    for (uint32_t b = first(); b < block_count; ++b) out.push_back(b);
+    return out;
+}
+
 Result<MtpSummary> summarize_mtp(const Model& model) {
     const Metadata& m = model.metadata();
     MtpSummary s;
@@ -45,12 +51,12 @@ Result<MtpSummary> summarize_mtp(const Model& model) {
         return fail(ErrorCode::bad_format, model.path(), nextn_key + " is " + std::to_string(s.nextn_layers) +
                                                              " but " + blocks_key + " is only " + std::to_string(s.block_count));
     }
-    const uint32_t first = s.block_count - s.nextn_layers;
-    for (uint32_t b = first; b < s.block_count; ++b) s.blocks.push_back(b);
+    const MtpBlockRange range = s.range();
+    const uint32_t first = range.first();
+    s.blocks = range.blocks();
     for (auto ref : model.tensors()) {
         const TensorInfo& t = model.info(ref);
-        const int64_t b = block_number(t.name);
-        if (b >= first && b < s.block_count) {
+        if (range.contains(block_number(t.name))) {
             ++s.tensors;
             s.bytes += t.n_bytes;
         }

@@ -24,7 +24,6 @@ size_t ImatrixCoverage::count(CoverageProblem problem) const {
 Result<ImatrixCoverage> imatrix_coverage(const Model& model, const Imatrix& imatrix) {
     auto mtp = summarize_mtp(model);
     if (!mtp) return std::unexpected(mtp.error());
-    const std::set<int64_t> mtp_blocks(mtp->blocks.begin(), mtp->blocks.end());
     ImatrixCoverage out;
     std::set<std::string> tensor_names;
     for (auto ref : model.tensors()) {
@@ -34,7 +33,7 @@ Result<ImatrixCoverage> imatrix_coverage(const Model& model, const Imatrix& imat
         ++out.quantizable;
         CoverageFinding f;
         f.tensor = t.name;
-        f.mtp = mtp_blocks.contains(block_number(t.name));
+        f.mtp = mtp->range().contains(block_number(t.name));
         out.mtp_quantizable += f.mtp ? 1 : 0;
         // As llama-quantize checks it: one row of weights per expert.
         f.expected_values = t.ne[0] * std::max<uint64_t>(t.ne[2], 1);

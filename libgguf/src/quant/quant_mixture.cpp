@@ -290,7 +290,7 @@ Result<MixtureModel> MixtureModel::from_metadata(const Metadata& metadata, const
     const uint64_t heads = first_of(metadata.arch_key("attention.head_count")).value_or(0);
     const uint64_t kv_heads = first_of(metadata.arch_key("attention.head_count_kv")).value_or(heads);
     m.gqa = kv_heads == 0 ? 0 : static_cast<uint32_t>(heads / kv_heads);
-    const uint32_t trunk_layers = m.layer_count - std::min(m.nextn_layers, m.layer_count);
+    const uint32_t trunk_layers = m.mtp_blocks().trunk_blocks();
     if (m.arch == "llama") m.is_70b = m.expert_count != 8 && trunk_layers == 80 && heads != kv_heads;
     else if (m.arch == "deci" || m.arch == "olmo" || m.arch == "qwen2") m.is_70b = trunk_layers == 80;
     else if (m.arch == "jais2") m.is_70b = trunk_layers == 68;

@@ -43,16 +43,9 @@ void apply_key_overrides(Metadata& metadata, const std::vector<KeyOverride>& ove
     }
 }
 
-// The MTP blocks of a model whose hyperparameters are `m`.
-std::vector<uint32_t> mtp_blocks(const MixtureModel& m) {
-    std::vector<uint32_t> out;
-    for (uint32_t b = m.layer_count - std::min(m.nextn_layers, m.layer_count); b < m.layer_count; ++b) out.push_back(b);
-    return out;
-}
-
 // --mtp-type as one more rule after the user's: it matches the MTP blocks.
 MixtureOptions with_mtp_rule(MixtureOptions options, const MixtureModel& m, std::optional<TensorType> mtp_type) {
-    const auto blocks = mtp_blocks(m);
+    const auto blocks = m.mtp_blocks().blocks();
     if (!mtp_type || blocks.empty()) return options;
     std::string alternatives;
     for (auto b : blocks) alternatives += (alternatives.empty() ? "" : "|") + std::to_string(b);
@@ -198,7 +191,7 @@ Result<QuantizePlan> plan_quantize(const Model& model, const QuantizeOptions& o)
         choices = *alone;
     }
 
-    const auto mtp = mtp_blocks(*hparams);
+    const auto mtp = hparams->mtp_blocks().blocks();
     QuantizePlan out;
     out.file_type = file_type_of(model, o, entries);
     out.imatrix_entries = importance->size();

@@ -19,7 +19,7 @@ void check_mtp(const Model& model, VerifyReport& report) {
         return;
     }
     const std::string nextn_key = model.metadata().arch_key("nextn_predict_layers");
-    const uint32_t first_mtp = summary->block_count - summary->nextn_layers;
+    const uint32_t first_mtp = summary->range().first();
     for (auto ref : model.tensors()) {
         const auto& name = model.info(ref).name;
         if (!is_nextn_tensor(name)) continue;

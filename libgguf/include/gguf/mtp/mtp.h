@@ -8,6 +8,7 @@
 // tensors carries no head.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -26,10 +27,24 @@ enum class MtpLayout {
 
 std::string_view mtp_layout_name(MtpLayout layout);
 
+// Which blocks are MTP blocks: the last `nextn_layers` of `block_count`.
+// Every reader of the two keys asks this one type, so they agree; with
+// nextn_layers >= block_count (summarize_mtp refuses it) all blocks count.
+struct MtpBlockRange {
+    uint32_t block_count = 0;   // all blocks, MTP ones included
+    uint32_t nextn_layers = 0;  // K
+
+    uint32_t first() const { return block_count - std::min(nextn_layers, block_count); }  // == block_count: none
+    uint32_t trunk_blocks() const { return first(); }
+    bool contains(int64_t block) const { return block >= first() && block < block_count; }
+    std::vector<uint32_t> blocks() const;
+};
+
 struct MtpSummary {
     MtpLayout layout = MtpLayout::none;
     uint32_t nextn_layers = 0;         // K
     uint32_t block_count = 0;          // all blocks, MTP ones included
+    MtpBlockRange range() const { return {block_count, nextn_layers}; }
     std::vector<uint32_t> blocks;      // block numbers of the MTP blocks
     size_t tensors = 0;                // tensors inside MTP blocks
     uint64_t bytes = 0;                // their data bytes

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "gguf/error.h"
+#include "gguf/mtp/mtp.h"
 #include "gguf/format/metadata.h"
 #include "gguf/quant/quant_presets.h"
 #include "gguf/format/tensor_info.h"
@@ -47,6 +48,8 @@ struct MixtureModel {
     uint32_t expert_count = 0;
     uint32_t gqa = 0;          // head_count / head_count_kv of layer 0; 0 without kv heads
     bool is_70b = false;       // llama.cpp's LLM_TYPE_70B, which gets bigger attn_v types
+
+    MtpBlockRange mtp_blocks() const { return {layer_count, nextn_layers}; }
 
     static Result<MixtureModel> from_metadata(const Metadata& metadata, const std::string& path);
 };
