@@ -1,6 +1,6 @@
 // GpuQuantizer's whole-row dequantize: the blocks go through the chunk
 // stream as encoded input and come back through the F32 target, so they
-// take the path requantizing takes (see quantize_tensor.cpp).
+// take the path requantizing takes (see vulkan_backend.cpp).
 #include <cstring>
 
 #include "dequantize_table.h"

@@ -90,7 +90,7 @@ public:
     // "NVIDIA H100 80GB HBM3 (Vulkan device 0)".
     const std::string& device_name() const;
     // Whether the device keeps subnormal floats; where it does not, chunks
-    // holding magnitudes near them belong on the CPU (see near_subnormal).
+    // holding magnitudes near them belong on the CPU (see quant::near_subnormal).
     bool keeps_subnormals() const;
     // The llama.cpp release whose bytes this device's shaders give.
     LlamaRelease release() const;
@@ -141,9 +141,5 @@ private:
     explicit GpuQuantizer(std::unique_ptr<State> state);
     std::unique_ptr<State> state_;
 };
-
-// Whether floats this small or large could make the shaders' intermediate
-// results subnormal (which devices that flush them would round differently).
-bool near_subnormal(std::span<const float> values);
 
 }  // namespace gguf::quant::vk

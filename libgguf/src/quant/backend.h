@@ -1,0 +1,58 @@
+// Where a quantizer's kernels run. The CPU back end runs every type; an
+// accelerator (Vulkan) runs the types it has shaders for and is asked first.
+// A back end quantizes a whole tensor, chunk by chunk, so it can overlap
+// reading one chunk with computing another as suits its hardware.
+//
+// Not thread-safe: a back end runs one tensor at a time.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "gguf/compat/llama_release.h"
+#include "gguf/error.h"
+#include "gguf/format/tensor_type.h"
+#include "gguf/plan/plan.h"
+
+namespace gguf::quant {
+
+class TensorChunks;
+class ThreadPool;
+
+class Backend {
+public:
+    virtual ~Backend() = default;
+
+    // For messages: "CPU (16 threads)" or the GPU's name.
+    virtual std::string name() const = 0;
+
+    // Whether tensors of `target` quantize here as `release`'s ggml does,
+    // with importance weights or without; where not, *why says so.
+    virtual bool quantizes(TensorType target, bool weighted, LlamaRelease release, std::string* why) const = 0;
+
+    // Whether rows stored as `source` reach the back end as they are and
+    // turn into floats there; where not, *why says so.
+    virtual bool reads(TensorType source, std::string* why) const = 0;
+
+    // Quantizes every chunk of `tensor` (re-cutting them if it prefers
+    // other sizes), handing the bytes to `sink` in order.
+    virtual Status run(TensorChunks& tensor, const ByteSink& sink) = 0;
+};
+
+// Every type on the threads of `pool`, which must outlive the back end.
+std::unique_ptr<Backend> make_cpu_backend(ThreadPool& pool);
+
+// Which Vulkan device to open: `index` (-1: the best one), and with
+// `discrete_only` a discrete GPU or none.
+struct VulkanChoice {
+    bool discrete_only = false;
+    int index = -1;
+    LlamaRelease release = kNewestRelease;  // whose bytes its shaders give
+};
+
+// A Vulkan device as a back end; its host work (reading, converting,
+// chunks it must not quantize) runs on `pool`, which must outlive it. An
+// error where there is no such device, or this build has no Vulkan.
+Result<std::unique_ptr<Backend>> open_vulkan_backend(const VulkanChoice& choice, ThreadPool& pool);
+
+}  // namespace gguf::quant

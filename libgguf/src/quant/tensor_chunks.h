@@ -1,0 +1,83 @@
+// One tensor of a quantize plan cut into chunks of whole rows, and what any
+// back end does with a chunk on the host: read its rows, turn them into
+// floats, check them, or quantize them on the CPU threads. Chunks never
+// cross a matrix: each expert has its own importance weights.
+//
+// Not thread-safe: one back end runs a TensorChunks at a time; the methods
+// taking a ThreadPool spread their own work over it.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "gguf/error.h"
+#include "gguf/plan/plan.h"
+
+namespace gguf::quant {
+
+class ThreadPool;
+
+struct ChunkRange {
+    uint64_t row = 0, rows = 0;
+};
+
+// What loading a chunk's floats found out.
+struct LoadedChunk {
+    bool finite = true;          // only looked at where non-finite values are allowed
+    bool near_subnormal = false;  // only looked at where asked
+};
+
+class TensorChunks {
+public:
+    // Checks the source's importance weights against its shape, and cuts
+    // chunks of source.chunk_bytes of floats (cut() may cut smaller ones).
+    static Result<TensorChunks> make(const TransformSource& source);
+
+    // Re-cuts the chunks to at most `chunk_rows` rows (at least one).
+    void cut(uint64_t chunk_rows);
+
+    const TransformSource& source() const { return *source_; }
+    const TensorInfo& info() const;
+    uint64_t row_length() const { return row_length_; }
+    uint64_t chunk_rows() const { return chunk_rows_; }
+    uint64_t in_row_bytes() const { return in_row_; }
+    uint64_t out_row_bytes() const { return out_row_; }
+    bool weighted() const { return matrices_weighted_ > 0; }
+    const std::vector<ChunkRange>& chunks() const { return chunks_; }
+
+    // The importance weights of chunk c's matrix (empty without any).
+    std::span<const float> weights_for(const ChunkRange& c) const;
+
+    // Chunk c's rows as floats, read (pread, so a file that shrinks is an
+    // error naming it, not a SIGBUS) and converted by every thread of
+    // `pool`. Non-finite rows are an error unless the source allows them.
+    // `staging`: `floats` is memory the host writes fast but reads slowly
+    // (a GPU's), so each thread converts into a small buffer first.
+    Result<LoadedChunk> load(ThreadPool& pool, const ChunkRange& c, std::span<float> floats, bool scan_subnormal,
+                             bool staging) const;
+
+    // Chunk c's rows as the file stores them, read by every thread of `pool`.
+    Status read_stored(ThreadPool& pool, const ChunkRange& c, std::span<uint8_t> bytes) const;
+
+    // Chunk c quantized from its floats on the threads of `pool`.
+    Status quantize_on_cpu(ThreadPool& pool, const ChunkRange& c, std::span<const float> floats,
+                           std::span<uint8_t> out) const;
+
+private:
+    explicit TensorChunks(const TransformSource& source) : source_(&source) {}
+
+    const TransformSource* source_;
+    uint64_t row_length_ = 0, rows_ = 0, rows_per_matrix_ = 1;
+    uint64_t in_row_ = 0, out_row_ = 0;
+    uint64_t matrices_weighted_ = 0;
+    uint64_t chunk_rows_ = 1;
+    std::vector<ChunkRange> chunks_;
+};
+
+// Whether floats this small or large could make a quantizer's intermediate
+// results subnormal, which a device that flushes subnormals would round
+// differently from the CPU.
+bool near_subnormal(std::span<const float> values);
+
+}  // namespace gguf::quant

@@ -1,0 +1,98 @@
+// A Vulkan device as a quantize back end: chunks stream through the
+// GpuQuantizer while the pool's threads fill the next ones. Chunks the
+// device must not quantize (non-finite values; values near the subnormal
+// range on a device that flushes them) are quantized on the CPU instead.
+#include <vector>
+
+#include "../../parallel/thread_pool.h"
+#include "../backend.h"
+#include "../tensor_chunks.h"
+#include "gpu_quantizer.h"
+
+namespace gguf::quant {
+namespace {
+
+class VulkanBackend : public Backend {
+public:
+    VulkanBackend(std::unique_ptr<vk::GpuQuantizer> gpu, ThreadPool& pool) : gpu_(std::move(gpu)), pool_(pool) {}
+
+    std::string name() const override { return gpu_->device_name(); }
+
+    bool quantizes(TensorType target, bool weighted, LlamaRelease release, std::string* why) const override {
+        if (gpu_->release() == release && vk::GpuQuantizer::supports(target, weighted, release)) return true;
+        if (why) {
+            *why = gpu_->release() != release ? "the Vulkan device was opened for llama.cpp " + std::string(rules_of(gpu_->release()).name) +
+                                                    ", not " + std::string(rules_of(release).name)
+                                              : std::string(type_display_name(target)) + " has no Vulkan shader yet";
+        }
+        return false;
+    }
+
+    bool reads(TensorType source, std::string* why) const override {
+        if (source == TensorType::F32) return false;  // floats go up as they are anyway
+        if (vk::GpuQuantizer::dequantizes(source)) return true;
+        if (why) *why = std::string(type_display_name(source)) + " has no Vulkan dequantize shader yet";
+        return false;
+    }
+
+    Status run(TensorChunks& tensor, const ByteSink& sink) override;
+
+private:
+    std::unique_ptr<vk::GpuQuantizer> gpu_;
+    ThreadPool& pool_;
+};
+
+Status VulkanBackend::run(TensorChunks& tensor, const ByteSink& sink) {
+    const TensorType target = tensor.source().target;
+    const uint64_t row_length = tensor.row_length();
+    tensor.cut(std::min(tensor.chunk_rows(), gpu_->preferred_chunk_rows(target, row_length)));
+    const auto& chunks = tensor.chunks();
+    const bool flushes = !gpu_->keeps_subnormals();
+    const bool reads_stored = reads(tensor.info().type, nullptr);
+    // Chunk k on the CPU, read from the file again (staging memory may be
+    // slow to read back).
+    auto redo_on_cpu = [&](uint64_t k, std::span<uint8_t> bytes) -> Status {
+        const ChunkRange& c = chunks[k];
+        std::vector<float> floats(c.rows * row_length);
+        auto loaded = tensor.load(pool_, c, floats, false, false);  // the CPU path's error for non-finite rows
+        if (!loaded) return std::unexpected(loaded.error());
+        return tensor.quantize_on_cpu(pool_, c, floats, bytes);
+    };
+    auto produce = [&](uint64_t k, std::span<float> values, std::span<uint8_t> bytes) -> Result<vk::ChunkShape> {
+        const ChunkRange& c = chunks[k];
+        const auto weights = tensor.weights_for(c);
+        // Blocks the device turns into floats go up as the file holds them
+        // (fewer bytes than floats); the device flags chunks whose values it
+        // must not quantize, and redo_on_cpu takes them.
+        if (reads_stored && (!flushes || !near_subnormal(weights))) {
+            auto read = tensor.read_stored(pool_, c, std::span(reinterpret_cast<uint8_t*>(values.data()), c.rows * tensor.in_row_bytes()));
+            if (!read) return std::unexpected(read.error());
+            return vk::ChunkShape{c.rows, weights, false, tensor.info().type};
+        }
+        auto loaded = tensor.load(pool_, c, values.first(c.rows * row_length), flushes, true);
+        if (!loaded) return std::unexpected(loaded.error());
+        const bool on_cpu = !loaded->finite || (flushes && (loaded->near_subnormal || near_subnormal(weights)));
+        if (on_cpu) {
+            auto status = redo_on_cpu(k, bytes.first(c.rows * tensor.out_row_bytes()));
+            if (!status) return std::unexpected(status.error());
+        }
+        return vk::ChunkShape{c.rows, weights, on_cpu};
+    };
+    return gpu_->stream(
+        target, row_length, tensor.chunk_rows(), chunks.size(), produce, [&](uint64_t, std::span<const uint8_t> bytes) { return sink(bytes); },
+        redo_on_cpu);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Backend>> open_vulkan_backend(const VulkanChoice& choice, ThreadPool& pool) {
+    vk::DeviceRequest request;
+    request.discrete_only = choice.discrete_only;
+    request.index = choice.index;
+    request.release = choice.release;
+    auto gpu = vk::GpuQuantizer::open(request);
+    if (!gpu) return std::unexpected(gpu.error());
+    return std::make_unique<VulkanBackend>(std::move(*gpu), pool);
+}
+
+}  // namespace gguf::quant
