@@ -143,8 +143,22 @@ TEST(IncludeGraph, PublicHeadersIncludeOnlyPublicHeaders) {
 TEST(IncludeGraph, VulkanApiStaysInItsBackEnd) {
     for (const auto& inc : library_includes()) {
         const bool in_back_end = module_of(inc.from) == "quant/vulkan";
-        if (inc.system && inc.to.generic_string().starts_with("vulkan/"))
+        if (inc.system && inc.to.generic_string().starts_with("vulkan/")) {
             EXPECT_TRUE(in_back_end) << inc.from << " includes <" << inc.to.generic_string() << ">";
+        }
+    }
+}
+
+TEST(IncludeGraph, BuildNotMacrosChoosesTheBackEnds) {
+    // CMake compiles the Vulkan back end or vulkan_unavailable.cpp; no
+    // library file branches on whether Vulkan was built.
+    static const std::regex vulkan_condition(R"(^\s*#\s*(if|ifdef|ifndef|elif)\b.*VULKAN)");
+    for (const auto& entry : fs::recursive_directory_iterator(kLibrary)) {
+        const auto ext = entry.path().extension();
+        if (!entry.is_regular_file() || (ext != ".cpp" && ext != ".h")) continue;
+        std::istringstream lines(read_text(entry.path()));
+        for (std::string line; std::getline(lines, line);)
+            EXPECT_FALSE(std::regex_search(line, vulkan_condition)) << fs::relative(entry.path(), kLibrary) << ": " << line;
     }
 }
 
