@@ -4,9 +4,12 @@
 #include "compat_option.h"
 
 int main(int argc, char** argv) {
+    // Named here rather than from argv[0], so that usage reads "gguf-mtp info ..."
+    // as the man pages and the error hint do, wherever the binary was run from.
     CLI::App app{"gguf-mtp: split Multi-Token-Prediction heads out of GGUF models, strip them, merge them back,\n"
                  "quantize bit for bit as llama-quantize does, split and join GGUF sets.\n"
-                 "Outputs appear only when complete; inputs are never modified."};
+                 "Outputs appear only when complete; inputs are never modified.",
+                 "gguf-mtp"};
     app.set_version_flag("--version", std::string("gguf-mtp ") + GGUF_MTP_VERSION + "\nmatches llama.cpp releases " +
                                           gguf_mtp::supported_releases_text() + " (--compat)");
     app.require_subcommand(1);
