@@ -7,15 +7,12 @@
 #include "test_support.h"
 
 namespace gguf_test {
-namespace {
 
 std::string shell_quote(const std::string& s) {
     std::string q = "'";
     for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
     return q + "'";
 }
-
-}  // namespace
 
 CliRun gguf_mtp(const std::vector<std::string>& args) {
     TempDir scratch;

@@ -15,4 +15,7 @@ struct CliRun {
 
 CliRun gguf_mtp(const std::vector<std::string>& args);
 
+// `s` as one word of a POSIX shell command line, whatever it holds.
+std::string shell_quote(const std::string& s);
+
 }  // namespace gguf_test
