@@ -1,5 +1,6 @@
-// The gguf-mtp command as users meet it: exit codes, one-line errors,
-// JSON that parses, and outputs that match the library's.
+// The gguf-mtp command where its printed output is not the whole story:
+// JSON cross-checked against itself, files byte for byte, what a run leaves
+// behind. What it prints is pinned by the golden cases (golden_test.cpp).
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -29,15 +30,6 @@ protected:
     TempDir dir_;
 };
 
-TEST_F(Cli, InfoPrintsKeysTensorsAndTotals) {
-    auto r = gguf_mtp({"info", dir_.file("m.gguf")});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_NE(r.out.find("architecture:  test"), std::string::npos) << r.out;
-    EXPECT_NE(r.out.find("tensors (7):"), std::string::npos);
-    EXPECT_NE(r.out.find("totals by type:"), std::string::npos);
-    EXPECT_NE(r.out.find("mtp:           none"), std::string::npos);
-}
-
 TEST_F(Cli, InfoJsonIsStableAndComplete) {
     auto r = gguf_mtp({"info", "--json", dir_.file("m.gguf")});
     ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -59,37 +51,6 @@ TEST_F(Cli, InfoTensorFilterListsOnlyMatches) {
     const auto doc = nlohmann::json::parse(r.out);
     ASSERT_EQ(doc["tensors"].size(), 4u);
     for (const auto& t : doc["tensors"]) EXPECT_EQ(t["name"].get<std::string>().rfind("blk.0.", 0), 0u);
-    EXPECT_EQ(gguf_mtp({"info", "--tensors", "(", dir_.file("m.gguf")}).exit_code, 2);
-}
-
-TEST_F(Cli, BrokenInputGivesOneLineErrorAndExitOne) {
-    auto bytes = gguf_test::read_file(dir_.file("m.gguf"));
-    bytes.resize(bytes.size() / 2);
-    gguf_test::write_file(dir_.file("broken.gguf"), bytes);
-    auto r = gguf_mtp({"info", dir_.file("broken.gguf")});
-    EXPECT_EQ(r.exit_code, 1);
-    EXPECT_EQ(r.err.rfind("gguf-mtp: error: " + dir_.file("broken.gguf") + ": ", 0), 0u) << r.err;
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-    EXPECT_TRUE(r.out.empty());
-}
-
-TEST_F(Cli, UsageErrorsExitTwo) {
-    EXPECT_EQ(gguf_mtp({}).exit_code, 2);
-    EXPECT_EQ(gguf_mtp({"info"}).exit_code, 2);
-    EXPECT_EQ(gguf_mtp({"nonsense"}).exit_code, 2);
-    EXPECT_EQ(gguf_mtp({"split", "--split-max-size", "lots", dir_.file("m.gguf"), dir_.file("p")}).exit_code, 2);
-}
-
-TEST_F(Cli, EveryCommandExplainsItselfWithHelp) {
-    for (const char* cmd : {"info", "split", "join", "extract", "strip", "merge", "quantize", "verify", "hash"}) {
-        auto r = gguf_mtp({cmd, "--help"});
-        EXPECT_EQ(r.exit_code, 0) << cmd;
-        if (std::string(cmd) != "info" && std::string(cmd) != "verify" && std::string(cmd) != "hash") {
-            EXPECT_NE(r.out.find("--dry-run"), std::string::npos) << cmd;
-        }
-        EXPECT_GT(r.out.size(), 100u) << cmd;
-    }
-    EXPECT_EQ(gguf_mtp({"--version"}).exit_code, 0);
 }
 
 TEST_F(Cli, EveryOptionInHelpIsDocumentedInTheManPage) {
@@ -125,14 +86,9 @@ TEST_F(Cli, EveryOptionInHelpIsDocumentedInTheManPage) {
 TEST_F(Cli, SplitThenJoinGivesBackTheSameBytes) {
     auto split = gguf_mtp({"split", "--split-max-tensors", "3", dir_.file("m.gguf"), dir_.file("parts")});
     ASSERT_EQ(split.exit_code, 0) << split.err;
-    EXPECT_NE(split.err.find("split: 7 tensors"), std::string::npos) << split.err;
     auto join = gguf_mtp({"join", dir_.file("parts-00002-of-00003.gguf"), dir_.file("joined.gguf")});
     ASSERT_EQ(join.exit_code, 0) << join.err;
     EXPECT_EQ(gguf_test::read_file(dir_.file("joined.gguf")), gguf_test::read_file(dir_.file("m.gguf")));
-
-    auto again = gguf_mtp({"join", dir_.file("parts-00001-of-00003.gguf"), dir_.file("joined.gguf")});
-    EXPECT_EQ(again.exit_code, 2) << "existing output needs --force";
-    EXPECT_NE(again.err.find("--force"), std::string::npos);
     EXPECT_EQ(gguf_mtp({"join", "--force", dir_.file("parts-00001-of-00003.gguf"), dir_.file("joined.gguf")}).exit_code, 0);
 }
 
@@ -143,12 +99,6 @@ TEST_F(Cli, DryRunPrintsThePlanAndWritesNothing) {
     EXPECT_EQ(doc["files"].size(), 4u);
     EXPECT_EQ(doc["files"][0]["path"], dir_.file("p-00001-of-00004.gguf"));
     EXPECT_EQ(dir_.listing(), std::vector<std::string>{"m.gguf"});
-}
-
-TEST_F(Cli, JoinOfASingleFileIsRefused) {
-    auto r = gguf_mtp({"join", dir_.file("m.gguf"), dir_.file("out.gguf")});
-    EXPECT_EQ(r.exit_code, 1);
-    EXPECT_NE(r.err.find("not a split set"), std::string::npos);
 }
 
 TEST_F(Cli, InfoReadsZstdCompressedModels) {
@@ -181,30 +131,15 @@ TEST_F(SurgeryCli, DefaultNamesSitBesideTheInput) {
     ASSERT_EQ(gguf_mtp({"strip", dir_.file("GLM-Tiny-Q8_0.gguf")}).exit_code, 0);
     auto merge = gguf_mtp({"merge", dir_.file("GLM-Tiny-Q8_0-no-mtp.gguf"), dir_.file("mtp-GLM-Tiny-Q8_0.gguf")});
     ASSERT_EQ(merge.exit_code, 0) << merge.err;
-    EXPECT_NE(merge.err.find("merge: "), std::string::npos) << "one-line summary";
     EXPECT_EQ(dir_.listing(), (std::vector<std::string>{"GLM-Tiny-Q8_0-no-mtp-with-mtp.gguf", "GLM-Tiny-Q8_0-no-mtp.gguf",
                                                          "GLM-Tiny-Q8_0.gguf", "mtp-GLM-Tiny-Q8_0.gguf", "plain.gguf"}));
     EXPECT_EQ(gguf_test::read_file(dir_.file("GLM-Tiny-Q8_0-no-mtp-with-mtp.gguf")), gguf_test::read_file(dir_.file("GLM-Tiny-Q8_0.gguf")));
 }
 
-TEST_F(SurgeryCli, StripOfAModelWithoutMtpFailsUnlessAllowed) {
-    auto refused = gguf_mtp({"strip", dir_.file("plain.gguf")});
-    EXPECT_EQ(refused.exit_code, 1);
-    EXPECT_NE(refused.err.find("nothing to strip"), std::string::npos) << refused.err;
+TEST_F(SurgeryCli, StripAllowNoMtpCopiesAModelWithoutMtpUnchanged) {
     auto copied = gguf_mtp({"strip", "--allow-no-mtp", dir_.file("plain.gguf"), "-o", dir_.file("copy.gguf")});
     ASSERT_EQ(copied.exit_code, 0) << copied.err;
     EXPECT_EQ(gguf_test::read_file(dir_.file("copy.gguf")), gguf_test::read_file(dir_.file("plain.gguf")));
-    auto extract = gguf_mtp({"extract", dir_.file("plain.gguf")});
-    EXPECT_EQ(extract.exit_code, 1);
-    EXPECT_NE(extract.err.find("has no MTP blocks"), std::string::npos) << extract.err;
-}
-
-TEST_F(SurgeryCli, MismatchedPairIsRefusedBeforeWriting) {
-    auto r = gguf_mtp({"merge", fixtures::path("qwen35moe-trunk.gguf"), fixtures::path("glm4moe-mtp.gguf"), "-o", dir_.file("out.gguf")});
-    EXPECT_EQ(r.exit_code, 1);
-    EXPECT_NE(r.err.find("general.architecture"), std::string::npos) << r.err;
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-    EXPECT_FALSE(std::filesystem::exists(dir_.file("out.gguf")));
 }
 
 TEST_F(SurgeryCli, DryRunListsTheHeadsTensors) {
@@ -237,46 +172,6 @@ TEST_F(SurgeryCli, InfoRecognisesEachLayout) {
 
 namespace {
 
-TEST(QuantizeCli, RefusesUnknownPresetsAndBadOptions) {
-    TempDir dir;
-    const std::string in = fixtures::path("llama-bundled.gguf");
-    for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
-             {"quantize", in, dir.file("o.gguf"), "Q9_X"},
-             {"quantize", "--tensor-type", "attn_v", in, dir.file("o.gguf"), "Q4_K_M"},
-             {"quantize", "--tensor-type", "attn_v=q9_k", in, dir.file("o.gguf"), "Q4_K_M"},
-             {"quantize", "--override-kv", "general.name=text:x", in, dir.file("o.gguf"), "Q4_K_M"},
-             {"quantize", "--prune-layers", "1,x", in, dir.file("o.gguf"), "Q4_K_M"},
-             {"quantize", "--imatrix-missing", "fallback:IQ2_XXS", in, dir.file("o.gguf"), "Q4_K_M"},
-             {"quantize", "--include-weights", "a", "--exclude-weights", "b", in, dir.file("o.gguf"), "Q4_K_M"},
-             {"quantize", in, dir.file("o.gguf"), "Q4_K_M", "two"},
-         }) {
-        auto r = gguf_mtp(args);
-        EXPECT_EQ(r.exit_code, 2) << args[1] << ": " << r.err;
-        EXPECT_NE(r.err.find("error:"), std::string::npos) << r.err;
-    }
-    EXPECT_EQ(dir.listing(), std::vector<std::string>{});
-}
-
-TEST(CompatCli, VersionListsTheReleasesAndCompatRefusesOthers) {
-    const auto version = gguf_mtp({"--version"});
-    EXPECT_EQ(version.exit_code, 0);
-    EXPECT_NE(version.out.find("matches llama.cpp releases v0.4.0, v0.5.0 (default)"), std::string::npos) << version.out;
-    TempDir dir;
-    const std::string in = fixtures::path("llama-bundled.gguf");
-    for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
-             {"quantize", "--compat", "v0.3.0", in, dir.file("o.gguf"), "IQ1_M"},
-             {"verify", "--compat", "latest", in},
-         }) {
-        auto r = gguf_mtp(args);
-        EXPECT_EQ(r.exit_code, 2) << args[0] << ": " << r.err;
-        EXPECT_NE(r.err.find("'" + args[2] + "' is not a supported llama.cpp release (v0.4.0, v0.5.0 (default))"), std::string::npos) << r.err;
-    }
-    EXPECT_EQ(dir.listing(), std::vector<std::string>{});
-    for (const std::string release : {"v0.4.0", "0.5.0"}) {
-        EXPECT_EQ(gguf_mtp({"verify", "--compat", release, in}).exit_code, 0) << release;
-    }
-}
-
 // IQ1_M is where the releases' bytes differ (the oracle tests hold each to
 // its llama.cpp); on this fixture they do, so --compat must reach the kernels.
 TEST(CompatCli, QuantizeWritesTheChosenReleasesIq1mBytes) {
@@ -297,35 +192,13 @@ TEST(QuantizeCli, DryRunOpensNoDevice) {
     TempDir dir;
     auto r = gguf_mtp({"quantize", "--dry-run", "--device", "vulkan:99", fixtures::path("llama-bundled.gguf"), dir.file("o.gguf"), "Q8_0"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_NE(r.out.find("output.weight                                F16      Q8_0"), std::string::npos) << r.out;
     EXPECT_EQ(dir.listing(), std::vector<std::string>{});
     EXPECT_EQ(gguf_mtp({"quantize", "--device", "vulkan:99", fixtures::path("llama-bundled.gguf"), dir.file("o.gguf"), "Q8_0"}).exit_code, 1);
 }
 
-TEST(QuantizeCli, TypeWithoutOutputWritesBesideTheInput) {
-    TempDir dir;
-    std::filesystem::copy_file(fixtures::path("llama-bundled.gguf"), dir.file("model.gguf"));
-    auto r = gguf_mtp({"quantize", dir.file("model.gguf"), "q8_0", "2"});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_TRUE(std::filesystem::exists(dir.file("ggml-model-Q8_0.gguf")));
-}
-
-TEST(QuantizeCli, ExplicitTypeThatDoesNotFitTheRowsIsAnError) {
-    TempDir dir;
-    // llama.cpp aborts here; the llama fixture's rows are not whole 256-blocks.
-    auto r = gguf_mtp({"quantize", "--output-tensor-type", "q5_K", fixtures::path("llama-bundled.gguf"), dir.file("o.gguf"), "Q8_0"});
-    EXPECT_EQ(r.exit_code, 1) << r.err;
-    EXPECT_NE(r.err.find("output.weight"), std::string::npos) << r.err;
-    EXPECT_EQ(dir.listing(), std::vector<std::string>{});
-}
-
-TEST(QuantizeCli, Iq2xxsWithoutImatrixStopsUnlessAPolicyIsGiven) {
+TEST(QuantizeCli, Iq2xxsWithAFallbackPolicyNamesEachTensorItReplaces) {
     TempDir dir;
     const std::string in = fixtures::path("glm4moe-wide-bundled.gguf");
-    auto refused = gguf_mtp({"quantize", in, dir.file("o.gguf"), "IQ2_XXS"});
-    EXPECT_EQ(refused.exit_code, 2);
-    EXPECT_NE(refused.err.find("--imatrix"), std::string::npos) << refused.err;
-    EXPECT_EQ(dir.listing(), std::vector<std::string>{});
     auto done = gguf_mtp({"quantize", "--imatrix-missing", "fallback:q4_0", "--json", in, dir.file("o.gguf"), "IQ2_XXS"});
     ASSERT_EQ(done.exit_code, 0) << done.err;
     const auto doc = nlohmann::json::parse(done.out);
@@ -339,15 +212,6 @@ TEST(QuantizeCli, Iq2xxsWithoutImatrixStopsUnlessAPolicyIsGiven) {
     EXPECT_GT(replaced, 0u);
 }
 
-TEST(QuantizeCli, DryRunShowsWhyEachTensorGetsItsType) {
-    auto r = gguf_mtp({"quantize", "--dry-run", "--tensor-type", "attn_v=q8_0", fixtures::path("glm4moe-wide-bundled.gguf"), "/nonexistent/o.gguf",
-                       "Q4_K_M"});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_NE(r.out.find("rule 1"), std::string::npos) << r.out;
-    EXPECT_NE(r.out.find("mixture"), std::string::npos) << r.out;
-    EXPECT_NE(r.out.find("[mtp]"), std::string::npos) << r.out;
-}
-
 TEST(QuantizeCli, BundledWithMarksTypesThatDifferFromTheTrunkAlone) {
     auto r = gguf_mtp({"quantize", "--dry-run", "--json", "--bundled-with", fixtures::path("glm4moe-wide-mtp.gguf"),
                        fixtures::path("glm4moe-wide-trunk.gguf"), "/nonexistent/o.gguf", "Q4_K_M"});
@@ -356,14 +220,6 @@ TEST(QuantizeCli, BundledWithMarksTypesThatDifferFromTheTrunkAlone) {
     size_t differing = 0;
     for (const auto& t : doc["tensors"]) differing += t.contains("alone");
     EXPECT_GT(differing, 0u);
-}
-
-TEST(QuantizeCli, AlreadyQuantizedInputNeedsAllowRequantize) {
-    TempDir dir;
-    auto r = gguf_mtp({"quantize", "--pure", fixtures::path("glm4moe-bundled-q.gguf"), dir.file("o.gguf"), "F16"});
-    EXPECT_NE(r.exit_code, 0);
-    EXPECT_NE(r.err.find("--allow-requantize"), std::string::npos) << r.err;
-    EXPECT_EQ(dir.listing(), std::vector<std::string>{});
 }
 
 TEST(QuantizeCli, NonFiniteWeightsNeedAllowNonFinite) {

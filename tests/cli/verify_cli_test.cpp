@@ -1,6 +1,7 @@
-// gguf-mtp verify and hash as users and batch scripts meet them: exit codes,
-// one line per problem, the gguf-mtp-verify/1 document, and a manifest
-// written from `hash --json` that catches a changed or missing output.
+// gguf-mtp verify and hash where a golden file cannot show it all: every
+// broken file of the catalogue, the gguf-mtp-verify/1 document checked field
+// by field, and a manifest written from `hash --json` that catches a changed
+// or missing output.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -17,17 +18,6 @@ using gguf_test::TempDir;
 using nlohmann::json;
 
 namespace {
-
-
-size_t lines(const std::string& text) { return static_cast<size_t>(std::count(text.begin(), text.end(), '\n')); }
-
-TEST(VerifyCli, GoodModelsPassWithASummaryLine) {
-    auto r = gguf_mtp({"verify", "--data", fixtures::path("glm4moe-bundled-q.gguf"), fixtures::path("llama-bundled.gguf")});
-    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-    EXPECT_EQ(lines(r.out), 1u) << r.out;
-    EXPECT_NE(r.out.find("verify: 2 files, "), std::string::npos) << r.out;
-    EXPECT_NE(r.out.find(": OK"), std::string::npos) << r.out;
-}
 
 TEST(VerifyCli, EveryBrokenFileExitsOneWithAnErrorLine) {
     for (const auto& c : gguf_test::catalogue()) {
@@ -72,26 +62,6 @@ TEST(VerifyCli, JsonFollowsTheSchema) {
     EXPECT_EQ(doc["findings"][1]["tensor"], "tensor_ab");
 }
 
-TEST(VerifyCli, PairChecksWithoutWriting) {
-    TempDir dir;
-    auto good = gguf_mtp({"verify", "--pair", fixtures::path("glm4moe-trunk.gguf"), fixtures::path("glm4moe-mtp.gguf")});
-    EXPECT_EQ(good.exit_code, 0) << good.out;
-    auto bad = gguf_mtp({"verify", "--json", "--pair", fixtures::path("qwen35moe-trunk.gguf"), fixtures::path("glm4moe-mtp.gguf")});
-    EXPECT_EQ(bad.exit_code, 1);
-    const auto doc = json::parse(bad.out);
-    EXPECT_EQ(doc["pair"]["trunk"], fixtures::path("qwen35moe-trunk.gguf"));
-    ASSERT_EQ(doc["findings"].size(), 1u) << bad.out;
-    EXPECT_EQ(doc["findings"][0]["check"], "pair");
-    EXPECT_NE(doc["findings"][0]["message"].get<std::string>().find("general.architecture"), std::string::npos);
-    EXPECT_EQ(gguf_mtp({"verify", "--pair", fixtures::path("glm4moe-trunk.gguf")}).exit_code, 2);
-}
-
-TEST(VerifyCli, NothingToVerifyIsAUsageError) {
-    auto r = gguf_mtp({"verify"});
-    EXPECT_EQ(r.exit_code, 2);
-    EXPECT_NE(r.err.find("--manifest"), std::string::npos) << r.err;
-}
-
 class ManifestCli : public testing::Test {
 protected:
     void SetUp() override {
@@ -111,17 +81,6 @@ protected:
     }
     TempDir dir_;
 };
-
-TEST_F(ManifestCli, HashPrintsXxh128sumLines) {
-    auto r = gguf_mtp({"hash", dir_.file("trunk.gguf")});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    ASSERT_EQ(lines(r.out), 1u);
-    EXPECT_EQ(r.out.substr(32), "  " + dir_.file("trunk.gguf") + "\n");
-    EXPECT_EQ(r.out.substr(0, 32).find_first_not_of("0123456789abcdef"), std::string::npos) << r.out;
-    auto missing = gguf_mtp({"hash", dir_.file("nope.gguf"), dir_.file("trunk.gguf")});
-    EXPECT_EQ(missing.exit_code, 1);
-    EXPECT_EQ(lines(missing.out), 1u) << "the other files are still hashed";
-}
 
 TEST_F(ManifestCli, UnchangedOutputsVerify) {
     auto r = gguf_mtp({"verify", "--manifest", dir_.file("manifest.json")});
@@ -145,17 +104,6 @@ TEST_F(ManifestCli, AFlippedByteAndAMissingFileAreNamed) {
     EXPECT_EQ(doc["findings"][1]["file"], dir_.file("mtp-model.gguf"));
     EXPECT_EQ(doc["findings"][1]["code"], "not_found");
     EXPECT_EQ(doc["findings"][1]["check"], "output");
-}
-
-TEST_F(ManifestCli, AManifestOfAnotherSchemaIsRefused) {
-    std::ofstream(dir_.file("other.json")) << R"({"schema": "something/2", "outputs": []})";
-    auto r = gguf_mtp({"verify", "--manifest", dir_.file("other.json")});
-    EXPECT_EQ(r.exit_code, 1);
-    EXPECT_EQ(r.out.rfind("error: " + dir_.file("other.json") + ": schema is not \"gguf-mtp-manifest/1\" [output]", 0), 0u) << r.out;
-    std::ofstream(dir_.file("short.json")) << R"({"schema": "gguf-mtp-manifest/1", "outputs": [{"path": "a", "bytes": 1, "xxh3_128": "abc"}]})";
-    auto hash = gguf_mtp({"verify", "--manifest", dir_.file("short.json")});
-    EXPECT_EQ(hash.exit_code, 1);
-    EXPECT_NE(hash.out.find("outputs[0].xxh3_128 is not 32 hex digits"), std::string::npos) << hash.out;
 }
 
 }  // namespace
