@@ -17,12 +17,14 @@ void add_compat_option(CLI::App& cmd, gguf::LlamaRelease& release) {
            "--compat", [&release](const std::string& name) { release = *gguf::parse_llama_release(name); },
            "match this llama.cpp release: " + supported_releases_text())
         ->type_name("RELEASE")
+        // No description: CLI11 would append it to the type name in --help
+        // ("--compat RELEASE:RELEASE"), and the option's text lists the releases.
         ->check(CLI::Validator(
             [](std::string& name) -> std::string {
                 if (gguf::parse_llama_release(name)) return {};
                 return "'" + name + "' is not a supported llama.cpp release (" + supported_releases_text() + ")";
             },
-            "RELEASE"));
+            ""));
 }
 
 }  // namespace gguf_mtp
