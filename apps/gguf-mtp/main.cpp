@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        std::fprintf(stderr, "gguf-mtp: %s\nRun 'gguf-mtp --help' or 'gguf-mtp COMMAND --help' for usage.\n", e.what());
+        std::fprintf(stderr, "gguf-mtp: error: %s\nRun 'gguf-mtp --help' or 'gguf-mtp COMMAND --help' for usage.\n", e.what());
         return 2;
     }
     return exit_code;

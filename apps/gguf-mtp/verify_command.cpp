@@ -24,7 +24,7 @@ struct VerifyCommandOptions {
 
 int run_verify(const VerifyCommandOptions& o) {
     if (o.models.empty() && o.pair.empty() && o.manifest.empty()) {
-        std::fprintf(stderr, "gguf-mtp: verify needs a MODEL, --pair TRUNK MTP or --manifest FILE\n");
+        std::fprintf(stderr, "gguf-mtp: error: verify needs a MODEL, --pair TRUNK MTP or --manifest FILE\n");
         return kExitUsage;
     }
     VerifyTargets targets{o.models, std::nullopt, std::nullopt, o.data};
