@@ -11,11 +11,12 @@
 # tests stay out, and with them the Vulkan tests (which compare against the
 # oracle-checked CPU core on lavapipe); so do the benchmarks. -O1 with line
 # tables (-O0 for the tests' own code, tests/CMakeLists.txt) keeps the build
-# short on a 2-core CI machine and the stacks readable.
+# short on a 2-core CI machine and the stacks readable. GGUF_MTP_CHECKED turns
+# on the library's programmer-error checks (GGUF_MTP_EXPECT) there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 clang=${GGUF_MTP_FUZZ_CLANG:-clang++-16}
-cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER="$clang" -DGGUF_MTP_FUZZ=ON -DGGUF_MTP_BUILD_TESTS=ON -DGGUF_MTP_VULKAN=OFF -DGGUF_MTP_BUILD_BENCH=OFF \
+cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER="$clang" -DGGUF_MTP_FUZZ=ON -DGGUF_MTP_CHECKED=ON -DGGUF_MTP_BUILD_TESTS=ON -DGGUF_MTP_VULKAN=OFF -DGGUF_MTP_BUILD_BENCH=OFF \
       -DGGUF_MTP_ORACLE_DIR= -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1 -gline-tables-only" >/dev/null
 targets=()
 for target in "$@"; do targets+=(--target "$target"); done

@@ -1,9 +1,9 @@
 #include "gguf/format/gguf_file.h"
 
-#include <cassert>
 #include <vector>
 
 #include "../io/mapped_file.h"
+#include "../programmer_error.h"
 #include "../io/zstd_reader.h"
 
 namespace gguf {
@@ -99,14 +99,15 @@ int64_t GgufFile::find_tensor(std::string_view name) const {
 }
 
 std::span<const uint8_t> GgufFile::tensor_data(size_t index) const {
-    assert(map_ && "tensor_data() of a file opened for its header only");
+    GGUF_MTP_EXPECT(map_, "tensor_data() of a file opened for its data, not its header only");
     const TensorInfo& t = header_.tensors[index];
     return map_->bytes().subspan(tensor_file_offset(index), t.n_bytes);
 }
 
 Status GgufFile::read_tensor_data(size_t index, uint64_t offset, std::span<uint8_t> out) const {
-    assert(map_ && "read_tensor_data() of a file opened for its header only");
-    assert(offset + out.size() <= header_.tensors[index].n_bytes);
+    GGUF_MTP_EXPECT(map_, "read_tensor_data() of a file opened for its data, not its header only");
+    GGUF_MTP_EXPECT(index < header_.tensors.size() && offset + out.size() <= header_.tensors[index].n_bytes,
+                    "a read inside one of the file's tensors");
     return map_->read_at(tensor_file_offset(index) + offset, out, path_);
 }
 

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "../parallel/thread_pool.h"
+#include "../programmer_error.h"
 #include "gguf/quant/cpu/quantize.h"
 
 namespace gguf::quant {
@@ -74,6 +75,7 @@ std::span<const float> TensorChunks::weights_for(const ChunkRange& c) const {
 
 Result<LoadedChunk> TensorChunks::load(ThreadPool& pool, const ChunkRange& c, std::span<float> floats, bool scan_subnormal,
                                        bool staging) const {
+    GGUF_MTP_EXPECT(floats.size() >= c.rows * row_length_, "room for the chunk's floats");
     const GgufFile& input = *source_->input.file;
     const size_t index = source_->input.tensor_index;
     const TensorType stored = info().type;
@@ -120,6 +122,7 @@ Result<LoadedChunk> TensorChunks::load(ThreadPool& pool, const ChunkRange& c, st
 }
 
 Status TensorChunks::read_stored(ThreadPool& pool, const ChunkRange& c, std::span<uint8_t> bytes) const {
+    GGUF_MTP_EXPECT(bytes.size() >= c.rows * in_row_, "room for the chunk's stored rows");
     const GgufFile& input = *source_->input.file;
     std::vector<Status> read(pool.size());
     pool.run_ranges(c.rows, [&](size_t p, uint64_t first, uint64_t count) {
@@ -134,6 +137,7 @@ Status TensorChunks::read_stored(ThreadPool& pool, const ChunkRange& c, std::spa
 
 Status TensorChunks::quantize_on_cpu(ThreadPool& pool, const ChunkRange& c, std::span<const float> floats,
                                      std::span<uint8_t> out) const {
+    GGUF_MTP_EXPECT(floats.size() >= c.rows * row_length_ && out.size() == c.rows * out_row_, "a chunk's floats in, its bytes out");
     const auto weights = weights_for(c);
     std::vector<Status> results(pool.size());
     pool.run_ranges(c.rows, [&](size_t r, uint64_t first, uint64_t count) {
