@@ -5,6 +5,8 @@
 // it concerns, the byte offset where the problem was found when there is one,
 // and a message that says what was expected. The library never prints and
 // never exits; callers decide how to report.
+//
+// Thread safety: Error and Result are plain values.
 #pragma once
 
 #include <cstdint>

@@ -2,6 +2,8 @@
 // one table (llama_releases.cpp): the next release is a row there plus
 // tests. Commands whose output or verdict depends on the release take one
 // (`--compat`); the default is the newest.
+//
+// Thread safety: constant tables; any thread may read them.
 #pragma once
 
 #include <cstdint>

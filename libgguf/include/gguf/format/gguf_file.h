@@ -11,6 +11,9 @@
 // value or tensor types, duplicate keys or tensor names, dimensions or sizes
 // that overflow, tensor data that is misaligned, overlapping or outside the
 // file, names longer than ggml's 63 bytes.
+//
+// Thread safety: an open GgufFile is immutable; its const methods, reads of
+// tensor data included (pread), may run on many threads at once.
 #pragma once
 
 #include <cstdint>

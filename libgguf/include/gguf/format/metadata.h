@@ -3,6 +3,9 @@
 // Order matters: llama.cpp's tools and convert write keys in a known order,
 // and gguf-mtp reproduces their files byte for byte, so keys keep their
 // position unless a caller moves them.
+//
+// Thread safety: a plain value; const use from many threads is safe, a
+// change needs the caller's own lock.
 #pragma once
 
 #include <cstdint>

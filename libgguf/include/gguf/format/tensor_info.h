@@ -1,4 +1,6 @@
 // One entry of a GGUF tensor-info section.
+//
+// Thread safety: a plain value.
 #pragma once
 
 #include <array>

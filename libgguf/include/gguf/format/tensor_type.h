@@ -6,6 +6,8 @@
 // retired (Q4_2, Q4_3, the repacked Q4_0_x_y / IQ4_NL_x_y) are known but have
 // no size: a file that uses them is refused as unsupported, one that uses an
 // id beyond the table as bad format.
+//
+// Thread safety: a constant table; any thread may read it.
 #pragma once
 
 #include <cstdint>

@@ -6,6 +6,8 @@
 // value back therefore reproduces the input byte for byte, NaN payloads and
 // all, and large tokenizer arrays are copied, not decoded, unless a caller
 // asks for their elements.
+//
+// Thread safety: a plain value; const use from many threads is safe.
 #pragma once
 
 #include <cstdint>

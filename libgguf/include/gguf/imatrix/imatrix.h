@@ -5,6 +5,8 @@
 // .dat format (entries of name, call count and values, then an optional
 // chunk count and dataset name). Every count and length is checked against
 // the bytes present; a broken file is an error naming the entry.
+//
+// Thread safety: functions of their arguments; an Imatrix is a plain value.
 #pragma once
 
 #include <cstdint>

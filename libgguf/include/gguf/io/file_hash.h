@@ -4,6 +4,8 @@
 // written as 32 lower-case hex digits in xxhsum's canonical order, so
 // `xxh128sum FILE` prints the same digits. The file is read sequentially in
 // bounded memory, whatever its size.
+//
+// Thread safety: each call reads its own file; calls may run at once.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,7 @@
 // Where a file lives on disk, to recognise the same file under another name
 // (symlink, hard link).
+//
+// Thread safety: a plain value and a stat(2) call.
 #pragma once
 
 #include <cstdint>

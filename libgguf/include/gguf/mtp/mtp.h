@@ -6,6 +6,8 @@
 // all is bundled; one that declares K but lacks the trunk's first block is an
 // MTP-only head (convert --mtp); one that declares K but lacks the NextN
 // tensors carries no head.
+//
+// Thread safety: functions of a Model, which they only read.
 #pragma once
 
 #include <algorithm>

@@ -17,6 +17,9 @@
 //    the bundled file has them.
 // Tensor bytes are always copied, never re-encoded, whatever their type.
 // merge(strip(X), extract(X)) == X byte for byte.
+//
+// Thread safety: planning only reads the models; several plans may be made
+// at once.
 #pragma once
 
 #include <cstdint>

@@ -4,6 +4,9 @@
 // Plan; one executor (writer.h) writes any plan. A planned tensor's bytes
 // come from a tensor of an open input file, copied unchanged or converted
 // (quantized) to another type, or from a function that produces them.
+//
+// Thread safety: a Plan is a plain value that write_plan only reads. A
+// TensorTransformer runs one tensor at a time unless it says otherwise.
 #pragma once
 
 #include <cstdint>

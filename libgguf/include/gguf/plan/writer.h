@@ -6,6 +6,9 @@
 // only when every shard is complete; on any error nothing is left under the
 // final names and no temporary remains. The writer refuses to write over any
 // of its inputs, whatever the name (same path, symlink or hard link).
+//
+// Thread safety: one write_plan call per output; calls for different
+// outputs may run at once (their temporary names never clash).
 #pragma once
 
 #include <cstdint>

@@ -3,6 +3,8 @@
 // size, and which experts the calibration never routed to (their weights
 // fall back to 1). Tensors of the model's MTP (NextN) blocks are marked:
 // llama-imatrix's forward pass rarely reaches them.
+//
+// Thread safety: a function of its arguments, which it only reads.
 #pragma once
 
 #include <cstdint>

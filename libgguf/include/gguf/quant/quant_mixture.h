@@ -8,6 +8,9 @@
 // --token-embedding-type override them; rows that do not divide into the
 // type's blocks fall back to a smaller block type. choose_tensor_types
 // reproduces those decisions for a list of tensors in llama-quantize's order.
+//
+// Thread safety: functions of their arguments; a TensorTypeRule's regex is
+// only read.
 #pragma once
 
 #include <cstdint>

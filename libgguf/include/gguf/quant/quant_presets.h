@@ -1,6 +1,8 @@
 // llama-quantize's presets: the names users type (Q4_K_M, IQ2_XXS, COPY, ...),
 // the llama_ftype each one records in general.file_type, and the tensor type
 // most tensors get. The mixture rules (quant_mixture.h) key on the file type.
+//
+// Thread safety: a constant table; any thread may read it.
 #pragma once
 
 #include <cstdint>

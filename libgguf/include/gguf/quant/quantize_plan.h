@@ -19,6 +19,9 @@
 // - missing_importance decides what happens to a tensor that needs
 //   importance data (IQ1/IQ2 types, IQ3_XXS, Q2_K of Q2_K_S) when the imatrix
 //   has no entry for it; llama-quantize always stops there.
+//
+// Thread safety: planning only reads the model and imatrix; the plan it
+// returns is a plain value.
 #pragma once
 
 #include <cstdint>

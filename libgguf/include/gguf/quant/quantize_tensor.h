@@ -3,6 +3,10 @@
 // quantized a chunk at a time on a pool of threads, so memory stays bounded
 // by the chunk, not by the tensor. Each chunk's rows are split across the
 // threads; results are byte-identical whatever the thread count.
+//
+// Thread safety: a Quantizer runs one tensor at a time (it spreads that
+// tensor over its own threads); sharing one between threads needs the
+// caller's lock. Separate Quantizers are independent.
 #pragma once
 
 #include <cstdint>

@@ -4,6 +4,9 @@
 // consistent: every shard present, split.no / split.count / split.tensors.count
 // agreeing with the names and the tensors found, no tensor name twice.
 // Tensors are listed in set order (shard 1's, then shard 2's, ...).
+//
+// Thread safety: an open Model is immutable; its const methods may run on
+// many threads at once.
 #pragma once
 
 #include <cstdint>

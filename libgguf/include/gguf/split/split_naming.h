@@ -1,5 +1,7 @@
 // Shard file names of a split GGUF set, as llama.cpp names them:
 // PREFIX-00001-of-00003.gguf (llama_split_path / llama_split_prefix).
+//
+// Thread safety: functions of their arguments.
 #pragma once
 
 #include <cstdint>

@@ -25,6 +25,9 @@
 //
 // Findings never stop verification (except that a file that does not parse
 // cannot be checked further). Nothing is printed; nothing is written.
+//
+// Thread safety: verifying only reads its files; calls may run at once,
+// and a verify call spreads its own data checks over threads.
 #pragma once
 
 #include <cstdint>

@@ -5,6 +5,10 @@
 // length and importance weights; dequantized floats are identical to ggml's
 // to_float. Importance weights are one float per column (the imatrix entry
 // for the tensor, in_sum2 / counts), shared by every row.
+//
+// Thread safety: reentrant; the IQ lattices are built once on first use
+// (function-local statics) and only read after. Rows may be quantized on
+// many threads at once, as quantize_tensor.h does.
 #pragma once
 
 #include <cstdint>
