@@ -14,7 +14,7 @@ struct JoinOptions {
 };
 
 int run_join(const JoinOptions& options) {
-    auto model = gguf::Model::open(options.input);
+    auto model = gguf::Model::open(options.input, gguf::OpenFor::copying);
     if (!model) return report_error(model.error());
     if (!model->is_split()) {
         std::fprintf(stderr, "gguf-mtp: error: %s: not a split set, nothing to join\n", options.input.c_str());

@@ -218,7 +218,7 @@ int run_quantize(const CLI::App& cmd, const QuantizeOptions& o) {
     if (!model) return report_error(model.error());
     std::optional<gguf::Model> other;
     if (!o.bundled_with.empty()) {
-        auto m = gguf::Model::open(o.bundled_with);
+        auto m = gguf::Model::open(o.bundled_with, gguf::OpenFor::header);  // its tensor list only
         if (!m) return report_error(m.error());
         other = std::move(*m);
         q.bundled_with = &*other;

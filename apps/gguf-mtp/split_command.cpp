@@ -17,7 +17,7 @@ struct SplitOptions {
 constexpr uint32_t kDefaultMaxTensors = 128;
 
 int run_split(SplitOptions options) {
-    auto model = gguf::Model::open(options.input);
+    auto model = gguf::Model::open(options.input, gguf::OpenFor::copying);
     if (!model) return report_error(model.error());
     if (options.out.max_size.empty() && options.out.max_tensors == 0) options.out.max_tensors = kDefaultMaxTensors;
     gguf::WriteOptions write;

@@ -33,7 +33,7 @@ int finish(const gguf::Result<gguf::Plan>& plan, const SurgeryOptions& o, const 
 }
 
 int run_extract(SurgeryOptions o) {
-    auto model = gguf::Model::open(o.input);
+    auto model = gguf::Model::open(o.input, gguf::OpenFor::copying);
     if (!model) return report_error(model.error());
     if (o.output.empty()) o.output = default_head_name(o.input);
     const auto arch = model->metadata().get_string(gguf::keys::kArchitecture).value_or("");
@@ -45,7 +45,7 @@ int run_extract(SurgeryOptions o) {
 }
 
 int run_strip(SurgeryOptions o) {
-    auto model = gguf::Model::open(o.input);
+    auto model = gguf::Model::open(o.input, gguf::OpenFor::copying);
     if (!model) return report_error(model.error());
     if (o.output.empty()) o.output = default_trunk_name(o.input);
     auto mtp = gguf::summarize_mtp(*model);
@@ -62,9 +62,9 @@ int run_strip(SurgeryOptions o) {
 }
 
 int run_merge(SurgeryOptions o) {
-    auto trunk = gguf::Model::open(o.input);
+    auto trunk = gguf::Model::open(o.input, gguf::OpenFor::copying);
     if (!trunk) return report_error(trunk.error());
-    auto head = gguf::Model::open(o.head);
+    auto head = gguf::Model::open(o.head, gguf::OpenFor::copying);
     if (!head) return report_error(head.error());
     if (o.output.empty()) o.output = default_merged_name(o.input);
     return finish(gguf::plan_merge(*trunk, *head), o, {&*trunk, &*head}, "merge");

@@ -29,7 +29,7 @@ TEST(ProgrammerError, ReadingTheDataOfAFileOpenedForItsHeaderStopsACheckedBuild)
     auto file = gguf::GgufFile::open(dir.file("m.gguf.zst"), gguf::OpenFor::header);
     ASSERT_TRUE(file) << file.error().message;
     std::vector<uint8_t> out(1);
-    EXPECT_DEATH((void)file->read_tensor_data(0, 0, out), "gguf-mtp bug: expected map_ \\(read_tensor_data\\(\\) of a file opened for its data");
+    EXPECT_DEATH((void)file->read_tensor_data(0, 0, out), "gguf-mtp bug: expected data_ \\(read_tensor_data\\(\\) of a file opened for its data");
 #endif
 }
 

@@ -5,6 +5,7 @@
 #include "../io/mapped_file.h"
 #include "../programmer_error.h"
 #include "../io/zstd_reader.h"
+#include "../io/zstd_stream_file.h"
 
 namespace gguf {
 namespace {
@@ -66,12 +67,17 @@ Result<StreamedHeader> stream_header(const std::string& path) {
 Result<GgufFile> GgufFile::open(const std::string& path, OpenFor purpose) {
     GgufFile f;
     f.path_ = path;
-    if (purpose == OpenFor::header && is_zstd_path(path)) {
+    if (purpose != OpenFor::data && is_zstd_path(path)) {
         auto streamed = stream_header(path);
         if (!streamed) return std::unexpected(streamed.error());
         f.header_ = std::move(streamed->header);
         f.size_ = streamed->file_size;
         f.identity_ = streamed->identity;
+        if (purpose == OpenFor::copying) {
+            auto data = ZstdStreamFile::open(path, f.size_);
+            if (!data) return std::unexpected(data.error());
+            f.data_ = std::move(*data);
+        }
         return f;
     }
     auto map = MappedFile::open(path);
@@ -81,7 +87,7 @@ Result<GgufFile> GgufFile::open(const std::string& path, OpenFor purpose) {
     f.header_ = std::move(*header);
     f.size_ = (*map)->size();
     f.identity_ = (*map)->identity();
-    f.map_ = std::move(*map);
+    f.data_ = std::move(*map);
     return f;
 }
 
@@ -89,7 +95,7 @@ GgufFile::GgufFile(GgufFile&&) noexcept = default;
 GgufFile& GgufFile::operator=(GgufFile&&) noexcept = default;
 GgufFile::~GgufFile() = default;
 
-int GgufFile::fd() const { return map_ ? map_->fd() : -1; }
+int GgufFile::fd() const { return data_ ? data_->fd() : -1; }
 
 int64_t GgufFile::find_tensor(std::string_view name) const {
     for (size_t i = 0; i < header_.tensors.size(); ++i) {
@@ -99,16 +105,16 @@ int64_t GgufFile::find_tensor(std::string_view name) const {
 }
 
 std::span<const uint8_t> GgufFile::tensor_data(size_t index) const {
-    GGUF_MTP_EXPECT(map_, "tensor_data() of a file opened for its data, not its header only");
+    GGUF_MTP_EXPECT(data_ && !data_->mapping().empty(), "tensor_data() of a file opened for its data (OpenFor::data)");
     const TensorInfo& t = header_.tensors[index];
-    return map_->bytes().subspan(tensor_file_offset(index), t.n_bytes);
+    return data_->mapping().subspan(tensor_file_offset(index), t.n_bytes);
 }
 
 Status GgufFile::read_tensor_data(size_t index, uint64_t offset, std::span<uint8_t> out) const {
-    GGUF_MTP_EXPECT(map_, "read_tensor_data() of a file opened for its data, not its header only");
+    GGUF_MTP_EXPECT(data_, "read_tensor_data() of a file opened for its data, not its header only");
     GGUF_MTP_EXPECT(index < header_.tensors.size() && offset + out.size() <= header_.tensors[index].n_bytes,
                     "a read inside one of the file's tensors");
-    return map_->read_at(tensor_file_offset(index) + offset, out, path_);
+    return data_->read_at(tensor_file_offset(index) + offset, out, path_);
 }
 
 }  // namespace gguf

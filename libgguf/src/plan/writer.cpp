@@ -12,6 +12,8 @@ namespace {
 using detail::align_up;
 
 constexpr uint64_t kProgressChunk = 256ull << 20;
+// Bytes of an input without a descriptor (a stream) held in memory at once.
+constexpr uint64_t kReadPiece = 4ull << 20;
 // llama-gguf-split measures shard sizes with tensors padded to GGUF's
 // default alignment, whatever the file's own alignment.
 constexpr uint64_t kSplitSizeAlignment = 32;
@@ -177,7 +179,7 @@ Result<WriteReport> write_plan(const Plan& plan, const WriteOptions& options) {
 
     std::vector<std::unique_ptr<AtomicOutput>> outputs;
     WriteReport report;
-    std::vector<uint8_t> fill_buffer;
+    std::vector<uint8_t> fill_buffer, read_buffer;
     for (uint32_t s = 0; s < layout->size(); ++s) {
         const ShardLayout& shard = (*layout)[s];
         const ShardHeader h = build_shard_header(plan, shard.tensors, writes_split(options), s,
@@ -191,9 +193,16 @@ Result<WriteReport> write_plan(const Plan& plan, const WriteOptions& options) {
             const uint64_t n = t.info.n_bytes;
             if (const auto* copy = std::get_if<CopySource>(&t.source)) {
                 const uint64_t start = copy->file->tensor_file_offset(copy->tensor_index);
+                const int in_fd = copy->file->fd();
                 for (uint64_t done = 0; done < n && ok;) {
-                    const uint64_t chunk = std::min(kProgressChunk, n - done);
-                    ok = (*out)->copy_from(copy->file->fd(), start + done, chunk, copy->file->path());
+                    const uint64_t chunk = std::min(in_fd >= 0 ? kProgressChunk : kReadPiece, n - done);
+                    if (in_fd >= 0) {
+                        ok = (*out)->copy_from(in_fd, start + done, chunk, copy->file->path());
+                    } else {  // a stream (.zst read as it decompresses): through memory, a piece at a time
+                        read_buffer.resize(chunk);
+                        ok = copy->file->read_tensor_data(copy->tensor_index, done, read_buffer);
+                        if (ok) ok = (*out)->write(read_buffer);
+                    }
                     done += chunk;
                     progress.bytes_done += chunk;
                     if (done < n) report_progress();

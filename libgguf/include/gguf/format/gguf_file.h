@@ -48,19 +48,22 @@ struct GgufHeader {
 // is `truncated` and the caller may retry with more bytes.
 Result<GgufHeader> parse_header(std::span<const uint8_t> bytes, uint64_t file_size, const std::string& file_name);
 
-class MappedFile;
+class ReadableFile;
 
 // What a caller will read of a file it opens.
 enum class OpenFor {
-    data,    // header and tensor data
-    header,  // the header only: a .zst input is decompressed just that far, with no temporary copy
+    data,     // header and tensor data, read anywhere: a .zst input is decompressed into a temporary copy
+    copying,  // header and tensor data, read front to back (surgery): a .zst input streams, with no temporary copy
+    header,   // the header only: a .zst input is decompressed just that far, with no temporary copy
 };
 
 class GgufFile {
 public:
-    // A .gguf.zst file opens as the GGUF it holds. For its tensor data it is
-    // decompressed into an unnamed temporary file (in $TMPDIR); OpenFor::header
-    // reads it without one, and tensor_data() must not be called then.
+    // A .gguf.zst file opens as the GGUF it holds. OpenFor::data decompresses
+    // it into an unnamed temporary file (in $TMPDIR) that any thread may read
+    // anywhere; OpenFor::copying decompresses as the data is read (reading
+    // back restarts the stream: correct, only slower), and tensor_data()
+    // (a mapping) is not there; OpenFor::header reads no data at all.
     static Result<GgufFile> open(const std::string& path, OpenFor purpose = OpenFor::data);
 
     GgufFile(GgufFile&&) noexcept;
@@ -77,7 +80,7 @@ public:
     uint64_t file_size() const { return size_; }
     FileIdentity identity() const { return identity_; }
     // Whether tensor_data() can be read (opened for data); fd() is -1 when not.
-    bool has_data() const { return map_ != nullptr; }
+    bool has_data() const { return data_ != nullptr; }
     int fd() const;
 
     // Index of a tensor by name, or -1.
@@ -97,7 +100,7 @@ private:
     GgufHeader header_;
     uint64_t size_ = 0;
     FileIdentity identity_;
-    std::unique_ptr<MappedFile> map_;
+    std::unique_ptr<ReadableFile> data_;
 };
 
 }  // namespace gguf

@@ -1,14 +1,21 @@
-// Opening a .gguf.zst for its header (what `info` does) decompresses only as
-// far as the header: no temporary copy, whatever the stream's framing.
+// .gguf.zst inputs without a temporary copy: opening one for its header
+// (what `info` does) decompresses only as far as the header, whatever the
+// stream's framing; surgery (OpenFor::copying) decompresses as it copies
+// and writes the bytes it writes from the plain file.
 #include <gtest/gtest.h>
 #include <zstd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "gguf/format/gguf_file.h"
+#include "gguf/mtp/mtp_surgery.h"
+#include "gguf/plan/writer.h"
+#include "gguf/split/model.h"
+#include "gguf_fixtures.h"
 #include "test_support.h"
 
 namespace {
@@ -139,6 +146,81 @@ TEST_F(ZstdHeader, BrokenStreamsAreErrorsNamingTheFile) {
             << c.what << ": " << opened.error().to_string();
         EXPECT_EQ(opened.error().file, path) << c.what;
     }
+}
+
+// Surgery on a compressed bundled model, in frames of 64 KiB so reads
+// cross frames and skip within them.
+class ZstdSurgery : public testing::Test {
+protected:
+    void SetUp() override {
+        plain_path_ = fixtures::path("glm4moe-bundled.gguf");
+        gguf_test::write_file(dir_.file("m.gguf.zst"), compress(gguf_test::read_file(plain_path_), 64 << 10, true));
+    }
+
+    // The bytes `make` plans from `model`, written to `name`.
+    static std::vector<uint8_t> written(const gguf::Model& model, gguf::Result<gguf::Plan> (*make)(const gguf::Model&),
+                                        const std::string& name) {
+        auto plan = make(model);
+        EXPECT_TRUE(plan) << plan.error().to_string();
+        if (!plan) return {};
+        gguf::WriteOptions options;
+        options.output = name;
+        auto report = gguf::write_plan(*plan, options);
+        EXPECT_TRUE(report) << report.error().to_string();
+        return gguf_test::read_file(name);
+    }
+
+    TempDir dir_;
+    std::string plain_path_;
+};
+
+TEST_F(ZstdSurgery, ExtractAndStripStreamWithoutATemporaryFileAndWriteThePlainModelsBytes) {
+    auto plain = gguf::Model::open(plain_path_);
+    ASSERT_TRUE(plain) << plain.error().to_string();
+    const auto head = written(*plain, gguf::plan_extract, dir_.file("head.gguf"));
+    const auto trunk = written(*plain, gguf::plan_strip, dir_.file("trunk.gguf"));
+    NoTemporaryFiles no_temporary_files;
+    auto streamed = gguf::Model::open(dir_.file("m.gguf.zst"), gguf::OpenFor::copying);
+    ASSERT_TRUE(streamed) << streamed.error().to_string();
+    EXPECT_EQ(written(*streamed, gguf::plan_extract, dir_.file("head-from-zst.gguf")), head);
+    EXPECT_EQ(written(*streamed, gguf::plan_strip, dir_.file("trunk-from-zst.gguf")), trunk);
+}
+
+TEST_F(ZstdSurgery, ReadingBackRestartsTheStreamAndReadsTheSameBytes) {
+    auto plain = gguf::GgufFile::open(plain_path_);
+    ASSERT_TRUE(plain) << plain.error().to_string();
+    NoTemporaryFiles no_temporary_files;
+    auto streamed = gguf::GgufFile::open(dir_.file("m.gguf.zst"), gguf::OpenFor::copying);
+    ASSERT_TRUE(streamed) << streamed.error().to_string();
+    const size_t last = plain->tensors().size() - 1;
+    for (size_t index : {last, size_t{0}, last / 2, size_t{1}}) {
+        std::vector<uint8_t> want(plain->tensors()[index].n_bytes), got(want.size());
+        ASSERT_TRUE(plain->read_tensor_data(index, 0, want));
+        auto read = streamed->read_tensor_data(index, 0, got);
+        ASSERT_TRUE(read) << read.error().to_string();
+        EXPECT_EQ(got, want) << plain->tensors()[index].name;
+    }
+}
+
+TEST_F(ZstdSurgery, AStreamCutShortIsAnErrorNamingTheFileAndLeavesNoOutput) {
+    // One frame that declares the whole size, of a model larger than the
+    // header's first read: the header parses, and the stream runs out while
+    // the tensors are copied.
+    auto compressed = compress(gguf_test::read_file(fixtures::path("qwen35-bundled.gguf")), 0, true);
+    compressed.resize(compressed.size() * 3 / 4);
+    const std::string cut = dir_.file("cut.gguf.zst");
+    gguf_test::write_file(cut, compressed);
+    auto model = gguf::Model::open(cut, gguf::OpenFor::copying);
+    ASSERT_TRUE(model) << model.error().to_string();
+    auto plan = gguf::plan_strip(*model);
+    ASSERT_TRUE(plan) << plan.error().to_string();
+    gguf::WriteOptions options;
+    options.output = dir_.file("trunk.gguf");
+    auto report = gguf::write_plan(*plan, options);
+    ASSERT_FALSE(report);
+    EXPECT_EQ(report.error().file, cut) << report.error().to_string();
+    EXPECT_EQ(report.error().code, gguf::ErrorCode::truncated) << report.error().to_string();
+    EXPECT_FALSE(std::filesystem::exists(options.output));
 }
 
 }  // namespace
