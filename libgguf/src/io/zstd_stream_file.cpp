@@ -27,18 +27,12 @@ Result<std::unique_ptr<ZstdStreamFile>> ZstdStreamFile::open(const std::string& 
     return file;
 }
 
-uint64_t ZstdStreamFile::restarts() const {
-    std::lock_guard lock(mutex_);
-    return restarts_;
-}
-
 Status ZstdStreamFile::seek_forward(uint64_t offset, const std::string& name) const {
     if (offset < position_) {
         auto reader = ZstdReader::open(path_);
         if (!reader) return std::unexpected(reader.error());
         reader_ = std::move(*reader);
         position_ = 0;
-        ++restarts_;
     }
     while (position_ < offset) {
         piece_.clear();

@@ -25,9 +25,6 @@ public:
     FileIdentity identity() const override { return identity_; }
     Status read_at(uint64_t offset, std::span<uint8_t> out, const std::string& name) const override;
 
-    // How many times a read went back and restarted the stream.
-    uint64_t restarts() const;
-
 private:
     ZstdStreamFile() = default;
     // Moves the stream to `offset`, restarting it when it is already past.
@@ -40,7 +37,6 @@ private:
     mutable std::mutex mutex_;  // one reader moves the stream at a time
     mutable std::unique_ptr<ZstdReader> reader_;
     mutable uint64_t position_ = 0;  // decompressed bytes the reader has handed out
-    mutable uint64_t restarts_ = 0;
     mutable std::vector<uint8_t> piece_;
 };
 
