@@ -1,5 +1,6 @@
 #include <cstdio>
 
+#include "command_words.h"
 #include "commands.h"
 #include "compat_option.h"
 
@@ -34,7 +35,8 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        std::fprintf(stderr, "gguf-mtp: error: %s\nRun 'gguf-mtp --help' or 'gguf-mtp COMMAND --help' for usage.\n", e.what());
+        const std::string message = gguf_mtp::command_word_error(app).value_or(e.what());
+        std::fprintf(stderr, "gguf-mtp: error: %s\nRun 'gguf-mtp --help' or 'gguf-mtp COMMAND --help' for usage.\n", message.c_str());
         return 2;
     }
     return exit_code;
