@@ -3,6 +3,7 @@
 #include "command_words.h"
 #include "commands.h"
 #include "compat_option.h"
+#include "help_formatter.h"
 
 int main(int argc, char** argv) {
     // Named here rather than from argv[0], so that usage reads "gguf-mtp info ..."
@@ -13,6 +14,7 @@ int main(int argc, char** argv) {
                  "gguf-mtp"};
     app.set_version_flag("--version", std::string("gguf-mtp ") + GGUF_MTP_VERSION + "\nmatches llama.cpp releases " +
                                           gguf_mtp::supported_releases_text() + " (--compat)");
+    app.formatter(std::make_shared<gguf_mtp::HelpFormatter>());  // before the commands, which take it from here
     app.require_subcommand(1);
     app.fallthrough(false);
 

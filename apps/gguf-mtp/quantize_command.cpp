@@ -21,8 +21,11 @@ namespace {
 
 constexpr const char* kDefaultMissingPolicy = "fallback:Q4_K";
 
+// The positional words, as help and the errors about them name them.
+constexpr const char* kPositionalForm = "INPUT [OUTPUT] TYPE [THREADS]";
+
 struct QuantizeOptions {
-    std::vector<std::string> positional;  // IN [OUT] TYPE [THREADS]
+    std::vector<std::string> positional;  // kPositionalForm
     bool pure = false;
     bool leave_output_tensor = false;
     std::string imatrix;
@@ -130,15 +133,23 @@ std::optional<std::vector<uint32_t>> parse_layers(const std::string& text, int& 
     return out;
 }
 
-// The positional form of llama-quantize: IN TYPE [THREADS] writes
-// ggml-model-TYPE.gguf beside the input; IN OUT TYPE [THREADS] names it.
+// The positional form of llama-quantize: INPUT TYPE [THREADS] writes
+// ggml-model-TYPE.gguf beside the input; INPUT OUTPUT TYPE [THREADS] names it.
 struct Positional {
     std::string input, output;
     const gguf::QuantPreset* preset = nullptr;
     unsigned threads = 0;
 };
 
+int positional_error(const std::string& message) {
+    return usage_error(message + " (quantize takes " + kPositionalForm + ")");
+}
+
 std::optional<Positional> parse_positional(const std::vector<std::string>& args, int& code) {
+    if (args.size() < 2) {
+        code = positional_error(args.empty() ? "no INPUT given" : "no TYPE given");
+        return std::nullopt;
+    }
     Positional p;
     p.input = args[0];
     size_t next = 1;
@@ -149,7 +160,7 @@ std::optional<Positional> parse_positional(const std::vector<std::string>& args,
     } else {
         p.output = args[1];
         if (args.size() < 3) {
-            code = usage_error("no TYPE given (usage: quantize IN [OUT] TYPE [THREADS])");
+            code = positional_error("no TYPE given");
             return std::nullopt;
         }
         if (!(p.preset = gguf::find_preset(args[2]))) {
@@ -170,7 +181,7 @@ std::optional<Positional> parse_positional(const std::vector<std::string>& args,
         ++next;
     }
     if (next < args.size()) {
-        code = usage_error("unexpected argument '" + args[next] + "'");
+        code = positional_error("unexpected argument '" + args[next] + "'");
         return std::nullopt;
     }
     return p;
@@ -294,13 +305,17 @@ void add_quantize_command(CLI::App& app, int& exit_code) {
     auto o = std::make_shared<QuantizeOptions>();
     CLI::App* cmd = app.add_subcommand(
         "quantize",
-        "Quantize a model as llama-quantize does, byte for byte: gguf-mtp quantize [OPTIONS] IN.gguf [OUT.gguf] TYPE [THREADS].\n"
+        "Quantize a model as llama-quantize does, byte for byte: gguf-mtp quantize [OPTIONS] INPUT [OUTPUT] TYPE [THREADS].\n"
         "TYPE is a llama-quantize preset (Q4_K_M, Q8_0, IQ2_XXS, ..., COPY) or its number; the preset's mixture rules pick\n"
         "each tensor's type as llama-quantize does. MTP (NextN) tensors: --mtp-type, --bundled-with, --imatrix-missing.");
-    cmd->add_option("args", o->positional, "IN [OUT] TYPE [THREADS]: input model (any shard of a split set), output file "
-                                           "(default ggml-model-TYPE.gguf beside the input), preset, threads (default: all)")
-        ->required()
-        ->expected(2, 4);
+    // Which word is which depends on the second one, so parse_positional,
+    // not CLI11, counts them and says what is missing or too many.
+    cmd->add_option("args", o->positional,
+                    "INPUT: the model (any shard of a split set)\n"
+                    "OUTPUT: the file to write (default: ggml-model-TYPE.gguf beside the input)\n"
+                    "TYPE: a llama-quantize preset or its number; when the second word is one, OUTPUT takes its default\n"
+                    "THREADS: threads to quantize on (default: all)")
+        ->option_text(kPositionalForm);
     cmd->add_flag("--pure", o->pure, "no mixture: every quantized tensor gets the preset's base type (--tensor-type rules still apply)");
     cmd->add_option("--imatrix", o->imatrix, "importance matrix (llama-imatrix's GGUF format or legacy .dat)");
     cmd->add_option("--include-weights", o->include_weights, "use only imatrix entries whose name contains this (repeatable)")->allow_extra_args(false);
