@@ -96,7 +96,8 @@ void add_write_options(CLI::App& cmd, WriteJob& job) {
     cmd.add_option("--output-format", job.format, "gguf or dat (default: dat when the output ends in .dat, else gguf)");
     cmd.add_option("--chunk-size", job.chunk_size,
                    "tokens per chunk (llama-imatrix's --ctx-size) for .dat counts (default: the inputs', else 512)")
-        ->check(CLI::Range(1, INT32_MAX));
+        ->check(CLI::Range(1, INT32_MAX))
+        ->option_text("N");  // CLI11 would show the range as the type, too wide for the column
     cmd.add_flag("--force", job.force, "replace an existing output (inputs are never replaced)");
 }
 

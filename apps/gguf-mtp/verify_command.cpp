@@ -69,7 +69,8 @@ void add_verify_command(CLI::App& app, int& exit_code) {
         "Exit status 0 when nothing is wrong (warnings allowed), 1 when something is.");
     cmd->add_option("model", o->models, "GGUF files (.gguf, .gguf.zst, or any shard of a split set) to check");
     cmd->add_flag("--data", o->data, "also scan tensor data: NaN/Inf values, invalid block scales (as ggml validates rows)");
-    cmd->add_option("--pair", o->pair, "check TRUNK and MTP head as merge would, without writing")->expected(2)->type_name("TRUNK MTP");
+    // option_text, as a type name would show with " x 2" after it.
+    cmd->add_option("--pair", o->pair, "check TRUNK and MTP head as merge would, without writing")->expected(2)->option_text("TRUNK MTP");
     cmd->add_option("--manifest", o->manifest, "re-hash the outputs a gguf-mtp-manifest/1 file lists")->type_name("FILE");
     cmd->add_option("--threads", o->threads, "threads for --data (default: one per core)");
     cmd->add_flag("--json", o->json, "print one JSON document (schema gguf-mtp-verify/1, see gguf-mtp-verify(1))");
