@@ -113,6 +113,18 @@ TEST(VerifyBrokenFiles, EveryDataExtentProblemIsListedNotOnlyTheFirst) {
     EXPECT_TRUE(mentions(r, "tensor 'tensor_ac' data overlaps tensor 'tensor_aa'")) << all_lines(r);
 }
 
+TEST(VerifyBrokenFiles, ATruncatedFileCountsTheTensorsItsHeaderLists) {
+    TempDir dir;
+    const gguf::Model whole = open_or_die(fixtures::path("llama-bundled.gguf"));
+    auto bytes = gguf_test::read_file(fixtures::path("llama-bundled.gguf"));
+    bytes.resize(bytes.size() / 2);
+    gguf_test::write_file(dir.file("cut.gguf"), bytes);
+    auto r = gguf::verify_model(dir.file("cut.gguf"));
+    EXPECT_FALSE(r.ok());
+    EXPECT_EQ(r.tensors, whole.tensors().size());
+    EXPECT_EQ(r.tensor_bytes, whole.total_tensor_bytes());
+}
+
 TEST(VerifyBrokenFiles, ABrokenSplitSetListsEachMissingAndDamagedShard) {
     TempDir dir;
     gguf::WriteOptions split;

@@ -38,6 +38,8 @@ std::optional<GgufHeader> examine_file(const std::string& path, VerifyReport& re
         add_error(report, Check::file, header.error());
         return std::nullopt;
     }
+    report.tensors += header->tensors.size();
+    for (const auto& t : header->tensors) report.tensor_bytes += t.n_bytes;
     // A truncated file would list every tensor after the cut: the first one
     // is reported, the others counted in one line.
     size_t past_end = 0;

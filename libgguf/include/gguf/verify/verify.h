@@ -80,6 +80,8 @@ struct VerifyOptions {
 
 struct VerifyReport {
     std::vector<std::string> files;  // every file examined, in set order
+    // What the headers that parse list, whether or not the data is all
+    // there: a truncated file's tensors count too.
     size_t tensors = 0;
     uint64_t tensor_bytes = 0;
     uint64_t bytes_scanned = 0;      // tensor data read by the data scan, or bytes hashed
