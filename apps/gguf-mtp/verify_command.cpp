@@ -41,6 +41,7 @@ int run_verify(const VerifyCommandOptions& o) {
         targets.manifest = o.manifest;
         auto outputs = read_manifest_outputs(o.manifest);
         if (!outputs) {
+            targets.manifest_unread = true;
             report.findings.push_back({gguf::Check::output, gguf::Severity::error, outputs.error(), {}});
         } else {
             ProgressBar hash_bar("hash", "files");

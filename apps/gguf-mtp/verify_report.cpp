@@ -11,14 +11,28 @@ std::string finding_line(const gguf::Finding& finding) {
            std::string(gguf::check_name(finding.check)) + "]";
 }
 
+namespace {
+
+std::string count_of(size_t n, const std::string& noun) { return std::to_string(n) + " " + noun + (n == 1 ? "" : "s"); }
+
+}  // namespace
+
 std::string summary_line(const gguf::VerifyReport& report, const VerifyTargets& targets) {
-    std::string line = "verify: " + std::to_string(report.files.size()) + (report.files.size() == 1 ? " file" : " files");
-    if (!targets.models.empty() || targets.pair) line += ", " + std::to_string(report.tensors) + " tensors";
-    if (targets.scan_data || targets.manifest) line += ", " + format_bytes(report.bytes_scanned) + (targets.manifest ? " hashed" : " scanned");
+    const bool models = !targets.models.empty() || targets.pair;
+    const bool hashed = targets.manifest && !targets.manifest_unread;
+    // A manifest that was not read examined no file: "0 files, 0 B hashed"
+    // would read as an empty manifest.
+    std::vector<std::string> parts;
+    if (models || hashed) parts.push_back(count_of(report.files.size(), "file"));
+    if (models) parts.push_back(count_of(report.tensors, "tensor"));
+    if ((targets.scan_data && models) || hashed) parts.push_back(format_bytes(report.bytes_scanned) + (hashed ? " hashed" : " scanned"));
+    if (targets.manifest_unread) parts.push_back("manifest not read");
+    std::string line = "verify:";
+    for (size_t i = 0; i < parts.size(); ++i) line += (i == 0 ? " " : ", ") + parts[i];
     const size_t errors = report.count(gguf::Severity::error), warnings = report.count(gguf::Severity::warning);
     if (errors == 0 && warnings == 0) return line + ": OK";
-    line += ": " + std::to_string(errors) + (errors == 1 ? " error" : " errors");
-    if (warnings) line += ", " + std::to_string(warnings) + (warnings == 1 ? " warning" : " warnings");
+    line += ": " + count_of(errors, "error");
+    if (warnings) line += ", " + count_of(warnings, "warning");
     return line;
 }
 
