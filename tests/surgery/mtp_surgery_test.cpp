@@ -215,7 +215,13 @@ TEST(Surgery, ModelsWithoutAHeadAreRefusedClearly) {
     auto extract = gguf::plan_extract(plain);
     ASSERT_FALSE(extract.has_value());
     EXPECT_NE(extract.error().message.find("has no MTP blocks"), std::string::npos);
-    EXPECT_FALSE(gguf::plan_strip(plain).has_value());
+    EXPECT_TRUE(extract.error().message.ends_with(": nothing to extract")) << extract.error().to_string();
+    auto strip = gguf::plan_strip(plain);
+    ASSERT_FALSE(strip.has_value());
+    EXPECT_TRUE(strip.error().message.ends_with(": nothing to strip")) << strip.error().to_string();
+    auto merge = gguf::plan_merge(open_or_die(fixtures::path("glm4moe-trunk.gguf")), plain);
+    ASSERT_FALSE(merge.has_value());
+    EXPECT_TRUE(merge.error().message.ends_with(": not an MTP head to merge")) << merge.error().to_string();
     auto head_only = gguf::plan_strip(open_or_die(fixtures::path("deepseek2-mtp.gguf")));
     ASSERT_FALSE(head_only.has_value());
     EXPECT_NE(head_only.error().message.find("already an MTP-only head"), std::string::npos);

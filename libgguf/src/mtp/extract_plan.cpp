@@ -26,7 +26,7 @@ void place_head_tensors(const detail::MtpModel& m, std::vector<PlannedTensor>& t
 }  // namespace
 
 Result<Plan> plan_extract(const Model& bundled) {
-    auto m = detail::read_mtp_model(bundled, MtpLayout::bundled);
+    auto m = detail::read_mtp_model(bundled, MtpLayout::bundled, "nothing to extract");
     if (!m) return std::unexpected(m.error());
     Plan plan = plan_copy(bundled);
     std::erase_if(plan.tensors, [&](const PlannedTensor& t) {

@@ -32,7 +32,7 @@ void insert_in_order(Metadata& md, const Metadata& order_source, const std::stri
 Result<Plan> plan_merge(const Model& trunk, const Model& head) {
     auto ok = check_pair(trunk, head);
     if (!ok) return std::unexpected(ok.error());
-    auto h = detail::read_mtp_model(head, MtpLayout::mtp_only);
+    auto h = detail::read_mtp_model(head, MtpLayout::mtp_only, "not an MTP head to merge");
     if (!h) return std::unexpected(h.error());
 
     // The trunk's keys (its quantization, its imatrix notes) with what only

@@ -21,7 +21,7 @@ bool MtpModel::is_head_tensor(std::string_view tensor_name) const {
     return false;
 }
 
-Result<MtpModel> read_mtp_model(const Model& model, MtpLayout expected) {
+Result<MtpModel> read_mtp_model(const Model& model, MtpLayout expected, std::string_view without_mtp) {
     MtpModel m;
     m.model = &model;
     m.arch = std::string(model.metadata().get_string(keys::kArchitecture).value_or(""));
@@ -31,7 +31,7 @@ Result<MtpModel> read_mtp_model(const Model& model, MtpLayout expected) {
     const std::string nextn_key = m.arch + ".nextn_predict_layers";
     if (m.summary.layout == MtpLayout::none) {
         return fail(ErrorCode::not_found, model.path(),
-                    "has no MTP blocks (" + nextn_key + " is absent or 0): nothing to extract or strip");
+                    "has no MTP blocks (" + nextn_key + " is absent or 0): " + std::string(without_mtp));
     }
     m.table = find_mtp_architecture(m.arch);
     if (!m.table) {

@@ -24,8 +24,10 @@ struct MtpModel {
 };
 
 // Reads and checks the MTP facts of a model that must hold `expected`
-// (bundled for extract and strip, mtp_only for a merge head).
-Result<MtpModel> read_mtp_model(const Model& model, MtpLayout expected);
+// (bundled for extract and strip, mtp_only for a merge head). A model with
+// no MTP blocks at all is refused with `without_mtp`, what that is to the
+// caller's operation ("nothing to extract").
+Result<MtpModel> read_mtp_model(const Model& model, MtpLayout expected, std::string_view without_mtp);
 
 // Sets general.size_label for `output` tensors when the input's label is the
 // one convert computes from the input's tensors (a label taken from the model

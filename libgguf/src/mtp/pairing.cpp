@@ -39,7 +39,7 @@ std::string tokenizer_hash(const Metadata& metadata) {
 }
 
 Status check_pair(const Model& trunk, const Model& head) {
-    auto h = detail::read_mtp_model(head, MtpLayout::mtp_only);
+    auto h = detail::read_mtp_model(head, MtpLayout::mtp_only, "not an MTP head to merge");
     if (!h) return std::unexpected(h.error());
     auto ok = require_equal(trunk, head, std::string(keys::kArchitecture));
     if (!ok) return ok;

@@ -3,7 +3,7 @@
 namespace gguf {
 
 Result<Plan> plan_strip(const Model& bundled) {
-    auto m = detail::read_mtp_model(bundled, MtpLayout::bundled);
+    auto m = detail::read_mtp_model(bundled, MtpLayout::bundled, "nothing to strip");
     if (!m) return std::unexpected(m.error());
     Plan plan = plan_copy(bundled);
     std::erase_if(plan.tensors, [&](const PlannedTensor& t) { return m->in_mtp_block(t.info.name); });
