@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <random>
+#include <regex>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -276,6 +277,21 @@ TEST(VulkanDevice, EveryBufferThatCannotBeMadeLeavesNoneBehind) {
         const auto counts = (*gpu)->buffer_counts();
         EXPECT_EQ(counts.live, counts.held) << "allocation " << n << " failed: " << counts.live - counts.held << " buffers leaked";
     }
+}
+
+// Whatever the machine's device count, the refusal counts them in a sentence
+// that agrees with the number.
+TEST(VulkanDevice, ADeviceNumberPastTheLastIsRefusedCountingTheDevices) {
+    std::string why;
+    if (!vulkan_test::device(&why)) GTEST_SKIP() << "no Vulkan device: " << why;
+    gguf::quant::vk::DeviceRequest request;
+    request.index = 99;
+    auto gpu = GpuQuantizer::open(request);
+    ASSERT_FALSE(gpu.has_value());
+    const std::string& message = gpu.error().message;
+    std::smatch count;
+    ASSERT_TRUE(std::regex_search(message, count, std::regex(R"(^no Vulkan device 99 \(there (is|are) (\d+)\)$)"))) << message;
+    EXPECT_EQ(count[1] == "is", count[2] == "1") << message;
 }
 
 TEST(VulkanDevice, UnknownDeviceNamesAreRefused) {

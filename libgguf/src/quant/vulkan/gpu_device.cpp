@@ -114,7 +114,8 @@ Result<std::unique_ptr<GpuQuantizer>> GpuQuantizer::open(const DeviceRequest& re
     int chosen = -1;
     if (request.index >= 0) {
         if (request.index >= static_cast<int>(count)) {
-            return fail(ErrorCode::not_found, "", "no Vulkan device " + std::to_string(request.index) + " (there are " + std::to_string(count) + ")");
+            const std::string there = count == 1 ? " (there is 1)" : " (there are " + std::to_string(count) + ")";
+            return fail(ErrorCode::not_found, "", "no Vulkan device " + std::to_string(request.index) + there);
         }
         const auto& c = candidates[request.index];
         if (!c.missing.empty()) {
