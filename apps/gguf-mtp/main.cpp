@@ -1,7 +1,7 @@
 #include <cstdio>
 
+#include "cli_support.h"
 #include "commands.h"
-#include "compat_option.h"
 
 int main(int argc, char** argv) {
     // Named here rather than from argv[0], so that usage reads "gguf-mtp info ..."
@@ -10,8 +10,7 @@ int main(int argc, char** argv) {
                  "quantize bit for bit as llama-quantize does, split and join GGUF sets.\n"
                  "Outputs appear only when complete; inputs are never modified.",
                  "gguf-mtp"};
-    app.set_version_flag("--version", std::string("gguf-mtp ") + GGUF_MTP_VERSION + "\nmatches llama.cpp releases " +
-                                          gguf_mtp::supported_releases_text() + " (--compat)");
+    app.set_version_flag("--version", gguf_mtp::version_text());
     app.require_subcommand(1);
     app.fallthrough(false);
 
