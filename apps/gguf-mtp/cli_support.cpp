@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "compat_option.h"
+
 namespace gguf_mtp {
 
 namespace {
@@ -59,6 +61,11 @@ std::string format_bytes(uint64_t bytes) {
     char buf[32];
     std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.2f %s", v, units[u]);
     return buf;
+}
+
+std::string version_text() {
+    return std::string("gguf-mtp ") + GGUF_MTP_VERSION + "\nmatches llama.cpp releases " + supported_releases_text() +
+           " (--compat)";
 }
 
 bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }

@@ -22,6 +22,10 @@ std::optional<uint64_t> parse_size(const std::string& text);
 // "1.21 GiB" style.
 std::string format_bytes(uint64_t bytes);
 
+// What --version prints, and batch manifests record: the version and the
+// llama.cpp releases matched.
+std::string version_text();
+
 // True when stderr is a terminal (progress bars are drawn only then).
 bool stderr_is_terminal();
 

@@ -1,8 +1,8 @@
 #include <cstdio>
 
+#include "cli_support.h"
 #include "command_words.h"
 #include "commands.h"
-#include "compat_option.h"
 #include "help_formatter.h"
 
 int main(int argc, char** argv) {
@@ -12,8 +12,7 @@ int main(int argc, char** argv) {
                  "quantize bit for bit as llama-quantize does, split and join GGUF sets.\n"
                  "Outputs appear only when complete; inputs are never modified.",
                  "gguf-mtp"};
-    app.set_version_flag("--version", std::string("gguf-mtp ") + GGUF_MTP_VERSION + "\nmatches llama.cpp releases " +
-                                          gguf_mtp::supported_releases_text() + " (--compat)");
+    app.set_version_flag("--version", gguf_mtp::version_text());
     app.formatter(std::make_shared<gguf_mtp::HelpFormatter>());  // before the commands, which take it from here
     app.require_subcommand(1);
     app.fallthrough(false);
@@ -27,6 +26,7 @@ int main(int argc, char** argv) {
     gguf_mtp::add_join_command(app, exit_code);
     gguf_mtp::add_verify_command(app, exit_code);
     gguf_mtp::add_hash_command(app, exit_code);
+    gguf_mtp::add_batch_model_command(app, exit_code);
 
     try {
         app.parse(argc, argv);

@@ -32,5 +32,8 @@ std::string default_trunk_name(const std::string& input) { return directory_of(i
 std::string default_merged_name(const std::string& trunk) {
     return directory_of(trunk) + model_stem(trunk) + "-with-mtp.gguf";
 }
+std::string quantized_name(const std::string& output, const std::string& type) {
+    return directory_of(output) + model_stem(output) + "-" + type + ".gguf";
+}
 
 }  // namespace gguf_mtp

@@ -39,15 +39,15 @@ int run_verify(const VerifyCommandOptions& o) {
     data_bar.clear();
     if (!o.manifest.empty()) {
         targets.manifest = o.manifest;
-        auto outputs = read_manifest_outputs(o.manifest);
-        if (!outputs) {
+        auto manifest = read_manifest(o.manifest);
+        if (!manifest) {
             targets.manifest_unread = true;
-            report.findings.push_back({gguf::Check::output, gguf::Severity::error, outputs.error(), {}});
+            report.findings.push_back({gguf::Check::output, gguf::Severity::error, manifest.error(), {}});
         } else {
             ProgressBar hash_bar("hash", "files");
             options.on_progress = [&](const gguf::Progress& p) { hash_bar.update(p); };
             const std::string base = std::filesystem::path(o.manifest).parent_path().string();
-            report.append(gguf::verify_outputs(*outputs, base, options));
+            report.append(gguf::verify_outputs(manifest->outputs, base, options));
             hash_bar.clear();
         }
     }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# End-to-end test of scripts/mtp-batch over repos built from the fixtures, in
+# End-to-end test of scripts/mtp-batch, and of the gguf-mtp batch-model it
+# runs per model, over repos built from the fixtures, in
 # sections that ctest runs side by side (tests/CMakeLists.txt):
 #   direct      outputs and manifests of a first run, --dry-run; leaves that
 #               run in REFERENCE_DIR for the sections marked (ref)
@@ -9,7 +10,10 @@
 #   concurrent  (ref) two runs at once give the direct run's manifests
 #   emit-jobs   (ref) the --emit-jobs lines run through GNU parallel
 #   out         --out mirrors the repos and leaves them alone
-#   failures    a manifest that cannot be written fails the run, cleanly
+#   failures    a manifest that cannot be written, a failing step, a bad or
+#               ambiguous imatrix, an output folder that cannot be made:
+#               each fails the run and leaves no temporary and no output
+#               its manifest does not list
 # Usage: mtp_batch_test.sh SECTION MTP_BATCH GGUF_MTP FIXTURES_DIR REFERENCE_DIR
 set -euo pipefail
 [ $# -eq 5 ] || { echo "usage: mtp_batch_test.sh SECTION MTP_BATCH GGUF_MTP FIXTURES_DIR REFERENCE_DIR" >&2; exit 2; }
@@ -229,29 +233,89 @@ out() {
   check "--out commands read the models in place" jq -e '.commands[0].argv[-1] == "../../mirrored/plain/glm4moe-bundled.gguf"' "$work/out/plain/gguf-mtp-manifest.json"
 }
 
+# Files under DIR that its manifest does not list, models and imatrices
+# aside: what a failed run must not leave behind.
+unlisted_outputs() {
+  local dir=$1 listed=""
+  [ ! -f "$dir/gguf-mtp-manifest.json" ] || listed=$(jq -r '.outputs[].path' "$dir/gguf-mtp-manifest.json")
+  (cd "$dir" && find . -type f ! -name '.*' ! -name gguf-mtp-manifest.json ! -name '*bundled.gguf' ! -name '*.imatrix' -printf '%P\n') |
+    sort | comm -23 - <(sort <<<"$listed")
+}
+no_partial() { test -z "$(find "$1" -name '*.partial')"; }
+
 failures() {
-  # A manifest that cannot be written (an mv that fails for it): the run
-  # exits non-zero and leaves no temporary behind, one job or several.
-  local fake=$work/fake-bin jobs
-  mkdir -p "$fake"
-  cat >"$fake/mv" <<'EOS'
-#!/usr/bin/env bash
-for a in "$@"; do case $a in *gguf-mtp-manifest.json) echo "mv: injected failure" >&2; exit 1 ;; esac; done
-exec /bin/mv "$@"
-EOS
-  chmod +x "$fake/mv"
+  local root jobs before
+
+  # A manifest that cannot be written (a directory under its name, which
+  # stops root too): the run fails, no temporary remains, and the outputs
+  # it made are taken back, since no manifest lists them. Two models, so
+  # that with --jobs 2 two runs fail at once.
   for jobs in 1 2; do
-    mkdir -p "$work/fail$jobs/r"
-    cp "$fixtures/glm4moe-bundled.gguf" "$work/fail$jobs/r/"
+    root=$work/manifest$jobs
+    mkdir -p "$root/r/gguf-mtp-manifest.json"
+    cp "$fixtures/glm4moe-bundled.gguf" "$fixtures/deepseek2-bundled.gguf" "$root/r/"
     check "--jobs $jobs: a manifest that cannot be written fails the run" \
-      bash -c "! PATH='$fake':\$PATH '$batch' --jobs $jobs '$work/fail$jobs' 2>/dev/null"
-    check "--jobs $jobs: no temporary file is left" test -z "$(find "$work/fail$jobs" -name '*.partial')"
-    check "--jobs $jobs: no manifest under the final name" test ! -e "$work/fail$jobs/r/gguf-mtp-manifest.json"
+      bash -c "! '$batch' --jobs $jobs '$root' 2>'$work/manifest$jobs.err'"
+    check "--jobs $jobs: the error names the manifest" grep -q "^gguf-mtp: error: $root/r/gguf-mtp-manifest.json: .*Is a directory" "$work/manifest$jobs.err"
+    check "--jobs $jobs: no temporary file is left" no_partial "$root"
+    check "--jobs $jobs: what was under the manifest's name is left as it was" test -d "$root/r/gguf-mtp-manifest.json"
     check "--jobs $jobs: the outputs no manifest lists are taken back" \
-      test "$(ls "$work/fail$jobs/r")" = glm4moe-bundled.gguf
-    check "--jobs $jobs: a rerun needs no --force" "$batch" --jobs "$jobs" "$work/fail$jobs"
-    check "--jobs $jobs: the rerun's manifest verifies" "$gguf_mtp" verify --manifest "$work/fail$jobs/r/gguf-mtp-manifest.json"
+      test "$(ls "$root/r" | LC_ALL=C sort)" = "$(printf '%s\n' deepseek2-bundled.gguf gguf-mtp-manifest.json glm4moe-bundled.gguf)"
+    rmdir "$root/r/gguf-mtp-manifest.json"
+    check "--jobs $jobs: a rerun needs no --force" "$batch" --jobs "$jobs" "$root"
+    check "--jobs $jobs: the rerun's manifest verifies" "$gguf_mtp" verify --manifest "$root/r/gguf-mtp-manifest.json"
   done
+
+  # A step whose gguf-mtp fails after others succeeded (a NaN in the trunk's
+  # weights, which only quantize refuses): the run fails, shows why, and
+  # records what it made, the model marked failed.
+  root=$work/nan
+  mkdir -p "$root/r"
+  cp "$fixtures/glm4moe-bundled.gguf" "$root/r/nan-bundled.gguf"
+  local at
+  at=$("$gguf_mtp" info --json "$root/r/nan-bundled.gguf" | jq '.tensors[] | select(.name == "blk.0.ffn_down.weight") | .offset')
+  printf '\xff\x7f' | dd of="$root/r/nan-bundled.gguf" bs=1 seek="$at" conv=notrunc status=none
+  check "a failing step fails the run" bash -c "! '$batch' ${options[*]} '$root' 2>'$work/nan.err'"
+  check "the failing command's own message is shown" grep -q "^gguf-mtp: error: .*holds NaN" "$work/nan.err"
+  check "the run says which output was not made" grep -q "^gguf-mtp: error: $root/r/nan-bundled-no-mtp-Q8_0.gguf: not made: gguf-mtp quantize exited with status 1" "$work/nan.err"
+  check "a failing step leaves no temporary file" no_partial "$root"
+  check "a failing step leaves no output the manifest does not list" test -z "$(unlisted_outputs "$root/r")"
+  check "the outputs made before the failing step are listed" \
+    jq -e '(.outputs | map(.path)) == ["mtp-nan-bundled.gguf", "nan-bundled-no-mtp.gguf"] and .models[0].status == "failed"' "$root/r/gguf-mtp-manifest.json"
+  check "and they verify" "$gguf_mtp" verify --manifest "$root/r/gguf-mtp-manifest.json"
+  check "a rerun keeps them and fails at the same step" \
+    bash -c "'$batch' ${options[*]} '$root' 2>/dev/null | grep -c 'verified, skipped' | grep -qx 2"
+
+  # An imatrix beside the model that is none: quantize refuses it.
+  root=$work/bad-imatrix
+  mkdir -p "$root/r"
+  cp "$fixtures/glm4moe-bundled.gguf" "$root/r/"
+  echo "not an importance matrix" >"$root/r/glm4moe.imatrix"
+  check "an unreadable imatrix fails the run" bash -c "! '$batch' ${options[*]} '$root' 2>'$work/bad-imatrix.err'"
+  check "the imatrix is named" grep -q "glm4moe.imatrix" "$work/bad-imatrix.err"
+  check "an unreadable imatrix leaves no temporary file" no_partial "$root"
+  check "an unreadable imatrix leaves no output the manifest does not list" test -z "$(unlisted_outputs "$root/r")"
+
+  # Several imatrix candidates: refused before anything is written.
+  root=$work/two-imatrices
+  mkdir -p "$root/r"
+  cp "$fixtures/glm4moe-bundled.gguf" "$root/r/"
+  touch "$root/r/a.imatrix" "$root/r/b.dat"
+  before=$(snapshot "$root")
+  check "several imatrix files fail the run" bash -c "! '$batch' ${options[*]} '$root' 2>'$work/two-imatrices.err'"
+  check "and name the candidates" grep -q "several imatrix files (a.imatrix b.dat)" "$work/two-imatrices.err"
+  check "several imatrix files write nothing" test "$before" = "$(snapshot "$root")"
+
+  # An output folder that cannot be made (--out names a file).
+  root=$work/out-is-a-file
+  mkdir -p "$root/r"
+  cp "$fixtures/glm4moe-bundled.gguf" "$root/r/"
+  echo "a file" >"$work/not-a-folder"
+  before=$(snapshot "$root")
+  check "an --out that is a file fails the run" bash -c "! '$batch' --out '$work/not-a-folder' '$root' 2>'$work/out-file.err'"
+  check "the folder that cannot be made is named" grep -q "^gguf-mtp: error: $work/not-a-folder/r: cannot create the folder" "$work/out-file.err"
+  check "the file is left as it was" grep -qx "a file" "$work/not-a-folder"
+  check "an --out that is a file writes nothing in the repos" test "$before" = "$(snapshot "$root")"
 }
 
 case $section in

@@ -1,0 +1,59 @@
+#include "batch_inputs.h"
+
+#include <algorithm>
+
+namespace gguf_mtp {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool looks_like_imatrix(const std::string& name) {
+    return name.ends_with(".imatrix") || name.ends_with(".dat") || (name.starts_with("imatrix") && name.ends_with(".gguf"));
+}
+
+}  // namespace
+
+std::string relative_path(const fs::path& path, const fs::path& folder) {
+    return path.lexically_relative(folder).lexically_normal().string();
+}
+
+gguf::Result<std::optional<fs::path>> imatrix_beside(const fs::path& model_folder) {
+    std::vector<fs::path> found;
+    std::error_code error;
+    for (fs::directory_iterator it(model_folder, error), end; !error && it != end; it.increment(error)) {
+        // Regular files only, not links to them: a link is someone's
+        // arrangement to be named with --imatrix, not a find.
+        std::error_code unreadable;
+        if (it->symlink_status(unreadable).type() == fs::file_type::regular && looks_like_imatrix(it->path().filename().string())) {
+            found.push_back(it->path());
+        }
+    }
+    if (error) return gguf::fail(gguf::ErrorCode::io, model_folder.string(), "cannot list the folder: " + error.message());
+    if (found.empty()) return std::nullopt;
+    if (found.size() > 1) {
+        std::sort(found.begin(), found.end());
+        std::string names;
+        for (const auto& f : found) names += (names.empty() ? "" : " ") + f.filename().string();
+        return gguf::fail(gguf::ErrorCode::invalid_argument, model_folder.string(),
+                          "several imatrix files (" + names + "); choose one with --imatrix or --no-imatrix");
+    }
+    return found.front();
+}
+
+gguf::Result<nlohmann::json> input_entries(const gguf::Model& model, const std::optional<fs::path>& imatrix,
+                                           const fs::path& manifest_folder) {
+    nlohmann::json inputs = nlohmann::json::array();
+    for (uint32_t s = 0; s < model.shard_count(); ++s) {
+        const auto& shard = model.shard(s);
+        inputs.push_back({{"path", relative_path(shard.path(), manifest_folder)}, {"bytes", shard.file_size()}});
+    }
+    if (imatrix) {
+        std::error_code error;
+        const auto bytes = fs::file_size(*imatrix, error);
+        if (error) return gguf::fail(gguf::ErrorCode::io, imatrix->string(), "cannot read the size: " + error.message());
+        inputs.push_back({{"path", relative_path(*imatrix, manifest_folder)}, {"bytes", bytes}});
+    }
+    return inputs;
+}
+
+}  // namespace gguf_mtp
