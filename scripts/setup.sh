@@ -10,9 +10,9 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake pkg-config git ca-certificates
   libgtest-dev libgmock-dev libbenchmark-dev
-  nlohmann-json3-dev libzstd-dev zstd libcli11-dev libxxhash-dev
+  nlohmann-json3-dev libzstd-dev zstd libcli11-dev libxxhash-dev libcurl4-openssl-dev
   scdoc man-db
-  jq parallel
+  jq parallel nginx-light
   glslc libvulkan-dev mesa-vulkan-drivers vulkan-tools
   clang-16 libclang-rt-16-dev llvm-16
 )

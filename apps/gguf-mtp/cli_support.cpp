@@ -19,6 +19,8 @@ const char* remedy_hint(gguf::Remedy remedy) {
         case gguf::Remedy::choose_missing_importance: return " (--imatrix-missing fallback:TYPE or uniform to go on)";
         case gguf::Remedy::allow_requantize: return " (--allow-requantize to do it)";
         case gguf::Remedy::allow_non_finite: return " (--allow-non-finite to do it anyway)";
+        case gguf::Remedy::give_token: return " ($HF_TOKEN or --token-file)";
+        case gguf::Remedy::allow_full_download: return " (--allow-full-download reads through it)";
     }
     return "";
 }

@@ -67,7 +67,7 @@ int run_info(const InfoOptions& options) {
         }
     }
     // info reads no tensor data: a .gguf.zst is decompressed only as far as its header.
-    auto model = gguf::Model::open(options.path, gguf::OpenFor::header);
+    auto model = open_model(options.path, gguf::OpenFor::header, options.remote);
     if (!model) return report_error(model.error());
     auto mtp = gguf::summarize_mtp(*model);
     if (!mtp) return report_error(mtp.error());
@@ -85,10 +85,11 @@ void add_info_command(CLI::App& app, int& exit_code) {
     auto options = std::make_shared<InfoOptions>();
     CLI::App* cmd = app.add_subcommand("info", "Show a GGUF model's header: keys, tensors, totals by type, MTP blocks.\n"
                                                "Reads no tensor data. Any shard of a split set opens the whole set.");
-    cmd->add_option("model", options->path, "GGUF file, or any shard of a split set")->required();
+    cmd->add_option("model", options->path, "GGUF file, or any shard of a split set; or a URL (http(s)://, hf://ORG/REPO/FILE)")->required();
     cmd->add_flag("--json", options->json, "print one JSON document (schema gguf-mtp-info/1, see gguf-mtp-info(1))");
     cmd->add_flag("--keys", options->all_keys, "print arrays in full instead of their first elements");
     cmd->add_option("--tensors", options->tensor_regex, "list only tensors whose name matches this regular expression");
+    add_remote_options(*cmd, options->remote);
     cmd->callback([options, &exit_code] { exit_code = run_info(*options); });
 }
 

@@ -11,6 +11,7 @@
 
 #include "gguf/split/model.h"
 #include "gguf/mtp/mtp.h"
+#include "remote_option.h"
 
 namespace gguf_mtp {
 
@@ -19,6 +20,7 @@ struct InfoOptions {
     bool json = false;
     bool all_keys = false;                   // arrays in full
     std::optional<std::string> tensor_regex;  // only matching tensors are listed
+    RemoteFlags remote;
 };
 
 struct TypeTotal {

@@ -3,6 +3,7 @@
 #include "cli_support.h"
 #include "commands.h"
 #include "plan_runner.h"
+#include "remote_option.h"
 
 namespace gguf_mtp {
 namespace {
@@ -11,10 +12,11 @@ struct JoinOptions {
     std::string input;
     std::string output;
     OutputFlags out;
+    RemoteFlags remote;
 };
 
 int run_join(const JoinOptions& options) {
-    auto model = gguf::Model::open(options.input, gguf::OpenFor::copying);
+    auto model = open_model(options.input, gguf::OpenFor::copying, options.remote);
     if (!model) return report_error(model.error());
     if (!model->is_split()) {
         std::fprintf(stderr, "gguf-mtp: error: %s: not a split set, nothing to join\n", options.input.c_str());
@@ -35,6 +37,7 @@ void add_join_command(CLI::App& app, int& exit_code) {
     cmd->add_option("input", options->input, "any shard of the set")->required();
     cmd->add_option("output", options->output, "output file (.gguf, or .gguf.zst for a zstd stream)")->required();
     add_output_flags(*cmd, options->out, false);
+    add_remote_options(*cmd, options->remote);
     cmd->callback([options, &exit_code] { exit_code = run_join(*options); });
 }
 

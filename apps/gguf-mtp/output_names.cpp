@@ -1,5 +1,6 @@
 #include "output_names.h"
 
+#include "gguf/io/remote.h"
 #include "gguf/split/split_naming.h"
 
 namespace gguf_mtp {
@@ -15,12 +16,13 @@ bool strip_suffix(std::string& s, std::string_view suffix) {
 }  // namespace
 
 std::string directory_of(const std::string& path) {
+    if (gguf::is_remote(path)) return {};  // a URL's outputs go to the current directory
     const auto slash = path.rfind('/');
     return slash == std::string::npos ? std::string() : path.substr(0, slash + 1);
 }
 
 std::string model_stem(const std::string& path) {
-    std::string name = path.substr(directory_of(path).size());
+    std::string name = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
     if (auto split = gguf::parse_split_path(name)) return split->prefix;
     strip_suffix(name, ".zst");
     strip_suffix(name, ".gguf");

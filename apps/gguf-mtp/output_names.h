@@ -1,5 +1,6 @@
 // Default output names: beside the input, named as users and llama.cpp's
-// sidecar search expect (an "mtp-" prefix for heads, like "mmproj-").
+// sidecar search expect (an "mtp-" prefix for heads, like "mmproj-"). A
+// remote input's outputs go to the current directory.
 #pragma once
 
 #include <string>

@@ -14,6 +14,7 @@
 #include "gguf/quant/quantize_tensor.h"
 #include "plan_runner.h"
 #include "progress_bar.h"
+#include "remote_option.h"
 #include "quantize_report.h"
 
 namespace gguf_mtp {
@@ -45,6 +46,7 @@ struct QuantizeOptions {
     bool verbose = false;
     gguf::LlamaRelease release = gguf::kNewestRelease;
     OutputFlags out;
+    RemoteFlags remote;
 };
 
 // --verbose: where the kernels run, and each tensor the GPU leaves to the CPU.
@@ -225,11 +227,11 @@ int run_quantize(const CLI::App& cmd, const QuantizeOptions& o) {
     q.allow_non_finite = o.allow_non_finite;
     q.release = o.release;
 
-    auto model = gguf::Model::open(pos->input);
+    auto model = open_model(pos->input, gguf::OpenFor::data, o.remote);
     if (!model) return report_error(model.error());
     std::optional<gguf::Model> other;
     if (!o.bundled_with.empty()) {
-        auto m = gguf::Model::open(o.bundled_with, gguf::OpenFor::header);  // its tensor list only
+        auto m = open_model(o.bundled_with, gguf::OpenFor::header, o.remote);  // its tensor list only
         if (!m) return report_error(m.error());
         other = std::move(*m);
         q.bundled_with = &*other;
@@ -342,6 +344,7 @@ void add_quantize_command(CLI::App& app, int& exit_code) {
     add_compat_option(*cmd, o->release);
     cmd->add_flag("--verbose", o->verbose, "say which device quantizes, and which tensors stay on the CPU (or are read into floats there)");
     add_output_flags(*cmd, o->out, true);
+    add_remote_options(*cmd, o->remote);
     cmd->callback([o, cmd, &exit_code] { exit_code = run_quantize(*cmd, *o); });
 }
 

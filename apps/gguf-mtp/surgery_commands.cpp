@@ -8,6 +8,7 @@
 #include "gguf/mtp/mtp_surgery.h"
 #include "output_names.h"
 #include "plan_runner.h"
+#include "remote_option.h"
 
 namespace gguf_mtp {
 namespace {
@@ -18,6 +19,7 @@ struct SurgeryOptions {
     std::string output;
     bool allow_no_mtp = false;  // strip only
     OutputFlags out;
+    RemoteFlags remote;
 };
 
 int finish(const gguf::Result<gguf::Plan>& plan, const SurgeryOptions& o, const std::vector<const gguf::Model*>& inputs,
@@ -33,7 +35,7 @@ int finish(const gguf::Result<gguf::Plan>& plan, const SurgeryOptions& o, const 
 }
 
 int run_extract(SurgeryOptions o) {
-    auto model = gguf::Model::open(o.input, gguf::OpenFor::copying);
+    auto model = open_model(o.input, gguf::OpenFor::copying, o.remote);
     if (!model) return report_error(model.error());
     if (o.output.empty()) o.output = default_head_name(o.input);
     const auto arch = model->metadata().get_string(gguf::keys::kArchitecture).value_or("");
@@ -45,7 +47,7 @@ int run_extract(SurgeryOptions o) {
 }
 
 int run_strip(SurgeryOptions o) {
-    auto model = gguf::Model::open(o.input, gguf::OpenFor::copying);
+    auto model = open_model(o.input, gguf::OpenFor::copying, o.remote);
     if (!model) return report_error(model.error());
     if (o.output.empty()) o.output = default_trunk_name(o.input);
     auto mtp = gguf::summarize_mtp(*model);
@@ -62,9 +64,9 @@ int run_strip(SurgeryOptions o) {
 }
 
 int run_merge(SurgeryOptions o) {
-    auto trunk = gguf::Model::open(o.input, gguf::OpenFor::copying);
+    auto trunk = open_model(o.input, gguf::OpenFor::copying, o.remote);
     if (!trunk) return report_error(trunk.error());
-    auto head = gguf::Model::open(o.head, gguf::OpenFor::copying);
+    auto head = open_model(o.head, gguf::OpenFor::copying, o.remote);
     if (!head) return report_error(head.error());
     if (o.output.empty()) o.output = default_merged_name(o.input);
     return finish(gguf::plan_merge(*trunk, *head), o, {&*trunk, &*head}, "merge");
@@ -74,6 +76,7 @@ CLI::App* add_surgery(CLI::App& app, const char* name, const std::string& about,
     CLI::App* cmd = app.add_subcommand(name, about);
     cmd->add_option("-o,--output", o->output, "output file (or split prefix); see the default above");
     add_output_flags(*cmd, o->out, true);
+    add_remote_options(*cmd, o->remote);
     return cmd;
 }
 
@@ -87,7 +90,7 @@ void add_surgery_commands(CLI::App& app, int& exit_code) {
         "token_embd, output_norm and output. llama.cpp loads it as a draft model (-md FILE --spec-type draft-mtp).\n"
         "Default output: mtp-NAME.gguf beside the input.",
         ex);
-    extract->add_option("model", ex->input, "bundled GGUF model (or any shard of a split set)")->required();
+    extract->add_option("model", ex->input, "bundled GGUF model (or any shard of a split set), or its URL")->required();
     extract->callback([ex, &exit_code] { exit_code = run_extract(*ex); });
 
     auto st = std::make_shared<SurgeryOptions>();
@@ -96,7 +99,7 @@ void add_surgery_commands(CLI::App& app, int& exit_code) {
         "Write a model without its MTP blocks, as convert --no-mtp would: the NextN key removed, block_count\n"
         "reduced, per-layer arrays cut to the trunk. Default output: NAME-no-mtp.gguf beside the input.",
         st);
-    strip->add_option("model", st->input, "bundled GGUF model (or any shard of a split set)")->required();
+    strip->add_option("model", st->input, "bundled GGUF model (or any shard of a split set), or its URL")->required();
     strip->add_flag("--allow-no-mtp", st->allow_no_mtp, "copy a model that has no MTP blocks instead of failing");
     strip->callback([st, &exit_code] { exit_code = run_strip(*st); });
 

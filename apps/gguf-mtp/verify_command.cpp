@@ -7,6 +7,7 @@
 #include "compat_option.h"
 #include "manifest.h"
 #include "progress_bar.h"
+#include "remote_option.h"
 #include "verify_report.h"
 
 namespace gguf_mtp {
@@ -20,6 +21,7 @@ struct VerifyCommandOptions {
     bool json = false;
     unsigned threads = 0;
     gguf::LlamaRelease release = gguf::kNewestRelease;
+    RemoteFlags remote;
 };
 
 int run_verify(const VerifyCommandOptions& o) {
@@ -30,7 +32,9 @@ int run_verify(const VerifyCommandOptions& o) {
     VerifyTargets targets{o.models, std::nullopt, std::nullopt, o.data};
     gguf::VerifyReport report;
     ProgressBar data_bar("verify");
-    gguf::VerifyOptions options{o.data, o.threads, [&](const gguf::Progress& p) { data_bar.update(p); }, o.release};
+    auto remote = remote_options(o.remote);
+    if (!remote) return report_error(remote.error());
+    gguf::VerifyOptions options{o.data, o.threads, [&](const gguf::Progress& p) { data_bar.update(p); }, o.release, *remote};
     for (const auto& model : o.models) report.append(gguf::verify_model(model, options));
     if (!o.pair.empty()) {
         targets.pair.emplace(o.pair[0], o.pair[1]);
@@ -76,6 +80,7 @@ void add_verify_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--threads", o->threads, "threads for --data (default: one per core)");
     cmd->add_flag("--json", o->json, "print one JSON document (schema gguf-mtp-verify/1, see gguf-mtp-verify(1))");
     add_compat_option(*cmd, o->release);
+    add_remote_options(*cmd, o->remote);
     cmd->callback([o, &exit_code] { exit_code = run_verify(*o); });
 }
 

@@ -38,6 +38,8 @@ enum class Remedy {
     choose_missing_importance,  // QuantizeOptions::missing_importance
     allow_requantize,           // QuantizeOptions::allow_requantize
     allow_non_finite,           // QuantizeOptions::allow_non_finite
+    give_token,                 // RemoteOptions::token
+    allow_full_download,        // RemoteOptions::allow_full_download
 };
 
 struct Error {

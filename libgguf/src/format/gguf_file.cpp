@@ -1,7 +1,10 @@
 #include "gguf/format/gguf_file.h"
 
+#include <algorithm>
+#include <functional>
 #include <vector>
 
+#include "../io/http_range_file.h"
 #include "../io/mapped_file.h"
 #include "../programmer_error.h"
 #include "../io/zstd_reader.h"
@@ -27,6 +30,24 @@ Result<uint64_t> decompressed_size(const std::string& path) {
 // first frame declares, or, when it declares none (or the header does not
 // fit it: a stream of several frames), against the size counted by
 // decompressing the stream once more without keeping anything.
+// Appends to `prefix` the bytes that follow it, up to `want` in all (fewer
+// at the end of the file).
+using ExtendPrefix = std::function<Status(std::vector<uint8_t>& prefix, uint64_t want)>;
+
+// Parses the header from ever longer prefixes of a file read from its
+// start, growing ×4 from 256 KiB while the header runs on (a large
+// vocabulary); `prefix` keeps what was read, for a caller that retries.
+Result<GgufHeader> parse_growing_header(std::vector<uint8_t>& prefix, const ExtendPrefix& extend, uint64_t file_size,
+                                        const std::string& path) {
+    uint64_t want = std::max<uint64_t>(prefix.size(), 256u << 10);
+    for (;;) {
+        if (auto ok = extend(prefix, want); !ok) return std::unexpected(ok.error());
+        auto header = parse_header(prefix, file_size, path);
+        if (header || header.error().code != ErrorCode::truncated || prefix.size() < want) return header;
+        want *= 4;
+    }
+}
+
 Result<StreamedHeader> stream_header(const std::string& path) {
     auto reader = ZstdReader::open(path);
     if (!reader) return std::unexpected(reader.error());
@@ -41,17 +62,12 @@ Result<StreamedHeader> stream_header(const std::string& path) {
         out.file_size = *(*reader)->declared_size();
     }
     std::vector<uint8_t> prefix;
-    uint64_t want = uint64_t{1} << 20;
+    const ExtendPrefix extend = [&](std::vector<uint8_t>& bytes, uint64_t want) { return (*reader)->read_to(bytes, want); };
     for (;;) {
-        if (auto ok = (*reader)->read_to(prefix, want); !ok) return std::unexpected(ok.error());
-        auto header = parse_header(prefix, out.file_size, path);
+        auto header = parse_growing_header(prefix, extend, out.file_size, path);
         if (header) {
             out.header = std::move(*header);
             return out;
-        }
-        if (header.error().code == ErrorCode::truncated && prefix.size() == want) {
-            want *= 4;  // the header runs on (a large vocabulary): read further
-            continue;
         }
         if (counted) return std::unexpected(header.error());
         auto size = decompressed_size(path);
@@ -62,11 +78,35 @@ Result<StreamedHeader> stream_header(const std::string& path) {
     }
 }
 
+// A remote file's header, read with range requests.
+Result<GgufHeader> fetch_header(const HttpRangeFile& file, const std::string& path) {
+    std::vector<uint8_t> prefix;
+    const ExtendPrefix extend = [&](std::vector<uint8_t>& bytes, uint64_t want) -> Status {
+        const uint64_t from = bytes.size(), to = std::min(want, file.size());
+        if (to <= from) return {};
+        bytes.resize(to);
+        return file.read_at(from, std::span(bytes).subspan(from), path);
+    };
+    return parse_growing_header(prefix, extend, file.size(), path);
+}
+
 }  // namespace
 
-Result<GgufFile> GgufFile::open(const std::string& path, OpenFor purpose) {
+Result<GgufFile> GgufFile::open(const std::string& path, OpenFor purpose, const RemoteOptions& remote) {
     GgufFile f;
     f.path_ = path;
+    if (is_remote(path)) {
+        auto url = resolve_remote(path, remote);
+        if (!url) return std::unexpected(url.error());
+        auto data = HttpRangeFile::open(path, *url, remote);
+        if (!data) return std::unexpected(data.error());
+        auto header = fetch_header(**data, path);
+        if (!header) return std::unexpected(header.error());
+        f.header_ = std::move(*header);
+        f.size_ = (*data)->size();
+        if (purpose != OpenFor::header) f.data_ = std::move(*data);
+        return f;
+    }
     if (purpose != OpenFor::data && is_zstd_path(path)) {
         auto streamed = stream_header(path);
         if (!streamed) return std::unexpected(streamed.error());

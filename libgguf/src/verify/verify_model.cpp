@@ -10,7 +10,14 @@ namespace {
 // Opens a model and runs every check on it; nullopt (with the problems
 // reported) when it does not open.
 std::optional<Model> open_and_check(const std::string& path, const VerifyOptions& options, VerifyReport& report) {
-    auto model = Model::open(path);
+    // Without the data scan only headers are read: a .zst is not
+    // decompressed, a URL costs its header.
+    auto model = Model::open(path, options.scan_data ? OpenFor::data : OpenFor::header, options.remote);
+    if (!model && is_remote(path)) {  // the diagnosis reads local files; a URL's error says what failed
+        report.files.push_back(path);
+        report.findings.push_back(detail::make_finding(Check::file, Severity::error, model.error()));
+        return std::nullopt;
+    }
     if (!model) {
         detail::diagnose_unopenable(path, report);
         const std::string line = model.error().to_string();

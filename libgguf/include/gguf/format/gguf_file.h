@@ -26,6 +26,7 @@
 #include "gguf/format/metadata.h"
 #include "gguf/format/tensor_info.h"
 #include "gguf/io/file_identity.h"
+#include "gguf/io/remote.h"
 
 namespace gguf {
 
@@ -64,7 +65,9 @@ public:
     // anywhere; OpenFor::copying decompresses as the data is read (reading
     // back restarts the stream: correct, only slower), and tensor_data()
     // (a mapping) is not there; OpenFor::header reads no data at all.
-    static Result<GgufFile> open(const std::string& path, OpenFor purpose = OpenFor::data);
+    // A URL (gguf/io/remote.h) opens with range requests: the header, then
+    // only the tensor data that is read.
+    static Result<GgufFile> open(const std::string& path, OpenFor purpose = OpenFor::data, const RemoteOptions& remote = {});
 
     GgufFile(GgufFile&&) noexcept;
     GgufFile& operator=(GgufFile&&) noexcept;

@@ -29,7 +29,8 @@ struct TensorRef {
 class Model {
 public:
     // OpenFor::header: see GgufFile::open; data() must not be called then.
-    static Result<Model> open(const std::string& path, OpenFor purpose = OpenFor::data);
+    // A URL's shards are found by the same naming pattern, on the same server.
+    static Result<Model> open(const std::string& path, OpenFor purpose = OpenFor::data, const RemoteOptions& remote = {});
 
     // The set's metadata: the first shard's key/values, split keys included.
     const Metadata& metadata() const { return shards_.front()->metadata(); }

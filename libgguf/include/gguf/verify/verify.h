@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "gguf/error.h"
+#include "gguf/io/remote.h"
 #include "gguf/compat/llama_release.h"
 #include "gguf/plan/writer.h"
 
@@ -76,6 +77,7 @@ struct VerifyOptions {
     // lengths); where another release judges a file otherwise, a finding
     // says which releases load it.
     LlamaRelease release = kNewestRelease;
+    RemoteOptions remote = {};  // for models named by URL
 };
 
 struct VerifyReport {

@@ -1,0 +1,44 @@
+// A remote input read with HTTP range requests through libcurl. Opening it
+// asks for one byte, which tells the file's size, its ETag and whether the
+// server honours Range; every later read must see the same size and ETag.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "gguf/io/remote.h"
+#include "readable_file.h"
+
+namespace gguf {
+
+class HttpRangeFile : public ReadableFile {
+public:
+    // `name` as the user gave it (for messages); `url` what it resolved to.
+    static Result<std::unique_ptr<HttpRangeFile>> open(const std::string& name, const std::string& url, const RemoteOptions& options);
+    ~HttpRangeFile() override;
+
+    uint64_t size() const override { return size_; }
+    FileIdentity identity() const override { return {}; }  // never a local file, so never an output
+    Status read_at(uint64_t offset, std::span<uint8_t> out, const std::string& name) const override;
+
+    struct Connection;  // a curl handle, reused for its kept-alive connection
+    struct Transfer;    // one request's answer, as libcurl's callbacks see it
+
+private:
+    Result<Transfer> fetch(Connection& connection, uint64_t offset, std::span<uint8_t> out, const std::string& name) const;
+    HttpRangeFile() = default;
+    std::unique_ptr<Connection> take_connection() const;
+    void give_back(std::unique_ptr<Connection> connection) const;
+
+    std::string url_;
+    RemoteOptions options_;
+    uint64_t size_ = 0;
+    std::string etag_;
+    bool honours_range_ = true;
+    mutable std::mutex mutex_;  // guards idle_
+    mutable std::vector<std::unique_ptr<Connection>> idle_;
+};
+
+}  // namespace gguf
