@@ -1,6 +1,9 @@
 #include "plan_json.h"
 
+#include <algorithm>
 #include <variant>
+
+#include "gguf/io/remote.h"
 
 namespace gguf_mtp {
 namespace {
@@ -38,7 +41,25 @@ nlohmann::json plan_json(const gguf::Plan& plan, const std::vector<gguf::ShardLa
         doc["files"].push_back({{"path", f.path}, {"bytes", f.file_bytes}, {"tensors", std::move(tensors)}});
     }
     doc["keys"] = plan.metadata.size();
+    if (const auto reads = remote_reads(plan); !reads.empty()) {
+        doc["fetch"] = nlohmann::json::array();
+        for (const auto& r : reads) doc["fetch"].push_back({{"url", r.name}, {"bytes", r.bytes}});
+    }
     return doc;
+}
+
+std::vector<RemoteRead> remote_reads(const gguf::Plan& plan) {
+    std::vector<RemoteRead> reads;
+    for (const auto& t : plan.tensors) {
+        const gguf::CopySource* input = std::get_if<gguf::CopySource>(&t.source);
+        if (const auto* transform = std::get_if<gguf::TransformSource>(&t.source)) input = &transform->input;
+        if (!input || !gguf::is_remote(input->file->path())) continue;
+        const std::string& name = input->file->path();
+        auto it = std::find_if(reads.begin(), reads.end(), [&](const RemoteRead& r) { return r.name == name; });
+        if (it == reads.end()) it = reads.insert(reads.end(), {name, 0});
+        it->bytes += input->file->tensors()[input->tensor_index].n_bytes;
+    }
+    return reads;
 }
 
 }  // namespace gguf_mtp

@@ -3,6 +3,8 @@
 // quantize inside its own report (its "plan" member).
 #pragma once
 
+#include <cstdint>
+#include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -17,6 +19,16 @@ namespace gguf_mtp {
 // and tensor; a transform adds "from", the input's type, and
 // "importance_matrices", how many matrices have importance weights), or
 // "fill" / "stream", bytes a function produces.
+// When some inputs are URLs, "fetch" lists them: each with the tensor bytes
+// the plan reads from it (its header is read already).
 nlohmann::json plan_json(const gguf::Plan& plan, const std::vector<gguf::ShardLayout>& layout);
+
+// The remote inputs (URLs) a plan reads tensor data from, each with the
+// bytes it reads there, in the order the plan first reads them.
+struct RemoteRead {
+    std::string name;
+    uint64_t bytes = 0;
+};
+std::vector<RemoteRead> remote_reads(const gguf::Plan& plan);
 
 }  // namespace gguf_mtp

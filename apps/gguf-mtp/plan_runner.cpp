@@ -53,6 +53,7 @@ void print_layout(const gguf::Plan& plan, const std::vector<gguf::ShardLayout>& 
     for (const auto& f : layout) {
         std::printf("  %s: %zu tensors, %s\n", f.path.c_str(), f.tensors.size(), format_bytes(f.file_bytes).c_str());
     }
+    for (const auto& r : remote_reads(plan)) std::printf("  fetch: %s of tensor data from %s\n", format_bytes(r.bytes).c_str(), r.name.c_str());
 }
 
 }  // namespace

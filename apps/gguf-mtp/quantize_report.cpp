@@ -69,6 +69,9 @@ void print_quantize_summary(const gguf::QuantizePlan& plan, const QuantizeRunFac
     const Totals t = totals_of(plan);
     std::fprintf(stderr, "quantize: %s: %zu tensors quantized, %zu copied, %s -> %s\n", facts.preset.c_str(), t.quantized, t.copied,
                  format_bytes(t.bytes_in).c_str(), format_bytes(t.bytes_out).c_str());
+    for (const auto& r : remote_reads(plan.plan)) {
+        std::fprintf(stderr, "quantize: fetches %s of tensor data from %s\n", format_bytes(r.bytes).c_str(), r.name.c_str());
+    }
     auto list = [&](gguf::ImportanceUse use, const char* heading) {
         size_t n = 0;
         for (const auto& q : plan.tensors) n += q.importance == use;

@@ -3,11 +3,13 @@
 // hang or wrong bytes; faults that may pass are retried.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "cli_runner.h"
 #include "gguf/format/gguf_file.h"
+#include "io/http_range_file.h"
 #include "gguf_fixtures.h"
 #include "loopback_server.h"
 #include "test_support.h"
@@ -110,6 +112,19 @@ TEST(RemoteRead, TheCommandSaysWhatToDoAndWritesNothing) {
     auto local = gguf_test::gguf_mtp({"extract", "-o", dir.file("local.gguf"), kModel});
     ASSERT_EQ(local.exit_code, 0) << local.err;
     EXPECT_EQ(gguf_test::read_file(dir.file("head.gguf")), gguf_test::read_file(dir.file("local.gguf")));
+}
+
+TEST(RemoteRead, ALargeReadGoesInPiecesThatArriveInPlace) {
+    const auto bytes = gguf_test::pattern_bytes("large", 5, 18u << 20);
+    LoopbackServer server(bytes, Misbehaviour::none);
+    auto file = gguf::HttpRangeFile::open(server.url(), server.url(), {});
+    ASSERT_TRUE(file) << file.error().to_string();
+    EXPECT_EQ((*file)->size(), bytes.size());
+    std::vector<uint8_t> got(bytes.size() - 3);
+    auto read = (*file)->read_at(3, got, server.url());
+    ASSERT_TRUE(read) << read.error().to_string();
+    EXPECT_TRUE(std::equal(got.begin(), got.end(), bytes.begin() + 3));
+    EXPECT_EQ(server.requests(), 1 + 5) << "the first byte, then five pieces of at most 4 MiB";
 }
 
 TEST(RemoteRead, HubNamesResolveAgainstTheEndpoint) {

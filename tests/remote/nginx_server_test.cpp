@@ -15,6 +15,8 @@
 #include <sstream>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "cli_runner.h"
 #include "gguf/split/model.h"
 #include "gguf_fixtures.h"
@@ -116,6 +118,11 @@ TEST_F(NginxHub, ExtractFromAUrlWritesTheLocalBytesAndFetchesTheHeadAndHeaderOnl
     const uint64_t needed = head->total_tensor_bytes() + bundled->shard(0).data_offset();
     EXPECT_LE(bytes_served(), needed + (1u << 20)) << "the head's tensors are " << head->total_tensor_bytes() << " bytes";
     EXPECT_LT(bytes_served(), fs::file_size(input) / 2) << "a remote extract must not fetch the model";
+    const std::string url = endpoint() + "/test-org/qwen/resolve/main/qwen35-bundled.gguf";
+    auto dry = gguf_test::gguf_mtp({"extract", "--dry-run", "--json", "-o", dir_.file("never.gguf"), url});
+    ASSERT_EQ(dry.exit_code, 0) << dry.err;
+    const auto fetch = nlohmann::json::parse(dry.out)["fetch"];
+    EXPECT_EQ(fetch, nlohmann::json::parse("[{\"url\": \"" + url + "\", \"bytes\": " + std::to_string(head->total_tensor_bytes()) + "}]"));
 }
 
 TEST_F(NginxHub, AnyShardUrlOpensTheWholeSplitSet) {

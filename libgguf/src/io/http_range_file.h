@@ -27,6 +27,8 @@ public:
     struct Transfer;    // one request's answer, as libcurl's callbacks see it
 
 private:
+    // One range, on one connection.
+    Status read_range(uint64_t offset, std::span<uint8_t> out, const std::string& name) const;
     Result<Transfer> fetch(Connection& connection, uint64_t offset, std::span<uint8_t> out, const std::string& name) const;
     HttpRangeFile() = default;
     std::unique_ptr<Connection> take_connection() const;

@@ -12,8 +12,9 @@ namespace {
 using detail::align_up;
 
 constexpr uint64_t kProgressChunk = 256ull << 20;
-// Bytes of an input without a descriptor (a stream) held in memory at once.
-constexpr uint64_t kReadPiece = 4ull << 20;
+// Bytes of an input without a descriptor (a stream, a URL) held in memory
+// at once: enough for a remote reader to fetch on several connections.
+constexpr uint64_t kReadPiece = 16ull << 20;
 // llama-gguf-split measures shard sizes with tensors padded to GGUF's
 // default alignment, whatever the file's own alignment.
 constexpr uint64_t kSplitSizeAlignment = 32;
