@@ -133,11 +133,12 @@ void add_imatrix_command(CLI::App& app, int& exit_code) {
     auto coverage = std::make_shared<ImatrixCoverageOptions>();
     CLI::App* coverage_cmd = imatrix->add_subcommand(
         "coverage", "List a model's quantizable tensors that the imatrix lacks, has at the wrong size, or has experts with no data for.");
-    coverage_cmd->add_option("model", coverage->model, "GGUF model (or any shard of a split set)")->required();
+    coverage_cmd->add_option("model", coverage->model, "GGUF model (or any shard of a split set), or its URL")->required();
     coverage_cmd->add_option("imatrix", coverage->imatrix, "imatrix file (GGUF or .dat)")->required();
     coverage_cmd->add_flag("--json", coverage->json, "print one JSON document (schema gguf-mtp-imatrix-coverage/1)");
     coverage_cmd->add_flag("--fail-on-missing", coverage->fail_on_missing,
                            "exit 1 when a quantizable tensor has no entry or one of the wrong size");
+    add_remote_options(*coverage_cmd, coverage->remote);
     coverage_cmd->callback([coverage, &exit_code] { exit_code = run_imatrix_coverage(*coverage); });
 }
 

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "remote_option.h"
+
 namespace gguf_mtp {
 
 struct ImatrixInfoOptions {
@@ -16,6 +18,7 @@ struct ImatrixCoverageOptions {
     std::string imatrix;
     bool json = false;
     bool fail_on_missing = false;  // exit 1 when a tensor lacks an entry or has one of the wrong size
+    RemoteFlags remote;
 };
 
 int run_imatrix_info(const ImatrixInfoOptions& options);
