@@ -2,7 +2,8 @@
 // truncated by another program) while a plan copies or quantizes it: the
 // write fails with an error naming the input and the offset it could not
 // read, leaves no output, and the process lives on. Read through the mapping,
-// the missing pages would have killed it with SIGBUS.
+// the missing pages would have killed it with SIGBUS. The same holds for
+// verify's data scan.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include "gguf/quant/quantize_tensor.h"
 #include "gguf/split/model.h"
 #include "gguf_fixtures.h"
+#include "verify/checks.h"
 #include "test_support.h"
 
 namespace {
@@ -62,5 +64,22 @@ TEST_P(ShrinkingInput, IsAnErrorNamingTheFileNotACrash) {
 
 INSTANTIATE_TEST_SUITE_P(WhileWriting, ShrinkingInput, testing::Bool(),
                          [](const auto& info) { return info.param ? "quantized" : "copied"; });
+
+TEST(ShrinkingInputWhileVerifying, IsAFindingNamingTheFileNotACrash) {
+    TempDir dir;
+    const std::string in = dir.file("in.gguf");
+    fs::copy_file(fixtures::path("llama-bundled.gguf"), in);
+    auto model = gguf::Model::open(in);
+    ASSERT_TRUE(model) << model.error().to_string();
+    const uint64_t data_offset = model->shard(0).data_offset();
+    fs::resize_file(in, data_offset + (fs::file_size(in) - data_offset) / 2);
+    gguf::VerifyReport report;
+    gguf::detail::scan_tensor_data(*model, {.scan_data = true, .threads = 2, .on_progress = {}}, report);
+    ASSERT_EQ(report.findings.size(), 1u);
+    const gguf::Error& e = report.findings.front().error;
+    EXPECT_EQ(e.file, in) << e.to_string();
+    EXPECT_NE(e.message.find("shrank"), std::string::npos) << e.to_string();
+    EXPECT_GE(e.offset.value_or(0), data_offset) << e.to_string();
+}
 
 }  // namespace

@@ -472,7 +472,7 @@ TEST(ImatrixMissing, DefaultFallbackFinishesIq2xxsOnABundledModel) {
         if (q.importance != gguf::ImportanceUse::replaced) continue;
         ++replaced;
         EXPECT_TRUE(q.in_mtp_block) << q.tensor;
-        EXPECT_TRUE(gguf::needs_importance(q.tensor, q.choice.type, gguf::FileType::iq2_xxs)) << q.tensor;
+        EXPECT_TRUE(gguf::refused_without_imatrix(q.tensor, q.choice.type, gguf::FileType::iq2_xxs)) << q.tensor;
         EXPECT_EQ(q.to, *gguf::fallback_type(model->info(*model->find(q.tensor)), gguf::TensorType::Q4_K)) << q.tensor;
     }
     EXPECT_GT(replaced, 0u);

@@ -237,7 +237,7 @@ bool tensor_allows_quantization(const TensorInfo& t) {
     return std::find(std::begin(kKeptExactNames), std::end(kKeptExactNames), name) == std::end(kKeptExactNames);
 }
 
-bool needs_importance(const std::string& tensor, TensorType target, FileType file_type) {
+bool refused_without_imatrix(const std::string& tensor, TensorType target, FileType file_type) {
     if (tensor == "token_embd.weight" || tensor == "per_layer_token_embd.weight" || tensor == "output.weight") return false;
     switch (target) {
         case T::IQ3_XXS: case T::IQ2_XXS: case T::IQ2_XS: case T::IQ2_S: case T::IQ1_M: case T::IQ1_S: return true;

@@ -14,7 +14,7 @@ Result<MissingImportancePolicy> parse_missing_importance_policy(std::string_view
     if (text.substr(0, prefix.size()) == prefix) {
         auto type = type_from_name(text.substr(prefix.size()));
         if (!type) return fail(ErrorCode::invalid_argument, "", "'" + std::string(text.substr(prefix.size())) + "' is not a tensor type");
-        if (requires_importance(*type) || needs_importance("", *type, FileType::all_f32)) {
+        if (requires_importance(*type) || refused_without_imatrix("", *type, FileType::all_f32)) {
             return fail(ErrorCode::invalid_argument, "", "the fallback type " + std::string(type_display_name(*type)) +
                                                              " itself needs importance data");
         }

@@ -228,7 +228,7 @@ Result<QuantizePlan> plan_quantize(const Model& model, const QuantizeOptions& o)
                                                                          " values, the tensor needs " + std::to_string(expected));
                 }
             }
-            const bool needs = needs_importance(e.info.name, q.to, ftype) || requires_importance(q.to);
+            const bool needs = refused_without_imatrix(e.info.name, q.to, ftype) || requires_importance(q.to);
             if (needs && tensor.importance.empty()) {
                 if (!o.imatrix && !o.missing_importance_explicit) {
                     return fail(ErrorCode::invalid_argument, model.path(), subject + " needs importance data for " +

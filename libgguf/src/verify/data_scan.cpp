@@ -1,8 +1,11 @@
-// The tensor data scan: every block of every tensor, through the read-only
-// mapping, in chunks spread over threads. Each tensor with bad values gets
+// The tensor data scan: every block of every tensor, read (pread, or range
+// requests for a URL) in chunks spread over threads, so a file that
+// shrinks or fails mid-scan is a finding, not a SIGBUS. Each tensor with bad values gets
 // one finding naming its first bad block (or element) and how many there
 // are, so a file full of NaNs still reads as one line per tensor.
 #include <algorithm>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 #include "../parallel/thread_pool.h"
@@ -21,17 +24,19 @@ struct Chunk {
 };
 
 struct ChunkResult {
+    std::optional<Error> unread;  // the chunk's bytes could not be read
     uint64_t bad_blocks = 0;
     uint64_t first_bad = UINT64_MAX;  // block index within the tensor
     const CheckedField* field = nullptr;
     std::string_view problem;
 };
 
+// `data` holds the chunk's blocks, the first at data[0].
 ChunkResult scan_chunk(std::span<const uint8_t> data, uint32_t block_bytes, std::span<const CheckedField> fields,
                        const Chunk& chunk) {
     ChunkResult r;
     for (uint64_t b = chunk.first_block; b < chunk.first_block + chunk.blocks; ++b) {
-        const uint8_t* block = data.data() + b * block_bytes;
+        const uint8_t* block = data.data() + (b - chunk.first_block) * block_bytes;
         for (const auto& f : fields) {
             const auto problem = field_problem(f.kind, block + (f.offset < 0 ? block_bytes + f.offset : f.offset));
             if (problem.empty()) continue;
@@ -84,14 +89,30 @@ void scan_tensor_data(const Model& model, const VerifyOptions& options, VerifyRe
     const unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
     quant::ThreadPool pool(threads);
     std::vector<ChunkResult> results(chunks.size());
+    // One chunk buffer per thread at work, taken and given back.
+    std::mutex buffers_mutex;
+    std::vector<std::vector<uint8_t>> buffers;
     const size_t batch = size_t(threads) * 4;
     for (size_t begin = 0; begin < chunks.size(); begin += batch) {
         const size_t end = std::min(chunks.size(), begin + batch);
         pool.run(end - begin, [&](size_t k) {
             const Chunk& c = chunks[begin + k];
-            const TensorInfo& t = model.info(refs[c.tensor]);
-            results[begin + k] = scan_chunk(model.data(refs[c.tensor]), type_traits(static_cast<uint32_t>(t.type))->block_bytes,
-                                            checked_fields(t.type), c);
+            const TensorRef ref = refs[c.tensor];
+            const TensorInfo& t = model.info(ref);
+            const uint32_t block_bytes = type_traits(static_cast<uint32_t>(t.type))->block_bytes;
+            std::vector<uint8_t> bytes;
+            {
+                std::lock_guard lock(buffers_mutex);
+                if (!buffers.empty()) bytes = std::move(buffers.back()), buffers.pop_back();
+            }
+            bytes.resize(c.blocks * block_bytes);
+            if (auto read = model.shard(ref.shard).read_tensor_data(ref.index, c.first_block * block_bytes, bytes); read) {
+                results[begin + k] = scan_chunk(bytes, block_bytes, checked_fields(t.type), c);
+            } else {
+                results[begin + k].unread = read.error();
+            }
+            std::lock_guard lock(buffers_mutex);
+            buffers.push_back(std::move(bytes));
         });
         for (size_t k = begin; k < end; ++k) {
             const Chunk& c = chunks[k];
@@ -103,6 +124,12 @@ void scan_tensor_data(const Model& model, const VerifyOptions& options, VerifyRe
     }
     report.bytes_scanned += progress.bytes_done;
 
+    // A file that cannot be read is one finding, its first failed read.
+    for (const auto& r : results) {
+        if (!r.unread) continue;
+        report.findings.push_back(make_finding(Check::tensor_data, Severity::error, *r.unread));
+        break;
+    }
     // Chunks come in tensor order, so one pass merges each tensor's results.
     for (size_t k = 0; k < chunks.size();) {
         const size_t tensor = chunks[k].tensor;

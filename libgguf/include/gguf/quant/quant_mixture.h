@@ -33,10 +33,11 @@ namespace gguf {
 // --leave-output-tensor and COPY are the caller's business.
 bool tensor_allows_quantization(const TensorInfo& tensor);
 
-// llama-quantize's rule for tensors that need importance data: those that
-// become IQ1_S, IQ1_M, IQ2_XXS, IQ2_XS, IQ2_S or IQ3_XXS, and Q2_K inside a
-// Q2_K_S file; token_embd and output excepted.
-bool needs_importance(const std::string& tensor, TensorType target, FileType file_type);
+// Whether llama-quantize refuses to write `tensor` as `target` without an
+// imatrix entry: those that become IQ1_S, IQ1_M, IQ2_XXS, IQ2_XS, IQ2_S or
+// IQ3_XXS, and Q2_K inside a Q2_K_S file; token_embd and output excepted.
+// (requires_importance, quant/cpu/quantize.h, is the kernel's own need.)
+bool refused_without_imatrix(const std::string& tensor, TensorType target, FileType file_type);
 
 // The type a tensor gets when `target` does not divide its rows into whole
 // blocks (llama-quantize's fallback, F16 when even that does not fit), or
