@@ -57,8 +57,12 @@ Result<Imatrix> read_gguf_imatrix(const std::string& path) {
         }
         ImatrixEntry e;
         e.sums.resize(s.n_elements());
-        std::memcpy(e.sums.data(), file->tensor_data(p.sums).data(), s.n_bytes);
-        const auto counts = file->tensor_data(p.counts);
+        // Read, not mapped: a file cut short while being read is an error, not a SIGBUS.
+        if (auto ok = file->read_tensor_data(p.sums, 0, std::span(reinterpret_cast<uint8_t*>(e.sums.data()), s.n_bytes)); !ok) {
+            return std::unexpected(ok.error());
+        }
+        std::vector<uint8_t> counts(c.n_bytes);
+        if (auto ok = file->read_tensor_data(p.counts, 0, counts); !ok) return std::unexpected(ok.error());
         for (uint64_t j = 0; j < matrices; ++j) {
             float count;
             std::memcpy(&count, counts.data() + j * 4, 4);
