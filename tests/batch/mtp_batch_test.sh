@@ -10,10 +10,10 @@
 #   concurrent  (ref) two runs at once give the direct run's manifests
 #   emit-jobs   (ref) the --emit-jobs lines run through GNU parallel
 #   out         --out mirrors the repos and leaves them alone
-#   failures    a manifest that cannot be written, a failing step, a bad or
-#               ambiguous imatrix, an output folder that cannot be made:
-#               each fails the run and leaves no temporary and no output
-#               its manifest does not list
+#   failures    a manifest that cannot be written, a failing step, a run
+#               ended by SIGTERM, a bad or ambiguous imatrix, an output
+#               folder that cannot be made: each fails the run and leaves no
+#               temporary and no output its manifest does not list
 # Usage: mtp_batch_test.sh SECTION MTP_BATCH GGUF_MTP FIXTURES_DIR REFERENCE_DIR
 set -euo pipefail
 [ $# -eq 5 ] || { echo "usage: mtp_batch_test.sh SECTION MTP_BATCH GGUF_MTP FIXTURES_DIR REFERENCE_DIR" >&2; exit 2; }
@@ -285,6 +285,33 @@ failures() {
   check "and they verify" "$gguf_mtp" verify --manifest "$root/r/gguf-mtp-manifest.json"
   check "a rerun keeps them and fails at the same step" \
     bash -c "'$batch' ${options[*]} '$root' 2>/dev/null | grep -c 'verified, skipped' | grep -qx 2"
+
+  # SIGTERM (kill, Slurm's scancel) while a --job waits to record its
+  # outputs, the manifest's lock held here: it takes them back, since no
+  # manifest lists them and the next run would refuse to replace them, and
+  # ends with the status of a process that SIGTERM ended. (Mid-step: the
+  # fault tests, BatchModelTermination.)
+  root=$work/terminated
+  mkdir -p "$root/r"
+  cp "$fixtures/glm4moe-bundled.gguf" "$root/r/"
+  local hold pid status=0 i
+  exec {hold}>"$root/r/.gguf-mtp-manifest.lock"
+  flock "$hold"
+  "$batch" "${options[@]}" --job "$root/r" "$root/r/glm4moe-bundled.gguf" >/dev/null 2>"$work/terminated.err" &
+  pid=$!
+  for i in $(seq 1 300); do
+    expect_outputs "$root/r" glm4moe-bundled 2>/dev/null && break
+    sleep 0.1
+  done
+  kill -TERM "$pid"
+  wait "$pid" || status=$?
+  exec {hold}>&-
+  check "SIGTERM ends a run waiting for the manifest's lock as SIGTERM does" test "$status" = 143
+  check "the run says it removed the five outputs it made" grep -q "stopped by SIGTERM; removed the 5 output(s) it made" "$work/terminated.err"
+  check "a terminated run leaves no output the manifest does not list" test -z "$(unlisted_outputs "$root/r")"
+  check "a terminated run leaves no temporary" no_partial "$root"
+  check "the rerun makes them all" "$batch" "${options[@]}" "$root"
+  check "and they verify" "$gguf_mtp" verify --manifest "$root/r/gguf-mtp-manifest.json"
 
   # An imatrix beside the model that is none: quantize refuses it.
   root=$work/bad-imatrix
