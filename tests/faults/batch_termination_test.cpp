@@ -6,7 +6,7 @@
 // that no manifest lists (the next run would refuse to replace it), no
 // temporary is left, and a rerun makes everything. (Stopped while it waits
 // for the manifest's lock: tests/batch/mtp_batch_test.sh, section
-// failures.)
+// failures; under Slurm: section slurm.)
 #include <gtest/gtest.h>
 #include <signal.h>
 
