@@ -29,10 +29,10 @@ sl() { SLURM_CONF=$slurm_dir/slurm.conf timeout 20 "$@"; }
 slurm_cluster_unavailable() {
   local p
   for p in slurmctld slurmd sbatch squeue sinfo scontrol scancel; do
-    command -v "$p" >/dev/null || { echo "slurm-wlm not installed (no $p; scripts/setup.sh leaves it out: apt-get install slurm-wlm munge)"; return 0; }
+    command -v "$p" >/dev/null || { echo "slurm-wlm not installed (no $p; scripts/setup.sh installs it)"; return 0; }
   done
   for p in munged munge unmunge; do
-    command -v "$p" >/dev/null || { echo "munge not installed (no $p; scripts/setup.sh leaves it out: apt-get install slurm-wlm munge)"; return 0; }
+    command -v "$p" >/dev/null || { echo "munge not installed (no $p; scripts/setup.sh installs it)"; return 0; }
   done
   # The daemons run as root so that no slurm or munge user needs to own
   # the test's folder; slurmd must be root anyway to run jobs as their user.
