@@ -21,6 +21,7 @@
 #include "gguf/mtp/mtp.h"
 #include "manifest.h"
 #include "output_names.h"
+#include "termination.h"
 
 namespace gguf_mtp {
 namespace {
@@ -163,7 +164,25 @@ std::map<std::string, json> listed_outputs_of(const json& manifest, const std::s
     return listed;
 }
 
-// Runs or skips each step in turn, stopping at the first that fails. Runs
+// Removes what a command that a signal ended left of `output`: its
+// temporaries, OUTPUT.XXXXXX.partial (gguf-mtp(1)), which only a command
+// that ends normally removes itself. Under the model's lock no other run
+// writes them.
+void remove_temporaries_of(const fs::path& output) {
+    const std::string prefix = output.filename().string() + ".";
+    const std::string_view suffix = ".partial";
+    std::error_code error;
+    for (fs::directory_iterator it(output.parent_path(), error), end; !error && it != end; it.increment(error)) {
+        const std::string name = it->path().filename().string();
+        if (name.size() == prefix.size() + 6 + suffix.size() && name.starts_with(prefix) && name.ends_with(suffix)) {
+            std::error_code ignored;
+            fs::remove(it->path(), ignored);
+        }
+    }
+}
+
+// Runs or skips each step in turn, stopping at the first that fails, or
+// when a termination request arrives (termination.h). Runs
 // under the model's lock (but with --dry-run), so the files and the manifest
 // it reads stay as they are but for its own doing.
 gguf::Result<StepsRun> run_steps(const std::vector<BatchStep>& steps, const ModelPlaces& places, const json& inputs,
@@ -176,6 +195,7 @@ gguf::Result<StepsRun> run_steps(const std::vector<BatchStep>& steps, const Mode
 
     StepsRun run;
     for (const auto& step : steps) {
+        if (termination_signal() != 0) break;
         const fs::path file = places.repo_out / step.output;
         std::error_code ignored;
         const bool exists = fs::exists(file, ignored);
@@ -203,6 +223,7 @@ gguf::Result<StepsRun> run_steps(const std::vector<BatchStep>& steps, const Mode
             say(places, "would run (in " + places.repo_out.string() + "): " + shell_line(binary, args));
             continue;
         }
+        if (termination_signal() != 0) break;
         say(places, step.output);
         auto outcome = run_command(binary, args, places.repo_out.string());
         if (!outcome) {
@@ -210,6 +231,10 @@ gguf::Result<StepsRun> run_steps(const std::vector<BatchStep>& steps, const Mode
             break;
         }
         if (outcome->exit_status != 0) {
+            remove_temporaries_of(file);
+            // The command ended along with this run (Slurm signals every
+            // process of a job): the run's end says so; no step failed.
+            if (termination_signal() != 0) break;
             std::fputs(outcome->error_text.c_str(), stderr);
             std::fprintf(stderr, "gguf-mtp: error: %s: not made: gguf-mtp %s exited with status %d (its messages above)\n",
                          file.c_str(), args.front().c_str(), outcome->exit_status);
@@ -217,6 +242,7 @@ gguf::Result<StepsRun> run_steps(const std::vector<BatchStep>& steps, const Mode
             break;
         }
         if (!exists) run.made.push_back(file);
+        if (termination_signal() != 0) break;
         auto hash = gguf::hash_file(file.string());
         if (!hash) {
             run.exit_code = report_error(hash.error());
@@ -245,7 +271,30 @@ gguf::Status record_model(const ModelPlaces& places, const json& model, const js
     return write_manifest(places.manifest().string(), updated);
 }
 
+// Removes outputs that no manifest lists: the next run would refuse to
+// replace them without --force, so the run takes them back, as if it never
+// was.
+void take_back(const std::vector<fs::path>& made) {
+    for (const auto& file : made) {
+        std::error_code ignored;
+        fs::remove(file, ignored);
+    }
+}
+
+// The end of a run that a termination request stopped, after it took back
+// what it made: the exit status a shell gives a process that the signal
+// ended, so that a job engine sees the run as cancelled, not failed.
+int stopped_by_signal(const ModelPlaces& places, size_t taken_back) {
+    std::fprintf(stderr, "gguf-mtp: %s: stopped by %s", places.tag.c_str(), termination_signal_name().c_str());
+    if (taken_back > 0) std::fprintf(stderr, "; removed the %zu output(s) it made, which no manifest lists", taken_back);
+    std::fputc('\n', stderr);
+    return 128 + termination_signal();
+}
+
 int run_batch_model(const BatchModelOptions& o) {
+    // A dry run writes nothing, so has nothing to take back.
+    std::optional<TerminationCatcher> catcher;
+    if (!o.dry_run) catcher.emplace();
     auto found = places_of(o);
     if (!found) return report_error(found.error());
     const ModelPlaces& places = *found;
@@ -287,23 +336,26 @@ int run_batch_model(const BatchModelOptions& o) {
                                  "cannot create the folder: " + error.message()});
         }
         auto lock = FileLock::acquire((places.output_folder / ("." + model_stem(places.model.string()) + ".mtp-batch.lock")).string());
-        if (!lock) return report_error(lock.error());
+        if (!lock) return termination_signal() != 0 ? stopped_by_signal(places, 0) : report_error(lock.error());
         model_lock.emplace(std::move(*lock));
     }
     auto run = run_steps(steps, places, *inputs, *binary, o);
     if (!run) return report_error(run.error());
     if (o.dry_run) return run->exit_code;
 
+    // Stopped, the run records nothing: a record needs the manifest's lock,
+    // which may not come before the signal that ends every wait (Slurm's
+    // SIGKILL, KillWait after its SIGTERM). Once recorded, its outputs stay,
+    // whatever signal comes.
+    if (termination_signal() != 0) {
+        take_back(run->made);
+        return stopped_by_signal(places, run->made.size());
+    }
     const json record = {{"source", places.source}, {"layout", "bundled"}, {"status", run->exit_code == 0 ? "done" : "failed"},
                          {"inputs", *inputs}};
     if (auto recorded = record_model(places, record, run->outputs); !recorded) {
-        // No manifest lists what this run made, so the next run would refuse
-        // to replace it without --force: take it back, as if the run never was.
-        for (const auto& file : run->made) {
-            std::error_code ignored;
-            fs::remove(file, ignored);
-        }
-        return report_error(recorded.error());
+        take_back(run->made);
+        return termination_signal() != 0 ? stopped_by_signal(places, run->made.size()) : report_error(recorded.error());
     }
     return run->exit_code;
 }

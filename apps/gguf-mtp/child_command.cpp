@@ -10,6 +10,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "termination.h"
+
 extern char** environ;
 
 namespace gguf_mtp {
@@ -66,9 +68,16 @@ gguf::Result<ChildOutcome> run_command(const std::string& binary, const std::vec
         ::close(pipe_fds[0]);
         return gguf::fail(gguf::ErrorCode::io, binary, "cannot run in " + folder + ": " + errno_text(spawned));
     }
+    pass_termination_to(pid);
     ChildOutcome outcome;
     outcome.error_text = read_all(pipe_fds[0]);
     ::close(pipe_fds[0]);
+    // Waited for without reaping it first, so that no termination is passed
+    // on to its pid once that pid is free for another process.
+    siginfo_t ended{};
+    while (::waitid(P_PID, static_cast<id_t>(pid), &ended, WEXITED | WNOWAIT) != 0 && errno == EINTR) {
+    }
+    pass_termination_to(0);
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) return gguf::fail(gguf::ErrorCode::io, binary, "cannot wait for the command: " + errno_text(errno));

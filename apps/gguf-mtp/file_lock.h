@@ -13,7 +13,8 @@ namespace gguf_mtp {
 
 class FileLock {
 public:
-    // Creates the lock file if needed and waits until the lock is ours.
+    // Creates the lock file if needed and waits until the lock is ours, or
+    // until a termination request (see termination.h) arrives.
     static gguf::Result<FileLock> acquire(const std::string& path);
 
     FileLock(FileLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }

@@ -9,11 +9,15 @@
 #   foreign     an unlisted existing output; a run with fewer presets
 #   concurrent  (ref) two runs at once give the direct run's manifests
 #   emit-jobs   (ref) the --emit-jobs lines run through GNU parallel
+#   slurm       (ref) the --emit-jobs lines run as a Slurm job array
+#               (scripts/slurm/mtp-batch.sbatch) on a single-node cluster
+#               of the test's own; a task cancelled mid-way, and the rerun
+#               that finishes it; skipped (status 77) where no cluster runs
 #   out         --out mirrors the repos and leaves them alone
-#   failures    a manifest that cannot be written, a failing step, a bad or
-#               ambiguous imatrix, an output folder that cannot be made:
-#               each fails the run and leaves no temporary and no output
-#               its manifest does not list
+#   failures    a manifest that cannot be written, a failing step, a run
+#               ended by SIGTERM, a bad or ambiguous imatrix, an output
+#               folder that cannot be made: each fails the run and leaves no
+#               temporary and no output its manifest does not list
 # Usage: mtp_batch_test.sh SECTION MTP_BATCH GGUF_MTP FIXTURES_DIR REFERENCE_DIR
 set -euo pipefail
 [ $# -eq 5 ] || { echo "usage: mtp_batch_test.sh SECTION MTP_BATCH GGUF_MTP FIXTURES_DIR REFERENCE_DIR" >&2; exit 2; }
@@ -21,7 +25,11 @@ section=$1
 batch=$(readlink -f "$2") gguf_mtp=$(readlink -f "$3") fixtures=$(readlink -f "$4") reference=$5
 export GGUF_MTP=$gguf_mtp
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=slurm_cluster.sh
+. "$(dirname "${BASH_SOURCE[0]}")/slurm_cluster.sh"
+# The cluster's daemons write into $work: stopped first (a no-op unless the
+# slurm section started them).
+trap 'slurm_cluster_stop; rm -rf "$work"' EXIT
 
 failures=0
 check() {  # check DESCRIPTION COMMAND...
@@ -221,6 +229,110 @@ emit_jobs() {
   check "parallel run's manifests equal the direct run's" manifests_equal "$reference" "$root3"
 }
 
+# The job array of the --emit-jobs lines in JOBS_FILE, submitted with the
+# project's sbatch script; prints its job id. The script asks for 16 CPUs,
+# more than a test node may have, and logs into the current folder: both
+# overridden, as users may.
+submit_array() {
+  local id
+  id=$(sl sbatch --parsable --array="1-$(wc -l <"$1")" --cpus-per-task=1 --time=10 --chdir="$work" \
+    --output="$work/slurm-logs/%A_%a.log" "$(dirname "$batch")/slurm/mtp-batch.sbatch" "$1") || return 1
+  echo "${id%%;*}"
+}
+# Waits (2 minutes at most; it takes seconds) until no task of job $1 is
+# pending or running.
+wait_array() {
+  local deadline=$((SECONDS + 120)) queued
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    queued=$(sl squeue -h -r -j "$1" -t PD,CF,R,CG,S -o %i) || return 1
+    [ -n "$queued" ] || return 0
+    sleep 0.5
+  done
+  echo "job $1 still queued or running after 2 minutes: $queued" >&2
+  return 1
+}
+# "TASK STATE EXIT_CODE" for each task of array job $1, by task.
+task_states() {
+  sl scontrol -o show job "$1" |
+    awk '{ delete f; for (i = 1; i <= NF; i++) { k = $i; sub(/=.*/, "", k); f[k] = substr($i, length(k) + 2) }
+           print f["ArrayTaskId"], f["JobState"], f["ExitCode"] }' | sort -n
+}
+# Every task of job $1 but those listed after it ended COMPLETED with status
+# 0; a failed task's log is shown.
+tasks_completed() {
+  local job=$1 states; shift
+  states=$(task_states "$job")
+  local task state code bad=0
+  while read -r task state code; do
+    [[ " $* " == *" $task "* ]] && continue
+    [ "$state $code" = "COMPLETED 0:0" ] && continue
+    echo "task $task: $state $code; its log:" >&2
+    cat "$work/slurm-logs/${job}_$task.log" >&2 || true
+    bad=1
+  done <<<"$states"
+  [ -n "$states" ] && [ "$bad" = 0 ]
+}
+task_state() { task_states "$1" | awk -v t="$2" '$1 == t { print $2 }'; }
+# Both trees hold the same files with the same bytes; manifests (compared
+# normalized by manifests_equal) and lock files aside.
+same_files() { diff -r --exclude='.*.lock' --exclude=gguf-mtp-manifest.json "$1" "$2" >&2; }
+
+slurm_arrays() {
+  local why
+  if why=$(slurm_cluster_unavailable); then echo "SKIP: $why"; exit 77; fi
+  need_reference
+  # munged wants its socket's every parent folder reachable by all.
+  chmod 711 "$work"
+  slurm_cluster_start "$work/cluster" || { echo "SKIP: Slurm cannot run here: $slurm_why"; exit 77; }
+  echo "slurm: node $slurm_node idle ($(sl sinfo -h -o '%c CPUs, %m MB'))"
+  mkdir -p "$work/slurm-logs"
+
+  # The array job gives the direct run's manifests and outputs.
+  local root=$work/slurm job
+  make_repos "$root"
+  "$batch" "${options[@]}" --emit-jobs "$root" >"$work/slurm-jobs.txt"
+  check "one job line per model" test "$(wc -l <"$work/slurm-jobs.txt")" = 7
+  job=$(submit_array "$work/slurm-jobs.txt") || { echo "FAIL: sbatch refuses the array job"; exit 1; }
+  check "the array job ends" wait_array "$job"
+  check "its seven tasks complete" tasks_completed "$job"
+  check "array job's manifests equal the direct run's" manifests_equal "$reference" "$root"
+  check "array job's outputs equal the direct run's" same_files "$reference" "$root"
+
+  # A task cancelled mid-way. The plain repo's manifest lock is held here,
+  # so that its bundled model's task makes its five outputs and then waits
+  # to record them: the window where they lie under their final names and
+  # no manifest lists them yet, there until the test lets go.
+  root=$work/slurm-cancel
+  make_repos "$root"
+  "$batch" "${options[@]}" --emit-jobs "$root" >"$work/slurm-cancel-jobs.txt"
+  local task hold deadline
+  task=$(grep -n '/plain/glm4moe-bundled\.gguf$' "$work/slurm-cancel-jobs.txt" | cut -d: -f1)
+  exec {hold}>"$root/plain/.gguf-mtp-manifest.lock"
+  flock "$hold"
+  job=$(submit_array "$work/slurm-cancel-jobs.txt") || { echo "FAIL: sbatch refuses the array job"; exit 1; }
+  deadline=$((SECONDS + 120))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    expect_outputs "$root/plain" glm4moe-bundled 2>/dev/null && [ "$(task_state "$job" "$task")" = RUNNING ] && break
+    sleep 0.5
+  done
+  check "the task waits to record its outputs" expect_outputs "$root/plain" glm4moe-bundled
+  sl scancel "${job}_$task"
+  check "the cancelled array job ends" wait_array "$job"
+  exec {hold}>&-
+  check "the task was cancelled" test "$(task_state "$job" "$task")" = CANCELLED
+  check "the cancelled task took back its five outputs" \
+    grep -q "stopped by SIGTERM; removed the 5 output(s) it made" "$work/slurm-logs/${job}_$task.log"
+  check "the other tasks complete" tasks_completed "$job" "$task"
+  check "the cancelled task leaves nothing under a final name" \
+    test "$(cd "$root/plain" && ls)" = "$(printf '%s\n' glm4moe-bundled.gguf llama-bundled.gguf)"
+  check "the cancelled task leaves no temporary" no_partial "$root"
+  job=$(submit_array "$work/slurm-cancel-jobs.txt") || { echo "FAIL: sbatch refuses the rerun"; exit 1; }
+  check "the rerun ends" wait_array "$job"
+  check "the rerun's tasks complete" tasks_completed "$job"
+  check "after the rerun, manifests equal the direct run's" manifests_equal "$reference" "$root"
+  check "after the rerun, outputs equal the direct run's" same_files "$reference" "$root"
+}
+
 out() {
   # --out mirrors the repos elsewhere and leaves them alone.
   local root4=$work/mirrored before
@@ -286,6 +398,33 @@ failures() {
   check "a rerun keeps them and fails at the same step" \
     bash -c "'$batch' ${options[*]} '$root' 2>/dev/null | grep -c 'verified, skipped' | grep -qx 2"
 
+  # SIGTERM (kill, Slurm's scancel) while a --job waits to record its
+  # outputs, the manifest's lock held here: it takes them back, since no
+  # manifest lists them and the next run would refuse to replace them, and
+  # ends with the status of a process that SIGTERM ended. (Mid-step: the
+  # fault tests, BatchModelTermination; under Slurm: section slurm.)
+  root=$work/terminated
+  mkdir -p "$root/r"
+  cp "$fixtures/glm4moe-bundled.gguf" "$root/r/"
+  local hold pid status=0 i
+  exec {hold}>"$root/r/.gguf-mtp-manifest.lock"
+  flock "$hold"
+  "$batch" "${options[@]}" --job "$root/r" "$root/r/glm4moe-bundled.gguf" >/dev/null 2>"$work/terminated.err" &
+  pid=$!
+  for i in $(seq 1 300); do
+    expect_outputs "$root/r" glm4moe-bundled 2>/dev/null && break
+    sleep 0.1
+  done
+  kill -TERM "$pid"
+  wait "$pid" || status=$?
+  exec {hold}>&-
+  check "SIGTERM ends a run waiting for the manifest's lock as SIGTERM does" test "$status" = 143
+  check "the run says it removed the five outputs it made" grep -q "stopped by SIGTERM; removed the 5 output(s) it made" "$work/terminated.err"
+  check "a terminated run leaves no output the manifest does not list" test -z "$(unlisted_outputs "$root/r")"
+  check "a terminated run leaves no temporary" no_partial "$root"
+  check "the rerun makes them all" "$batch" "${options[@]}" "$root"
+  check "and they verify" "$gguf_mtp" verify --manifest "$root/r/gguf-mtp-manifest.json"
+
   # An imatrix beside the model that is none: quantize refuses it.
   root=$work/bad-imatrix
   mkdir -p "$root/r"
@@ -321,6 +460,7 @@ failures() {
 case $section in
   direct | repair | foreign | concurrent | out | failures) "$section" ;;
   emit-jobs) emit_jobs ;;
+  slurm) slurm_arrays ;;
   *) echo "mtp_batch_test.sh: unknown section '$section'" >&2; exit 2 ;;
 esac
 

@@ -14,7 +14,9 @@
 //   GGUF_FAULT       enospc | eio: it fails with that errno;
 //                    short: a write, pwrite or copy_file_range does only
 //                    half its bytes (others proceed);
-//                    kill: the process gets SIGKILL before doing it.
+//                    kill: the process gets SIGKILL before doing it;
+//                    stop: the process stops (SIGSTOP) before doing it, so
+//                    that a test can signal it, or its parent, mid-write.
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -29,7 +31,7 @@
 
 namespace {
 
-enum class Fault { none, error, short_io, kill };
+enum class Fault { none, error, short_io, kill, stop };
 
 struct Decision {
     Fault fault = Fault::none;
@@ -76,11 +78,13 @@ Decision count(const char* name, bool can_be_short) {
         if (k == "eio") d = {Fault::error, EIO};
         if (k == "short" && can_be_short) d = {Fault::short_io, 0};
         if (k == "kill") d = {Fault::kill, 0};
+        if (k == "stop") d = {Fault::stop, 0};
     }
     char line[128];
     std::snprintf(line, sizeof line, "%ld %s%s\n", n, name, d.fault == Fault::none ? "" : " FAULT");
     log_line(line);
     if (d.fault == Fault::kill) ::kill(::getpid(), SIGKILL);
+    if (d.fault == Fault::stop) ::kill(::getpid(), SIGSTOP);
     return d;
 }
 
