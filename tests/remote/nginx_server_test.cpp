@@ -76,6 +76,13 @@ protected:
     }
     std::string log_path() const { return dir_.file("logs/access.log"); }
     std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+    // Requests nginx has answered since the log was last cleared.
+    size_t requests_served() const {
+        std::istringstream log(read_text(log_path()));
+        size_t lines = 0;
+        for (std::string line; std::getline(log, line);) ++lines;
+        return lines;
+    }
     // Body bytes nginx has served since the log was last cleared.
     uint64_t bytes_served() const {
         std::istringstream log(read_text(log_path()));
@@ -118,6 +125,10 @@ TEST_F(NginxHub, ExtractFromAUrlWritesTheLocalBytesAndFetchesTheHeadAndHeaderOnl
     const uint64_t needed = head->total_tensor_bytes() + bundled->shard(0).data_offset();
     EXPECT_LE(bytes_served(), needed + (1u << 20)) << "the head's tensors are " << head->total_tensor_bytes() << " bytes";
     EXPECT_LT(bytes_served(), fs::file_size(input) / 2) << "a remote extract must not fetch the model";
+    // The first byte, the header, then one request per run of tensors that
+    // lie back to back (token_embd; the MTP block with output_norm and
+    // output after it), not one per tensor (18).
+    EXPECT_LE(requests_served(), 5u);
     const std::string url = endpoint() + "/test-org/qwen/resolve/main/qwen35-bundled.gguf";
     auto dry = gguf_test::gguf_mtp({"extract", "--dry-run", "--json", "-o", dir_.file("never.gguf"), url});
     ASSERT_EQ(dry.exit_code, 0) << dry.err;

@@ -157,4 +157,9 @@ Status GgufFile::read_tensor_data(size_t index, uint64_t offset, std::span<uint8
     return data_->read_at(tensor_file_offset(index) + offset, out, path_);
 }
 
+Status GgufFile::read_bytes(uint64_t file_offset, std::span<uint8_t> out) const {
+    GGUF_MTP_EXPECT(data_, "read_bytes() of a file opened for its data, not its header only");
+    return data_->read_at(file_offset, out, path_);
+}
+
 }  // namespace gguf

@@ -4,6 +4,7 @@
 
 #include "../format/header_writer.h"
 #include "../io/atomic_output.h"
+#include "run_reader.h"
 #include "gguf/split/split_naming.h"
 
 namespace gguf {
@@ -12,9 +13,6 @@ namespace {
 using detail::align_up;
 
 constexpr uint64_t kProgressChunk = 256ull << 20;
-// Bytes of an input without a descriptor (a stream, a URL) held in memory
-// at once: enough for a remote reader to fetch on several connections.
-constexpr uint64_t kReadPiece = 16ull << 20;
 // llama-gguf-split measures shard sizes with tensors padded to GGUF's
 // default alignment, whatever the file's own alignment.
 constexpr uint64_t kSplitSizeAlignment = 32;
@@ -180,11 +178,14 @@ Result<WriteReport> write_plan(const Plan& plan, const WriteOptions& options) {
 
     std::vector<std::unique_ptr<AtomicOutput>> outputs;
     WriteReport report;
-    std::vector<uint8_t> fill_buffer, read_buffer;
+    std::vector<uint8_t> fill_buffer;
     for (uint32_t s = 0; s < layout->size(); ++s) {
         const ShardLayout& shard = (*layout)[s];
         const ShardHeader h = build_shard_header(plan, shard.tensors, writes_split(options), s,
                                                  static_cast<uint32_t>(layout->size()));
+        std::vector<const CopySource*> copies;
+        for (size_t i : shard.tensors) copies.push_back(std::get_if<CopySource>(&plan.tensors[i].source));
+        detail::RunReader runs(std::move(copies));
         auto out = AtomicOutput::create(shard.path);
         if (!out) return std::unexpected(out.error());
         auto ok = (*out)->write(h.bytes);
@@ -196,13 +197,12 @@ Result<WriteReport> write_plan(const Plan& plan, const WriteOptions& options) {
                 const uint64_t start = copy->file->tensor_file_offset(copy->tensor_index);
                 const int in_fd = copy->file->fd();
                 for (uint64_t done = 0; done < n && ok;) {
-                    const uint64_t chunk = std::min(in_fd >= 0 ? kProgressChunk : kReadPiece, n - done);
+                    const uint64_t chunk = std::min(in_fd >= 0 ? kProgressChunk : detail::kRunBytes, n - done);
                     if (in_fd >= 0) {
                         ok = (*out)->copy_from(in_fd, start + done, chunk, copy->file->path());
-                    } else {  // a stream (.zst read as it decompresses): through memory, a piece at a time
-                        read_buffer.resize(chunk);
-                        ok = copy->file->read_tensor_data(copy->tensor_index, done, read_buffer);
-                        if (ok) ok = (*out)->write(read_buffer);
+                    } else {  // a stream or a URL: through memory, a run of tensors at a time
+                        auto bytes = runs.read(k, done, chunk);
+                        ok = bytes ? (*out)->write(*bytes) : Status(std::unexpected(bytes.error()));
                     }
                     done += chunk;
                     progress.bytes_done += chunk;

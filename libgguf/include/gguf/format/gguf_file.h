@@ -96,6 +96,9 @@ public:
     // (not mapped): a file that shrinks while being read is an error naming
     // it and the offset, where touching the mapping would kill the process.
     Status read_tensor_data(size_t index, uint64_t offset, std::span<uint8_t> out) const;
+    // out.size() bytes at `file_offset`, anywhere in the file (several
+    // tensors and the padding between them in one read).
+    Status read_bytes(uint64_t file_offset, std::span<uint8_t> out) const;
 
 private:
     GgufFile() = default;
