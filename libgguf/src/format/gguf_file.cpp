@@ -154,7 +154,7 @@ Status GgufFile::read_tensor_data(size_t index, uint64_t offset, std::span<uint8
     GGUF_MTP_EXPECT(data_, "read_tensor_data() of a file opened for its data, not its header only");
     GGUF_MTP_EXPECT(index < header_.tensors.size() && offset + out.size() <= header_.tensors[index].n_bytes,
                     "a read inside one of the file's tensors");
-    return data_->read_at(tensor_file_offset(index) + offset, out, path_);
+    return read_bytes(tensor_file_offset(index) + offset, out);
 }
 
 Status GgufFile::read_bytes(uint64_t file_offset, std::span<uint8_t> out) const {
