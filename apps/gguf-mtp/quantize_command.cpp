@@ -318,7 +318,9 @@ void add_quantize_command(CLI::App& app, int& exit_code) {
         "quantize",
         "Quantize a model as llama-quantize does, byte for byte: gguf-mtp quantize [OPTIONS] INPUT [OUTPUT] TYPE [THREADS].\n"
         "TYPE is a llama-quantize preset (Q4_K_M, Q8_0, IQ2_XXS, ..., COPY) or its number; the preset's mixture rules pick\n"
-        "each tensor's type as llama-quantize does. MTP (NextN) tensors: --mtp-type, --bundled-with, --imatrix-missing.");
+        "each tensor's type as llama-quantize does. MTP (NextN) tensors: --mtp-type, --bundled-with, --imatrix-missing.\n"
+        "With --target-size or --target-bpw, TYPE is the base preset: its mixture, rules and options stay fixed, and the tensors\n"
+        "it would give its default type get the candidate types that fit the target with the least measured error.");
     // Which word is which depends on the second one, so parse_positional,
     // not CLI11, counts them and says what is missing or too many.
     cmd->add_option("args", o->positional,

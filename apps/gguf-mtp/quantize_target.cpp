@@ -66,17 +66,20 @@ std::string reached(const gguf::SizeTarget& target, uint64_t file_bytes, double 
 
 void add_target_options(CLI::App& cmd, TargetFlags& flags) {
     cmd.add_option("--target-size", flags.size,
-                   "choose the type of every tensor TYPE would give its default type so the output file (all of it) fits SIZE with "
-                   "the least importance-weighted error: bytes, or with K, M, G, T (powers of 1000), KB, MB, GB, TB (the same) or "
-                   "KiB, MiB, GiB, TiB (powers of 1024); 3.5G is 3500000000 bytes");
+                   "choose the free tensors' types to fit the whole output file in SIZE: bytes, K/M/G/T or KB/MB/GB/TB (powers of\n"
+                   "1000), KiB/MiB/GiB/TiB (powers of 1024); 3.5G is 3500000000 bytes")
+        ->type_name("SIZE");
     cmd.add_option("--target-bpw", flags.bpw,
-                   "the same, for bits per weight: 8 x the bytes of the tensors TYPE quantizes / their number of weights (norms and "
-                   "other tensors kept as they are left out)");
+                   "the same for X bits per weight: 8 x bytes / weights of the tensors TYPE quantizes (kept ones, norms, left out)")
+        ->type_name("X");
     cmd.add_option("--candidates", flags.candidates,
-                   "T1,T2,...: the types --target-* chooses from (default Q2_K,Q3_K,Q4_K,Q5_K,Q6_K,Q8_0; with --imatrix also IQ3_S,IQ4_XS)");
-    cmd.add_option("--sample-rows", flags.sample_rows, "rows per tensor --target-* quantizes to measure each candidate's error (default 128; 0: all)");
+                   "types a target chooses from (default Q2_K,Q3_K,Q4_K,Q5_K,Q6_K,Q8_0; with --imatrix also IQ3_S,IQ4_XS)")
+        ->type_name("T1,T2,...");
+    cmd.add_option("--sample-rows", flags.sample_rows, "rows per tensor a target quantizes to measure each candidate (default 128; 0: all)")
+        ->type_name("N");
     cmd.add_option("--write-tensor-type-file", flags.type_file,
-                   "write the type of every tensor quantized as exact-name PATTERN=TYPE rules (--tensor-type-file reads them back)");
+                   "write each quantized tensor's type as an exact-name PATTERN=TYPE rule, for --tensor-type-file")
+        ->type_name("FILE");
 }
 
 bool parse_target_flags(const TargetFlags& flags, bool has_imatrix, TargetRequest& out, int& code) {
