@@ -19,6 +19,7 @@
 #include "commands.h"
 #include "file_lock.h"
 #include "gguf/mtp/mtp.h"
+#include "gguf/quant/provenance.h"
 #include "manifest.h"
 #include "output_names.h"
 #include "termination.h"
@@ -168,15 +169,18 @@ std::map<std::string, json> listed_outputs_of(const json& manifest, const std::s
 // temporaries, OUTPUT.XXXXXX.partial (gguf-mtp(1)), which only a command
 // that ends normally removes itself. Under the model's lock no other run
 // writes them.
+// Its provenance record (quantize's companion file) is written the same way.
 void remove_temporaries_of(const fs::path& output) {
-    const std::string prefix = output.filename().string() + ".";
     const std::string_view suffix = ".partial";
-    std::error_code error;
-    for (fs::directory_iterator it(output.parent_path(), error), end; !error && it != end; it.increment(error)) {
-        const std::string name = it->path().filename().string();
-        if (name.size() == prefix.size() + 6 + suffix.size() && name.starts_with(prefix) && name.ends_with(suffix)) {
-            std::error_code ignored;
-            fs::remove(it->path(), ignored);
+    for (const std::string& file : {output.filename().string(), gguf::provenance_path(output.filename().string())}) {
+        const std::string prefix = file + ".";
+        std::error_code error;
+        for (fs::directory_iterator it(output.parent_path(), error), end; !error && it != end; it.increment(error)) {
+            const std::string name = it->path().filename().string();
+            if (name.size() == prefix.size() + 6 + suffix.size() && name.starts_with(prefix) && name.ends_with(suffix)) {
+                std::error_code ignored;
+                fs::remove(it->path(), ignored);
+            }
         }
     }
 }
@@ -281,6 +285,7 @@ void take_back(const std::vector<fs::path>& made) {
     for (const auto& file : made) {
         std::error_code ignored;
         fs::remove(file, ignored);
+        fs::remove(gguf::provenance_path(file.string()), ignored);
     }
 }
 

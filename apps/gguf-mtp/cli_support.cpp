@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 #include "compat_option.h"
@@ -33,23 +35,34 @@ int report_error(const gguf::Error& error) {
 }
 
 std::optional<uint64_t> parse_size(const std::string& text) {
-    if (text.empty()) return std::nullopt;
-    size_t used = 0;
-    uint64_t number = 0;
-    try {
-        number = std::stoull(text, &used);
-    } catch (...) {
-        return std::nullopt;
+    size_t at = 0;
+    auto digits = [&] {
+        const size_t from = at;
+        while (at < text.size() && std::isdigit(static_cast<unsigned char>(text[at]))) ++at;
+        return text.substr(from, at - from);
+    };
+    const std::string whole = digits();
+    std::string fraction;
+    if (at < text.size() && text[at] == '.') {
+        ++at;
+        fraction = digits();
+        if (fraction.empty()) return std::nullopt;
     }
-    const std::string unit = text.substr(used);
-    uint64_t scale = 1;
-    if (unit == "K" || unit == "k") scale = 1000;
-    else if (unit == "M") scale = 1000ull * 1000;
-    else if (unit == "G") scale = 1000ull * 1000 * 1000;
-    else if (unit == "T") scale = 1000ull * 1000 * 1000 * 1000;
-    else if (!unit.empty()) return std::nullopt;
-    if (number == 0 || number > UINT64_MAX / scale) return std::nullopt;
-    return number * scale;
+    if (whole.empty() || whole.size() > 19 || fraction.size() > 18) return std::nullopt;
+    const std::string unit = text.substr(at);
+    static const std::pair<const char*, uint64_t> kUnits[] = {
+        {"", 1}, {"K", 1000}, {"k", 1000}, {"M", 1000'000}, {"G", 1000'000'000}, {"T", 1000'000'000'000},
+        {"KB", 1000}, {"kB", 1000}, {"MB", 1000'000}, {"GB", 1000'000'000}, {"TB", 1000'000'000'000},
+        {"KiB", 1ull << 10}, {"MiB", 1ull << 20}, {"GiB", 1ull << 30}, {"TiB", 1ull << 40}};
+    const auto* found = std::find_if(std::begin(kUnits), std::end(kUnits), [&](const auto& u) { return unit == u.first; });
+    if (found == std::end(kUnits)) return std::nullopt;
+    const unsigned __int128 scale = found->second;
+    unsigned __int128 tenths = 1;
+    for (size_t i = 0; i < fraction.size(); ++i) tenths *= 10;
+    // Exact in 128 bits: whole * scale + fraction * scale / 10^digits, rounded down.
+    const unsigned __int128 bytes = std::stoull(whole) * scale + (fraction.empty() ? 0 : std::stoull(fraction) * scale / tenths);
+    if (bytes == 0 || bytes > UINT64_MAX) return std::nullopt;
+    return static_cast<uint64_t>(bytes);
 }
 
 std::string format_bytes(uint64_t bytes) {

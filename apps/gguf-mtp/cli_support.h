@@ -16,7 +16,9 @@ inline constexpr int kExitUsage = 2;
 // Prints "gguf-mtp: error: <one line>" to stderr and returns the exit code.
 int report_error(const gguf::Error& error);
 
-// "50G", "500M", "1024" (bytes); decimal units as llama-gguf-split uses.
+// "50G", "500M", "1024" (bytes); K, M, G, T and KB, MB, GB, TB are powers of
+// 1000 (as llama-gguf-split reads them), KiB, MiB, GiB, TiB powers of 1024;
+// a fraction ("3.5G") rounds down to whole bytes.
 std::optional<uint64_t> parse_size(const std::string& text);
 
 // "1.21 GiB" style.

@@ -19,6 +19,7 @@
 #include "progress_bar.h"
 #include "remote_option.h"
 #include "quantize_report.h"
+#include "quantize_target.h"
 
 namespace gguf_mtp {
 namespace {
@@ -52,6 +53,7 @@ struct QuantizeOptions {
     gguf::LlamaRelease release = gguf::kNewestRelease;
     OutputFlags out;
     RemoteFlags remote;
+    TargetFlags target;
 };
 
 // --verbose: where the kernels run, and each tensor the GPU leaves to the CPU.
@@ -229,6 +231,8 @@ int run_quantize(const CLI::App& cmd, const QuantizeOptions& o) {
     if (!pos) return code;
     if (!o.include_weights.empty() && !o.exclude_weights.empty()) return usage_error("--include-weights and --exclude-weights do not combine");
     if (o.keep_split && (!o.out.max_size.empty() || o.out.max_tensors > 0)) return usage_error("--keep-split and --split-max-* do not combine");
+    TargetRequest target;
+    if (!parse_target_flags(o.target, !o.imatrix.empty(), target, code)) return code;
 
     gguf::QuantizeOptions q;
     q.preset = pos->preset;
@@ -281,8 +285,11 @@ int run_quantize(const CLI::App& cmd, const QuantizeOptions& o) {
         q.exclude_weights = o.exclude_weights;
     }
 
-    auto plan = gguf::plan_quantize(*model, q);
-    if (!plan) return report_error(plan.error());
+    gguf::WriteOptions write;
+    if (!make_write_options(o.out, pos->output, *model, write)) return kExitUsage;
+    auto sized = plan_for_request(*model, q, target, pos->threads, write);
+    if (!sized) return report_error(sized.error());
+    gguf::QuantizePlan* plan = &sized->plan;
     for (const auto& t : plan->tensors) {
         const bool plain = t.from == gguf::TensorType::F32 || t.from == gguf::TensorType::F16 || t.from == gguf::TensorType::BF16;
         if (t.from != t.to && !plain) {
@@ -308,8 +315,6 @@ int run_quantize(const CLI::App& cmd, const QuantizeOptions& o) {
         reuse = std::move(*facts);
     }
 
-    gguf::WriteOptions write;
-    if (!make_write_options(o.out, pos->output, *model, write)) return kExitUsage;
     write.fixed_shards = plan->shards;
     if (other) {
         auto ids = other->identities();
@@ -318,15 +323,19 @@ int run_quantize(const CLI::App& cmd, const QuantizeOptions& o) {
     if (!o.imatrix.empty()) {
         if (auto id = gguf::identity_of(o.imatrix)) write.inputs.push_back(*id);
     }
-    QuantizeRunFacts facts{pos->input, std::string(pos->preset->name), o.imatrix, gguf::missing_importance_policy_name(q.missing_importance),
-                           reuse};
+    QuantizeRunFacts facts{pos->input, std::string(pos->preset->name), o.imatrix, gguf::missing_importance_policy_name(q.missing_importance)};
+    facts.reuse = reuse;
+    facts.predicted_error = sized->predicted_error;
+    if (!o.target.type_file.empty()) {
+        if (auto written = write_type_file(o.target.type_file, *plan); !written) return report_error(written.error());
+    }
     auto layout = gguf::layout_plan(plan->plan, write);
     if (!layout) return report_error(layout.error());
     if (o.out.dry_run) {
         if (o.out.json) {
             print_quantize_json(*plan, *layout, facts);
         } else {
-            print_quantize_table(*plan);
+            print_quantize_table(*plan, facts);
             print_quantize_summary(*plan, facts);
         }
         return 0;
@@ -367,7 +376,9 @@ void add_quantize_command(CLI::App& app, int& exit_code) {
         "quantize",
         "Quantize a model as llama-quantize does, byte for byte: gguf-mtp quantize [OPTIONS] INPUT [OUTPUT] TYPE [THREADS].\n"
         "TYPE is a llama-quantize preset (Q4_K_M, Q8_0, IQ2_XXS, ..., COPY) or its number; the preset's mixture rules pick\n"
-        "each tensor's type as llama-quantize does. MTP (NextN) tensors: --mtp-type, --bundled-with, --imatrix-missing.");
+        "each tensor's type as llama-quantize does. MTP (NextN) tensors: --mtp-type, --bundled-with, --imatrix-missing.\n"
+        "With --target-size or --target-bpw, TYPE is the base preset: its mixture, rules and options stay fixed, and the tensors\n"
+        "it would give its default type get the candidate types that fit the target with the least measured error.");
     // Which word is which depends on the second one, so parse_positional,
     // not CLI11, counts them and says what is missing or too many.
     cmd->add_option("args", o->positional,
@@ -408,6 +419,7 @@ void add_quantize_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--device", o->device, "where kernels run: cpu, auto (a discrete GPU if any), vulkan or vulkan:N (default: cpu)");
     add_compat_option(*cmd, o->release);
     cmd->add_flag("--verbose", o->verbose, "say which device quantizes, and which tensors stay on the CPU (or are read into floats there)");
+    add_target_options(*cmd, o->target);
     add_output_flags(*cmd, o->out, true);
     add_remote_options(*cmd, o->remote);
     cmd->callback([o, cmd, &exit_code] { exit_code = run_quantize(*cmd, *o); });

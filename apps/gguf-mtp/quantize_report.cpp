@@ -22,6 +22,7 @@ std::string why(const gguf::PlannedQuantization& q) {
         case R::rule: text = "rule " + std::to_string(q.choice.rule_index + 1); break;
         case R::output_option: text = "output-tensor-type"; break;
         case R::token_embd_option: text = "token-embedding-type"; break;
+        case R::size_target: text = "size target"; break;
     }
     if (q.choice.before_fallback) text += ", " + type_name(*q.choice.before_fallback) + " does not fit the rows";
     if (q.importance == gguf::ImportanceUse::replaced) text += ", no imatrix entry for " + type_name(q.choice.type);
@@ -57,11 +58,20 @@ Totals totals_of(const gguf::QuantizePlan& plan) {
 
 }  // namespace
 
-void print_quantize_table(const gguf::QuantizePlan& plan) {
-    std::printf("%-44s %-8s %-8s %-8s %10s  %s\n", "tensor", "from", "to", "imatrix", "bytes", "why");
-    for (const auto& q : plan.tensors) {
-        std::printf("%-44s %-8s %-8s %-8s %10s  %s%s\n", q.tensor.c_str(), type_name(q.from).c_str(), type_name(q.to).c_str(),
-                    importance_name(q.importance), format_bytes(q.bytes_out).c_str(), why(q).c_str(), q.in_mtp_block ? " [mtp]" : "");
+void print_quantize_table(const gguf::QuantizePlan& plan, const QuantizeRunFacts& facts) {
+    const bool predicted = !facts.predicted_error.empty();
+    std::printf("%-44s %-8s %-8s %-8s %10s%s  %s\n", "tensor", "from", "to", "imatrix", "bytes", predicted ? "      error" : "", "why");
+    for (size_t i = 0; i < plan.tensors.size(); ++i) {
+        const auto& q = plan.tensors[i];
+        char error[16] = "";
+        if (predicted) std::snprintf(error, sizeof error, " %10.4g", facts.predicted_error[i]);
+        std::printf("%-44s %-8s %-8s %-8s %10s%s  %s%s\n", q.tensor.c_str(), type_name(q.from).c_str(), type_name(q.to).c_str(),
+                    importance_name(q.importance), format_bytes(q.bytes_out).c_str(), error, why(q).c_str(), q.in_mtp_block ? " [mtp]" : "");
+    }
+    if (predicted) {
+        double total = 0;
+        for (double e : facts.predicted_error) total += e;
+        std::printf("%-44s %-8s %-8s %-8s %10s %10.4g\n", "total", "", "", "", format_bytes(totals_of(plan).bytes_out).c_str(), total);
     }
 }
 
@@ -115,11 +125,13 @@ void print_quantize_json(const gguf::QuantizePlan& plan, const std::vector<gguf:
     doc["files"] = nlohmann::json::array();
     for (const auto& f : files) doc["files"].push_back({{"path", f.path}, {"bytes", f.file_bytes}, {"tensors", f.tensors.size()}});
     doc["tensors"] = nlohmann::json::array();
-    for (const auto& q : plan.tensors) {
+    for (size_t i = 0; i < plan.tensors.size(); ++i) {
+        const auto& q = plan.tensors[i];
         nlohmann::json t = {{"name", q.tensor}, {"from", type_name(q.from)}, {"to", type_name(q.to)}, {"why", why(q)},
                             {"importance", importance_name(q.importance)}, {"mtp", q.in_mtp_block}, {"bytes_in", q.bytes_in},
                             {"bytes_out", q.bytes_out}};
         if (q.alone) t["alone"] = type_name(*q.alone);
+        if (!facts.predicted_error.empty()) t["predicted_error"] = facts.predicted_error[i];
         doc["tensors"].push_back(std::move(t));
     }
     const Totals t = totals_of(plan);

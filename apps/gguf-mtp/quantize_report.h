@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "gguf/quant/quantize_plan.h"
 #include "gguf/plan/writer.h"
@@ -27,10 +28,12 @@ struct QuantizeRunFacts {
     std::optional<ReuseFacts> reuse;
     bool written = false;
     double seconds = 0;
+    std::vector<double> predicted_error = {};  // --target-*: per tensor, as measured on sampled rows; else empty
 };
 
-// The per-tensor table: name, source type, target type, why, importance, bytes.
-void print_quantize_table(const gguf::QuantizePlan& plan);
+// The per-tensor table: name, source type, target type, why, importance,
+// bytes, and with a size target the predicted error.
+void print_quantize_table(const gguf::QuantizePlan& plan, const QuantizeRunFacts& facts);
 
 // The closing lines: totals, and every tensor quantized without importance data.
 void print_quantize_summary(const gguf::QuantizePlan& plan, const QuantizeRunFacts& facts);

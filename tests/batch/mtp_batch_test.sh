@@ -178,8 +178,8 @@ repair() {
   # (A manifest changes too, unless the redone command took the same time.)
   changed=$({ diff <(echo "$before") <(snapshot "$root") || true; } | grep '^>' | cut -d' ' -f2 | grep -v manifest.json | sort)
   echo "repair changed: $changed"
-  check "repair redid exactly the two outputs" test "$changed" = "$(printf '%s\n' \
-    ./plain/glm4moe-bundled-no-mtp-Q4_0.gguf ./split/Q8/mtp-qwen35moe.gguf)"
+  check "repair redid exactly the two outputs (and the quantized one's provenance record)" test "$changed" = "$(printf '%s\n' \
+    ./plain/glm4moe-bundled-no-mtp-Q4_0.gguf ./plain/glm4moe-bundled-no-mtp-Q4_0.gguf.provenance.json ./split/Q8/mtp-qwen35moe.gguf)"
   check "repair left the manifests as they were, timings aside" diff <(normalized "$work/plain-manifest.json") <(normalized "$root/plain/gguf-mtp-manifest.json")
   check "repaired outputs verify" manifests_verify "$root"
   check "repaired head equals the original" cmp -s "$root/split/Q8/mtp-qwen35moe.gguf" "$fixtures/qwen35moe-mtp.gguf"
@@ -275,7 +275,15 @@ tasks_completed() {
 task_state() { task_states "$1" | awk -v t="$2" '$1 == t { print $2 }'; }
 # Both trees hold the same files with the same bytes; manifests (compared
 # normalized by manifests_equal) and lock files aside.
-same_files() { diff -r --exclude='.*.lock' --exclude=gguf-mtp-manifest.json "$1" "$2" >&2; }
+# Provenance records hold timings: they must match but for those.
+same_files() {
+  diff -r --exclude='.*.lock' --exclude=gguf-mtp-manifest.json --exclude='*.provenance.json' "$1" "$2" >&2 || return 1
+  local record
+  while IFS= read -r record; do
+    [ -f "$2/$record" ] || { echo "missing: $2/$record" >&2; return 1; }
+    diff <(jq -S 'del(.tensors[].seconds)' "$1/$record") <(jq -S 'del(.tensors[].seconds)' "$2/$record") >&2 || return 1
+  done < <(cd "$1" && find . -name '*.provenance.json')
+}
 
 slurm_arrays() {
   local why
@@ -350,8 +358,9 @@ out() {
 unlisted_outputs() {
   local dir=$1 listed=""
   [ ! -f "$dir/gguf-mtp-manifest.json" ] || listed=$(jq -r '.outputs[].path' "$dir/gguf-mtp-manifest.json")
+  # A provenance record stands for the output it describes.
   (cd "$dir" && find . -type f ! -name '.*' ! -name gguf-mtp-manifest.json ! -name '*bundled.gguf' ! -name '*.imatrix' -printf '%P\n') |
-    sort | comm -23 - <(sort <<<"$listed")
+    sed 's/\.provenance\.json$//' | sort -u | comm -23 - <(sort <<<"$listed")
 }
 no_partial() { test -z "$(find "$1" -name '*.partial')"; }
 

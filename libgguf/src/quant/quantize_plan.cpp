@@ -82,26 +82,6 @@ Result<std::map<std::string, TypeChoice>> choices_inside_bundle(const Model& sel
     return by_name;
 }
 
-// Importance weights by tensor name, after --include-weights and
-// --exclude-weights (substring matches, as llama-quantize does).
-Result<std::unordered_map<std::string, std::vector<float>>> usable_importance(const QuantizeOptions& o) {
-    std::unordered_map<std::string, std::vector<float>> out;
-    if (!o.imatrix) return out;
-    for (const auto& [name, entry] : o.imatrix->entries) {
-        auto has = [&](const std::vector<std::string>& parts) {
-            return std::any_of(parts.begin(), parts.end(), [&](const std::string& p) { return name.find(p) != std::string::npos; });
-        };
-        if (has(o.exclude_weights)) continue;
-        if (!o.include_weights.empty() && !has(o.include_weights)) continue;
-        std::vector<float> w = o.imatrix->weights(name);
-        for (float v : w) {
-            if (!std::isfinite(v)) return fail(ErrorCode::bad_format, o.imatrix_path, "entry '" + name + "' holds a non-finite value");
-        }
-        out.emplace(name, std::move(w));
-    }
-    return out;
-}
-
 void write_quantize_keys(Metadata& metadata, const QuantizeOptions& o, uint32_t file_type, size_t imatrix_entries,
                          const LayerPruning& pruning) {
     metadata.remove("general.quantization_version");
@@ -136,7 +116,53 @@ uint32_t file_type_of(const Model& model, const QuantizeOptions& o, const std::v
     return guess_file_type(types);
 }
 
+// Replaces the types of the tensors options.chosen_types names.
+Status apply_chosen_types(const std::vector<Entry>& entries, const QuantizeOptions& o, std::vector<TypeChoice>& choices,
+                          const std::string& path) {
+    size_t applied = 0;
+    for (size_t i = 0; i < entries.size(); ++i) {
+        auto it = o.chosen_types.find(entries[i].info.name);
+        if (it == o.chosen_types.end()) continue;
+        if (choices[i].reason != TypeReason::preset) {
+            return fail(ErrorCode::invalid_argument, path, "tensor '" + it->first + "' has its type fixed, not the preset's default: no type can be chosen for it");
+        }
+        auto fitted = fallback_type(entries[i].info, it->second);
+        if (!fitted || *fitted != it->second) {
+            return fail(ErrorCode::invalid_argument, path, "tensor '" + it->first + "': its rows are not whole blocks of " +
+                                                               std::string(type_display_name(it->second)));
+        }
+        choices[i] = TypeChoice{it->second, TypeReason::size_target, std::nullopt, -1};
+        ++applied;
+    }
+    if (applied != o.chosen_types.size()) {
+        for (const auto& [name, type] : o.chosen_types) {
+            const bool found = std::any_of(entries.begin(), entries.end(), [&](const Entry& e) { return e.info.name == name; });
+            if (!found) return fail(ErrorCode::invalid_argument, path, "a type was chosen for tensor '" + name + "', which the output does not have");
+        }
+    }
+    return {};
+}
+
 }  // namespace
+
+// --include-weights and --exclude-weights match substrings, as llama-quantize does.
+Result<ImportanceByTensor> importance_by_tensor(const QuantizeOptions& o) {
+    ImportanceByTensor out;
+    if (!o.imatrix) return out;
+    for (const auto& [name, entry] : o.imatrix->entries) {
+        auto has = [&](const std::vector<std::string>& parts) {
+            return std::any_of(parts.begin(), parts.end(), [&](const std::string& p) { return name.find(p) != std::string::npos; });
+        };
+        if (has(o.exclude_weights)) continue;
+        if (!o.include_weights.empty() && !has(o.include_weights)) continue;
+        std::vector<float> w = o.imatrix->weights(name);
+        for (float v : w) {
+            if (!std::isfinite(v)) return fail(ErrorCode::bad_format, o.imatrix_path, "entry '" + name + "' holds a non-finite value");
+        }
+        out.emplace(name, std::move(w));
+    }
+    return out;
+}
 
 Result<QuantizePlan> plan_quantize(const Model& model, const QuantizeOptions& o) {
     if (!o.preset) return fail(ErrorCode::invalid_argument, model.path(), "no quantization type given");
@@ -169,7 +195,7 @@ Result<QuantizePlan> plan_quantize(const Model& model, const QuantizeOptions& o)
         });
     }
 
-    auto importance = usable_importance(o);
+    auto importance = importance_by_tensor(o);
     if (!importance) return std::unexpected(importance.error());
     MixtureOptions mixture;
     mixture.preset = o.preset;
@@ -189,6 +215,12 @@ Result<QuantizePlan> plan_quantize(const Model& model, const QuantizeOptions& o)
         for (const auto& e : entries) choices.push_back(bundle->at(e.info.name));
     } else {
         choices = *alone;
+    }
+    if (auto applied = apply_chosen_types(entries, o, choices, model.path()); !applied) return std::unexpected(applied.error());
+    if (alone && o.bundled_with) {  // a chosen type is the tensor's alone too
+        for (size_t i = 0; i < choices.size(); ++i) {
+            if (choices[i].reason == TypeReason::size_target) (*alone)[i].type = choices[i].type;
+        }
     }
 
     const auto mtp = hparams->mtp_blocks().blocks();

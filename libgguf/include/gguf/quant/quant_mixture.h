@@ -83,6 +83,7 @@ enum class TypeReason {
     rule,             // a --tensor-type rule
     output_option,    // --output-tensor-type
     token_embd_option,// --token-embedding-type
+    size_target,      // chosen to fit a size (QuantizeOptions::chosen_types, size_target.h)
 };
 
 struct TypeChoice {

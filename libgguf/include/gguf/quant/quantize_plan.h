@@ -25,10 +25,12 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "gguf/error.h"
@@ -89,6 +91,11 @@ struct QuantizeOptions {
     bool allow_non_finite = false;
     uint64_t chunk_bytes = 64ull << 20;      // f32 input per quantizing chunk (--max-buffer-size)
     LlamaRelease release = kNewestRelease;   // whose llama-quantize the output matches
+
+    // Types for tensors (by output name) that would get the preset's default
+    // type (TypeReason::preset), as size_target.h chooses them; naming any
+    // other tensor is an error. The mixture's counters run as without them.
+    std::map<std::string, TensorType> chosen_types;
 };
 
 enum class ImportanceUse {
@@ -118,6 +125,12 @@ struct QuantizePlan {
     uint32_t file_type = 0;
     size_t imatrix_entries = 0;                // entries left after include/exclude
 };
+
+// The imatrix's importance weights that plan_quantize quantizes with, by
+// input tensor name: the entries --include-weights and --exclude-weights
+// leave, each one row of weights per matrix. Empty without an imatrix.
+using ImportanceByTensor = std::unordered_map<std::string, std::vector<float>>;
+Result<ImportanceByTensor> importance_by_tensor(const QuantizeOptions& options);
 
 // The plan only: its quantized tensors are TransformSources, which
 // write_plan runs with a Quantizer (as_transformer) as its transformer.
