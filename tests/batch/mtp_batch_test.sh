@@ -37,10 +37,12 @@ check() {  # check DESCRIPTION COMMAND...
   if "$@" >/dev/null; then echo "ok: $what"; else echo "FAIL: $what"; failures=$((failures + 1)); fi
 }
 
-# A legacy (.dat) imatrix with an entry for every 2-D weight of a model.
+# A legacy (.dat) imatrix with an entry for every 2-D weight of a model
+# (but those whose name matches the regex $3, when given).
 write_imatrix() {
   "$gguf_mtp" info --json "$1" |
-    jq -r '.tensors[] | select((.shape | length) == 2 and (.name | endswith(".weight"))) | "\(.name) \(.shape[0])"' |
+    jq -r --arg skip "${3:-^$}" '.tensors[] | select((.shape | length) == 2 and (.name | endswith(".weight")) and (.name | test($skip) | not))
+                                 | "\(.name) \(.shape[0])"' |
     perl -e 'my @e = map { chomp; [split / /] } <STDIN>;
              print pack("l<", scalar @e);
              for my $x (@e) { my ($n, $c) = @$x;
@@ -183,6 +185,18 @@ repair() {
   check "repair left the manifests as they were, timings aside" diff <(normalized "$work/plain-manifest.json") <(normalized "$root/plain/gguf-mtp-manifest.json")
   check "repaired outputs verify" manifests_verify "$root"
   check "repaired head equals the original" cmp -s "$root/split/Q8/mtp-qwen35moe.gguf" "$fixtures/qwen35moe-mtp.gguf"
+
+  # A changed imatrix remakes the outputs; each quantize copies from the
+  # output it replaces what that output proves unchanged (quantize --reuse),
+  # and the outputs equal a fresh run's with the new imatrix.
+  write_imatrix "$fixtures/glm4moe-wide-bundled.gguf" "$root/imat/glm4moe-wide.imatrix" '^blk[.]1[.]'
+  mkdir -p "$work/fresh/imat"
+  cp "$root/imat/glm4moe-wide-bundled.gguf" "$root/imat/glm4moe-wide.imatrix" "$work/fresh/imat/"
+  check "the run with the changed imatrix succeeds" "$batch" "${options[@]}" "$root"
+  check "its quantize steps reuse the outputs they replace" jq -e \
+    '[.commands[].argv | select(index("quantize"))] | length == 3 and all(index("--reuse"))' "$root/imat/gguf-mtp-manifest.json"
+  check "a fresh run with the changed imatrix" "$batch" "${options[@]}" "$work/fresh"
+  check "the remade outputs equal the fresh run's" same_files "$work/fresh/imat" "$root/imat"
 }
 
 foreign() {
