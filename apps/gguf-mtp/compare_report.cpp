@@ -11,6 +11,7 @@ using nlohmann::json;
 std::string shape_text(const std::array<uint64_t, gguf::kMaxDims>& ne) {
     gguf::TensorInfo t;
     t.ne = ne;
+    t.n_dims = t.significant_dims();
     return t.shape_text();
 }
 
