@@ -5,12 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.h"
 #include "gguf/plan/writer.h"
 #include "gguf/split/model.h"
 #include "gguf_fixtures.h"
+#include "imatrix_files.h"
 #include "test_support.h"
 
 namespace {
@@ -111,6 +113,38 @@ TEST(CompareCli, ASampleOfEveryRowGivesTheFullResult) {
     auto few = compare_json({"--sample", "3", a, b});
     EXPECT_LT(few["bytes_read"].get<uint64_t>(), full["bytes_read"].get<uint64_t>() / 10);
     for (const auto& t : few["tensors"]) EXPECT_EQ(t["rows_measured"], std::min<uint64_t>(3, t["rows"].get<uint64_t>())) << t["name"];
+}
+
+TEST(CompareCli, AnImatrixWeightsTheErrorThatFailAboveJudges) {
+    TempDir dir;
+    const std::string model = fixtures::path("qwen35moe-bundled.gguf"), quant = fixtures::path("qwen35moe-bundled-q.gguf");
+    auto opened = gguf::Model::open(model);
+    ASSERT_TRUE(opened);
+    const auto entries = imatrix_test::entries_for(*opened, [](const gguf::TensorInfo&) { return true; });
+    gguf_test::write_plan_or_fail(imatrix_test::gguf_imatrix_plan(entries, {"calib.txt"}, 4, 512), dir.file("im.gguf"));
+
+    const auto doc = compare_json({"--imatrix", dir.file("im.gguf"), model, quant});
+    EXPECT_EQ(doc["imatrix"], dir.file("im.gguf"));
+    size_t weighted = 0;
+    for (const auto& t : doc["tensors"]) {
+        ASSERT_TRUE(t.contains("weighted_relative_rms")) << t["name"];
+        weighted += t["weighted"].get<bool>() ? 1 : 0;
+    }
+    EXPECT_EQ(weighted, entries.size());
+    EXPECT_TRUE(doc["total"].contains("weighted_relative_rms"));
+
+    // A limit between a tensor's plain and weighted errors: only the weighted one counts.
+    nlohmann::json t;
+    for (const auto& candidate : doc["tensors"]) {
+        const double plain = candidate["relative_rms"], weighted_error = candidate["weighted_relative_rms"];
+        if (candidate["weighted"] == true && std::fabs(weighted_error - plain) > 1e-3 * plain) t = candidate;
+    }
+    ASSERT_FALSE(t.is_null());
+    const double plain_error = t["relative_rms"], weighted_error = t["weighted_relative_rms"];
+    const std::string limit = nlohmann::json((plain_error + weighted_error) / 2).dump();  // every digit
+    auto named = [&](const nlohmann::json& run) { return std::find(run["above"].begin(), run["above"].end(), t["name"]) != run["above"].end(); };
+    EXPECT_EQ(named(compare_json({"--imatrix", dir.file("im.gguf"), "--fail-above", limit, model, quant}, 1)), weighted_error > plain_error);
+    EXPECT_EQ(named(compare_json({"--fail-above", limit, model, quant}, 1)), plain_error > weighted_error);
 }
 
 TEST(CompareCli, AFileThatCannotBeOpenedIsOneLine) {
