@@ -203,29 +203,29 @@ Result<CompareResult> compare_models(const Model& reference, const Model& other,
     const unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
     quant::ThreadPool pool(threads);
     BufferShelf shelf;
-    std::vector<ErrorStats> sums(chunks.size());
-    std::vector<std::optional<Error>> failures(chunks.size());
     const size_t batch = size_t(threads) * 4;
+    std::vector<ErrorStats> sums(batch);
+    std::vector<std::optional<Error>> failures(batch);
     for (size_t begin = 0; begin < chunks.size(); begin += batch) {
         const size_t end = std::min(chunks.size(), begin + batch);
         pool.run(end - begin, [&](size_t k) {
             const detail::RowChunk& c = chunks[begin + k];
             Buffers b = shelf.take();
             auto stats = measure_chunk(measured[c.tensor], c, b);
-            if (stats) sums[begin + k] = *stats;
-            else failures[begin + k] = stats.error();
+            if (stats) sums[k] = *stats;
+            else failures[k] = stats.error();
             shelf.give_back(std::move(b));
         });
+        // Merged in chunk order, which is tensor order: the same sums on any thread count.
         for (size_t k = begin; k < end; ++k) {
-            if (failures[k]) return std::unexpected(*failures[k]);  // the first in chunk order
+            if (failures[k - begin]) return std::unexpected(*failures[k - begin]);  // the first in chunk order
             const Measured& m = measured[chunks[k].tensor];
+            result.tensors[chunks[k].tensor].stats.merge(sums[k - begin]);
             progress.bytes_done += chunks[k].rows * (m.reference.row_bytes + m.other.row_bytes);
         }
         progress.tensors_done = end == chunks.size() ? measured.size() : chunks[end].tensor;
         if (options.on_progress) options.on_progress(progress);
     }
-    // Chunks come in tensor order: merging in that order gives the same sums on any thread count.
-    for (size_t k = 0; k < chunks.size(); ++k) result.tensors[chunks[k].tensor].stats.merge(sums[k]);
     result.bytes_read = progress.bytes_done;
     add_groups(result);
     return result;
