@@ -218,6 +218,9 @@ gguf::Result<StepsRun> run_steps(const std::vector<BatchStep>& steps, const Mode
                 break;
             }
             args.insert(args.begin() + 1, "--force");
+            // A quantize remade after a change copies what it can from the
+            // output it replaces (quantize --reuse proves each copy).
+            if (args.front() == "quantize") args.insert(args.begin() + 2, {"--reuse", step.output});
         }
         if (o.dry_run) {
             say(places, "would run (in " + places.repo_out.string() + "): " + shell_line(binary, args));

@@ -57,7 +57,11 @@ std::optional<json> reusable_entry(const BatchStep& step, const json& listed, co
     if (!command.is_object() || !command.value("argv", json()).is_array()) return std::nullopt;
     // argv[0] is the binary, which may have moved since.
     std::vector<json> args(command["argv"].begin() + (command["argv"].empty() ? 0 : 1), command["argv"].end());
+    // What a rerun adds to remake an existing output is no difference.
     std::erase(args, json("--force"));
+    if (auto reuse = std::find(args.begin(), args.end(), json("--reuse")); reuse != args.end()) {
+        args.erase(reuse, std::min(reuse + 2, args.end()));
+    }
     if (json(args) != json(step.args)) return std::nullopt;
     if (listed.value("bytes", json()) != found->bytes || listed.value("xxh3_128", json()) != found->xxh3_128) return std::nullopt;
     return listed;

@@ -10,8 +10,11 @@
 #include "cli_support.h"
 #include "compat_option.h"
 #include "commands.h"
+#include "gguf/io/remote.h"
+#include "gguf/quant/provenance.h"
 #include "gguf/quant/quantize_plan.h"
 #include "gguf/quant/quantize_tensor.h"
+#include "gguf/quant/reuse.h"
 #include "plan_runner.h"
 #include "progress_bar.h"
 #include "remote_option.h"
@@ -42,6 +45,8 @@ struct QuantizeOptions {
     std::string bundled_with;
     bool allow_requantize = false;
     bool allow_non_finite = false;
+    std::string reuse;
+    bool no_provenance = false;
     std::string device = "cpu";
     bool verbose = false;
     gguf::LlamaRelease release = gguf::kNewestRelease;
@@ -189,6 +194,35 @@ std::optional<Positional> parse_positional(const std::vector<std::string>& args,
     return p;
 }
 
+// Provenance reads the sources' bytes twice (quantized, then digested right
+// after, from the page cache): only where that costs no second download.
+bool input_is_local(const gguf::Model& model) {
+    const auto paths = model.paths();
+    return std::none_of(paths.begin(), paths.end(), [](const std::string& p) { return gguf::is_remote(p); });
+}
+
+// --reuse: turns the plan's tensors that `previous` holds, made the same way,
+// into copies. A record that cannot be read is no error: those tensors are
+// quantized again, and the summary says why.
+// `carried` gets the record entries of the reused tensors.
+gguf::Result<ReuseFacts> reuse_previous(gguf::QuantizePlan& plan, const gguf::Model& previous, const std::string& given,
+                                        gguf::ProvenanceRecord& carried) {
+    ReuseFacts facts;
+    facts.previous = given;
+    for (const auto& t : plan.plan.tensors) facts.quantized += std::holds_alternative<gguf::TransformSource>(t.source);
+    auto record = gguf::read_provenance(gguf::provenance_path(previous.path()));
+    if (!record) {
+        facts.record_problem = record.error().to_string();
+        return facts;
+    }
+    auto outcome = gguf::reuse_earlier_tensors(plan, previous, *record);
+    if (!outcome) return std::unexpected(outcome.error());
+    facts.reused = outcome->reused;
+    facts.seconds_saved = outcome->seconds_saved;
+    carried = std::move(outcome->carried);
+    return facts;
+}
+
 int run_quantize(const CLI::App& cmd, const QuantizeOptions& o) {
     int code = 0;
     auto pos = parse_positional(o.positional, code);
@@ -260,6 +294,20 @@ int run_quantize(const CLI::App& cmd, const QuantizeOptions& o) {
         std::fprintf(stderr, "gguf-mtp: warning: --mtp-type: %s has no MTP blocks\n", pos->input.c_str());
     }
 
+    // Kept open until the output is written: reused tensors are copied from it.
+    std::optional<gguf::Model> previous;
+    std::optional<ReuseFacts> reuse;
+    gguf::ProvenanceRecord carried;
+    if (!o.reuse.empty()) {
+        if (!input_is_local(*model)) return usage_error("--reuse needs INPUT to be a local file, not a URL");
+        auto m = open_model(o.reuse, gguf::OpenFor::data, o.remote);
+        if (!m) return report_error(m.error());
+        previous = std::move(*m);
+        auto facts = reuse_previous(*plan, *previous, o.reuse, carried);
+        if (!facts) return report_error(facts.error());
+        reuse = std::move(*facts);
+    }
+
     gguf::WriteOptions write;
     if (!make_write_options(o.out, pos->output, *model, write)) return kExitUsage;
     write.fixed_shards = plan->shards;
@@ -270,7 +318,8 @@ int run_quantize(const CLI::App& cmd, const QuantizeOptions& o) {
     if (!o.imatrix.empty()) {
         if (auto id = gguf::identity_of(o.imatrix)) write.inputs.push_back(*id);
     }
-    QuantizeRunFacts facts{pos->input, std::string(pos->preset->name), o.imatrix, gguf::missing_importance_policy_name(q.missing_importance)};
+    QuantizeRunFacts facts{pos->input, std::string(pos->preset->name), o.imatrix, gguf::missing_importance_policy_name(q.missing_importance),
+                           reuse};
     auto layout = gguf::layout_plan(plan->plan, write);
     if (!layout) return report_error(layout.error());
     if (o.out.dry_run) {
@@ -288,6 +337,15 @@ int run_quantize(const CLI::App& cmd, const QuantizeOptions& o) {
     if (!quantizer) return report_error(quantizer.error());
     if (o.verbose) report_device(**quantizer, *plan, o.release);
     write.transformer = &gguf::as_transformer(**quantizer);
+    std::optional<gguf::ProvenanceRecorder> recorder;
+    if (!o.no_provenance && input_is_local(*model)) {
+        recorder.emplace(*write.transformer, plan->plan, std::move(carried));
+        write.transformer = &*recorder;
+        write.companion = {gguf::kProvenanceSuffix, [&recorder]() -> std::optional<std::string> {
+                               if (recorder->record().tensors.empty()) return std::nullopt;
+                               return gguf::provenance_text(recorder->record());
+                           }};
+    }
     const auto start = std::chrono::steady_clock::now();
     ProgressBar bar("quantize");
     write.on_progress = [&bar](const gguf::Progress& p) { bar.update(p); };
@@ -340,6 +398,13 @@ void add_quantize_command(CLI::App& app, int& exit_code) {
                     "llama-quantize would inside the bundled model");
     cmd->add_flag("--allow-requantize", o->allow_requantize, "dequantize and requantize tensors that are already quantized");
     cmd->add_flag("--allow-non-finite", o->allow_non_finite, "quantize rows holding NaN or Inf instead of refusing them");
+    cmd->add_option("--reuse", o->reuse,
+                    "an earlier output of this command: copy each tensor it holds that was made from the same source bytes, type, "
+                    "importance data and kernels (as its OUTPUT.provenance.json records and its bytes confirm) instead of quantizing "
+                    "it again; the output is byte for byte a fresh run's")
+        ->type_name("PREVIOUS");
+    cmd->add_flag("--no-provenance", o->no_provenance,
+                  "write no OUTPUT.provenance.json (the record of how each quantized tensor was made, which --reuse reads)");
     cmd->add_option("--device", o->device, "where kernels run: cpu, auto (a discrete GPU if any), vulkan or vulkan:N (default: cpu)");
     add_compat_option(*cmd, o->release);
     cmd->add_flag("--verbose", o->verbose, "say which device quantizes, and which tensors stay on the CPU (or are read into floats there)");

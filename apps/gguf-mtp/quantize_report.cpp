@@ -69,6 +69,14 @@ void print_quantize_summary(const gguf::QuantizePlan& plan, const QuantizeRunFac
     const Totals t = totals_of(plan);
     std::fprintf(stderr, "quantize: %s: %zu tensors quantized, %zu copied, %s -> %s\n", facts.preset.c_str(), t.quantized, t.copied,
                  format_bytes(t.bytes_in).c_str(), format_bytes(t.bytes_out).c_str());
+    if (const auto& r = facts.reuse) {
+        if (!r->record_problem.empty()) {
+            std::fprintf(stderr, "quantize: reused nothing from %s: %s\n", r->previous.c_str(), r->record_problem.c_str());
+        } else {
+            std::fprintf(stderr, "quantize: reused %zu of %zu quantized tensors from %s (making them took %.1f s)\n", r->reused,
+                         r->quantized, r->previous.c_str(), r->seconds_saved);
+        }
+    }
     for (const auto& r : remote_reads(plan.plan)) {
         std::fprintf(stderr, "quantize: fetches %s of tensor data from %s\n", format_bytes(r.bytes).c_str(), r.name.c_str());
     }
@@ -100,6 +108,10 @@ void print_quantize_json(const gguf::QuantizePlan& plan, const std::vector<gguf:
     doc["imatrix_missing"] = facts.missing_policy;
     doc["written"] = facts.written;
     if (facts.written) doc["seconds"] = facts.seconds;
+    if (const auto& r = facts.reuse) {
+        doc["reuse"] = {{"previous", r->previous}, {"quantized", r->quantized}, {"reused", r->reused}, {"seconds_saved", r->seconds_saved}};
+        if (!r->record_problem.empty()) doc["reuse"]["record_problem"] = r->record_problem;
+    }
     doc["files"] = nlohmann::json::array();
     for (const auto& f : files) doc["files"].push_back({{"path", f.path}, {"bytes", f.file_bytes}, {"tensors", f.tensors.size()}});
     doc["tensors"] = nlohmann::json::array();

@@ -2,6 +2,7 @@
 // run the tensors that got no importance data, as text or JSON.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "gguf/quant/quantize_plan.h"
@@ -9,11 +10,21 @@
 
 namespace gguf_mtp {
 
+// quantize --reuse: what the earlier output spared.
+struct ReuseFacts {
+    std::string previous;     // the earlier output, as given
+    size_t quantized = 0;     // tensors the plan quantizes
+    size_t reused = 0;        // of those, copied from `previous`
+    double seconds_saved = 0; // what making the reused ones took, as recorded
+    std::string record_problem;  // why no tensor could be reused, when the record was unusable
+};
+
 struct QuantizeRunFacts {
     std::string input;
     std::string preset;
     std::string imatrix;        // path, empty without one
     std::string missing_policy; // --imatrix-missing as given or defaulted
+    std::optional<ReuseFacts> reuse;
     bool written = false;
     double seconds = 0;
 };

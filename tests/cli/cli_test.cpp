@@ -293,9 +293,7 @@ namespace {
 void write_trunk_imatrix(const std::string& model_file, int64_t n_layer, const std::string& path) {
     auto model = gguf::Model::open(fixtures::path(model_file));
     ASSERT_TRUE(model) << model.error().to_string();
-    auto in_trunk = [&](const gguf::TensorInfo& t) { return gguf::block_number(t.name) < n_layer; };
-    gguf_test::write_plan_or_fail(imatrix_test::gguf_imatrix_plan(imatrix_test::entries_for(*model, in_trunk), {"calib.txt"}, 4, 512),
-                                  path);
+    gguf_test::write_plan_or_fail(imatrix_test::trunk_imatrix_plan(*model, n_layer), path);
 }
 
 TEST(ImatrixCli, InfoJsonDescribesEveryEntry) {

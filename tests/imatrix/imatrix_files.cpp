@@ -6,6 +6,7 @@
 #include <cstring>
 #include <random>
 
+#include "gguf/mtp/mtp.h"
 #include "gguf/quant/quantize_plan.h"
 
 namespace imatrix_test {
@@ -112,6 +113,11 @@ std::vector<GgufEntry> entries_for(const gguf::Model& model, const std::function
     }
     std::ranges::sort(out, {}, &GgufEntry::name);  // llama-imatrix's order
     return out;
+}
+
+gguf::Plan trunk_imatrix_plan(const gguf::Model& model, int64_t n_layer) {
+    auto in_trunk = [&](const gguf::TensorInfo& t) { return gguf::block_number(t.name) < n_layer; };
+    return gguf_imatrix_plan(entries_for(model, in_trunk), {"calib.txt"}, 4, 512);
 }
 
 }  // namespace imatrix_test

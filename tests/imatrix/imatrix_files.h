@@ -48,4 +48,8 @@ std::map<std::string, std::vector<uint32_t>> weight_bits(const gguf::Imatrix& m)
 // sums and counts; expert 1 of every per-expert tensor was never routed to.
 std::vector<GgufEntry> entries_for(const gguf::Model& model, const std::function<bool(const gguf::TensorInfo&)>& wanted);
 
+// An imatrix for `model` as llama-imatrix collects it: every quantizable
+// tensor outside the MTP blocks (block number below n_layer).
+gguf::Plan trunk_imatrix_plan(const gguf::Model& model, int64_t n_layer);
+
 }  // namespace imatrix_test

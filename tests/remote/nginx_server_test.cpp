@@ -161,6 +161,17 @@ TEST_F(NginxHub, AMissingFileIsAOneLineError) {
     EXPECT_EQ(r.err, "gguf-mtp: error: hf://test-org/qwen/nothing.gguf: not found (HTTP 404)\n");
 }
 
+TEST_F(NginxHub, QuantizingAUrlRecordsNoProvenanceAndCannotReuse) {
+    const std::string url = "hf://test-org/qwen/qwen35-bundled.gguf";
+    auto made = gguf_test::gguf_mtp({"quantize", url, dir_.file("q.gguf"), "Q8_0"});
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+    EXPECT_FALSE(fs::exists(dir_.file("q.gguf.provenance.json"))) << "digesting the source would fetch it twice";
+    auto reuse = gguf_test::gguf_mtp({"quantize", "--reuse", dir_.file("q.gguf"), url, dir_.file("r.gguf"), "Q8_0"});
+    EXPECT_EQ(reuse.exit_code, 2);
+    EXPECT_EQ(reuse.err, "gguf-mtp: error: --reuse needs INPUT to be a local file, not a URL\n");
+    EXPECT_FALSE(fs::exists(dir_.file("r.gguf")));
+}
+
 TEST_F(NginxHub, AGatedFileNeedsTheTokenWhichIsNeverPrinted) {
     const std::string name = "hf://private-org/qwen/qwen35-bundled.gguf";
     auto refused = gguf_test::gguf_mtp({"info", name});

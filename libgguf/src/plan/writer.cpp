@@ -249,6 +249,16 @@ Result<WriteReport> write_plan(const Plan& plan, const WriteOptions& options) {
         report.bytes_written += (*out)->bytes_written();
         outputs.push_back(std::move(*out));
     }
+    if (options.companion.contents) {
+        if (auto text = options.companion.contents()) {
+            auto out = AtomicOutput::create(outputs.front()->final_path() + options.companion.suffix);
+            if (!out) return std::unexpected(out.error());
+            auto ok = (*out)->write({reinterpret_cast<const uint8_t*>(text->data()), text->size()});
+            if (ok) ok = (*out)->finish();
+            if (!ok) return std::unexpected(ok.error());
+            outputs.push_back(std::move(*out));
+        }
+    }
     for (size_t i = 0; i < outputs.size(); ++i) {
         auto ok = outputs[i]->commit();
         if (!ok) {

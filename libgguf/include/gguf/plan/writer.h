@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,15 @@ struct Progress {
     size_t tensors_total = 0;
 };
 
+// A small file that belongs with the output (quantize's provenance record),
+// made once every shard is written and committed with them: renamed after
+// the last shard, and when it cannot be written no output appears.
+struct Companion {
+    std::string suffix;  // written as FIRST_FILE + suffix
+    // Its bytes, asked for after the shards are written; nullopt: none.
+    std::function<std::optional<std::string>()> contents;
+};
+
 struct WriteOptions {
     // The output file; with split limits, shards are named
     // PREFIX-0000N-of-0000M.gguf where PREFIX is this path without ".gguf".
@@ -51,6 +61,7 @@ struct WriteOptions {
     // Runs the plan's TransformSources (a quantize plan's: gguf::Quantizer);
     // a plan with one is refused, before anything is written, without it.
     TensorTransformer* transformer = nullptr;
+    Companion companion;
 };
 
 struct ShardLayout {
