@@ -14,6 +14,7 @@ void add_quantize_command(CLI::App& app, int& exit_code);
 void add_imatrix_command(CLI::App& app, int& exit_code);  // info, convert, merge, coverage
 void add_verify_command(CLI::App& app, int& exit_code);
 void add_hash_command(CLI::App& app, int& exit_code);
+void add_compare_command(CLI::App& app, int& exit_code);
 void add_batch_model_command(CLI::App& app, int& exit_code);
 
 }  // namespace gguf_mtp

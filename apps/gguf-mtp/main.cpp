@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
     gguf_mtp::add_join_command(app, exit_code);
     gguf_mtp::add_verify_command(app, exit_code);
     gguf_mtp::add_hash_command(app, exit_code);
+    gguf_mtp::add_compare_command(app, exit_code);
     gguf_mtp::add_batch_model_command(app, exit_code);
 
     try {

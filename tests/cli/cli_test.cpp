@@ -56,7 +56,7 @@ TEST_F(Cli, InfoTensorFilterListsOnlyMatches) {
 TEST_F(Cli, EveryOptionInHelpIsDocumentedInTheManPage) {
     // {command words, man page}: imatrix's four jobs share one page.
     std::vector<std::pair<std::vector<std::string>, std::string>> commands;
-    for (const std::string cmd : {"info", "split", "join", "extract", "strip", "merge", "quantize", "verify", "hash", "batch-model"}) commands.push_back({{cmd}, cmd});
+    for (const std::string cmd : {"info", "split", "join", "extract", "strip", "merge", "quantize", "verify", "hash", "compare", "batch-model"}) commands.push_back({{cmd}, cmd});
     for (const std::string job : {"info", "convert", "merge", "coverage"}) commands.push_back({{"imatrix", job}, "imatrix"});
     for (const auto& [words, page_name] : commands) {
         const std::string cmd = words.back();
