@@ -232,6 +232,30 @@ TEST(VerifyReleases, UnderTheRefusingReleaseItIsAnErrorNamingWhereItLoads) {
         << all_lines(r);
 }
 
+// get_arr in v0.5.0's step35 loader needs an array where v0.4.0's
+// get_key_or_arr also took one value for every block.
+TEST(VerifyReleases, AScalarWindowPatternLoadsOnlyWhereASingleValueIsRead) {
+    auto scalar = [](gguf::Plan& p) { p.metadata.set("step35.attention.sliding_window_pattern", gguf::Value::boolean(true)); };
+    auto r = verify_edited("step35-bundled.gguf", scalar);
+    EXPECT_FALSE(r.ok());
+    EXPECT_TRUE(mentions(r, "step35.attention.sliding_window_pattern is a single value, expected an array (one entry per layer); "
+                            "loads in llama.cpp v0.4.0, not in v0.5.0"))
+        << all_lines(r);
+    gguf::VerifyOptions v040;
+    v040.release = gguf::LlamaRelease::v0_4_0;
+    auto older = verify_edited("step35-bundled.gguf", scalar, v040);
+    EXPECT_TRUE(older.ok()) << all_lines(older);
+    EXPECT_TRUE(mentions(older, "loads in llama.cpp v0.4.0, not in v0.5.0: step35.attention.sliding_window_pattern is a single value"))
+        << all_lines(older);
+}
+
+TEST(VerifyReleases, AMissingWindowPatternIsNamedByEveryReleaseThatNeedsIt) {
+    auto r = verify_edited("step35-bundled.gguf", [](gguf::Plan& p) { p.metadata.remove("step35.attention.sliding_window_pattern"); });
+    EXPECT_FALSE(r.ok());
+    EXPECT_TRUE(mentions(r, "step35.attention.sliding_window_pattern is absent, expected an array (one entry per layer)")) << all_lines(r);
+    EXPECT_FALSE(mentions(r, "loads in")) << "no release loads it: " << all_lines(r);
+}
+
 TEST(VerifyReleases, ConvertsOwnLayoutsPassUnderEveryRelease) {
     for (const auto& release : gguf::llama_releases()) {
         gguf::VerifyOptions options;

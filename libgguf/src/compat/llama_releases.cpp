@@ -13,12 +13,14 @@ constexpr std::string_view kCompressRatios = "attention.compress_ratios";
 
 // v0.4.0: mimo2 and cohere2moe read the pattern for trunk blocks only; the
 // exaone models and cohere2 read a period and ignore an array; step35 reads
-// one entry per block (the default). deepseek4 refuses compression ratios
+// one entry per block. mimo2, step35 and cohere2moe need the key, a single
+// value or an array (get_key_or_arr). deepseek4 refuses compression ratios
 // shorter than block_count and takes any longer list up to 512 (its
 // models/deepseek4.cpp is the same in both releases).
 constexpr ArchitectureArrayRule kV040Arrays[] = {
-    {"mimo2", kSlidingWindowPattern, ArrayLength::trunk_blocks},
-    {"cohere2moe", kSlidingWindowPattern, ArrayLength::trunk_blocks},
+    {"mimo2", kSlidingWindowPattern, ArrayLength::trunk_blocks, KeyPresence::required},
+    {"step35", kSlidingWindowPattern, ArrayLength::every_block, KeyPresence::required},
+    {"cohere2moe", kSlidingWindowPattern, ArrayLength::trunk_blocks, KeyPresence::required},
     {"exaone4", kSlidingWindowPattern, ArrayLength::unread},
     {"exaone-moe", kSlidingWindowPattern, ArrayLength::unread},
     {"cohere2", kSlidingWindowPattern, ArrayLength::unread},
@@ -26,11 +28,12 @@ constexpr ArchitectureArrayRule kV040Arrays[] = {
 };
 
 // v0.5.0 reads the pattern into its fixed per-layer table whatever the
-// array's length (llama_model_base::load_swa_pattern, and get_arr in mimo2
-// and step35); deepseek4 as in v0.4.0.
+// array's length (llama_model_base::load_swa_pattern, optional, a period or
+// an array; get_arr in mimo2 and step35, which needs an array); deepseek4 as
+// in v0.4.0.
 constexpr ArchitectureArrayRule kV050Arrays[] = {
-    {"mimo2", kSlidingWindowPattern, ArrayLength::up_to_max_layers},
-    {"step35", kSlidingWindowPattern, ArrayLength::up_to_max_layers},
+    {"mimo2", kSlidingWindowPattern, ArrayLength::up_to_max_layers, KeyPresence::required_array},
+    {"step35", kSlidingWindowPattern, ArrayLength::up_to_max_layers, KeyPresence::required_array},
     {"cohere2moe", kSlidingWindowPattern, ArrayLength::up_to_max_layers},
     {"exaone4", kSlidingWindowPattern, ArrayLength::up_to_max_layers},
     {"exaone-moe", kSlidingWindowPattern, ArrayLength::up_to_max_layers},
@@ -62,11 +65,25 @@ std::optional<LlamaRelease> parse_llama_release(std::string_view name) {
     return std::nullopt;
 }
 
-ArrayLength array_length_rule(LlamaRelease release, std::string_view architecture, std::string_view key_suffix) {
+namespace {
+
+const ArchitectureArrayRule* find_rule(LlamaRelease release, std::string_view architecture, std::string_view key_suffix) {
     for (const auto& rule : rules_of(release).array_rules) {
-        if (rule.architecture == architecture && rule.key_suffix == key_suffix) return rule.length;
+        if (rule.architecture == architecture && rule.key_suffix == key_suffix) return &rule;
     }
-    return ArrayLength::every_block;
+    return nullptr;
+}
+
+}  // namespace
+
+ArrayLength array_length_rule(LlamaRelease release, std::string_view architecture, std::string_view key_suffix) {
+    const auto* rule = find_rule(release, architecture, key_suffix);
+    return rule ? rule->length : ArrayLength::every_block;
+}
+
+KeyPresence key_presence_rule(LlamaRelease release, std::string_view architecture, std::string_view key_suffix) {
+    const auto* rule = find_rule(release, architecture, key_suffix);
+    return rule ? rule->presence : KeyPresence::optional;
 }
 
 }  // namespace gguf

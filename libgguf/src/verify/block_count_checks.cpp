@@ -64,6 +64,53 @@ std::string releases_where(const std::vector<std::pair<LlamaRelease, ArrayVerdic
     return names;
 }
 
+// Reports the releases' verdicts on one key: an error when the release
+// verified for refuses it, a warning for each other release that does.
+void report_verdicts(VerifyReport& report, const Model& model, LlamaRelease release,
+                     const std::vector<std::pair<LlamaRelease, ArrayVerdict>>& verdicts, const std::string& found) {
+    const auto& chosen = std::find_if(verdicts.begin(), verdicts.end(), [&](const auto& v) { return v.first == release; })->second;
+    const std::string loads_in = releases_where(verdicts, true), fails_in = releases_where(verdicts, false);
+    if (fails_in.empty()) return;
+    if (!chosen.loads) {
+        add_model_finding(report, Check::block_count, model, Severity::error, ErrorCode::mismatch,
+            found + ", expected " + chosen.expected + (loads_in.empty() ? "" : "; loads in llama.cpp " + loads_in + ", not in " + fails_in));
+        return;
+    }
+    for (const auto& [other, verdict] : verdicts) {
+        if (verdict.loads) continue;
+        add_model_finding(report, Check::block_count, model, Severity::warning, ErrorCode::mismatch,
+            "loads in llama.cpp " + loads_in + ", not in " + std::string(rules_of(other).name) + ": " + found + ", " +
+                std::string(rules_of(other).name) + " expects " + verdict.expected);
+    }
+}
+
+// Keys some release needs present, or present as an array (mimo2's and
+// step35's sliding_window_pattern in v0.5.0): absent or a single value
+// there, the loader stops.
+void check_key_presence(const Model& model, std::string_view arch, LlamaRelease release, VerifyReport& report) {
+    std::vector<std::string_view> suffixes;
+    for (const auto& r : llama_releases()) {
+        for (const auto& rule : r.array_rules) {
+            if (rule.architecture == arch && rule.presence != KeyPresence::optional && !contains(suffixes, rule.key_suffix)) {
+                suffixes.push_back(rule.key_suffix);
+            }
+        }
+    }
+    const Metadata& m = model.metadata();
+    for (std::string_view suffix : suffixes) {
+        const std::string key = std::string(arch) + "." + std::string(suffix);
+        const Value* value = m.find(key);
+        if (value && value->is_array()) continue;  // its length is check_block_count's
+        std::vector<std::pair<LlamaRelease, ArrayVerdict>> verdicts;
+        for (const auto& r : llama_releases()) {
+            const KeyPresence presence = key_presence_rule(r.release, arch, suffix);
+            const bool loads = value ? presence != KeyPresence::required_array : presence == KeyPresence::optional;
+            verdicts.emplace_back(r.release, ArrayVerdict{loads, presence == KeyPresence::required_array ? "an array (one entry per layer)"
+                                                                                                          : "the key (a value or an array)"});
+        }
+        report_verdicts(report, model, release, verdicts, key + (value ? " is a single value" : " is absent"));
+    }
+}
 
 }  // namespace
 
@@ -101,23 +148,9 @@ void check_block_count(const Model& model, LlamaRelease release, VerifyReport& r
         for (const auto& r : llama_releases()) {
             verdicts.emplace_back(r.release, judge_array(r.release, *arch, suffix, table, kv.value.array_size(), *block_count, nextn, blocks_key));
         }
-        const auto& chosen = std::find_if(verdicts.begin(), verdicts.end(), [&](const auto& v) { return v.first == release; })->second;
-        const std::string loads_in = releases_where(verdicts, true), fails_in = releases_where(verdicts, false);
-        if (fails_in.empty()) continue;
-        const std::string count = kv.key + " has " + std::to_string(kv.value.array_size()) + " entries";
-        if (!chosen.loads) {
-            add_model_finding(report, Check::block_count, model, Severity::error, ErrorCode::mismatch,
-                count + ", expected " + chosen.expected + (loads_in.empty() ? "" : "; loads in llama.cpp " + loads_in + ", not in " + fails_in));
-        } else {
-            // Loads in the release verified for; say which others refuse it.
-            for (const auto& [other, verdict] : verdicts) {
-                if (verdict.loads) continue;
-                add_model_finding(report, Check::block_count, model, Severity::warning, ErrorCode::mismatch,
-                    "loads in llama.cpp " + loads_in + ", not in " + std::string(rules_of(other).name) + ": " + count + ", " +
-                        std::string(rules_of(other).name) + " expects " + verdict.expected);
-            }
-        }
+        report_verdicts(report, model, release, verdicts, kv.key + " has " + std::to_string(kv.value.array_size()) + " entries");
     }
+    check_key_presence(model, *arch, release, report);
     for (auto ref : model.tensors()) {
         const auto& name = model.info(ref).name;
         const int64_t b = block_number(name);

@@ -26,10 +26,16 @@ enum class Iq1mSplitScore { full_sums, half_block_prefix_sums };
 // per block and at most 512, or not at all (the period stays the default).
 enum class ArrayLength { every_block, trunk_blocks, up_to_max_layers, every_block_up_to_max_layers, unread };
 
+// Whether a loader needs the key at all, and in which form: a missing
+// required key, or a single value where an array is required, stops it
+// ("array key not found in model").
+enum class KeyPresence { optional, required, required_array };
+
 struct ArchitectureArrayRule {
     std::string_view architecture;
     std::string_view key_suffix;  // after "<arch>."
     ArrayLength length;
+    KeyPresence presence = KeyPresence::optional;
 };
 
 struct LlamaReleaseRules {
@@ -52,5 +58,8 @@ std::optional<LlamaRelease> parse_llama_release(std::string_view name);
 // How `key_suffix` of `architecture` is read in `release`: every_block
 // unless the table says otherwise.
 ArrayLength array_length_rule(LlamaRelease release, std::string_view architecture, std::string_view key_suffix);
+// Whether `release` needs `key_suffix` of `architecture`: optional unless the
+// table says otherwise.
+KeyPresence key_presence_rule(LlamaRelease release, std::string_view architecture, std::string_view key_suffix);
 
 }  // namespace gguf
