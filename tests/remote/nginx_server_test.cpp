@@ -203,6 +203,54 @@ TEST_F(NginxHub, AWriteFromAUrlSaysWhatItFetched) {
     EXPECT_NE(remote.err.find(", fetched "), std::string::npos) << remote.err;
 }
 
+TEST_F(NginxHub, BatchOfAUrlWritesUnderOutRecordsTheVersionAndSkipsWhatIsUnchanged) {
+    const std::string model = "hf://test-org/qwen/qwen35-bundled.gguf";
+    auto no_out = gguf_test::gguf_mtp({"batch-model", "hf://test-org/qwen", model});
+    EXPECT_EQ(no_out.exit_code, 2);
+    EXPECT_EQ(no_out.err, "gguf-mtp: error: batch-model of a URL needs --out DIR: its outputs cannot go beside it\n");
+    auto elsewhere = gguf_test::gguf_mtp({"batch-model", "--out", dir_.file("out"), "hf://test-org/other", model});
+    EXPECT_EQ(elsewhere.exit_code, 2) << elsewhere.err;
+    EXPECT_EQ(elsewhere.err, "gguf-mtp: error: " + model + ": is not under the repo URL 'hf://test-org/other'\n");
+
+    const fs::path out = fs::path(dir_.file("out")) / "qwen";
+    auto first = gguf_test::gguf_mtp({"batch-model", "--out", dir_.file("out"), "--quant", "Q8_0", "hf://test-org/qwen", model});
+    ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+    // The same outputs as from the local file.
+    gguf_test::TempDir local;
+    const std::string input = (files_ / "qwen35-bundled.gguf").string();
+    ASSERT_EQ(gguf_test::gguf_mtp({"extract", "-o", local.file("head.gguf"), input}).exit_code, 0);
+    ASSERT_EQ(gguf_test::gguf_mtp({"strip", "-o", local.file("trunk.gguf"), input}).exit_code, 0);
+    EXPECT_EQ(gguf_test::read_file((out / "mtp-qwen35-bundled.gguf").string()), gguf_test::read_file(local.file("head.gguf")));
+    EXPECT_EQ(gguf_test::read_file((out / "qwen35-bundled-no-mtp.gguf").string()), gguf_test::read_file(local.file("trunk.gguf")));
+    EXPECT_TRUE(fs::exists(out / "qwen35-bundled-no-mtp-Q8_0.gguf"));
+
+    auto manifest = [&] { return nlohmann::json::parse(read_text((out / "gguf-mtp-manifest.json").string())); };
+    const auto recorded = manifest();
+    ASSERT_EQ(recorded["models"].size(), 1u) << recorded.dump(2);
+    EXPECT_EQ(recorded["models"][0]["source"], model);
+    const auto& entry = recorded["models"][0]["inputs"][0];
+    EXPECT_EQ(entry["path"], model);
+    EXPECT_EQ(entry["bytes"], fs::file_size(input));
+    EXPECT_TRUE(entry.contains("etag") && entry.contains("last_modified")) << entry.dump();  // nginx sends both
+    const size_t extract = recorded["outputs"][0]["command"];
+    EXPECT_EQ(recorded["commands"][extract]["argv"][4], model) << "the head is made from the URL";
+
+    clear_log();
+    auto again = gguf_test::gguf_mtp({"batch-model", "--out", dir_.file("out"), "--quant", "Q8_0", "hf://test-org/qwen", model});
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_EQ(again.out, "qwen/qwen35-bundled.gguf: mtp-qwen35-bundled.gguf verified, skipped\n"
+                         "qwen/qwen35-bundled.gguf: qwen35-bundled-no-mtp.gguf verified, skipped\n"
+                         "qwen/qwen35-bundled.gguf: qwen35-bundled-no-mtp-Q8_0.gguf verified, skipped\n");
+    EXPECT_LT(bytes_served(), fs::file_size(input) / 2) << "an unchanged remote model is not fetched again";
+
+    // A new version on the server (nginx's ETag is its mtime and size): the outputs are made again.
+    fs::last_write_time(files_ / "qwen35-bundled.gguf", fs::last_write_time(files_ / "qwen35-bundled.gguf") + std::chrono::hours(1));
+    auto changed = gguf_test::gguf_mtp({"batch-model", "--out", dir_.file("out"), "--quant", "Q8_0", "hf://test-org/qwen", model});
+    ASSERT_EQ(changed.exit_code, 0) << changed.err;
+    EXPECT_EQ(changed.out.find("skipped"), std::string::npos) << changed.out;
+    EXPECT_NE(manifest()["models"][0]["inputs"][0]["etag"], entry["etag"]);
+}
+
 TEST_F(NginxHub, AnyShardUrlOpensTheWholeSplitSet) {
     std::vector<std::string> shards;
     for (const auto& e : fs::directory_iterator(files_)) {
