@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "gguf/io/remote.h"
+
 namespace gguf_mtp {
 namespace fs = std::filesystem;
 
@@ -45,7 +47,17 @@ gguf::Result<nlohmann::json> input_entries(const gguf::Model& model, const std::
     nlohmann::json inputs = nlohmann::json::array();
     for (uint32_t s = 0; s < model.shard_count(); ++s) {
         const auto& shard = model.shard(s);
-        inputs.push_back({{"path", relative_path(shard.path(), manifest_folder)}, {"bytes", shard.file_size()}});
+        if (!gguf::is_remote(shard.path())) {
+            inputs.push_back({{"path", relative_path(shard.path(), manifest_folder)}, {"bytes", shard.file_size()}});
+            continue;
+        }
+        // A URL as given, with what its server said identifies the version.
+        nlohmann::json entry = {{"path", shard.path()}, {"bytes", shard.file_size()}};
+        const gguf::RemoteVersion& version = shard.remote_version();
+        for (const auto& [key, value] : {std::pair{"etag", &version.etag}, {"last_modified", &version.last_modified}, {"commit", &version.commit}}) {
+            if (!value->empty()) entry[key] = *value;
+        }
+        inputs.push_back(std::move(entry));
     }
     if (imatrix) {
         std::error_code error;

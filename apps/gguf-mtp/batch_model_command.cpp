@@ -18,10 +18,12 @@
 #include "cli_support.h"
 #include "commands.h"
 #include "file_lock.h"
+#include "gguf/io/remote.h"
 #include "gguf/mtp/mtp.h"
 #include "gguf/quant/provenance.h"
 #include "manifest.h"
 #include "output_names.h"
+#include "remote_option.h"
 #include "termination.h"
 
 namespace gguf_mtp {
@@ -48,10 +50,11 @@ struct BatchModelOptions {
 };
 
 // Where one model's run reads and writes. Outputs mirror the model's folder
-// in the repo: beside the model, or under --out/REPO/.
+// in the repo: beside the model, or under --out/REPO/ (always, for a URL).
 struct ModelPlaces {
     fs::path repo;
-    fs::path model;
+    fs::path model;          // a local model's real path; empty for a URL
+    std::string input;       // what the commands open: the real path, or the URL
     fs::path repo_out;       // holds the manifest
     fs::path output_folder;
     std::string source;      // the model, relative to repo_out
@@ -71,7 +74,33 @@ gguf::Result<fs::path> real_path(const std::string& path) {
     return real;
 }
 
+// A URL's places: REPO is the URL of a folder holding MODEL (hf://ORG/REPO,
+// or a folder of a server), and MODEL's path below it is mirrored under
+// --out/NAME/, NAME being REPO's last part.
+gguf::Result<ModelPlaces> remote_places_of(const BatchModelOptions& o) {
+    std::string repo = o.repo;
+    while (repo.ends_with('/')) repo.pop_back();
+    if (!o.model.starts_with(repo + "/") || repo.find('/') == std::string::npos) {
+        return gguf::fail(gguf::ErrorCode::invalid_argument, o.model, "is not under the repo URL '" + o.repo + "'");
+    }
+    ModelPlaces p;
+    const fs::path below = fs::path(o.model.substr(repo.size() + 1)).lexically_normal();
+    if (below.empty() || *below.begin() == "..") {
+        return gguf::fail(gguf::ErrorCode::invalid_argument, o.model, "is not under the repo URL '" + o.repo + "'");
+    }
+    auto out = real_path(o.out);
+    if (!out) return std::unexpected(out.error());
+    const std::string name = repo.substr(repo.rfind('/') + 1);
+    p.repo_out = *out / name;
+    p.output_subfolder = below.has_parent_path() ? below.parent_path().string() : ".";
+    p.output_folder = (p.repo_out / p.output_subfolder).lexically_normal();
+    p.input = p.source = o.model;
+    p.tag = name + "/" + below.string();
+    return p;
+}
+
 gguf::Result<ModelPlaces> places_of(const BatchModelOptions& o) {
+    if (gguf::is_remote(o.model)) return remote_places_of(o);
     ModelPlaces p;
     for (auto [given, real] : {std::pair{&o.repo, &p.repo}, {&o.model, &p.model}, {&o.out, &p.repo_out}}) {
         if (given->empty()) continue;
@@ -84,6 +113,7 @@ gguf::Result<ModelPlaces> places_of(const BatchModelOptions& o) {
     p.output_folder = subfolder == "." ? p.repo_out : (p.repo_out / subfolder).lexically_normal();
     p.output_subfolder = subfolder.string();
     p.source = relative_path(p.model, p.repo_out);
+    p.input = p.model.string();
     p.tag = (p.repo.filename() / p.model.lexically_relative(p.repo)).string();
     return p;
 }
@@ -133,7 +163,11 @@ gguf::Result<json> current_manifest(const ModelPlaces& places) {
 
 gguf::Result<std::optional<fs::path>> chosen_imatrix(const BatchModelOptions& o, const ModelPlaces& places) {
     if (o.no_imatrix) return std::nullopt;
-    if (o.imatrix.empty()) return imatrix_beside(places.model.parent_path());
+    if (o.imatrix.empty()) {
+        // A server's folder cannot be listed: a URL's imatrix is named.
+        if (places.model.empty()) return std::nullopt;
+        return imatrix_beside(places.model.parent_path());
+    }
     std::error_code error;
     if (!fs::is_regular_file(o.imatrix, error)) return gguf::fail(gguf::ErrorCode::not_found, o.imatrix, "no such imatrix file");
     return real_path(o.imatrix);
@@ -303,11 +337,15 @@ int run_batch_model(const BatchModelOptions& o) {
     // A dry run writes nothing, so has nothing to take back.
     std::optional<TerminationCatcher> catcher;
     if (!o.dry_run) catcher.emplace();
+    if (gguf::is_remote(o.model) && o.out.empty()) {
+        std::fprintf(stderr, "gguf-mtp: error: batch-model of a URL needs --out DIR: its outputs cannot go beside it\n");
+        return kExitUsage;
+    }
     auto found = places_of(o);
     if (!found) return report_error(found.error());
     const ModelPlaces& places = *found;
     std::error_code error;
-    if (!fs::is_regular_file(places.model, error)) {
+    if (!places.model.empty() && !fs::is_regular_file(places.model, error)) {
         return report_error({gguf::ErrorCode::not_found, o.model, std::nullopt, "no such model"});
     }
     auto imatrix = chosen_imatrix(o, places);
@@ -318,7 +356,9 @@ int run_batch_model(const BatchModelOptions& o) {
     if (!manifest) return report_error(manifest.error());
     if (lists_output(*manifest, places.source)) return 0;
 
-    auto model = gguf::Model::open(places.model.string(), gguf::OpenFor::header);
+    auto remote = remote_options({});
+    if (!remote) return report_error(remote.error());
+    auto model = gguf::Model::open(places.input, gguf::OpenFor::header, *remote);
     if (!model) return report_error(model.error());
     auto mtp = gguf::summarize_mtp(*model);
     if (!mtp) return report_error(mtp.error());
@@ -343,7 +383,7 @@ int run_batch_model(const BatchModelOptions& o) {
             return report_error({gguf::ErrorCode::io, places.output_folder.string(), std::nullopt,
                                  "cannot create the folder: " + error.message()});
         }
-        auto lock = FileLock::acquire((places.output_folder / ("." + model_stem(places.model.string()) + ".mtp-batch.lock")).string());
+        auto lock = FileLock::acquire((places.output_folder / ("." + model_stem(places.input) + ".mtp-batch.lock")).string());
         if (!lock) return termination_signal() != 0 ? stopped_by_signal(places, 0) : report_error(lock.error());
         model_lock.emplace(std::move(*lock));
     }

@@ -56,7 +56,7 @@ std::vector<RemoteRead> remote_reads(const gguf::Plan& plan) {
         if (!input || !gguf::is_remote(input->file->path())) continue;
         const std::string& name = input->file->path();
         auto it = std::find_if(reads.begin(), reads.end(), [&](const RemoteRead& r) { return r.name == name; });
-        if (it == reads.end()) it = reads.insert(reads.end(), {name, 0});
+        if (it == reads.end()) it = reads.insert(reads.end(), {name, 0, input->file});
         it->bytes += input->file->tensors()[input->tensor_index].n_bytes;
     }
     return reads;

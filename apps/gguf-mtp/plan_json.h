@@ -28,6 +28,7 @@ nlohmann::json plan_json(const gguf::Plan& plan, const std::vector<gguf::ShardLa
 struct RemoteRead {
     std::string name;
     uint64_t bytes = 0;
+    const gguf::GgufFile* file = nullptr;  // the input it reads, for what it has fetched so far
 };
 std::vector<RemoteRead> remote_reads(const gguf::Plan& plan);
 

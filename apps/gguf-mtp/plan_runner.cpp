@@ -7,7 +7,6 @@
 
 #include "cli_support.h"
 #include "plan_json.h"
-#include "progress_bar.h"
 
 namespace gguf_mtp {
 
@@ -58,6 +57,20 @@ void print_layout(const gguf::Plan& plan, const std::vector<gguf::ShardLayout>& 
 
 }  // namespace
 
+FetchMeter fetch_meter(const gguf::Plan& plan) {
+    const auto reads = remote_reads(plan);
+    if (reads.empty()) return {};
+    FetchMeter meter;
+    for (const auto& r : reads) meter.needed += r.bytes;
+    auto fetched_since_open = [reads] {
+        uint64_t bytes = 0;
+        for (const auto& r : reads) bytes += r.file->bytes_fetched();
+        return bytes;
+    };
+    meter.fetched = [fetched_since_open, before = fetched_since_open()] { return fetched_since_open() - before; };
+    return meter;
+}
+
 int run_plan(const gguf::Plan& plan, const gguf::WriteOptions& options, const OutputFlags& flags, const std::string& label) {
     if (flags.dry_run) {
         auto layout = gguf::layout_plan(plan, options);
@@ -66,6 +79,7 @@ int run_plan(const gguf::Plan& plan, const gguf::WriteOptions& options, const Ou
         return 0;
     }
     ProgressBar bar(label);
+    bar.show_fetch(fetch_meter(plan));
     gguf::WriteOptions with_progress = options;
     with_progress.on_progress = [&bar](const gguf::Progress& p) { bar.update(p); };
     auto report = gguf::write_plan(plan, with_progress);

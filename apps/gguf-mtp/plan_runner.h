@@ -8,6 +8,7 @@
 
 #include "gguf/split/model.h"
 #include "gguf/plan/writer.h"
+#include "progress_bar.h"
 
 namespace gguf_mtp {
 
@@ -28,6 +29,10 @@ void add_output_flags(CLI::App& cmd, OutputFlags& flags, bool split_options);
 // a value is malformed.
 bool make_write_options(const OutputFlags& flags, const std::string& output, const gguf::Model& input,
                         gguf::WriteOptions& options);
+
+// The tensor bytes `plan` reads from URLs, and what those inputs fetch from
+// now on (their headers are in already); an empty meter for local inputs.
+FetchMeter fetch_meter(const gguf::Plan& plan);
 
 // Prints or writes the plan; returns the exit code.
 int run_plan(const gguf::Plan& plan, const gguf::WriteOptions& options, const OutputFlags& flags, const std::string& label);

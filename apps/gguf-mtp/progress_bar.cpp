@@ -23,8 +23,10 @@ void ProgressBar::update(const gguf::Progress& p) {
     bar.resize(kWidth, '.');
     const double elapsed = std::chrono::duration<double>(now - start_).count();
     const double eta = fraction > 0 ? elapsed / fraction - elapsed : 0;
-    std::fprintf(stderr, "\r%s [%s] %3.0f%% %zu/%zu %s, %s, ETA %.0f s ", label_.c_str(), bar.c_str(),
-                 fraction * 100, p.tensors_done, p.tensors_total, unit_.c_str(), format_bytes(p.bytes_done).c_str(), eta);
+    std::string fetched;
+    if (fetch_.fetched) fetched = ", fetched " + format_bytes(fetch_.fetched()) + " of " + format_bytes(fetch_.needed);
+    std::fprintf(stderr, "\r%s [%s] %3.0f%% %zu/%zu %s, %s%s, ETA %.0f s ", label_.c_str(), bar.c_str(), fraction * 100,
+                 p.tensors_done, p.tensors_total, unit_.c_str(), format_bytes(p.bytes_done).c_str(), fetched.c_str(), eta);
     drawn_ = true;
 }
 
@@ -40,9 +42,10 @@ void ProgressBar::finish(const gguf::WriteReport& report) {
     std::string files;
     for (size_t i = 0; i < report.files.size() && i < 3; ++i) files += (i ? ", " : "") + report.files[i].path;
     if (report.files.size() > 3) files += ", ... (" + std::to_string(report.files.size()) + " files)";
-    std::fprintf(stderr, "%s: %zu tensors, %s in %.2f s (%s/s) -> %s\n", label_.c_str(), report.tensors_written,
+    const std::string fetched = fetch_.fetched ? ", fetched " + format_bytes(fetch_.fetched()) : "";
+    std::fprintf(stderr, "%s: %zu tensors, %s in %.2f s (%s/s)%s -> %s\n", label_.c_str(), report.tensors_written,
                  format_bytes(report.bytes_written).c_str(), seconds, format_bytes(static_cast<uint64_t>(rate)).c_str(),
-                 files.c_str());
+                 fetched.c_str(), files.c_str());
 }
 
 }  // namespace gguf_mtp

@@ -3,16 +3,28 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <string>
 
 #include "gguf/plan/writer.h"
 
 namespace gguf_mtp {
 
+// What a command reads from URLs: the bytes it needs there, and how many
+// have arrived so far.
+struct FetchMeter {
+    uint64_t needed = 0;
+    std::function<uint64_t()> fetched;  // empty: nothing is remote
+};
+
 class ProgressBar {
 public:
     // `unit` names what Progress::tensors_* count ("tensors", "files").
     explicit ProgressBar(std::string label, std::string unit = "tensors");
+    // From now on the bar also says "fetched X of Y", and the summary
+    // "fetched X", when the meter has something remote to count.
+    void show_fetch(FetchMeter meter) { fetch_ = std::move(meter); }
     // Redraws at most every 100 ms.
     void update(const gguf::Progress& p);
     // Clears the bar, for a command that prints its own summary.
@@ -25,6 +37,7 @@ private:
     std::string unit_;
     bool enabled_;
     bool drawn_ = false;
+    FetchMeter fetch_;
     std::chrono::steady_clock::time_point start_;
     std::chrono::steady_clock::time_point last_draw_;
 };

@@ -357,6 +357,7 @@ int run_quantize(const CLI::App& cmd, const QuantizeOptions& o) {
     }
     const auto start = std::chrono::steady_clock::now();
     ProgressBar bar("quantize");
+    bar.show_fetch(fetch_meter(plan->plan));
     write.on_progress = [&bar](const gguf::Progress& p) { bar.update(p); };
     auto report = gguf::write_plan(plan->plan, write);
     if (!report) return report_error(report.error());

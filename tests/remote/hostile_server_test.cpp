@@ -9,6 +9,7 @@
 
 #include "cli_runner.h"
 #include "gguf/format/gguf_file.h"
+#include "gguf/io/file_hash.h"
 #include "io/http_range_file.h"
 #include "gguf_fixtures.h"
 #include "loopback_server.h"
@@ -125,6 +126,33 @@ TEST(RemoteRead, ALargeReadGoesInPiecesThatArriveInPlace) {
     ASSERT_TRUE(read) << read.error().to_string();
     EXPECT_TRUE(std::equal(got.begin(), got.end(), bytes.begin() + 3));
     EXPECT_EQ(server.requests(), 1 + 5) << "the first byte, then five pieces of at most 4 MiB";
+    EXPECT_EQ((*file)->bytes_fetched(), 1 + got.size());
+}
+
+TEST(RemoteHash, RetriesWhatMayPassAndGivesTheLocalDigest) {
+    const auto bytes = gguf_test::pattern_bytes("hashed", 7, (33u << 20) + 5);  // two pieces, the second short
+    gguf_test::TempDir dir;
+    gguf_test::write_file(dir.file("local"), bytes);
+    const auto local = gguf::hash_file(dir.file("local"));
+    ASSERT_TRUE(local) << local.error().to_string();
+    LoopbackServer server(bytes, Misbehaviour::fail_twice);
+    std::vector<uint64_t> done;
+    auto remote = gguf::hash_file(server.url(), [&](uint64_t bytes_done, uint64_t total) {
+        EXPECT_EQ(total, bytes.size());
+        done.push_back(bytes_done);
+    });
+    ASSERT_TRUE(remote) << remote.error().to_string();
+    EXPECT_EQ(remote->xxh3_128, local->xxh3_128);
+    EXPECT_EQ(remote->bytes, bytes.size());
+    EXPECT_EQ(done, (std::vector<uint64_t>{32u << 20, bytes.size()}));
+}
+
+TEST(RemoteHash, AFileThatChangesWhileHashedIsAnErrorNotADigest) {
+    LoopbackServer server(gguf_test::pattern_bytes("changing", 8, 9u << 20), Misbehaviour::etag_changes);
+    auto remote = gguf::hash_file(server.url());
+    ASSERT_FALSE(remote) << remote->xxh3_128;
+    EXPECT_EQ(remote.error().file, server.url());
+    EXPECT_EQ(remote.error().code, gguf::ErrorCode::mismatch) << remote.error().to_string();
 }
 
 TEST(RemoteRead, HubNamesResolveAgainstTheEndpoint) {

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -99,6 +100,19 @@ protected:
     pid_t nginx_ = -1;
 };
 
+// What `gguf-mtp ARGS` writes to a terminal (stdout and stderr both),
+// run under script(1) so that it draws its progress bar.
+std::string on_a_terminal(const std::vector<std::string>& args) {
+    std::string command = gguf_test::shell_quote(GGUF_MTP_BIN);
+    for (const auto& a : args) command += " " + gguf_test::shell_quote(a);
+    gguf_test::TempDir scratch;
+    const std::string typed = scratch.file("typescript");
+    const std::string run = "script -qec " + gguf_test::shell_quote(command) + " " + gguf_test::shell_quote(typed) + " >/dev/null 2>&1";
+    EXPECT_EQ(std::system(run.c_str()), 0) << run;
+    const auto bytes = gguf_test::read_file(typed);
+    return std::string(bytes.begin(), bytes.end());
+}
+
 // `info` text, less its first line (the file's name).
 std::string info_body(const gguf_test::CliRun& run) { return run.out.substr(run.out.find('\n') + 1); }
 
@@ -134,6 +148,107 @@ TEST_F(NginxHub, ExtractFromAUrlWritesTheLocalBytesAndFetchesTheHeadAndHeaderOnl
     ASSERT_EQ(dry.exit_code, 0) << dry.err;
     const auto fetch = nlohmann::json::parse(dry.out)["fetch"];
     EXPECT_EQ(fetch, nlohmann::json::parse("[{\"url\": \"" + url + "\", \"bytes\": " + std::to_string(head->total_tensor_bytes()) + "}]"));
+}
+
+TEST_F(NginxHub, HashOfAUrlIsTheLocalFilesDigestAndFetchesEachByteOnce) {
+    // Not a GGUF: hash reads any file. Large enough for several pieces in
+    // flight at once, with a short one at the end.
+    const auto bytes = gguf_test::pattern_bytes("remote-hash", 3, (size_t(41) << 20) + 13);
+    const fs::path local = files_ / "weights.bin";
+    gguf_test::write_file(local.string(), bytes);
+    auto expected = gguf_test::gguf_mtp({"hash", local.string()});
+    ASSERT_EQ(expected.exit_code, 0) << expected.err;
+    const std::string digest = expected.out.substr(0, 32);
+    clear_log();
+    const std::string name = "hf://test-org/weights/weights.bin";
+    auto remote = gguf_test::gguf_mtp({"hash", name});
+    ASSERT_EQ(remote.exit_code, 0) << remote.err;
+    EXPECT_EQ(remote.out, digest + "  " + name + "\n");
+    EXPECT_EQ(remote.err, "") << "no progress bar where stderr is not a terminal";
+    // The file, and the one byte that asked for its size.
+    EXPECT_EQ(bytes_served(), bytes.size() + 1);
+    const std::string url = endpoint() + "/test-org/weights/resolve/main/weights.bin";
+    auto json = gguf_test::gguf_mtp({"hash", "--json", url});
+    ASSERT_EQ(json.exit_code, 0) << json.err;
+    EXPECT_EQ(nlohmann::json::parse(json.out),
+              nlohmann::json::parse("[{\"path\": \"" + url + "\", \"bytes\": " + std::to_string(bytes.size()) + ", \"xxh3_128\": \"" + digest + "\"}]"));
+    auto missing = gguf_test::gguf_mtp({"hash", "hf://test-org/weights/absent.bin", local.string()});
+    EXPECT_EQ(missing.exit_code, 1);
+    EXPECT_EQ(missing.err, "gguf-mtp: error: hf://test-org/weights/absent.bin: not found (HTTP 404)\n");
+    EXPECT_EQ(missing.out, digest + "  " + local.string() + "\n") << "the other files are still hashed";
+}
+
+TEST_F(NginxHub, OnATerminalRemoteReadsShowWhatIsFetchedOfWhatIsNeeded) {
+    // The bar is drawn last when the work is done: by then every byte
+    // needed has been fetched.
+    const std::regex all_fetched(R"(\] 100% .*, fetched ([0-9.]+ [KMG]?i?B) of \1, ETA)");
+    const std::string name = "hf://test-org/qwen/qwen35-bundled.gguf";
+    const std::string hashed = on_a_terminal({"hash", name});
+    EXPECT_TRUE(hashed.find("\rhash [") != std::string::npos && std::regex_search(hashed, all_fetched)) << hashed;
+    const std::string extracted = on_a_terminal({"extract", "-o", dir_.file("head.gguf"), name});
+    EXPECT_TRUE(extracted.find("\rextract [") != std::string::npos && std::regex_search(extracted, all_fetched)) << extracted;
+    const std::string quantized = on_a_terminal({"quantize", name, dir_.file("q.gguf"), "Q8_0"});
+    EXPECT_TRUE(quantized.find("\rquantize [") != std::string::npos && std::regex_search(quantized, all_fetched)) << quantized;
+    const std::string local = on_a_terminal({"extract", "-o", dir_.file("local-head.gguf"), (files_ / "qwen35-bundled.gguf").string()});
+    EXPECT_TRUE(local.find("\rextract [") != std::string::npos && local.find("fetched") == std::string::npos) << local;
+}
+
+TEST_F(NginxHub, AWriteFromAUrlSaysWhatItFetched) {
+    const std::string input = (files_ / "qwen35-bundled.gguf").string();
+    auto local = gguf_test::gguf_mtp({"extract", "-o", dir_.file("local-head.gguf"), input});
+    ASSERT_EQ(local.exit_code, 0) << local.err;
+    EXPECT_EQ(local.err.find("fetched"), std::string::npos) << local.err;
+    auto remote = gguf_test::gguf_mtp({"extract", "-o", dir_.file("remote-head.gguf"), "hf://test-org/qwen/qwen35-bundled.gguf"});
+    ASSERT_EQ(remote.exit_code, 0) << remote.err;
+    EXPECT_NE(remote.err.find(", fetched "), std::string::npos) << remote.err;
+}
+
+TEST_F(NginxHub, BatchOfAUrlWritesUnderOutRecordsTheVersionAndSkipsWhatIsUnchanged) {
+    const std::string model = "hf://test-org/qwen/qwen35-bundled.gguf";
+    auto no_out = gguf_test::gguf_mtp({"batch-model", "hf://test-org/qwen", model});
+    EXPECT_EQ(no_out.exit_code, 2);
+    EXPECT_EQ(no_out.err, "gguf-mtp: error: batch-model of a URL needs --out DIR: its outputs cannot go beside it\n");
+    auto elsewhere = gguf_test::gguf_mtp({"batch-model", "--out", dir_.file("out"), "hf://test-org/other", model});
+    EXPECT_EQ(elsewhere.exit_code, 2) << elsewhere.err;
+    EXPECT_EQ(elsewhere.err, "gguf-mtp: error: " + model + ": is not under the repo URL 'hf://test-org/other'\n");
+
+    const fs::path out = fs::path(dir_.file("out")) / "qwen";
+    auto first = gguf_test::gguf_mtp({"batch-model", "--out", dir_.file("out"), "--quant", "Q8_0", "hf://test-org/qwen", model});
+    ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+    // The same outputs as from the local file.
+    gguf_test::TempDir local;
+    const std::string input = (files_ / "qwen35-bundled.gguf").string();
+    ASSERT_EQ(gguf_test::gguf_mtp({"extract", "-o", local.file("head.gguf"), input}).exit_code, 0);
+    ASSERT_EQ(gguf_test::gguf_mtp({"strip", "-o", local.file("trunk.gguf"), input}).exit_code, 0);
+    EXPECT_EQ(gguf_test::read_file((out / "mtp-qwen35-bundled.gguf").string()), gguf_test::read_file(local.file("head.gguf")));
+    EXPECT_EQ(gguf_test::read_file((out / "qwen35-bundled-no-mtp.gguf").string()), gguf_test::read_file(local.file("trunk.gguf")));
+    EXPECT_TRUE(fs::exists(out / "qwen35-bundled-no-mtp-Q8_0.gguf"));
+
+    auto manifest = [&] { return nlohmann::json::parse(read_text((out / "gguf-mtp-manifest.json").string())); };
+    const auto recorded = manifest();
+    ASSERT_EQ(recorded["models"].size(), 1u) << recorded.dump(2);
+    EXPECT_EQ(recorded["models"][0]["source"], model);
+    const auto& entry = recorded["models"][0]["inputs"][0];
+    EXPECT_EQ(entry["path"], model);
+    EXPECT_EQ(entry["bytes"], fs::file_size(input));
+    EXPECT_TRUE(entry.contains("etag") && entry.contains("last_modified")) << entry.dump();  // nginx sends both
+    const size_t extract = recorded["outputs"][0]["command"];
+    EXPECT_EQ(recorded["commands"][extract]["argv"][4], model) << "the head is made from the URL";
+
+    clear_log();
+    auto again = gguf_test::gguf_mtp({"batch-model", "--out", dir_.file("out"), "--quant", "Q8_0", "hf://test-org/qwen", model});
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_EQ(again.out, "qwen/qwen35-bundled.gguf: mtp-qwen35-bundled.gguf verified, skipped\n"
+                         "qwen/qwen35-bundled.gguf: qwen35-bundled-no-mtp.gguf verified, skipped\n"
+                         "qwen/qwen35-bundled.gguf: qwen35-bundled-no-mtp-Q8_0.gguf verified, skipped\n");
+    EXPECT_LT(bytes_served(), fs::file_size(input) / 2) << "an unchanged remote model is not fetched again";
+
+    // A new version on the server (nginx's ETag is its mtime and size): the outputs are made again.
+    fs::last_write_time(files_ / "qwen35-bundled.gguf", fs::last_write_time(files_ / "qwen35-bundled.gguf") + std::chrono::hours(1));
+    auto changed = gguf_test::gguf_mtp({"batch-model", "--out", dir_.file("out"), "--quant", "Q8_0", "hf://test-org/qwen", model});
+    ASSERT_EQ(changed.exit_code, 0) << changed.err;
+    EXPECT_EQ(changed.out.find("skipped"), std::string::npos) << changed.out;
+    EXPECT_NE(manifest()["models"][0]["inputs"][0]["etag"], entry["etag"]);
 }
 
 TEST_F(NginxHub, AnyShardUrlOpensTheWholeSplitSet) {

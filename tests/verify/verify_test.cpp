@@ -445,7 +445,10 @@ TEST(FileHash, MatchesOneShotXxh3OfTheWholeFileAcrossReads) {
     const auto bytes = gguf_test::pattern_bytes("hash", 1, (size_t(9) << 20) + 13);  // spans several reads
     gguf_test::write_file(dir.file("f"), bytes);
     std::vector<uint64_t> progress;
-    auto h = gguf::hash_file(dir.file("f"), [&](uint64_t done) { progress.push_back(done); });
+    auto h = gguf::hash_file(dir.file("f"), [&](uint64_t done, uint64_t total) {
+        EXPECT_EQ(total, bytes.size());
+        progress.push_back(done);
+    });
     ASSERT_TRUE(h.has_value()) << h.error().to_string();
     XXH128_canonical_t canonical;
     XXH128_canonicalFromHash(&canonical, XXH3_128bits(bytes.data(), bytes.size()));

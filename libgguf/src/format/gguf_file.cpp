@@ -104,6 +104,7 @@ Result<GgufFile> GgufFile::open(const std::string& path, OpenFor purpose, const 
         if (!header) return std::unexpected(header.error());
         f.header_ = std::move(*header);
         f.size_ = (*data)->size();
+        f.remote_version_ = (*data)->version();
         if (purpose != OpenFor::header) f.data_ = std::move(*data);
         return f;
     }
@@ -136,6 +137,8 @@ GgufFile& GgufFile::operator=(GgufFile&&) noexcept = default;
 GgufFile::~GgufFile() = default;
 
 int GgufFile::fd() const { return data_ ? data_->fd() : -1; }
+
+uint64_t GgufFile::bytes_fetched() const { return data_ ? data_->bytes_fetched() : 0; }
 
 int64_t GgufFile::find_tensor(std::string_view name) const {
     for (size_t i = 0; i < header_.tensors.size(); ++i) {

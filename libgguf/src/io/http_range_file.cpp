@@ -18,7 +18,7 @@ struct HttpRangeFile::Transfer {
     uint64_t offset = 0;     // of out[0] in the file
     bool read_through_whole = false;  // a 200 answer may be read through to `offset`
     long status = 0;
-    std::string content_range, etag;
+    std::string content_range, etag, last_modified, commit;
     uint64_t body = 0;       // body bytes received
     bool too_long = false;   // a 206 body longer than asked
     bool whole_file = false; // a 200 answer to a ranged request
@@ -82,10 +82,16 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
     if (line.starts_with("HTTP/")) {  // a new answer (after a redirect): forget the last one's headers
         t.content_range.clear();
         t.etag.clear();
+        t.last_modified.clear();
+        t.commit.clear();
     } else if (header_is(line, "content-range")) {
         t.content_range = trimmed(line.substr(14));
     } else if (header_is(line, "etag")) {
         t.etag = trimmed(line.substr(5));
+    } else if (header_is(line, "last-modified")) {
+        t.last_modified = trimmed(line.substr(14));
+    } else if (header_is(line, "x-repo-commit")) {
+        t.commit = trimmed(line.substr(14));
     }
     return size * count;
 }
@@ -205,6 +211,7 @@ Result<HttpRangeFile::Transfer> HttpRangeFile::fetch(Connection& connection, uin
         curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
         curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
         const CURLcode code = curl_easy_perform(h);
+        fetched_ += t.body;
         if (t.status == 0) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &t.status);
         if (t.complete || (t.whole_file && !t.read_through_whole)) return t;
         if (code == CURLE_TOO_MANY_REDIRECTS) return fail(ErrorCode::io, name, "too many redirects (a redirect loop?) fetching bytes " + range);
@@ -270,8 +277,8 @@ Status HttpRangeFile::read_range(uint64_t offset, std::span<uint8_t> out, const 
                                                          std::to_string(size_) + "'");
         }
     }
-    if (!etag_.empty() && !t->etag.empty() && t->etag != etag_) {
-        return fail(ErrorCode::mismatch, name, "the file changed on the server while being read (ETag " + etag_ + ", now " + t->etag + ")");
+    if (!version_.etag.empty() && !t->etag.empty() && t->etag != version_.etag) {
+        return fail(ErrorCode::mismatch, name, "the file changed on the server while being read (ETag " + version_.etag + ", now " + t->etag + ")");
     }
     give_back(std::move(connection));
     return {};
@@ -287,7 +294,7 @@ Result<std::unique_ptr<HttpRangeFile>> HttpRangeFile::open(const std::string& na
     uint8_t first = 0;
     auto t = file->fetch(*connection, 0, std::span(&first, 1), name);
     if (!t) return std::unexpected(t.error());
-    file->etag_ = t->etag;
+    file->version_ = {t->etag, t->last_modified, t->commit};
     if (t->whole_file) {
         if (!options.allow_full_download) {
             return fail(ErrorCode::unsupported, name, "the server ignores Range requests (it answered HTTP 200 with the whole file)",

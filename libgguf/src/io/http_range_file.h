@@ -3,6 +3,7 @@
 // server honours Range; every later read must see the same size and ETag.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -22,6 +23,8 @@ public:
     uint64_t size() const override { return size_; }
     FileIdentity identity() const override { return {}; }  // never a local file, so never an output
     Status read_at(uint64_t offset, std::span<uint8_t> out, const std::string& name) const override;
+    uint64_t bytes_fetched() const override { return fetched_; }
+    const RemoteVersion& version() const { return version_; }
 
     struct Connection;  // a curl handle, reused for its kept-alive connection
     struct Transfer;    // one request's answer, as libcurl's callbacks see it
@@ -37,10 +40,11 @@ private:
     std::string url_;
     RemoteOptions options_;
     uint64_t size_ = 0;
-    std::string etag_;
+    RemoteVersion version_;
     bool honours_range_ = true;
     mutable std::mutex mutex_;  // guards idle_
     mutable std::vector<std::unique_ptr<Connection>> idle_;
+    mutable std::atomic<uint64_t> fetched_{0};  // body bytes of every answer
 };
 
 }  // namespace gguf

@@ -34,6 +34,9 @@ public:
     virtual int fd() const { return -1; }
     // All the bytes, mapped read-only; empty where they are not mapped.
     virtual std::span<const uint8_t> mapping() const { return {}; }
+    // Bytes received from a server so far (a URL's answers, retries
+    // included); 0 where nothing crosses a network.
+    virtual uint64_t bytes_fetched() const { return 0; }
 };
 
 }  // namespace gguf

@@ -32,7 +32,7 @@ VerifyReport verify_outputs(std::span<const ListedOutput> outputs, const std::st
             report.findings.push_back(output_error(ErrorCode::not_found, path, "listed output is missing"));
         } else {
             const uint64_t before = progress.bytes_done;
-            auto hash = hash_file(path, [&](uint64_t done) {
+            auto hash = hash_file(path, [&](uint64_t done, uint64_t) {
                 progress.bytes_done = before + done;
                 if (options.on_progress) options.on_progress(progress);
             });

@@ -85,6 +85,11 @@ public:
     // Whether tensor_data() can be read (opened for data); fd() is -1 when not.
     bool has_data() const { return data_ != nullptr; }
     int fd() const;
+    // Bytes of a URL received so far (its header, the data read since), for
+    // progress displays; 0 for a local file.
+    uint64_t bytes_fetched() const;
+    // A URL's version, as its server gave it when opened; empty for a local file.
+    const RemoteVersion& remote_version() const { return remote_version_; }
 
     // Index of a tensor by name, or -1.
     int64_t find_tensor(std::string_view name) const;
@@ -106,6 +111,7 @@ private:
     GgufHeader header_;
     uint64_t size_ = 0;
     FileIdentity identity_;
+    RemoteVersion remote_version_;
     std::unique_ptr<ReadableFile> data_;
 };
 

@@ -26,6 +26,15 @@ struct RemoteOptions {
     long stall_seconds = 30;         // a request that receives nothing this long is cut (and retried)
 };
 
+// What identifies the version of a remote file the server gave, as its
+// first answer said (each empty where the server sends none): an unchanged
+// version with the same size is the same file.
+struct RemoteVersion {
+    std::string etag;
+    std::string last_modified;
+    std::string commit;  // the Hub's X-Repo-Commit: the revision a name resolved to
+};
+
 // Whether `name` is a URL gguf-mtp reads remotely (http://, https://, hf://).
 bool is_remote(std::string_view name);
 
