@@ -2,10 +2,11 @@
 // tensor names of LIKE.gguf (a fixture, say), every weight matrix given more
 // rows so the file reaches about SIZE_MIB, filled with normally distributed
 // values (deterministic), in TYPE (F16 or F32). With TENSOR, only that
-// tensor is written, alone at SIZE_MIB. With an imatrix path, also writes an
+// tensor is written, alone at SIZE_MIB; --columns then also sets its row
+// length (4096: a 4096x4096 matrix at 64 MiB of F32). With an imatrix path, also writes an
 // importance matrix covering every tensor llama-quantize quantizes.
 //
-//   gguf-mtp-scaled-model LIKE.gguf OUT.gguf SIZE_MIB TYPE [--tensor NAME] [--imatrix OUT.imatrix]
+//   gguf-mtp-scaled-model LIKE.gguf OUT.gguf SIZE_MIB TYPE [--tensor NAME [--columns N]] [--imatrix OUT.imatrix]
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -49,14 +50,21 @@ gguf::StreamSource normal_values(gguf::TensorType type, uint64_t elements, uint3
 
 int main(int argc, char** argv) {
     if (argc < 5) {
-        std::fprintf(stderr, "usage: %s LIKE.gguf OUT.gguf SIZE_MIB F16|F32 [--tensor NAME] [--imatrix OUT]\n", argv[0]);
+        std::fprintf(stderr, "usage: %s LIKE.gguf OUT.gguf SIZE_MIB F16|F32 [--tensor NAME [--columns N]] [--imatrix OUT]\n", argv[0]);
         return 2;
     }
     std::string only, imatrix_path;
+    uint64_t columns = 0;
     for (int i = 5; i + 1 < argc; i += 2) {
         if (std::string(argv[i]) == "--tensor") only = argv[i + 1];
         else if (std::string(argv[i]) == "--imatrix") imatrix_path = argv[i + 1];
+        else if (std::string(argv[i]) == "--columns") columns = std::strtoull(argv[i + 1], nullptr, 10);
     }
+    // The chosen tensor as written: its row length replaced when asked.
+    auto shaped = [&](gguf::TensorInfo t) {
+        if (columns > 0 && !only.empty() && t.name == only) t.ne[0] = columns;
+        return t;
+    };
     auto like = gguf::Model::open(argv[1]);
     if (!like) {
         std::fprintf(stderr, "%s\n", like.error().to_string().c_str());
@@ -68,7 +76,7 @@ int main(int argc, char** argv) {
     // Scale the rows of every matrix by one factor.
     uint64_t matrix_elements = 0;
     for (auto ref : like->tensors()) {
-        const auto& t = like->info(ref);
+        const gguf::TensorInfo t = shaped(like->info(ref));
         if (gguf::tensor_allows_quantization(t) && (only.empty() || t.name == only)) matrix_elements += t.n_elements();
     }
     if (matrix_elements == 0) {
@@ -86,7 +94,7 @@ int main(int argc, char** argv) {
     imatrix.chunk_size = 512;
     uint32_t seed = 1;
     for (auto ref : like->tensors()) {
-        gguf::TensorInfo t = like->info(ref);
+        gguf::TensorInfo t = shaped(like->info(ref));
         const bool matrix = gguf::tensor_allows_quantization(t);
         if (!only.empty() && t.name != only) continue;
         if (matrix) t.ne[1] = static_cast<uint64_t>(std::llround(double(t.ne[1]) * factor));

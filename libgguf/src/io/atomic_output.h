@@ -1,10 +1,11 @@
 // An output file that appears under its final name only when complete.
 //
 // Bytes go to a temporary file beside the final path (same directory, so the
-// rename is atomic): FINAL.XXXXXX.partial. commit() fsyncs and renames it;
-// destroying an uncommitted output removes the temporary, so a failed or
-// interrupted write leaves nothing behind under the final name. Paths ending
-// in ".zst" are written as a zstd stream.
+// rename is atomic): FINAL.XXXXXX.partial, handed to the kernel's writeback
+// as it grows, so the disk works alongside the writer. finish() fsyncs it,
+// commit() renames it; destroying an uncommitted output removes the
+// temporary, so a failed or interrupted write leaves nothing behind under
+// the final name. Paths ending in ".zst" are written as a zstd stream.
 #pragma once
 
 #include <cstdint>
@@ -41,13 +42,18 @@ public:
 private:
     AtomicOutput() = default;
     Status write_raw(const uint8_t* data, size_t size);
+    // Counts bytes that reached the file and starts writing back a large
+    // enough run of them.
+    void wrote(uint64_t bytes);
     Status write_compressed(std::span<const uint8_t> bytes, bool end);
 
     std::string final_path_;
     std::string temp_path_;
     int fd_ = -1;
     bool committed_ = false;
-    uint64_t written_ = 0;  // uncompressed bytes
+    uint64_t written_ = 0;       // uncompressed bytes
+    uint64_t file_bytes_ = 0;    // bytes in the file (compressed ones for .zst)
+    uint64_t written_back_ = 0;  // the file's first bytes whose writeback has started
     struct Zstd;
     std::unique_ptr<Zstd> zstd_;
 };

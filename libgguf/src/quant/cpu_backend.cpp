@@ -1,5 +1,6 @@
 // The CPU back end: each chunk read and converted, then quantized, by all
 // the pool's threads in turn.
+#include <algorithm>
 #include <vector>
 
 #include "../parallel/thread_pool.h"
@@ -8,6 +9,12 @@
 
 namespace gguf::quant {
 namespace {
+
+// Floats each thread reads, converts and quantizes per chunk. Small chunks
+// keep the same few megabytes of buffers hot: a chunk of the whole
+// --max-buffer-size first faults in fresh pages for every float and output
+// byte, which costs more than a fast kernel's work on them.
+constexpr uint64_t kChunkBytesPerThread = 2ull << 20;
 
 class CpuBackend : public Backend {
 public:
@@ -20,6 +27,8 @@ public:
     bool reads(TensorType, std::string*) const override { return true; }
 
     Status run(TensorChunks& tensor, const ByteSink& sink) override {
+        const uint64_t rows = kChunkBytesPerThread * pool_.size() / std::max<uint64_t>(tensor.row_length() * 4, 1);
+        tensor.cut(std::min(tensor.chunk_rows(), rows));
         std::vector<float> floats;
         std::vector<uint8_t> out;
         for (const auto& c : tensor.chunks()) {
