@@ -155,7 +155,8 @@ Status skip_value(Cursor& in, ValueType type, const ValueLabel& what, uint32_t d
 
 namespace detail {
 
-Result<GgufHeader> parse_header_layout(std::span<const uint8_t> bytes, uint64_t file_size, const std::string& file) {
+Result<GgufHeader> parse_header_layout(std::span<const uint8_t> bytes, uint64_t file_size, const std::string& file,
+                                       const ParsedUpTo& parsed_up_to) {
     Cursor in(bytes, file_size, file);
     GgufHeader h;
 
@@ -208,7 +209,11 @@ Result<GgufHeader> parse_header_layout(std::span<const uint8_t> bytes, uint64_t 
         const std::string label = "value of key '" + *key + "'";
         auto ok = skip_value(in, ValueType(*type), ValueLabel{&label}, 0);
         if (!ok) return std::unexpected(ok.error());
+        // A copy, so that nothing refers to the caller's bytes (a mapping
+        // that could fault if the file shrank, whose pages `parsed_up_to`
+        // may let go).
         h.metadata.append(*key, Value::from_encoded(ValueType(*type), in.span(body_at, in.pos())));
+        if (parsed_up_to) parsed_up_to(in.pos());
     }
 
     if (const Value* align = h.metadata.find(keys::kAlignment)) {
@@ -320,14 +325,19 @@ std::vector<ExtentProblem> data_extent_problems(const GgufHeader& h, uint64_t fi
     return problems;
 }
 
+Result<GgufHeader> parse_header(std::span<const uint8_t> bytes, uint64_t file_size, const std::string& file,
+                                const ParsedUpTo& parsed_up_to) {
+    auto h = parse_header_layout(bytes, file_size, file, parsed_up_to);
+    if (!h) return h;
+    auto problems = data_extent_problems(*h, file_size, file);
+    if (!problems.empty()) return std::unexpected(std::move(problems.front().error));
+    return h;
+}
+
 }  // namespace detail
 
 Result<GgufHeader> parse_header(std::span<const uint8_t> bytes, uint64_t file_size, const std::string& file) {
-    auto h = detail::parse_header_layout(bytes, file_size, file);
-    if (!h) return h;
-    auto problems = detail::data_extent_problems(*h, file_size, file);
-    if (!problems.empty()) return std::unexpected(std::move(problems.front().error));
-    return h;
+    return detail::parse_header(bytes, file_size, file, {});
 }
 
 }  // namespace gguf
