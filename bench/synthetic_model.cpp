@@ -1,11 +1,16 @@
 // Writes a synthetic bundled model (qwen35moe naming, one MTP block) of a
 // chosen size and tensor count, for whole-command benchmarks. Tensor bytes
 // are a cheap repeating pattern: the benchmarks measure I/O, not content.
+// The tokenizer is a gpt2 one of VOCAB tokens (default 256), with token
+// types and a merge per token past the first 256: at a real model's VOCAB
+// (Qwen's 151,936) the header is a real model's size, several MiB.
 //
-//   gguf-mtp-synthetic OUT.gguf SIZE_MIB TENSORS
+//   gguf-mtp-synthetic OUT.gguf SIZE_MIB TENSORS [VOCAB]
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "gguf/plan/writer.h"
 
@@ -31,6 +36,36 @@ gguf::TensorInfo vector(const std::string& name) {
     return t;
 }
 
+// Token `i`: pseudo-random letters then its number, so distinct, 2 to 12
+// bytes, about as long as byte-level BPE tokens are on average.
+std::string token_text(uint64_t i) {
+    static constexpr std::string_view kLetters = "abcdefghijklmnopqrstuvwxyz.,-_";
+    std::string s;
+    uint64_t state = i * 6364136223846793005ull + 1442695040888963407ull;
+    const uint64_t letters = 1 + (state >> 60) % 6;
+    while (s.size() < letters) {
+        s += kLetters[(state >> 33) % kLetters.size()];
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+    }
+    return s + std::to_string(i);
+}
+
+void append_tokenizer(gguf::Metadata& md, uint64_t vocab) {
+    std::vector<std::string> tokens, merges;
+    std::vector<int64_t> types;
+    for (uint64_t i = 0; i < vocab; ++i) {
+        tokens.push_back(token_text(i));
+        types.push_back(i + 32 >= vocab ? 3 : 1);  // the last few are control tokens
+        if (i >= 256) merges.push_back(token_text(i / 2) + " " + token_text(i - 256));
+    }
+    md.append("tokenizer.ggml.model", gguf::Value::string("gpt2"));
+    md.append("tokenizer.ggml.pre", gguf::Value::string("qwen2"));
+    md.append("tokenizer.ggml.tokens", gguf::Value::string_array(tokens));
+    md.append("tokenizer.ggml.token_type", gguf::Value::int_array(gguf::ValueType::i32, types));
+    md.append("tokenizer.ggml.merges", gguf::Value::string_array(merges));
+    md.append("tokenizer.ggml.eos_token_id", gguf::Value::u32(static_cast<uint32_t>(vocab - 1)));
+}
+
 gguf::Status fill(std::span<uint8_t> out) {
     for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<uint8_t>(i * 131 + 7);
     return {};
@@ -39,8 +74,8 @@ gguf::Status fill(std::span<uint8_t> out) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 4) {
-        std::fprintf(stderr, "usage: %s OUT.gguf SIZE_MIB TENSORS\n", argv[0]);
+    if (argc != 4 && argc != 5) {
+        std::fprintf(stderr, "usage: %s OUT.gguf SIZE_MIB TENSORS [VOCAB]\n", argv[0]);
         return 2;
     }
     const uint64_t size = std::strtoull(argv[2], nullptr, 10) << 20;
@@ -58,10 +93,7 @@ int main(int argc, char** argv) {
     md.append("qwen35moe.block_count", gguf::Value::u32(blocks));
     md.append("qwen35moe.embedding_length", gguf::Value::u32(kEmbd));
     md.append("qwen35moe.nextn_predict_layers", gguf::Value::u32(1));
-    md.append("tokenizer.ggml.model", gguf::Value::string("gpt2"));
-    std::vector<std::string> tokens;
-    for (int i = 0; i < 256; ++i) tokens.push_back("t" + std::to_string(i));
-    md.append("tokenizer.ggml.tokens", gguf::Value::string_array(tokens));
+    append_tokenizer(md, argc == 5 ? std::max<uint64_t>(std::strtoull(argv[4], nullptr, 10), 256) : 256);
 
     auto add = [&](gguf::TensorInfo t) { plan.tensors.push_back({std::move(t), gguf::FillSource(fill)}); };
     for (uint32_t b = 0; b < blocks; ++b) {

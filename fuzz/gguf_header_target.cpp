@@ -14,7 +14,7 @@ namespace {
 void touch_values(const gguf::Metadata& metadata) {
     for (const auto& kv : metadata.entries()) {
         (void)kv.value.to_display();
-        if (kv.value.is_array()) (void)kv.value.elements(16);
+        for (const auto& e : kv.value.elements(16)) (void)e.to_display();
     }
 }
 

@@ -3,6 +3,8 @@
 // under ASan/UBSan in CI).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstring>
 #include <random>
 
 #include "broken_catalogue.h"
@@ -35,6 +37,32 @@ TEST_P(BrokenFile, IsRefusedWithAClearError) {
 
 INSTANTIATE_TEST_SUITE_P(Catalogue, BrokenFile, testing::ValuesIn(catalogue()),
                          [](const testing::TestParamInfo<Case>& info) { return info.param.name; });
+
+// An array's elements are checked when the header is parsed, each error
+// naming the key and the offset of what is wrong: the count that cannot fit,
+// the element whose string runs past the end.
+TEST(BrokenFiles, ArrayErrorsNameTheKeyAndTheOffset) {
+    auto bytes = RawFile().bytes();
+    const auto key_at = static_cast<size_t>(std::search(bytes.begin(), bytes.end(), std::begin("test.names"), std::end("test.names") - 1) - bytes.begin());
+    const size_t array_at = key_at + 10 + 4, second_length_at = array_at + 4 + 8 + 9;
+
+    auto long_string = bytes;
+    const uint64_t huge = 1ull << 40;
+    std::memcpy(long_string.data() + second_length_at, &huge, sizeof huge);
+    auto r = parse(long_string);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().offset, second_length_at) << r.error().to_string();
+    EXPECT_NE(r.error().message.find("value of key 'test.names'[1] declares 1099511627776 bytes but only"), std::string::npos)
+        << r.error().to_string();
+
+    auto long_array = bytes;
+    std::memcpy(long_array.data() + array_at + 4, &huge, sizeof huge);
+    r = parse(long_array);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().offset, array_at) << r.error().to_string();
+    EXPECT_NE(r.error().message.find("value of key 'test.names' declares 1099511627776 elements of string"), std::string::npos)
+        << r.error().to_string();
+}
 
 TEST(BrokenFiles, TheUnbrokenBaseFileParses) {
     auto result = parse(RawFile().bytes());

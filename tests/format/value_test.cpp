@@ -40,6 +40,30 @@ TEST(Value, StringArraysDecodeToTheirElements) {
     EXPECT_EQ(v.elements(2).size(), 2u);
 }
 
+TEST(Value, CopiesAndElementsShareTheArraysBytes) {
+    const std::vector<std::string> tokens = {"x", "yy", "zzz"};
+    const Value v = Value::string_array(tokens);
+    const Value copy = v;
+    EXPECT_EQ(copy.encoded().data(), v.encoded().data());
+    EXPECT_EQ(copy, v);
+    auto it = v.elements().begin();
+    ++it;
+    EXPECT_EQ(it->encoded().data(), v.encoded().data() + 12 + 8 + 1) << "the second element lies in the array's bytes";
+    // A range over a temporary keeps the bytes it walks alive.
+    std::vector<std::string> walked;
+    for (const Value& e : Value::string_array(tokens).elements()) walked.emplace_back(*e.as_string());
+    EXPECT_EQ(walked, tokens);
+}
+
+TEST(Value, FirstElementsIsTheShorterArrayByteForByte) {
+    const Value v = Value::int_array(ValueType::i32, std::vector<int64_t>{4, 5, 6, 7});
+    EXPECT_EQ(v.first_elements(2), Value::int_array(ValueType::i32, std::vector<int64_t>{4, 5}));
+    EXPECT_EQ(v.first_elements(0), Value::int_array(ValueType::i32, std::vector<int64_t>{}));
+    EXPECT_EQ(v.first_elements(9), v);
+    const Value names = Value::string_array(std::vector<std::string>{"a", "bb", "ccc"});
+    EXPECT_EQ(names.first_elements(2), Value::string_array(std::vector<std::string>{"a", "bb"}));
+}
+
 TEST(Value, IntArraysRoundTripAtEveryWidth) {
     const std::vector<int64_t> items = {0, 1, -1, 127, -128};
     for (auto t : {ValueType::i8, ValueType::i16, ValueType::i32, ValueType::i64}) {
@@ -51,7 +75,8 @@ TEST(Value, NestedArraysKeepTheirStructure) {
     const std::vector<Value> inner = {Value::int_array(ValueType::u16, std::vector<int64_t>{1, 2}),
                                       Value::int_array(ValueType::u16, std::vector<int64_t>{3})};
     const Value outer = Value::array_of(ValueType::array, inner);
-    const auto elements = outer.elements();
+    std::vector<Value> elements;
+    for (const Value& e : outer.elements()) elements.push_back(e);
     ASSERT_EQ(elements.size(), 2u);
     EXPECT_EQ(elements[0], inner[0]);
     EXPECT_EQ(elements[1].int_elements(), std::vector<int64_t>{3});

@@ -84,6 +84,8 @@ std::vector<Case> catalogue() {
                      ErrorCode::bad_format, "unknown value type 99"});
     cases.push_back({"huge_array_count", mutate([](auto& b) { store<uint64_t>(b, find(b, "test.names") + 10 + 4 + 4, 1ull << 50); }),
                      ErrorCode::bad_format, "elements"});
+    cases.push_back({"huge_array_string_length", mutate([](auto& b) { store<uint64_t>(b, find(b, "test.names") + 10 + 4 + 4 + 8 + 9, 1ull << 40); }),
+                     ErrorCode::bad_format, "value of key 'test.names'[1] declares 1099511627776 bytes"});
     cases.push_back({"unknown_element_type", mutate([](auto& b) { store<uint32_t>(b, find(b, "test.names") + 10 + 4, 13); }),
                      ErrorCode::bad_format, "unknown element type 13"});
     cases.push_back({"duplicate_key", mutate([](auto& b) { std::memcpy(b.data() + find(b, "test.count"), "test.names", 10); }),

@@ -3,15 +3,27 @@
 // misaligned, overlapping or truncated tensor of a damaged file in one run.
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include "gguf/format/gguf_file.h"
 
 namespace gguf::detail {
 
+// Told, as the parser moves on, how many bytes from the start of `bytes` it
+// is done with (it never reads them again and keeps no reference to them),
+// so a caller parsing a mapping can let their pages go: a header's
+// tokenizer is then in memory once, as the values' copies, not twice.
+using ParsedUpTo = std::function<void(uint64_t parsed)>;
+
 // Parses and checks everything up to the data section (keys, tensor infos,
 // the data offset), but not where each tensor's data lies.
-Result<GgufHeader> parse_header_layout(std::span<const uint8_t> bytes, uint64_t file_size, const std::string& file_name);
+Result<GgufHeader> parse_header_layout(std::span<const uint8_t> bytes, uint64_t file_size, const std::string& file_name,
+                                       const ParsedUpTo& parsed_up_to = {});
+
+// gguf::parse_header, telling `parsed_up_to` how far it got.
+Result<GgufHeader> parse_header(std::span<const uint8_t> bytes, uint64_t file_size, const std::string& file_name,
+                                const ParsedUpTo& parsed_up_to);
 
 struct ExtentProblem {
     std::string tensor;

@@ -4,6 +4,7 @@
 #include <functional>
 #include <vector>
 
+#include "data_extents.h"
 #include "../io/http_range_file.h"
 #include "../io/mapped_file.h"
 #include "../programmer_error.h"
@@ -90,6 +91,8 @@ Result<GgufHeader> fetch_header(const HttpRangeFile& file, const std::string& pa
     return parse_growing_header(prefix, extend, file.size(), path);
 }
 
+constexpr uint64_t kReleaseStep = 1 << 20;
+
 }  // namespace
 
 Result<GgufFile> GgufFile::open(const std::string& path, OpenFor purpose, const RemoteOptions& remote) {
@@ -123,8 +126,17 @@ Result<GgufFile> GgufFile::open(const std::string& path, OpenFor purpose, const 
     }
     auto map = MappedFile::open(path);
     if (!map) return std::unexpected(map.error());
-    auto header = parse_header((*map)->bytes(), (*map)->size(), path);
+    // Released a few MiB at a time as the parser moves on, so the mapped
+    // header and the values' copies of it are not in memory together.
+    uint64_t released = 0;
+    const detail::ParsedUpTo release = [&](uint64_t parsed) {
+        if (parsed < released + kReleaseStep) return;
+        (*map)->release(parsed);
+        released = parsed;
+    };
+    auto header = detail::parse_header((*map)->bytes(), (*map)->size(), path, release);
     if (!header) return std::unexpected(header.error());
+    (*map)->release(header->header_bytes);
     f.header_ = std::move(*header);
     f.size_ = (*map)->size();
     f.identity_ = (*map)->identity();

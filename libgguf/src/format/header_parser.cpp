@@ -62,6 +62,11 @@ public:
         return std::string(reinterpret_cast<const char*>(s->data()), s->size());
     }
 
+    // The bytes from the cursor on, and a step over `n` of them (the caller
+    // checked that they are there).
+    const uint8_t* here() const { return bytes_.data() + pos_; }
+    void skip(uint64_t n) { pos_ += n; }
+
     std::unexpected<Error> error(const std::string& message, uint64_t at) const {
         return fail(ErrorCode::bad_format, file_, message, at);
     }
@@ -76,45 +81,71 @@ private:
     uint64_t pos_ = 0;
 };
 
-// Skips over one encoded value body, validating it; the caller copies the
-// span it covered.
-Status skip_value(Cursor& in, ValueType type, const std::string& what, uint32_t depth) {
-    if (type == ValueType::string) {
-        auto s = in.read_string(what);
-        if (!s) return std::unexpected(s.error());
-        return {};
-    }
-    if (type != ValueType::array) {
-        if (static_cast<uint32_t>(type) >= kValueTypeCount) return in.error(what + " has unknown value type " + std::to_string(uint32_t(type)));
-        auto s = in.take(scalar_bytes(type), what);
-        if (!s) return std::unexpected(s.error());
-        return {};
-    }
-    if (depth >= kMaxArrayNesting) return in.error(what + " nests arrays deeper than " + std::to_string(kMaxArrayNesting));
+// What a value is called in an error: "value of key 'k'", an element of it
+// "value of key 'k'[7]", of a nested array "...[7][2]". Put into words only
+// when an error needs it: a tokenizer array has 150,000 elements and no error.
+struct ValueLabel {
+    const std::string* key_label = nullptr;  // the value itself
+    const ValueLabel* array = nullptr;       // or element `index` of this array
+    uint64_t index = 0;
+
+    std::string text() const { return array ? array->text() + "[" + std::to_string(index) + "]" : *key_label; }
+};
+
+// Steps over a string's length and bytes, checking them; nothing is copied.
+Status skip_string(Cursor& in, const ValueLabel& what) {
     const uint64_t at = in.pos();
-    auto elem_raw = in.read<uint32_t>(what + " element type");
-    if (!elem_raw) return std::unexpected(elem_raw.error());
-    if (*elem_raw >= kValueTypeCount) return in.error(what + " has unknown element type " + std::to_string(*elem_raw), at);
-    const auto elem = ValueType(*elem_raw);
-    auto count = in.read<uint64_t>(what + " element count");
-    if (!count) return std::unexpected(count.error());
+    if (in.remaining() < sizeof(uint64_t)) return in.short_read(what.text() + " length");
+    const uint64_t length = detail::load_le<uint64_t>(in.here());
+    in.skip(sizeof(uint64_t));
+    if (length > in.remaining()) {
+        if (!in.holds_whole_file()) return in.short_read(what.text());
+        return in.error(what.text() + " declares " + std::to_string(length) + " bytes but only " +
+                            std::to_string(in.remaining()) + " remain in the file",
+                        at);
+    }
+    in.skip(length);
+    return {};
+}
+
+// Steps over one encoded value body, checking its whole structure (every
+// element of an array, nested ones too) against the bytes there are; the
+// caller keeps the span it covered.
+Status skip_value(Cursor& in, ValueType type, const ValueLabel& what, uint32_t depth) {
+    if (type == ValueType::string) return skip_string(in, what);
+    if (type != ValueType::array) {
+        if (static_cast<uint32_t>(type) >= kValueTypeCount) return in.error(what.text() + " has unknown value type " + std::to_string(uint32_t(type)));
+        if (in.remaining() < scalar_bytes(type)) return in.short_read(what.text());
+        in.skip(scalar_bytes(type));
+        return {};
+    }
+    if (depth >= kMaxArrayNesting) return in.error(what.text() + " nests arrays deeper than " + std::to_string(kMaxArrayNesting));
+    const uint64_t at = in.pos();
+    if (in.remaining() < sizeof(uint32_t)) return in.short_read(what.text() + " element type");
+    const uint32_t elem_raw = detail::load_le<uint32_t>(in.here());
+    in.skip(sizeof(uint32_t));
+    if (elem_raw >= kValueTypeCount) return in.error(what.text() + " has unknown element type " + std::to_string(elem_raw), at);
+    const auto elem = ValueType(elem_raw);
+    if (in.remaining() < sizeof(uint64_t)) return in.short_read(what.text() + " element count");
+    const uint64_t count = detail::load_le<uint64_t>(in.here());
+    in.skip(sizeof(uint64_t));
     // Smallest encoding of one element: a string is at least its length
     // field, an array at least its type and count.
     const uint64_t min_bytes = elem == ValueType::string ? 8 : elem == ValueType::array ? 12 : scalar_bytes(elem);
-    if (*count > in.remaining() / min_bytes) {
-        if (!in.holds_whole_file()) return in.short_read(what);
-        return in.error(what + " declares " + std::to_string(*count) + " elements of " +
+    if (count > in.remaining() / min_bytes) {
+        if (!in.holds_whole_file()) return in.short_read(what.text());
+        return in.error(what.text() + " declares " + std::to_string(count) + " elements of " +
                             std::string(value_type_name(elem)) + " but only " + std::to_string(in.remaining()) +
                             " bytes remain in the file",
                         at);
     }
     if (elem != ValueType::string && elem != ValueType::array) {
-        auto s = in.take(*count * min_bytes, what);
-        if (!s) return std::unexpected(s.error());
+        in.skip(count * min_bytes);
         return {};
     }
-    for (uint64_t i = 0; i < *count; ++i) {
-        auto ok = skip_value(in, elem, what + "[" + std::to_string(i) + "]", depth + 1);
+    ValueLabel element{nullptr, &what, 0};
+    for (; element.index < count; ++element.index) {
+        auto ok = skip_value(in, elem, element, depth + 1);
         if (!ok) return ok;
     }
     return {};
@@ -124,7 +155,8 @@ Status skip_value(Cursor& in, ValueType type, const std::string& what, uint32_t 
 
 namespace detail {
 
-Result<GgufHeader> parse_header_layout(std::span<const uint8_t> bytes, uint64_t file_size, const std::string& file) {
+Result<GgufHeader> parse_header_layout(std::span<const uint8_t> bytes, uint64_t file_size, const std::string& file,
+                                       const ParsedUpTo& parsed_up_to) {
     Cursor in(bytes, file_size, file);
     GgufHeader h;
 
@@ -174,9 +206,14 @@ Result<GgufHeader> parse_header_layout(std::span<const uint8_t> bytes, uint64_t 
             return in.error("key '" + *key + "' has unknown value type " + std::to_string(*type) + " (expected 0..12)", type_at);
         }
         const uint64_t body_at = in.pos();
-        auto ok = skip_value(in, ValueType(*type), "value of key '" + *key + "'", 0);
+        const std::string label = "value of key '" + *key + "'";
+        auto ok = skip_value(in, ValueType(*type), ValueLabel{&label}, 0);
         if (!ok) return std::unexpected(ok.error());
+        // A copy, so that nothing refers to the caller's bytes (a mapping
+        // that could fault if the file shrank, whose pages `parsed_up_to`
+        // may let go).
         h.metadata.append(*key, Value::from_encoded(ValueType(*type), in.span(body_at, in.pos())));
+        if (parsed_up_to) parsed_up_to(in.pos());
     }
 
     if (const Value* align = h.metadata.find(keys::kAlignment)) {
@@ -288,14 +325,19 @@ std::vector<ExtentProblem> data_extent_problems(const GgufHeader& h, uint64_t fi
     return problems;
 }
 
+Result<GgufHeader> parse_header(std::span<const uint8_t> bytes, uint64_t file_size, const std::string& file,
+                                const ParsedUpTo& parsed_up_to) {
+    auto h = parse_header_layout(bytes, file_size, file, parsed_up_to);
+    if (!h) return h;
+    auto problems = data_extent_problems(*h, file_size, file);
+    if (!problems.empty()) return std::unexpected(std::move(problems.front().error));
+    return h;
+}
+
 }  // namespace detail
 
 Result<GgufHeader> parse_header(std::span<const uint8_t> bytes, uint64_t file_size, const std::string& file) {
-    auto h = detail::parse_header_layout(bytes, file_size, file);
-    if (!h) return h;
-    auto problems = detail::data_extent_problems(*h, file_size, file);
-    if (!problems.empty()) return std::unexpected(std::move(problems.front().error));
-    return h;
+    return detail::parse_header(bytes, file_size, file, {});
 }
 
 }  // namespace gguf

@@ -149,11 +149,20 @@ Value Value::array_of(ValueType element_type, std::span<const Value> items) {
 }
 
 Value Value::from_encoded(ValueType type, std::span<const uint8_t> body) {
+    auto storage = std::make_shared<const std::vector<uint8_t>>(body.begin(), body.end());
+    const std::span<const uint8_t> bytes = *storage;
+    return sharing(type, bytes, std::move(storage));
+}
+
+Value Value::sharing(ValueType type, std::span<const uint8_t> body, std::shared_ptr<const std::vector<uint8_t>> storage) {
     Value v;
     v.type_ = type;
-    v.bytes_.assign(body.begin(), body.end());
+    v.storage_ = std::move(storage);
+    v.bytes_ = body;
     return v;
 }
+
+bool operator==(const Value& a, const Value& b) { return a.type_ == b.type_ && std::ranges::equal(a.bytes_, b.bytes_); }
 
 ValueType Value::element_type() const { return ValueType(load_le<uint32_t>(bytes_.data())); }
 uint64_t Value::array_size() const { return load_le<uint64_t>(bytes_.data() + 4); }
@@ -188,19 +197,34 @@ std::optional<std::string_view> Value::as_string() const {
     return std::string_view(reinterpret_cast<const char*>(bytes_.data()) + 8, bytes_.size() - 8);
 }
 
-std::vector<Value> Value::elements(uint64_t max_count) const {
-    std::vector<Value> out;
-    if (!is_array()) return out;
+ArrayElements Value::elements(uint64_t max_count) const {
+    return ArrayElements(*this, is_array() ? std::min(array_size(), max_count) : 0);
+}
+
+ArrayElements::iterator::iterator(const Value& array, uint64_t count) : array_(array), left_(count) {
+    if (left_ > 0) decode();
+}
+
+void ArrayElements::iterator::decode() {
+    const ValueType elem = array_.element_type();
+    const size_t length = encoded_length(elem, array_.bytes_.data() + next_);
+    current_ = Value::sharing(elem, array_.bytes_.subspan(next_, length), array_.storage_);
+    next_ += length;
+}
+
+ArrayElements::iterator& ArrayElements::iterator::operator++() {
+    if (--left_ > 0) decode();
+    return *this;
+}
+
+Value Value::first_elements(uint64_t count) const {
     const ValueType elem = element_type();
-    const uint64_t count = std::min(array_size(), max_count);
-    out.reserve(count);
-    size_t pos = 12;
-    for (uint64_t i = 0; i < count; ++i) {
-        const size_t len = encoded_length(elem, bytes_.data() + pos);
-        out.push_back(from_encoded(elem, std::span(bytes_).subspan(pos, len)));
-        pos += len;
-    }
-    return out;
+    const uint64_t kept = std::min(array_size(), count);
+    size_t end = 12;
+    for (uint64_t i = 0; i < kept; ++i) end += encoded_length(elem, bytes_.data() + end);
+    std::vector<uint8_t> body(bytes_.begin(), bytes_.begin() + end);
+    std::memcpy(body.data() + 4, &kept, sizeof kept);  // the count, little-endian
+    return from_encoded(ValueType::array, body);
 }
 
 std::optional<std::vector<int64_t>> Value::int_elements() const {
@@ -216,12 +240,7 @@ std::optional<std::vector<std::string>> Value::string_elements() const {
     if (!is_array() || element_type() != ValueType::string) return std::nullopt;
     std::vector<std::string> out;
     out.reserve(array_size());
-    size_t pos = 12;
-    for (uint64_t i = 0; i < array_size(); ++i) {
-        const uint64_t len = load_le<uint64_t>(bytes_.data() + pos);
-        out.emplace_back(reinterpret_cast<const char*>(bytes_.data()) + pos + 8, len);
-        pos += 8 + len;
-    }
+    for (const Value& e : elements()) out.emplace_back(*e.as_string());
     return out;
 }
 
@@ -261,7 +280,11 @@ std::string Value::to_display(bool full) const {
     constexpr size_t kShownElements = 8;
     std::string out = "[" + std::string(value_type_name(element_type())) + " x " + std::to_string(array_size()) + ":";
     const auto items = elements(full ? UINT64_MAX : kShownElements);
-    for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : " ") + items[i].to_display(full);
+    const char* separator = " ";
+    for (const Value& e : items) {
+        out += separator + e.to_display(full);
+        separator = ", ";
+    }
     if (items.size() < array_size()) out += ", ...";
     return out + "]";
 }

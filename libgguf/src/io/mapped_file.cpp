@@ -7,6 +7,7 @@
 
 #include <zstd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -87,6 +88,13 @@ Result<std::unique_ptr<MappedFile>> MappedFile::open(const std::string& path) {
 MappedFile::~MappedFile() {
     if (data_) ::munmap(const_cast<uint8_t*>(data_), size_);
     if (fd_ >= 0) ::close(fd_);
+}
+
+void MappedFile::release(uint64_t end) const {
+    const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+    const uint64_t whole_pages = std::min(end, size_) / page * page;
+    // Only a hint: where it fails the pages stay, costing memory, not correctness.
+    if (data_ && whole_pages > 0) (void)::madvise(const_cast<uint8_t*>(data_), whole_pages, MADV_DONTNEED);
 }
 
 Status MappedFile::read_at(uint64_t offset, std::span<uint8_t> out, const std::string& name) const {

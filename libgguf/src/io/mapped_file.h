@@ -25,6 +25,11 @@ public:
     int fd() const override { return fd_; }
     FileIdentity identity() const override { return identity_; }
     std::span<const uint8_t> mapping() const override { return bytes(); }
+    // Lets the mapped pages of the first `end` bytes (whole pages) go from
+    // this process's memory; reading them again maps them in again. The
+    // header's bytes, once parsed into values of their own, are not read
+    // from the mapping again, and would otherwise count twice.
+    void release(uint64_t end) const;
     // Reads out.size() bytes at `offset` with pread, not through the mapping:
     // a file that shrank since it was opened, or a read that fails, is an
     // error naming `name` and the offset instead of a SIGBUS.

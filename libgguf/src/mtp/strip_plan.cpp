@@ -16,7 +16,7 @@ Result<Plan> plan_strip(const Model& bundled) {
     md.set(blocks_key, detail::same_integer_type(*md.find(blocks_key), m->trunk_blocks));
     for (const auto& kv : bundled.metadata().entries()) {
         if (!detail::is_per_layer_array(*m, kv)) continue;
-        md.set(kv.key, Value::array_of(kv.value.element_type(), kv.value.elements(m->trunk_blocks)));
+        md.set(kv.key, kv.value.first_elements(m->trunk_blocks));
     }
     detail::update_size_label(md, detail::infos(bundled), detail::infos(plan));
     return plan;

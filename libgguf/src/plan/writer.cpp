@@ -49,16 +49,24 @@ std::vector<std::vector<size_t>> assign_shards(const Plan& plan, const WriteOpti
     return shards;
 }
 
+// A shard's header, written through write() rather than held as bytes: a
+// large vocabulary's arrays go from the input's metadata to the output.
 struct ShardHeader {
+    uint32_t version = 3;
     Metadata metadata;
     std::vector<TensorInfo> tensors;
     uint64_t alignment = kDefaultAlignment;
-    std::vector<uint8_t> bytes;
+
+    uint64_t size() const { return detail::header_size(version, metadata, tensors, alignment); }
+    Status write(AtomicOutput& out) const {
+        return detail::write_header(version, metadata, tensors, alignment, [&](std::span<const uint8_t> piece) { return out.write(piece); });
+    }
 };
 
 ShardHeader build_shard_header(const Plan& plan, const std::vector<size_t>& indices, bool split, uint32_t shard,
                                uint32_t shard_count) {
     ShardHeader h;
+    h.version = plan.version;
     if (!split || shard == 0) h.metadata = plan.metadata;
     if (split) {
         h.metadata.set(keys::kSplitNo, Value::u16(static_cast<uint16_t>(shard)));
@@ -68,7 +76,6 @@ ShardHeader build_shard_header(const Plan& plan, const std::vector<size_t>& indi
     if (auto a = h.metadata.get_uint(keys::kAlignment); a && *a > 0) h.alignment = *a;
     for (size_t i : indices) h.tensors.push_back(plan.tensors[i].info);
     detail::assign_offsets(h.tensors, h.alignment);
-    h.bytes = detail::serialize_header(plan.version, h.metadata, h.tensors, h.alignment);
     return h;
 }
 
@@ -136,7 +143,7 @@ Result<std::vector<ShardLayout>> layout_plan(const Plan& plan, const WriteOption
     }
     for (uint32_t i = 0; i < layout.size(); ++i) {
         const ShardHeader h = build_shard_header(plan, layout[i].tensors, split, i, static_cast<uint32_t>(layout.size()));
-        layout[i].file_bytes = h.bytes.size();
+        layout[i].file_bytes = h.size();
         for (const auto& t : h.tensors) layout[i].file_bytes += align_up(t.n_bytes, h.alignment);
     }
     return layout;
@@ -188,7 +195,7 @@ Result<WriteReport> write_plan(const Plan& plan, const WriteOptions& options) {
         detail::RunReader runs(std::move(copies));
         auto out = AtomicOutput::create(shard.path);
         if (!out) return std::unexpected(out.error());
-        auto ok = (*out)->write(h.bytes);
+        auto ok = h.write(**out);
         if (!ok) return std::unexpected(ok.error());
         for (size_t k = 0; k < shard.tensors.size(); ++k) {
             const PlannedTensor& t = plan.tensors[shard.tensors[k]];
