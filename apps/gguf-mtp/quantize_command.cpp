@@ -323,8 +323,8 @@ int run_quantize(const CLI::App& cmd, const QuantizeOptions& o) {
     if (!o.imatrix.empty()) {
         if (auto id = gguf::identity_of(o.imatrix)) write.inputs.push_back(*id);
     }
-    QuantizeRunFacts facts{pos->input, std::string(pos->preset->name), o.imatrix, gguf::missing_importance_policy_name(q.missing_importance)};
-    facts.reuse = reuse;
+    QuantizeRunFacts facts{pos->input, std::string(pos->preset->name), o.imatrix, gguf::missing_importance_policy_name(q.missing_importance),
+                           reuse};
     facts.predicted_error = sized->predicted_error;
     if (!o.target.type_file.empty()) {
         if (auto written = write_type_file(o.target.type_file, *plan); !written) return report_error(written.error());
