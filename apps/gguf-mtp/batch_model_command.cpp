@@ -206,11 +206,11 @@ std::map<std::string, json> listed_outputs_of(const json& manifest, const std::s
 // Its provenance record (quantize's companion file) is written the same way.
 void remove_temporaries_of(const fs::path& output) {
     const std::string_view suffix = ".partial";
-    for (const std::string& file : {output.filename().string(), gguf::provenance_path(output.filename().string())}) {
-        const std::string prefix = file + ".";
-        std::error_code error;
-        for (fs::directory_iterator it(output.parent_path(), error), end; !error && it != end; it.increment(error)) {
-            const std::string name = it->path().filename().string();
+    const std::string prefixes[] = {output.filename().string() + ".", gguf::provenance_path(output.filename().string()) + "."};
+    std::error_code error;
+    for (fs::directory_iterator it(output.parent_path(), error), end; !error && it != end; it.increment(error)) {
+        const std::string name = it->path().filename().string();
+        for (const std::string& prefix : prefixes) {
             if (name.size() == prefix.size() + 6 + suffix.size() && name.starts_with(prefix) && name.ends_with(suffix)) {
                 std::error_code ignored;
                 fs::remove(it->path(), ignored);
