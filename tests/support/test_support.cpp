@@ -108,18 +108,22 @@ gguf::Plan random_plan(uint64_t seed, const RandomPlanOptions& options) {
     if (options.alignment) plan.metadata.append(gguf::keys::kAlignment, Value::u32(static_cast<uint32_t>(options.alignment)));
     for (size_t i = 0; i < options.keys; ++i) plan.metadata.append("test.key_" + std::to_string(i), random_value(rng, 0));
 
-    std::vector<uint32_t> usable;
-    for (uint32_t id = 0; id < gguf::kTensorTypeCount; ++id) {
-        if (gguf::type_is_usable(id)) usable.push_back(id);
+    const gguf::TypeRuntimes foreign = options.dialect == gguf::Dialect::mainline ? gguf::TypeRuntimes::ik_only
+                                                                                   : gguf::TypeRuntimes::mainline_only;
+    std::vector<gguf::TensorType> usable;
+    for (gguf::TensorType type : gguf::usable_types()) {
+        if (gguf::type_traits(static_cast<uint32_t>(type))->runtimes != foreign) usable.push_back(type);
     }
     for (size_t i = 0; i < options.tensors; ++i) {
         gguf::TensorInfo info;
         info.name = "blk." + std::to_string(i / 4) + ".t" + std::to_string(i) + ".weight";
-        info.type = gguf::TensorType(usable[rng() % usable.size()]);
-        const uint32_t block = gguf::type_traits(static_cast<uint32_t>(info.type))->block_size;
+        info.type = usable[rng() % usable.size()];
+        const auto traits = *gguf::type_traits(static_cast<uint32_t>(info.type));
+        const uint32_t block = traits.block_size;
         info.n_dims = 1 + rng() % 4;
         info.ne = {block * (1 + rng() % 3), 1, 1, 1};
         for (uint32_t d = 1; d < info.n_dims; ++d) info.ne[d] = 1 + rng() % 3;
+        if (info.n_dims > 1) info.ne[1] *= traits.interleaved_rows;
         info.n_bytes = *gguf::tensor_bytes(info.type, info.ne);
         const std::string name = info.name;
         plan.tensors.push_back({info, gguf::FillSource([name, seed](std::span<uint8_t> out) -> gguf::Status {

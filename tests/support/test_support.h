@@ -36,6 +36,7 @@ struct RandomPlanOptions {
     size_t keys = 20;
     uint64_t alignment = 0;  // 0: leave general.alignment out (32)
     uint32_t version = 3;
+    gguf::Dialect dialect = gguf::Dialect::mainline;  // types drawn from those this dialect reads
 };
 
 // A plan whose tensors are filled with pattern_bytes(name, seed).

@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "data_extents.h"
+#include "gguf/format/dialect.h"
 #include "gguf/format/gguf_file.h"
 #include "little_endian.h"
 
@@ -151,6 +152,39 @@ Status skip_value(Cursor& in, ValueType type, const ValueLabel& what, uint32_t d
     return {};
 }
 
+struct StoredTypeAt {
+    uint64_t at;  // file offset of the id
+    uint32_t file_id;
+};
+
+// Decides the header's dialect, then gives every tensor its type and size.
+Status resolve_tensor_types(GgufHeader& h, const std::vector<StoredTypeAt>& stored, const Cursor& in, const std::string& file) {
+    std::vector<StoredType> types;
+    types.reserve(stored.size());
+    for (size_t i = 0; i < stored.size(); ++i) types.push_back({h.tensors[i].name, stored[i].file_id});
+    auto dialect = detect_dialect(types, h.metadata.get_uint("general.file_type"), std::nullopt, file);
+    if (!dialect) return std::unexpected(dialect.error());
+    h.dialect = *dialect;
+    for (size_t i = 0; i < stored.size(); ++i) {
+        TensorInfo& t = h.tensors[i];
+        const std::string label = "tensor '" + t.name + "'";
+        auto type = type_from_file_id(stored[i].file_id, h.dialect);
+        if (!type) {
+            return in.error(label + " has unknown tensor type " + std::to_string(stored[i].file_id) + " (not a " +
+                                std::string(dialect_name(h.dialect)) + " type id)", stored[i].at);
+        }
+        if (!type_is_usable(static_cast<uint32_t>(*type))) {
+            return fail(ErrorCode::unsupported, file, label + " uses removed tensor type " + std::string(type_display_name(*type)),
+                        stored[i].at);
+        }
+        t.type = *type;
+        auto size = tensor_bytes(t.type, t.ne);
+        if (!size) return fail(size.error().code, file, label + ": " + size.error().message, stored[i].at);
+        t.n_bytes = *size;
+    }
+    return {};
+}
+
 }  // namespace
 
 namespace detail {
@@ -228,6 +262,10 @@ Result<GgufHeader> parse_header_layout(std::span<const uint8_t> bytes, uint64_t 
     }
 
     h.tensors.reserve(std::min<uint64_t>(*n_tensors, in.remaining() / 25));
+    // Type ids are read in the file's dialect, which only all of them decide:
+    // they are kept here until the last tensor info is read.
+    std::vector<StoredTypeAt> stored_types;
+    stored_types.reserve(h.tensors.capacity());
     for (uint64_t i = 0; i < *n_tensors; ++i) {
         const uint64_t at = in.pos();
         TensorInfo t;
@@ -252,23 +290,14 @@ Result<GgufHeader> parse_header_layout(std::span<const uint8_t> bytes, uint64_t 
         const uint64_t type_at = in.pos();
         auto type = in.read<uint32_t>(label + " type");
         if (!type) return std::unexpected(type.error());
-        if (!type_traits(*type)) {
-            return in.error(label + " has unknown tensor type " + std::to_string(*type) + " (expected below " +
-                                std::to_string(kTensorTypeCount) + ")", type_at);
-        }
-        if (!type_is_usable(*type)) {
-            return fail(ErrorCode::unsupported, file, label + " uses removed tensor type " +
-                                                          std::string(type_display_name(TensorType(*type))), type_at);
-        }
-        t.type = TensorType(*type);
-        auto size = tensor_bytes(t.type, t.ne);
-        if (!size) return fail(size.error().code, file, label + ": " + size.error().message, at);
-        t.n_bytes = *size;
+        stored_types.push_back({type_at, *type});
         auto offset = in.read<uint64_t>(label + " data offset");
         if (!offset) return std::unexpected(offset.error());
         t.offset = *offset;
         h.tensors.push_back(std::move(t));
     }
+    auto sized = resolve_tensor_types(h, stored_types, in, file);
+    if (!sized) return std::unexpected(sized.error());
     h.header_bytes = in.pos();
 
     // Tensor names must be unique: sort indices by name and compare neighbours.

@@ -73,7 +73,7 @@ Status write_header(uint32_t version, const Metadata& metadata, std::span<const 
         append_gguf_string(out.pending(), t.name);
         append_le<uint32_t>(out.pending(), t.n_dims);
         for (uint32_t d = 0; d < t.n_dims; ++d) append_le<int64_t>(out.pending(), static_cast<int64_t>(t.ne[d]));
-        append_le<uint32_t>(out.pending(), static_cast<uint32_t>(t.type));
+        append_le<uint32_t>(out.pending(), file_id_of(t.type));
         append_le<uint64_t>(out.pending(), t.offset);
         if (auto ok = out.flush_if_full(); !ok) return ok;
     }

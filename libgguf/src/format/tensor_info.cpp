@@ -24,6 +24,9 @@ Result<uint64_t> tensor_bytes(TensorType type, const std::array<uint64_t, kMaxDi
         }
         total *= ne[d];
     }
+    // ik's ggml_nbytes: I2_S keeps its one float scale (padded to 32 bytes)
+    // after the packed elements.
+    if (type == TensorType::I2_S) total += kI2sTrailerBytes;
     return total;
 }
 

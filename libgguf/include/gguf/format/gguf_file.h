@@ -41,6 +41,7 @@ struct GgufHeader {
     uint64_t alignment = kDefaultAlignment;
     uint64_t header_bytes = 0;  // magic to the end of the tensor infos
     uint64_t data_offset = 0;   // start of the data section (aligned)
+    Dialect dialect = Dialect::mainline;  // how its type ids are read (format/dialect.h)
 };
 
 // Parses a header from `bytes`, which hold the start of a file whose full

@@ -30,6 +30,9 @@ struct TensorInfo {
     std::string shape_text() const;
 };
 
+// Bytes ik_llama.cpp's I2_S tensors carry after their packed elements.
+inline constexpr uint64_t kI2sTrailerBytes = 32;
+
 // Data bytes of a tensor of this type and shape (checked for overflow and
 // whole blocks). Used by the parser and by plan builders.
 Result<uint64_t> tensor_bytes(TensorType type, const std::array<uint64_t, kMaxDims>& ne);
