@@ -24,7 +24,7 @@
 namespace gguf::quant {
 namespace {
 
-constexpr int kSuper = 256;
+constexpr int kInterleavedSuper = 256;
 
 float half_at(const uint8_t* p, int i) { return fp16_to_fp32(load_half(p + 2 * i)); }
 
@@ -133,13 +133,13 @@ void dequantize_q5_0_r4(const uint8_t* src, float* dst, int64_t n) {
 // in bits 2j of byte 32s + 16h + 4r + i).
 void dequantize_q2_k_r4(const uint8_t* src, float* dst, int64_t n) {
     const int64_t per_row = n / 4;
-    for (int64_t b = 0; b < per_row / kSuper; ++b) {
+    for (int64_t b = 0; b < per_row / kInterleavedSuper; ++b) {
         const uint8_t* g = src + b * 336;
         const uint8_t* scales = g + 16;
         for (int r = 0; r < 4; ++r) {
             const float d = half_at(g, r);
             const float m = half_at(g, r + 4);
-            float* y = dst + r * per_row + b * kSuper;
+            float* y = dst + r * per_row + b * kInterleavedSuper;
             for (int s = 0; s < 8; ++s) {
                 const uint8_t* qs = g + 80 + 32 * s;
                 for (int h = 0; h < 2; ++h) {
@@ -162,13 +162,13 @@ void dequantize_q2_k_r4(const uint8_t* src, float* dst, int64_t n) {
 // 32s + 16h + 4r + i, third bit = bit 4h + j of qh byte 16s + 4r + i.
 void dequantize_q3_k_r4(const uint8_t* src, float* dst, int64_t n) {
     const int64_t per_row = n / 4;
-    for (int64_t b = 0; b < per_row / kSuper; ++b) {
+    for (int64_t b = 0; b < per_row / kInterleavedSuper; ++b) {
         const uint8_t* g = src + b * 440;
         const uint8_t* scales_h = g + 8;
         const uint8_t* scales_l = g + 24;
         for (int r = 0; r < 4; ++r) {
             const float d = half_at(g, r);
-            float* y = dst + r * per_row + b * kSuper;
+            float* y = dst + r * per_row + b * kInterleavedSuper;
             for (int s = 0; s < 8; ++s) {
                 const uint8_t* qh = g + 56 + 16 * s;
                 const uint8_t* qs = g + 184 + 32 * s;
@@ -198,14 +198,14 @@ void dequantize_q45_k_r4(const uint8_t* src, float* dst, int64_t n) {
     constexpr int kBytes = kFifthBit ? 704 : 576;
     constexpr int kQs = kFifthBit ? 192 : 64;
     const int64_t per_row = n / 4;
-    for (int64_t b = 0; b < per_row / kSuper; ++b) {
+    for (int64_t b = 0; b < per_row / kInterleavedSuper; ++b) {
         const uint8_t* g = src + b * kBytes;
         const uint8_t* scales_h = g + 16;
         const uint8_t* scales_l = g + 32;
         for (int r = 0; r < 4; ++r) {
             const float d = half_at(g, r);
             const float m = half_at(g, r + 4);
-            float* y = dst + r * per_row + b * kSuper;
+            float* y = dst + r * per_row + b * kInterleavedSuper;
             for (int s = 0; s < 8; ++s) {
                 const float dl = d * static_cast<float>(scale_k4(scales_h, scales_l, 4 * s + r));
                 const float ml = m * static_cast<float>(min_k4(scales_h, scales_l, 4 * s + r));
@@ -229,12 +229,12 @@ void dequantize_q45_k_r4(const uint8_t* src, float* dst, int64_t n) {
 // 2 (2 (q & 1) + ((q >> 1) & 1)) of byte 4r + i + 16 (q >> 2).
 void dequantize_q6_k_r4(const uint8_t* src, float* dst, int64_t n) {
     const int64_t per_row = n / 4;
-    for (int64_t b = 0; b < per_row / kSuper; ++b) {
+    for (int64_t b = 0; b < per_row / kInterleavedSuper; ++b) {
         const uint8_t* g = src + b * 840;
         const auto* scales = reinterpret_cast<const int8_t*>(g + 8);
         for (int r = 0; r < 4; ++r) {
             const float d = half_at(g, r);
-            float* y = dst + r * per_row + b * kSuper;
+            float* y = dst + r * per_row + b * kInterleavedSuper;
             for (int s = 0; s < 8; ++s) {
                 const uint8_t* qh = g + 72 + 32 * s;
                 const uint8_t* ql = g + 328 + 64 * s;
@@ -256,14 +256,14 @@ void dequantize_q6_k_r4(const uint8_t* src, float* dst, int64_t n) {
 // nibble) and 8l + i + 4 (high) of row r in byte 128s + 32l + 4r + i.
 void dequantize_iq4_xs_r8(const uint8_t* src, float* dst, int64_t n) {
     const int64_t per_row = n / 8;
-    for (int64_t b = 0; b < per_row / kSuper; ++b) {
+    for (int64_t b = 0; b < per_row / kInterleavedSuper; ++b) {
         const uint8_t* g = src + b * 1088;
         const uint8_t* scales_h = g + 16;
         const uint8_t* scales_l = g + 32;
         const uint8_t* qs = g + 64;
         for (int r = 0; r < 8; ++r) {
             const float d = half_at(g, r);
-            float* y = dst + r * per_row + b * kSuper;
+            float* y = dst + r * per_row + b * kInterleavedSuper;
             for (int s = 0; s < 8; ++s) {
                 const float dl = d * static_cast<float>(scale6_split(scales_h, scales_l, 8 * s + r) - 32);
                 for (int l = 0; l < 4; ++l) {
@@ -300,12 +300,12 @@ void dequantize_xxs_r4(const uint8_t* src, float* dst, int64_t n) {
     constexpr int kPoints = kIq3 ? 8 : 4;    // grid points per sub-block
     constexpr int kWidth = kIq3 ? 4 : 8;     // values per point
     const int64_t per_row = n / 4;
-    for (int64_t b = 0; b < per_row / kSuper; ++b) {
+    for (int64_t b = 0; b < per_row / kInterleavedSuper; ++b) {
         const uint8_t* g = src + b * kBytes;
         const uint8_t* qs = g + 136;
         for (int r = 0; r < 4; ++r) {
             const float d = (kIq3 ? 0.25f : 0.125f) * half_at(g, r);
-            float* y = dst + r * per_row + b * kSuper;
+            float* y = dst + r * per_row + b * kInterleavedSuper;
             for (int s = 0; s < 8; ++s) {
                 uint32_t word;
                 std::memcpy(&word, g + 8 + 4 * (4 * s + r), sizeof word);
@@ -332,12 +332,12 @@ void dequantize_xxs_r4(const uint8_t* src, float* dst, int64_t n) {
 // 32 scale bytes (4s + r: points 0-1 low nibble, 2-3 high).
 void dequantize_iq2_xs_r4(const uint8_t* src, float* dst, int64_t n) {
     const int64_t per_row = n / 4;
-    for (int64_t b = 0; b < per_row / kSuper; ++b) {
+    for (int64_t b = 0; b < per_row / kInterleavedSuper; ++b) {
         const uint8_t* g = src + b * 296;
         const uint8_t* scales = g + 264;
         for (int r = 0; r < 4; ++r) {
             const float d = 0.125f * half_at(g, r);
-            float* y = dst + r * per_row + b * kSuper;
+            float* y = dst + r * per_row + b * kInterleavedSuper;
             for (int s = 0; s < 8; ++s) {
                 const uint8_t sc = scales[4 * s + r];
                 const float dl[2] = {d * static_cast<float>(2 * (sc & 0xf) + 1), d * static_cast<float>(2 * (sc >> 4) + 1)};
@@ -360,7 +360,7 @@ void dequantize_iq2_xs_r4(const uint8_t* src, float* dst, int64_t n) {
 // 32 scale bytes as IQ2_XS_R4.
 void dequantize_iq2_s_r4(const uint8_t* src, float* dst, int64_t n) {
     const int64_t per_row = n / 4;
-    for (int64_t b = 0; b < per_row / kSuper; ++b) {
+    for (int64_t b = 0; b < per_row / kInterleavedSuper; ++b) {
         const uint8_t* g = src + b * 328;
         const uint8_t* qs = g + 8;
         const uint8_t* qh = g + 136;
@@ -368,7 +368,7 @@ void dequantize_iq2_s_r4(const uint8_t* src, float* dst, int64_t n) {
         const uint8_t* scales = g + 296;
         for (int r = 0; r < 4; ++r) {
             const float d = 0.125f * half_at(g, r);
-            float* y = dst + r * per_row + b * kSuper;
+            float* y = dst + r * per_row + b * kInterleavedSuper;
             for (int s = 0; s < 8; ++s) {
                 const uint8_t sc = scales[4 * s + r];
                 const float dl[2] = {d * static_cast<float>(2 * (sc & 0xf) + 1), d * static_cast<float>(2 * (sc >> 4) + 1)};
@@ -391,7 +391,7 @@ void dequantize_iq2_s_r4(const uint8_t* src, float* dst, int64_t n) {
 // sub-block 4s + r in nibble / 16). Grid coordinates are unsigned.
 void dequantize_iq3_s_r4(const uint8_t* src, float* dst, int64_t n) {
     const int64_t per_row = n / 4;
-    for (int64_t b = 0; b < per_row / kSuper; ++b) {
+    for (int64_t b = 0; b < per_row / kInterleavedSuper; ++b) {
         const uint8_t* g = src + b * 440;
         const uint8_t* qs = g + 8;
         const uint8_t* qh = g + 264;
@@ -399,7 +399,7 @@ void dequantize_iq3_s_r4(const uint8_t* src, float* dst, int64_t n) {
         const uint8_t* scales = g + 424;
         for (int r = 0; r < 4; ++r) {
             const float d = half_at(g, r);
-            float* y = dst + r * per_row + b * kSuper;
+            float* y = dst + r * per_row + b * kInterleavedSuper;
             for (int s = 0; s < 8; ++s) {
                 const int l = 4 * s + r;
                 const float dl = d * static_cast<float>(1 + 2 * ((scales[l % 16] >> (4 * (l / 16))) & 0xf));
@@ -473,14 +473,14 @@ void dequantize_iq1_m_r4(const uint8_t* src, float* dst, int64_t n) {
 template <int R>
 void dequantize_q8_k_rn(const uint8_t* src, float* dst, int64_t n) {
     const int64_t per_row = n / R;
-    constexpr int kBytes = R * (2 + kSuper);
-    for (int64_t b = 0; b < per_row / kSuper; ++b) {
+    constexpr int kBytes = R * (2 + kInterleavedSuper);
+    for (int64_t b = 0; b < per_row / kInterleavedSuper; ++b) {
         const uint8_t* g = src + b * kBytes;
         const uint8_t* qs = g + 2 * R;
         for (int r = 0; r < R; ++r) {
             const float d = half_at(g, r);
-            float* y = dst + r * per_row + b * kSuper;
-            for (int c = 0; c < kSuper / 4; ++c) {
+            float* y = dst + r * per_row + b * kInterleavedSuper;
+            for (int c = 0; c < kInterleavedSuper / 4; ++c) {
                 for (int i = 0; i < 4; ++i) {
                     const uint8_t q = qs[4 * R * c + 4 * r + i];
                     if constexpr (R == 8) {

@@ -16,7 +16,7 @@
 namespace gguf::quant {
 namespace {
 
-constexpr int kSuper = 256;
+constexpr int kTrellisSuper = 256;
 constexpr uint32_t kDefaultOffset = 4096;
 
 // The trellis: index + offset seeds a multiplicative congruential generator
@@ -53,7 +53,7 @@ uint16_t u16_at(const uint8_t* p, int i) {
 void dequantize_iq1_kt(const uint8_t* src, float* dst, int64_t n) {
     const float d = row_scale(src);
     const uint8_t* block = src + 4;
-    for (int64_t s = 0; s < n / kSuper; ++s, block += 56) {
+    for (int64_t s = 0; s < n / kTrellisSuper; ++s, block += 56) {
         const uint8_t* sh = block;
         const uint8_t* ql = block + 8;
         const uint8_t* qh = block + 40;
@@ -75,10 +75,10 @@ void dequantize_iq1_kt(const uint8_t* src, float* dst, int64_t n) {
 void dequantize_iq2_kt(const uint8_t* src, float* dst, int64_t n) {
     const float d = row_scale(src);
     const uint8_t* block = src + 4;
-    for (int64_t s = 0; s < n / kSuper; ++s, block += 68) {
+    for (int64_t s = 0; s < n / kTrellisSuper; ++s, block += 68) {
         const uint8_t* indices = block + 4;
-        float* low = dst + s * kSuper;
-        float* high = low + kSuper / 2;
+        float* low = dst + s * kTrellisSuper;
+        float* high = low + kTrellisSuper / 2;
         for (int b = 0; b < 4; ++b) {
             const float scale_low = d * static_cast<float>(iq::kIq4Levels[block[b] & 0xf]);
             const float scale_high = d * static_cast<float>(iq::kIq4Levels[block[b] >> 4]);
@@ -98,11 +98,11 @@ void dequantize_iq2_kt(const uint8_t* src, float* dst, int64_t n) {
 void dequantize_iq3_kt(const uint8_t* src, float* dst, int64_t n) {
     const float d = row_scale(src);
     const uint8_t* block = src + 4;
-    for (int64_t s = 0; s < n / kSuper; ++s, block += 100) {
+    for (int64_t s = 0; s < n / kTrellisSuper; ++s, block += 100) {
         const uint8_t* indices = block + 4;
         const uint8_t* signs = block + 68;
-        float* low = dst + s * kSuper;
-        float* high = low + kSuper / 2;
+        float* low = dst + s * kTrellisSuper;
+        float* high = low + kTrellisSuper / 2;
         for (int b = 0; b < 4; ++b) {
             const float scale_low = d * static_cast<float>(block[b] & 0xf);
             const float scale_high = d * static_cast<float>(block[b] >> 4);
@@ -127,7 +127,7 @@ void dequantize_iq3_kt(const uint8_t* src, float* dst, int64_t n) {
 void dequantize_iq4_kt(const uint8_t* src, float* dst, int64_t n) {
     const float d = row_scale(src);
     const uint8_t* block = src + 4;
-    for (int64_t s = 0; s < n / kSuper; ++s, block += 128) {
+    for (int64_t s = 0; s < n / kTrellisSuper; ++s, block += 128) {
         const uint8_t* ql = block + 32;
         const uint8_t* qh = block + 96;
         for (int b = 0; b < 8; ++b) {
