@@ -28,6 +28,17 @@ constexpr int kInterleavedSuper = 256;
 
 float half_at(const uint8_t* p, int i) { return fp16_to_fp32(load_half(p + 2 * i)); }
 
+// Runs `decode(group, r, y)` for row r of every super-block group of a
+// kernel's n = R * row-length values: `group` is the group's kGroupBytes,
+// `y` row r's 256 outputs of that super-block.
+template <int R, int kGroupBytes, class Decode>
+void for_each_interleaved_row(const uint8_t* src, float* dst, int64_t n, Decode decode) {
+    const int64_t per_row = n / R;
+    for (int64_t b = 0; b < per_row / kInterleavedSuper; ++b) {
+        for (int r = 0; r < R; ++r) decode(src + b * kGroupBytes, r, dst + r * per_row + b * kInterleavedSuper);
+    }
+}
+
 // The mainline kernel of `type` (from the family tables).
 DequantizeRow mainline_dequantizer(TensorType type) {
     for (auto family : {legacy_kernels(), i_quant_kernels()}) {
@@ -132,28 +143,23 @@ void dequantize_q5_0_r4(const uint8_t* src, float* dst, int64_t n) {
 // minimum high), 256 quant bytes (for sub-block pair s: value 16h + 4j + i
 // in bits 2j of byte 32s + 16h + 4r + i).
 void dequantize_q2_k_r4(const uint8_t* src, float* dst, int64_t n) {
-    const int64_t per_row = n / 4;
-    for (int64_t b = 0; b < per_row / kInterleavedSuper; ++b) {
-        const uint8_t* g = src + b * 336;
+    for_each_interleaved_row<4, 336>(src, dst, n, [&](const uint8_t* g, int r, float* y) {
         const uint8_t* scales = g + 16;
-        for (int r = 0; r < 4; ++r) {
-            const float d = half_at(g, r);
-            const float m = half_at(g, r + 4);
-            float* y = dst + r * per_row + b * kInterleavedSuper;
-            for (int s = 0; s < 8; ++s) {
-                const uint8_t* qs = g + 80 + 32 * s;
-                for (int h = 0; h < 2; ++h) {
-                    const uint8_t sc = scales[8 * s + 4 * h + r];
-                    const float dl = d * static_cast<float>(sc & 0xf);
-                    const float ml = m * static_cast<float>(sc >> 4);
-                    for (int i = 0; i < 4; ++i) {
-                        const uint8_t q = qs[16 * h + 4 * r + i];
-                        for (int j = 0; j < 4; ++j) y[32 * s + 16 * h + 4 * j + i] = dl * static_cast<float>((q >> (2 * j)) & 3) - ml;
-                    }
+        const float d = half_at(g, r);
+        const float m = half_at(g, r + 4);
+        for (int s = 0; s < 8; ++s) {
+            const uint8_t* qs = g + 80 + 32 * s;
+            for (int h = 0; h < 2; ++h) {
+                const uint8_t sc = scales[8 * s + 4 * h + r];
+                const float dl = d * static_cast<float>(sc & 0xf);
+                const float ml = m * static_cast<float>(sc >> 4);
+                for (int i = 0; i < 4; ++i) {
+                    const uint8_t q = qs[16 * h + 4 * r + i];
+                    for (int j = 0; j < 4; ++j) y[32 * s + 16 * h + 4 * j + i] = dl * static_cast<float>((q >> (2 * j)) & 3) - ml;
                 }
             }
         }
-    }
+    });
 }
 
 // Q3_K_R4, 440 bytes: 4 f16 d, 16 + 32 bytes of 6-bit scales (scale6_split,
@@ -161,31 +167,26 @@ void dequantize_q2_k_r4(const uint8_t* src, float* dst, int64_t n) {
 // bytes. Value 16h + 4j + i of sub-block pair s: bits 2j of byte
 // 32s + 16h + 4r + i, third bit = bit 4h + j of qh byte 16s + 4r + i.
 void dequantize_q3_k_r4(const uint8_t* src, float* dst, int64_t n) {
-    const int64_t per_row = n / 4;
-    for (int64_t b = 0; b < per_row / kInterleavedSuper; ++b) {
-        const uint8_t* g = src + b * 440;
+    for_each_interleaved_row<4, 440>(src, dst, n, [&](const uint8_t* g, int r, float* y) {
         const uint8_t* scales_h = g + 8;
         const uint8_t* scales_l = g + 24;
-        for (int r = 0; r < 4; ++r) {
-            const float d = half_at(g, r);
-            float* y = dst + r * per_row + b * kInterleavedSuper;
-            for (int s = 0; s < 8; ++s) {
-                const uint8_t* qh = g + 56 + 16 * s;
-                const uint8_t* qs = g + 184 + 32 * s;
-                for (int h = 0; h < 2; ++h) {
-                    const float dl = d * static_cast<float>(scale6_split(scales_h, scales_l, 8 * s + 4 * h + r) - 32);
-                    for (int i = 0; i < 4; ++i) {
-                        const uint8_t q = qs[16 * h + 4 * r + i];
-                        const uint8_t hi = qh[4 * r + i];
-                        for (int j = 0; j < 4; ++j) {
-                            const int v = (((q >> (2 * j)) & 3) | (((hi >> (4 * h + j)) & 1) << 2)) - 4;
-                            y[32 * s + 16 * h + 4 * j + i] = dl * static_cast<float>(v);
-                        }
+        const float d = half_at(g, r);
+        for (int s = 0; s < 8; ++s) {
+            const uint8_t* qh = g + 56 + 16 * s;
+            const uint8_t* qs = g + 184 + 32 * s;
+            for (int h = 0; h < 2; ++h) {
+                const float dl = d * static_cast<float>(scale6_split(scales_h, scales_l, 8 * s + 4 * h + r) - 32);
+                for (int i = 0; i < 4; ++i) {
+                    const uint8_t q = qs[16 * h + 4 * r + i];
+                    const uint8_t hi = qh[4 * r + i];
+                    for (int j = 0; j < 4; ++j) {
+                        const int v = (((q >> (2 * j)) & 3) | (((hi >> (4 * h + j)) & 1) << 2)) - 4;
+                        y[32 * s + 16 * h + 4 * j + i] = dl * static_cast<float>(v);
                     }
                 }
             }
         }
-    }
+    });
 }
 
 // Q4_K_R4 (576 bytes) and Q5_K_R4 (704): 4 f16 d, 4 f16 min, 16 + 32 bytes
@@ -197,30 +198,25 @@ template <bool kFifthBit>
 void dequantize_q45_k_r4(const uint8_t* src, float* dst, int64_t n) {
     constexpr int kBytes = kFifthBit ? 704 : 576;
     constexpr int kQs = kFifthBit ? 192 : 64;
-    const int64_t per_row = n / 4;
-    for (int64_t b = 0; b < per_row / kInterleavedSuper; ++b) {
-        const uint8_t* g = src + b * kBytes;
+    for_each_interleaved_row<4, kBytes>(src, dst, n, [&](const uint8_t* g, int r, float* y) {
         const uint8_t* scales_h = g + 16;
         const uint8_t* scales_l = g + 32;
-        for (int r = 0; r < 4; ++r) {
-            const float d = half_at(g, r);
-            const float m = half_at(g, r + 4);
-            float* y = dst + r * per_row + b * kInterleavedSuper;
-            for (int s = 0; s < 8; ++s) {
-                const float dl = d * static_cast<float>(scale_k4(scales_h, scales_l, 4 * s + r));
-                const float ml = m * static_cast<float>(min_k4(scales_h, scales_l, 4 * s + r));
-                const uint8_t* qs = g + kQs + 64 * s;
-                const uint8_t* qh = g + 64 + 16 * s;
-                for (int q = 0; q < 8; ++q) {
-                    for (int i = 0; i < 4; ++i) {
-                        int v = (qs[quarter_byte(r, i, q)] >> quarter_shift(q)) & 0xf;
-                        if constexpr (kFifthBit) v |= ((qh[4 * r + i] >> (4 * (q >> 2) + 2 * (q & 1) + ((q >> 1) & 1))) & 1) << 4;
-                        y[32 * s + 4 * q + i] = dl * static_cast<float>(v) - ml;
-                    }
+        const float d = half_at(g, r);
+        const float m = half_at(g, r + 4);
+        for (int s = 0; s < 8; ++s) {
+            const float dl = d * static_cast<float>(scale_k4(scales_h, scales_l, 4 * s + r));
+            const float ml = m * static_cast<float>(min_k4(scales_h, scales_l, 4 * s + r));
+            const uint8_t* qs = g + kQs + 64 * s;
+            const uint8_t* qh = g + 64 + 16 * s;
+            for (int q = 0; q < 8; ++q) {
+                for (int i = 0; i < 4; ++i) {
+                    int v = (qs[quarter_byte(r, i, q)] >> quarter_shift(q)) & 0xf;
+                    if constexpr (kFifthBit) v |= ((qh[4 * r + i] >> (4 * (q >> 2) + 2 * (q & 1) + ((q >> 1) & 1))) & 1) << 4;
+                    y[32 * s + 4 * q + i] = dl * static_cast<float>(v) - ml;
                 }
             }
         }
-    }
+    });
 }
 
 // Q6_K_R4, 840 bytes: 4 f16 d, 64 signed scales (half h of sub-block s of row
@@ -228,54 +224,44 @@ void dequantize_q45_k_r4(const uint8_t* src, float* dst, int64_t n) {
 // bytes (64 per sub-block, quarter order). Top two bits of quarter q: bits
 // 2 (2 (q & 1) + ((q >> 1) & 1)) of byte 4r + i + 16 (q >> 2).
 void dequantize_q6_k_r4(const uint8_t* src, float* dst, int64_t n) {
-    const int64_t per_row = n / 4;
-    for (int64_t b = 0; b < per_row / kInterleavedSuper; ++b) {
-        const uint8_t* g = src + b * 840;
+    for_each_interleaved_row<4, 840>(src, dst, n, [&](const uint8_t* g, int r, float* y) {
         const auto* scales = reinterpret_cast<const int8_t*>(g + 8);
-        for (int r = 0; r < 4; ++r) {
-            const float d = half_at(g, r);
-            float* y = dst + r * per_row + b * kInterleavedSuper;
-            for (int s = 0; s < 8; ++s) {
-                const uint8_t* qh = g + 72 + 32 * s;
-                const uint8_t* ql = g + 328 + 64 * s;
-                const float dl[2] = {d * static_cast<float>(scales[8 * s + r]), d * static_cast<float>(scales[8 * s + 4 + r])};
-                for (int q = 0; q < 8; ++q) {
-                    for (int i = 0; i < 4; ++i) {
-                        const int low = (ql[quarter_byte(r, i, q)] >> quarter_shift(q)) & 0xf;
-                        const int high = (qh[4 * r + i + 16 * (q >> 2)] >> (2 * (2 * (q & 1) + ((q >> 1) & 1)))) & 3;
-                        y[32 * s + 4 * q + i] = dl[q >> 2] * static_cast<float>((low | (high << 4)) - 32);
-                    }
+        const float d = half_at(g, r);
+        for (int s = 0; s < 8; ++s) {
+            const uint8_t* qh = g + 72 + 32 * s;
+            const uint8_t* ql = g + 328 + 64 * s;
+            const float dl[2] = {d * static_cast<float>(scales[8 * s + r]), d * static_cast<float>(scales[8 * s + 4 + r])};
+            for (int q = 0; q < 8; ++q) {
+                for (int i = 0; i < 4; ++i) {
+                    const int low = (ql[quarter_byte(r, i, q)] >> quarter_shift(q)) & 0xf;
+                    const int high = (qh[4 * r + i + 16 * (q >> 2)] >> (2 * (2 * (q & 1) + ((q >> 1) & 1)))) & 3;
+                    y[32 * s + 4 * q + i] = dl[q >> 2] * static_cast<float>((low | (high << 4)) - 32);
                 }
             }
         }
-    }
+    });
 }
 
 // IQ4_XS_R8, 1088 bytes: 8 f16 d, 16 + 32 bytes of 6-bit scales
 // (scale6_split of 8s + r), then 128 bytes per sub-block: value 8l + i (low
 // nibble) and 8l + i + 4 (high) of row r in byte 128s + 32l + 4r + i.
 void dequantize_iq4_xs_r8(const uint8_t* src, float* dst, int64_t n) {
-    const int64_t per_row = n / 8;
-    for (int64_t b = 0; b < per_row / kInterleavedSuper; ++b) {
-        const uint8_t* g = src + b * 1088;
+    for_each_interleaved_row<8, 1088>(src, dst, n, [&](const uint8_t* g, int r, float* y) {
         const uint8_t* scales_h = g + 16;
         const uint8_t* scales_l = g + 32;
         const uint8_t* qs = g + 64;
-        for (int r = 0; r < 8; ++r) {
-            const float d = half_at(g, r);
-            float* y = dst + r * per_row + b * kInterleavedSuper;
-            for (int s = 0; s < 8; ++s) {
-                const float dl = d * static_cast<float>(scale6_split(scales_h, scales_l, 8 * s + r) - 32);
-                for (int l = 0; l < 4; ++l) {
-                    for (int i = 0; i < 4; ++i) {
-                        const uint8_t q = qs[128 * s + 32 * l + 4 * r + i];
-                        y[32 * s + 8 * l + i] = dl * static_cast<float>(iq::kIq4Levels[q & 0xf]);
-                        y[32 * s + 8 * l + i + 4] = dl * static_cast<float>(iq::kIq4Levels[q >> 4]);
-                    }
+        const float d = half_at(g, r);
+        for (int s = 0; s < 8; ++s) {
+            const float dl = d * static_cast<float>(scale6_split(scales_h, scales_l, 8 * s + r) - 32);
+            for (int l = 0; l < 4; ++l) {
+                for (int i = 0; i < 4; ++i) {
+                    const uint8_t q = qs[128 * s + 32 * l + 4 * r + i];
+                    y[32 * s + 8 * l + i] = dl * static_cast<float>(iq::kIq4Levels[q & 0xf]);
+                    y[32 * s + 8 * l + i + 4] = dl * static_cast<float>(iq::kIq4Levels[q >> 4]);
                 }
             }
         }
-    }
+    });
 }
 
 // Coordinate j of a grid point, as ik reads it (int8 or uint8 bytes).
@@ -299,89 +285,74 @@ void dequantize_xxs_r4(const uint8_t* src, float* dst, int64_t n) {
     constexpr int kBytes = kIq3 ? 392 : 264;
     constexpr int kPoints = kIq3 ? 8 : 4;    // grid points per sub-block
     constexpr int kWidth = kIq3 ? 4 : 8;     // values per point
-    const int64_t per_row = n / 4;
-    for (int64_t b = 0; b < per_row / kInterleavedSuper; ++b) {
-        const uint8_t* g = src + b * kBytes;
+    for_each_interleaved_row<4, kBytes>(src, dst, n, [&](const uint8_t* g, int r, float* y) {
         const uint8_t* qs = g + 136;
-        for (int r = 0; r < 4; ++r) {
-            const float d = (kIq3 ? 0.25f : 0.125f) * half_at(g, r);
-            float* y = dst + r * per_row + b * kInterleavedSuper;
-            for (int s = 0; s < 8; ++s) {
-                uint32_t word;
-                std::memcpy(&word, g + 8 + 4 * (4 * s + r), sizeof word);
-                const uint32_t low = word & 0x01010101u;
-                const int scale = static_cast<int>((low & 1) | ((low >> 7) & 2) | ((low >> 14) & 4) | ((low >> 21) & 8));
-                const float dl = d * static_cast<float>(2 * scale + 1);
-                uint32_t signs = word & 0xfefefefeu;
-                signs ^= signs >> 1;
-                for (int p = 0; p < kPoints; ++p) {
-                    for (int j = 0; j < kWidth; ++j) {
-                        const int c = kIq3 ? coordinate(iq::kIq3xxsGrid[qs[32 * s + 8 * r + p]], j)
-                                           : coordinate(iq::kIq2xxsGrid[qs[16 * s + 4 * r + p]], j);
-                        y[32 * s + kWidth * p + j] = signed_value(dl, c, signs & (1u << j));
-                    }
-                    signs >>= kWidth;
+        const float d = (kIq3 ? 0.25f : 0.125f) * half_at(g, r);
+        for (int s = 0; s < 8; ++s) {
+            uint32_t word;
+            std::memcpy(&word, g + 8 + 4 * (4 * s + r), sizeof word);
+            const uint32_t low = word & 0x01010101u;
+            const int scale = static_cast<int>((low & 1) | ((low >> 7) & 2) | ((low >> 14) & 4) | ((low >> 21) & 8));
+            const float dl = d * static_cast<float>(2 * scale + 1);
+            uint32_t signs = word & 0xfefefefeu;
+            signs ^= signs >> 1;
+            for (int p = 0; p < kPoints; ++p) {
+                for (int j = 0; j < kWidth; ++j) {
+                    const int c = kIq3 ? coordinate(iq::kIq3xxsGrid[qs[32 * s + 8 * r + p]], j)
+                                       : coordinate(iq::kIq2xxsGrid[qs[16 * s + 4 * r + p]], j);
+                    y[32 * s + kWidth * p + j] = signed_value(dl, c, signs & (1u << j));
                 }
+                signs >>= kWidth;
             }
         }
-    }
+    });
 }
 
 // IQ2_XS_R4, 296 bytes: 4 f16 d, 128 u16 (point p of sub-block s of row r at
 // 16s + 4r + p: 9-bit grid index, 7 sign bits, the eighth from s ^ (s << 1)),
 // 32 scale bytes (4s + r: points 0-1 low nibble, 2-3 high).
 void dequantize_iq2_xs_r4(const uint8_t* src, float* dst, int64_t n) {
-    const int64_t per_row = n / 4;
-    for (int64_t b = 0; b < per_row / kInterleavedSuper; ++b) {
-        const uint8_t* g = src + b * 296;
+    for_each_interleaved_row<4, 296>(src, dst, n, [&](const uint8_t* g, int r, float* y) {
         const uint8_t* scales = g + 264;
-        for (int r = 0; r < 4; ++r) {
-            const float d = 0.125f * half_at(g, r);
-            float* y = dst + r * per_row + b * kInterleavedSuper;
-            for (int s = 0; s < 8; ++s) {
-                const uint8_t sc = scales[4 * s + r];
-                const float dl[2] = {d * static_cast<float>(2 * (sc & 0xf) + 1), d * static_cast<float>(2 * (sc >> 4) + 1)};
-                for (int p = 0; p < 4; ++p) {
-                    uint16_t q;
-                    std::memcpy(&q, g + 8 + 2 * (16 * s + 4 * r + p), sizeof q);
-                    unsigned signs = q >> 9;
-                    signs ^= signs << 1;
-                    for (int j = 0; j < 8; ++j) {
-                        y[32 * s + 8 * p + j] = signed_value(dl[p / 2], coordinate(iq::kIq2xsGrid[q & 511], j), signs & (1u << j));
-                    }
+        const float d = 0.125f * half_at(g, r);
+        for (int s = 0; s < 8; ++s) {
+            const uint8_t sc = scales[4 * s + r];
+            const float dl[2] = {d * static_cast<float>(2 * (sc & 0xf) + 1), d * static_cast<float>(2 * (sc >> 4) + 1)};
+            for (int p = 0; p < 4; ++p) {
+                uint16_t q;
+                std::memcpy(&q, g + 8 + 2 * (16 * s + 4 * r + p), sizeof q);
+                unsigned signs = q >> 9;
+                signs ^= signs << 1;
+                for (int j = 0; j < 8; ++j) {
+                    y[32 * s + 8 * p + j] = signed_value(dl[p / 2], coordinate(iq::kIq2xsGrid[q & 511], j), signs & (1u << j));
                 }
             }
         }
-    }
+    });
 }
 
 // IQ2_S_R4, 328 bytes: 4 f16 d, 128 low index bytes (16s + 4r + p), 32 bytes
 // of index bits 8-9 (byte 4s + r, bits 2p), 128 sign bytes (16s + 4r + p),
 // 32 scale bytes as IQ2_XS_R4.
 void dequantize_iq2_s_r4(const uint8_t* src, float* dst, int64_t n) {
-    const int64_t per_row = n / 4;
-    for (int64_t b = 0; b < per_row / kInterleavedSuper; ++b) {
-        const uint8_t* g = src + b * 328;
+    for_each_interleaved_row<4, 328>(src, dst, n, [&](const uint8_t* g, int r, float* y) {
         const uint8_t* qs = g + 8;
         const uint8_t* qh = g + 136;
         const uint8_t* sign_bytes = g + 168;
         const uint8_t* scales = g + 296;
-        for (int r = 0; r < 4; ++r) {
-            const float d = 0.125f * half_at(g, r);
-            float* y = dst + r * per_row + b * kInterleavedSuper;
-            for (int s = 0; s < 8; ++s) {
-                const uint8_t sc = scales[4 * s + r];
-                const float dl[2] = {d * static_cast<float>(2 * (sc & 0xf) + 1), d * static_cast<float>(2 * (sc >> 4) + 1)};
-                for (int p = 0; p < 4; ++p) {
-                    const int index = qs[16 * s + 4 * r + p] | ((qh[4 * s + r] << (8 - 2 * p)) & 0x300);
-                    const uint8_t signs = sign_bytes[16 * s + 4 * r + p];
-                    for (int j = 0; j < 8; ++j) {
-                        y[32 * s + 8 * p + j] = signed_value(dl[p / 2], coordinate(iq::kIq2sGrid[index], j), signs & (1u << j));
-                    }
+        const float d = 0.125f * half_at(g, r);
+        for (int s = 0; s < 8; ++s) {
+            const uint8_t sc = scales[4 * s + r];
+            const float dl[2] = {d * static_cast<float>(2 * (sc & 0xf) + 1), d * static_cast<float>(2 * (sc >> 4) + 1)};
+            for (int p = 0; p < 4; ++p) {
+                const int index = qs[16 * s + 4 * r + p] | ((qh[4 * s + r] << (8 - 2 * p)) & 0x300);
+                const uint8_t signs = sign_bytes[16 * s + 4 * r + p];
+                for (int j = 0; j < 8; ++j) {
+                    y[32 * s + 8 * p + j] = signed_value(dl[p / 2], coordinate(iq::kIq2sGrid[index], j), signs & (1u << j));
                 }
             }
         }
-    }
+    });
 }
 
 // IQ3_S_R4, 440 bytes: 4 f16 d, 256 low index bytes (sub-block s of row r:
@@ -390,31 +361,26 @@ void dequantize_iq2_s_r4(const uint8_t* src, float* dst, int64_t n) {
 // for value 4p + j, bit p + 4 for 16 + 4p + j), 16 scale bytes (4-bit,
 // sub-block 4s + r in nibble / 16). Grid coordinates are unsigned.
 void dequantize_iq3_s_r4(const uint8_t* src, float* dst, int64_t n) {
-    const int64_t per_row = n / 4;
-    for (int64_t b = 0; b < per_row / kInterleavedSuper; ++b) {
-        const uint8_t* g = src + b * 440;
+    for_each_interleaved_row<4, 440>(src, dst, n, [&](const uint8_t* g, int r, float* y) {
         const uint8_t* qs = g + 8;
         const uint8_t* qh = g + 264;
         const uint8_t* signs = g + 296;
         const uint8_t* scales = g + 424;
-        for (int r = 0; r < 4; ++r) {
-            const float d = half_at(g, r);
-            float* y = dst + r * per_row + b * kInterleavedSuper;
-            for (int s = 0; s < 8; ++s) {
-                const int l = 4 * s + r;
-                const float dl = d * static_cast<float>(1 + 2 * ((scales[l % 16] >> (4 * (l / 16))) & 0xf));
-                for (int p = 0; p < 4; ++p) {
-                    const uint32_t first = iq::kIq3sGrid[qs[32 * s + r + 8 * p] + ((qh[4 * s + r] << (8 - p)) & 0x100)];
-                    const uint32_t second = iq::kIq3sGrid[qs[32 * s + r + 8 * p + 4] + ((qh[4 * s + r] << (4 - p)) & 0x100)];
-                    for (int j = 0; j < 4; ++j) {
-                        const uint8_t sign = signs[16 * s + 4 * r + j];
-                        y[32 * s + 4 * p + j] = signed_value(dl, static_cast<uint8_t>(first >> (8 * j)), sign & (1u << p));
-                        y[32 * s + 16 + 4 * p + j] = signed_value(dl, static_cast<uint8_t>(second >> (8 * j)), sign & (1u << (p + 4)));
-                    }
+        const float d = half_at(g, r);
+        for (int s = 0; s < 8; ++s) {
+            const int l = 4 * s + r;
+            const float dl = d * static_cast<float>(1 + 2 * ((scales[l % 16] >> (4 * (l / 16))) & 0xf));
+            for (int p = 0; p < 4; ++p) {
+                const uint32_t first = iq::kIq3sGrid[qs[32 * s + r + 8 * p] + ((qh[4 * s + r] << (8 - p)) & 0x100)];
+                const uint32_t second = iq::kIq3sGrid[qs[32 * s + r + 8 * p + 4] + ((qh[4 * s + r] << (4 - p)) & 0x100)];
+                for (int j = 0; j < 4; ++j) {
+                    const uint8_t sign = signs[16 * s + 4 * r + j];
+                    y[32 * s + 4 * p + j] = signed_value(dl, static_cast<uint8_t>(first >> (8 * j)), sign & (1u << p));
+                    y[32 * s + 16 + 4 * p + j] = signed_value(dl, static_cast<uint8_t>(second >> (8 * j)), sign & (1u << (p + 4)));
                 }
             }
         }
-    }
+    });
 }
 
 constexpr float kIq1Delta = 0.125f;

@@ -72,44 +72,27 @@ void dequantize_iq1_kt(const uint8_t* src, float* dst, int64_t n) {
 // IQ2_KT, 68 bytes: 4 bytes of two 4-bit scale indices (block b of the low
 // half in the low nibble of byte b, block b of the high half in its high
 // nibble), then 32 u16 indices: 16 for the low 128 values, 16 for the high.
-void dequantize_iq2_kt(const uint8_t* src, float* dst, int64_t n) {
-    const float d = row_scale(src);
-    const uint8_t* block = src + 4;
-    for (int64_t s = 0; s < n / kTrellisSuper; ++s, block += 68) {
-        const uint8_t* indices = block + 4;
-        float* low = dst + s * kTrellisSuper;
-        float* high = low + kTrellisSuper / 2;
-        for (int b = 0; b < 4; ++b) {
-            const float scale_low = d * static_cast<float>(iq::kIq4Levels[block[b] & 0xf]);
-            const float scale_high = d * static_cast<float>(iq::kIq4Levels[block[b] >> 4]);
-            for (int g = 0; g < 4; ++g) {
-                trellis_group<8, false>(u16_at(indices, 4 * b + g), scale_low, low);
-                trellis_group<8, false>(u16_at(indices, 16 + 4 * b + g), scale_high, high);
-                low += 8;
-                high += 8;
-            }
-        }
-    }
-}
-
-// IQ3_KT, 100 bytes: IQ2_KT's scales (plain 4-bit magnitudes) and indices,
+// IQ3_KT, 100 bytes: the same, with plain 4-bit magnitudes for scales,
 // generating |value|; then 32 sign bytes: bit b of byte 8 * group + j negates
 // value j of group `group` of block b of the low half, bit b + 4 of the high.
-void dequantize_iq3_kt(const uint8_t* src, float* dst, int64_t n) {
+template <bool kIq3>
+void dequantize_kt_halves(const uint8_t* src, float* dst, int64_t n) {
+    constexpr int kBytes = kIq3 ? 100 : 68;
     const float d = row_scale(src);
     const uint8_t* block = src + 4;
-    for (int64_t s = 0; s < n / kTrellisSuper; ++s, block += 100) {
+    for (int64_t s = 0; s < n / kTrellisSuper; ++s, block += kBytes) {
         const uint8_t* indices = block + 4;
         const uint8_t* signs = block + 68;
         float* low = dst + s * kTrellisSuper;
         float* high = low + kTrellisSuper / 2;
         for (int b = 0; b < 4; ++b) {
-            const float scale_low = d * static_cast<float>(block[b] & 0xf);
-            const float scale_high = d * static_cast<float>(block[b] >> 4);
+            const int low_scale = block[b] & 0xf, high_scale = block[b] >> 4;
+            const float scale_low = d * static_cast<float>(kIq3 ? low_scale : iq::kIq4Levels[low_scale]);
+            const float scale_high = d * static_cast<float>(kIq3 ? high_scale : iq::kIq4Levels[high_scale]);
             for (int g = 0; g < 4; ++g) {
-                trellis_group<8, true>(u16_at(indices, 4 * b + g), scale_low, low);
-                trellis_group<8, true>(u16_at(indices, 16 + 4 * b + g), scale_high, high);
-                for (int j = 0; j < 8; ++j) {
+                trellis_group<8, kIq3>(u16_at(indices, 4 * b + g), scale_low, low);
+                trellis_group<8, kIq3>(u16_at(indices, 16 + 4 * b + g), scale_high, high);
+                for (int j = 0; kIq3 && j < 8; ++j) {
                     if (signs[8 * g + j] & (1u << b)) low[j] = -low[j];
                     if (signs[8 * g + j] & (1u << (b + 4))) high[j] = -high[j];
                 }
@@ -148,8 +131,8 @@ void dequantize_iq4_kt(const uint8_t* src, float* dst, int64_t n) {
 
 constexpr Kernels kTrellis[] = {
     {TensorType::IQ1_KT, nullptr, dequantize_iq1_kt, false},
-    {TensorType::IQ2_KT, nullptr, dequantize_iq2_kt, false},
-    {TensorType::IQ3_KT, nullptr, dequantize_iq3_kt, false},
+    {TensorType::IQ2_KT, nullptr, dequantize_kt_halves<false>, false},
+    {TensorType::IQ3_KT, nullptr, dequantize_kt_halves<true>, false},
     {TensorType::IQ4_KT, nullptr, dequantize_iq4_kt, false},
 };
 
