@@ -1,8 +1,10 @@
 // An output file that appears under its final name only when complete.
 //
 // Bytes go to a temporary file beside the final path (same directory, so the
-// rename is atomic): FINAL.XXXXXX.partial, handed to the kernel's writeback
-// as it grows, so the disk works alongside the writer. finish() fsyncs it,
+// rename is atomic): FINAL.XXXXXX.partial. Written bytes are handed to the
+// kernel's writeback as the file grows, so the disk works alongside the
+// writer; bytes copied in the kernel are left to it, as cp leaves them.
+// finish() fsyncs it,
 // commit() renames it; destroying an uncommitted output removes the
 // temporary, so a failed or interrupted write leaves nothing behind under
 // the final name. Paths ending in ".zst" are written as a zstd stream.
@@ -45,6 +47,8 @@ private:
     // Counts bytes that reached the file and starts writing back a large
     // enough run of them.
     void wrote(uint64_t bytes);
+    // Counts bytes that copy_file_range put in the file.
+    void copied(uint64_t bytes);
     Status write_compressed(std::span<const uint8_t> bytes, bool end);
 
     std::string final_path_;

@@ -4,6 +4,7 @@
 
 #include "../format/header_writer.h"
 #include "../io/atomic_output.h"
+#include "copy_run.h"
 #include "run_reader.h"
 #include "gguf/split/split_naming.h"
 
@@ -77,6 +78,48 @@ ShardHeader build_shard_header(const Plan& plan, const std::vector<size_t>& indi
     for (size_t i : indices) h.tensors.push_back(plan.tensors[i].info);
     detail::assign_offsets(h.tensors, h.alignment);
     return h;
+}
+
+Error naming_tensor(Error e, const std::string& tensor, const std::string& path) {
+    if (e.file.empty()) e.file = path;
+    e.message = "tensor '" + tensor + "': " + e.message;
+    return e;
+}
+
+// Copies the run of tensors shard.tensors[first..run.end) and the padding
+// after its last one, in pieces of kProgressChunk so that progress moves
+// along; a failure names the tensor the copy had reached.
+template <class Report>
+Status copy_run(const Plan& plan, const ShardLayout& shard, size_t first, const detail::CopyRun& run, uint64_t alignment,
+                AtomicOutput& out, Progress& progress, const Report& report_progress) {
+    const GgufFile& file = *std::get<CopySource>(plan.tensors[shard.tensors[first]].source).file;
+    const auto info = [&](size_t k) -> const TensorInfo& { return plan.tensors[shard.tensors[k]].info; };
+    size_t k = first;           // the tensor the copy is within (or in the padding after)
+    uint64_t tensor_start = 0;  // where k starts in the run
+    uint64_t counted = 0;       // the run's bytes that progress has counted
+    const auto count_to = [&](uint64_t done) {
+        for (; k < run.end; ++k) {
+            const uint64_t tensor_end = tensor_start + info(k).n_bytes;
+            const uint64_t from = std::max(counted, tensor_start), to = std::min(done, tensor_end);
+            if (to > from) progress.bytes_done += to - from;
+            if (done < tensor_end) break;
+            ++progress.tensors_done;
+            tensor_start = align_up(tensor_end, alignment);
+        }
+        counted = done;
+    };
+    const uint64_t before = out.bytes_written();
+    for (uint64_t done = 0; done < run.bytes;) {
+        const uint64_t chunk = std::min(kProgressChunk, run.bytes - done);
+        if (auto ok = out.copy_from(file.fd(), run.in_offset + done, chunk, file.path()); !ok) {
+            count_to(std::min(out.bytes_written() - before, run.bytes - 1));
+            return std::unexpected(naming_tensor(ok.error(), info(k).name, shard.path));
+        }
+        done += chunk;
+        count_to(done);
+        report_progress();
+    }
+    return out.write_zeros(align_up(run.bytes, alignment) - run.bytes);
 }
 
 Status validate_plan(const Plan& plan, const WriteOptions& options) {
@@ -200,17 +243,19 @@ Result<WriteReport> write_plan(const Plan& plan, const WriteOptions& options) {
         for (size_t k = 0; k < shard.tensors.size(); ++k) {
             const PlannedTensor& t = plan.tensors[shard.tensors[k]];
             const uint64_t n = t.info.n_bytes;
-            if (const auto* copy = std::get_if<CopySource>(&t.source)) {
-                const uint64_t start = copy->file->tensor_file_offset(copy->tensor_index);
-                const int in_fd = copy->file->fd();
+            const auto* copy = std::get_if<CopySource>(&t.source);
+            if (copy && copy->file->fd() >= 0) {
+                const detail::CopyRun run = detail::find_copy_run(plan, shard.tensors, k, h.alignment);
+                ok = copy_run(plan, shard, k, run, h.alignment, **out, progress, report_progress);
+                if (!ok) return std::unexpected(ok.error());
+                k = run.end - 1;
+                continue;
+            }
+            if (copy) {  // a stream or a URL: through memory, a run of tensors at a time
                 for (uint64_t done = 0; done < n && ok;) {
-                    const uint64_t chunk = std::min(in_fd >= 0 ? kProgressChunk : detail::kRunBytes, n - done);
-                    if (in_fd >= 0) {
-                        ok = (*out)->copy_from(in_fd, start + done, chunk, copy->file->path());
-                    } else {  // a stream or a URL: through memory, a run of tensors at a time
-                        auto bytes = runs.read(k, done, chunk);
-                        ok = bytes ? (*out)->write(*bytes) : Status(std::unexpected(bytes.error()));
-                    }
+                    const uint64_t chunk = std::min(detail::kRunBytes, n - done);
+                    auto bytes = runs.read(k, done, chunk);
+                    ok = bytes ? (*out)->write(*bytes) : Status(std::unexpected(bytes.error()));
                     done += chunk;
                     progress.bytes_done += chunk;
                     if (done < n) report_progress();
@@ -241,10 +286,7 @@ Result<WriteReport> write_plan(const Plan& plan, const WriteOptions& options) {
                 }
             }
             if (!ok) {
-                Error named = ok.error();
-                if (named.file.empty()) named.file = shard.path;
-                named.message = "tensor '" + t.info.name + "': " + named.message;
-                return std::unexpected(std::move(named));
+                return std::unexpected(naming_tensor(ok.error(), t.info.name, shard.path));
             }
             if (ok) ok = (*out)->write_zeros(align_up(n, h.alignment) - n);
             if (!ok) return std::unexpected(ok.error());
