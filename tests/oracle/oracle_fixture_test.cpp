@@ -76,10 +76,19 @@ std::vector<Fixture> with_trunk() {
     return out;
 }
 
+// Bundled fixtures whose MTP-only sibling this release loads: the draft
+// compares the two. The exaone models have none: llama.cpp keeps their NextN
+// blocks but builds no MTP graph and loads no head on its own.
 std::vector<Fixture> bundled_with_head() {
+    const auto all = manifest();
+    const auto head_loads = [&](const Fixture& bundled) {
+        return std::ranges::any_of(all, [&](const Fixture& f) {
+            return f.arch == bundled.arch && f.quantized == bundled.quantized && f.layout == "mtp" && f.loads;
+        });
+    };
     std::vector<Fixture> out;
-    for (const Fixture& f : manifest())
-        if (f.runs && f.layout == "bundled" && f.nextn > 0) out.push_back(f);
+    for (const Fixture& f : all)
+        if (f.runs && f.layout == "bundled" && f.nextn > 0 && head_loads(f)) out.push_back(f);
     return out;
 }
 

@@ -288,6 +288,9 @@ TEST(VerifyReleases, ConvertsOwnLayoutsPassUnderEveryReleaseThatRunsThem) {
         options.release = release.release;
         for (const auto& f : fixture_entries()) {
             SCOPED_TRACE(std::string(release.name) + " " + f.file);
+            // A head no release loads on its own (exaone's, which only
+            // merges into a trunk) is not a release difference.
+            if (f.loads_in.empty()) continue;
             const auto r = gguf::verify_model(fixtures::path(f.file), options);
             if (f.runs_everywhere()) {
                 EXPECT_TRUE(r.findings.empty()) << all_lines(r);

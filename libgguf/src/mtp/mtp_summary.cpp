@@ -54,15 +54,18 @@ Result<MtpSummary> summarize_mtp(const Model& model) {
     const MtpBlockRange range = s.range();
     const uint32_t first = range.first();
     s.blocks = range.blocks();
+    // Any tensor of block 0 shows the trunk: not every architecture has the
+    // same first tensor (exaone4's blocks norm after attention, no attn_norm).
+    bool has_trunk = first == 0;
     for (auto ref : model.tensors()) {
         const TensorInfo& t = model.info(ref);
+        if (block_number(t.name) == 0) has_trunk = true;
         if (range.contains(block_number(t.name))) {
             ++s.tensors;
             s.bytes += t.n_bytes;
         }
     }
     const bool has_head = model.find("blk." + std::to_string(first) + ".nextn.eh_proj.weight").has_value();
-    const bool has_trunk = model.find("blk.0.attn_norm.weight").has_value() || first == 0;
     if (!has_head) s.layout = MtpLayout::head_missing;
     else if (!has_trunk) s.layout = MtpLayout::mtp_only;
     else s.layout = MtpLayout::bundled;
