@@ -6,7 +6,8 @@
 // per file its fixture name ("arch", the prefix of its files: the
 // architecture, or a variant's name such as glm4moe-wide), its
 // general.architecture ("architecture"), layout, whether it is quantized,
-// and the layer counts llama.cpp must report for it.
+// the layer counts llama.cpp must report for it, and whether only
+// ik_llama.cpp loads it ("ik_only": the *-ik specs' ik-typed tensors).
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -17,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gguf/plan/plan.h"
+#include "gguf/format/tensor_type.h"
 #include "gguf/plan/writer.h"
 #include "quant_mix.h"
 #include "spec.h"
@@ -43,6 +45,13 @@ gguf::Result<gguf::Plan> plan_for(const fixtures::LayoutSpec& layout, bool quant
     return plan;
 }
 
+// Whether only ik_llama.cpp loads the layout: llama.cpp refuses its types.
+bool ik_only(const fixtures::LayoutSpec& layout) {
+    return std::ranges::any_of(layout.tensors, [](const gguf::TensorInfo& t) {
+        return gguf::type_traits(static_cast<uint32_t>(t.type))->runtimes == gguf::TypeRuntimes::ik_only;
+    });
+}
+
 nlohmann::json manifest_entry(const fixtures::ArchSpec& spec, const fixtures::LayoutSpec& layout, bool quantized,
                               const std::string& file) {
     const gguf::Metadata& md = layout.metadata;
@@ -60,6 +69,7 @@ nlohmann::json manifest_entry(const fixtures::ArchSpec& spec, const fixtures::La
         {"nextn_predict_layers", nextn},
         // llama_model_n_layer counts the trunk only, in every layout
         {"n_layer", block_count - nextn},
+        {"ik_only", ik_only(layout)},
     };
 }
 

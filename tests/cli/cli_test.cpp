@@ -416,3 +416,45 @@ TEST(ImatrixCli, BrokenImatrixGivesOneLineErrorNamingTheEntry) {
 }
 
 }  // namespace
+
+namespace {
+
+// ik_llama.cpp's files: info and verify say which runtime loads a file and
+// name ik's types with their ik id; merging an ik head into a llama.cpp
+// trunk writes a file only ik loads, and says so.
+TEST(CliIk, InfoAndVerifySayWhichRuntimeLoadsAFile) {
+    auto ik = gguf_test::gguf_mtp({"info", fixtures::path("glm4moe-ik-bundled.gguf")});
+    ASSERT_EQ(ik.exit_code, 0) << ik.err;
+    EXPECT_NE(ik.out.find("runtimes:      ik_llama.cpp (type ids read as ik_llama.cpp's)"), std::string::npos) << ik.out;
+    EXPECT_NE(ik.out.find("IQ4_KS (ik_llama.cpp id 144)"), std::string::npos) << ik.out;
+    auto both = gguf_test::gguf_mtp({"info", "--json", fixtures::path("glm4moe-bundled.gguf")});
+    ASSERT_EQ(both.exit_code, 0) << both.err;
+    EXPECT_EQ(nlohmann::json::parse(both.out)["runtimes"], "llama.cpp and ik_llama.cpp");
+    auto verify = gguf_test::gguf_mtp({"verify", fixtures::path("qwen35moe-ik-bundled.gguf")});
+    EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+    EXPECT_NE(verify.out.find("qwen35moe-ik-bundled.gguf: for ik_llama.cpp\n"), std::string::npos) << verify.out;
+}
+
+TEST(CliIk, IkHeadMergedIntoALlamaCppTrunkIsWrittenWithAWarning) {
+    gguf_test::TempDir dir;
+    auto r = gguf_test::gguf_mtp({"merge", "-o", dir.file("m.gguf"), fixtures::path("qwen35moe-trunk.gguf"),
+                                  fixtures::path("qwen35moe-ik-mtp.gguf")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("warning: the merged model loads only in ik_llama.cpp"), std::string::npos) << r.err;
+    EXPECT_TRUE(std::filesystem::exists(dir.file("m.gguf")));
+}
+
+TEST(CliIk, SplitJoinAndHashKeepIkFilesByteForByte) {
+    gguf_test::TempDir dir;
+    const std::string input = fixtures::path("qwen35moe-ik-bundled.gguf");
+    auto split = gguf_test::gguf_mtp({"split", "--split-max-tensors", "20", input, dir.file("s")});
+    ASSERT_EQ(split.exit_code, 0) << split.err;
+    auto join = gguf_test::gguf_mtp({"join", dir.file("s-00001-of-00005.gguf"), dir.file("j.gguf")});
+    ASSERT_EQ(join.exit_code, 0) << join.err;
+    EXPECT_EQ(gguf_test::read_file(dir.file("j.gguf")), gguf_test::read_file(input));
+    auto hash = gguf_test::gguf_mtp({"hash", input, dir.file("j.gguf")});
+    ASSERT_EQ(hash.exit_code, 0) << hash.err;
+    EXPECT_EQ(hash.out.substr(0, 32), hash.out.substr(hash.out.find('\n') + 1, 32));
+}
+
+}  // namespace

@@ -26,7 +26,7 @@ std::vector<std::string> fixture_names_with_heads() {
     std::ifstream in(fixtures::kFixturesManifest);
     std::vector<std::string> out;
     for (const auto& e : nlohmann::json::parse(in)) {
-        if (e.at("layout") == "mtp" && !e.at("quantized")) out.push_back(e.at("arch"));
+        if (e.at("layout") == "mtp" && !e.at("quantized") && !e.at("ik_only")) out.push_back(e.at("arch"));
     }
     return out;
 }
