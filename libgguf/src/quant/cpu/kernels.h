@@ -15,7 +15,8 @@ namespace gguf::quant {
 // Quantizes one row of `n` floats (a whole number of blocks) into `dst`.
 // `importance` is nullptr or `n` floats.
 using QuantizeRow = void (*)(const float* src, uint8_t* dst, int64_t n, const float* importance);
-// Dequantizes one row of `n` floats.
+// Dequantizes one row of `n` floats; for kernels of interleaved types, one
+// group of `rows_per_call` rows (their bytes), `n` = rows_per_call * row length.
 using DequantizeRow = void (*)(const uint8_t* src, float* dst, int64_t n);
 
 struct Kernels {
@@ -23,6 +24,7 @@ struct Kernels {
     QuantizeRow quantize;      // nullptr: this type is read, not written
     DequantizeRow dequantize;
     bool requires_importance;
+    int rows_per_call = 1;  // ik's interleaved types store rows in groups
 };
 
 std::span<const Kernels> float_kernels();
@@ -30,6 +32,8 @@ std::span<const Kernels> legacy_kernels();
 std::span<const Kernels> k_quant_kernels();
 std::span<const Kernels> i_quant_kernels();
 std::span<const Kernels> ternary_fp4_kernels();
+std::span<const Kernels> ik_trellis_kernels();
+std::span<const Kernels> ik_interleaved_kernels();
 
 // The one quantizer that differs between llama.cpp releases: IQ1_M by the
 // release's split scoring (the table's Kernels row holds the newest).
