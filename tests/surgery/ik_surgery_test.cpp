@@ -15,14 +15,9 @@
 #include "test_support.h"
 
 using gguf_test::TempDir;
+using gguf_test::open_or_die;
 
 namespace {
-
-gguf::Model open_or_die(const std::string& path) {
-    auto m = gguf::Model::open(path);
-    if (!m) throw std::runtime_error(m.error().to_string());
-    return std::move(*m);
-}
 
 std::vector<std::string> names(const gguf::Plan& plan) {
     std::vector<std::string> out;
@@ -70,14 +65,14 @@ TEST(IkSurgery, IkHeadOnALlamaCppTrunkLoadsOnlyInIk) {
 
 TEST(IkSurgery, AResultNoRuntimeLoadsIsRefusedNamingTensors) {
     TempDir dir;
-    auto plan = gguf::plan_copy(open_or_die(fixtures::path("glm4moe-ik-bundled.gguf")));
-    ASSERT_TRUE(plan.has_value());
+    const gguf::Model model = open_or_die(fixtures::path("glm4moe-ik-bundled.gguf"));
+    gguf::Plan plan = gguf::plan_copy(model);
     // A mainline-only TQ1_0 tensor beside ik's own types, as merging an ik
     // head into a TQ1_0 trunk would give.
-    auto wide = std::ranges::find_if(plan->tensors, [](const gguf::PlannedTensor& t) {
+    auto wide = std::ranges::find_if(plan.tensors, [](const gguf::PlannedTensor& t) {
         return t.info.ne[0] % 256 == 0 && t.info.n_dims == 2 && !gguf::sole_dialect(t.info.type);
     });
-    ASSERT_NE(wide, plan->tensors.end());
+    ASSERT_NE(wide, plan.tensors.end());
     wide->info.type = gguf::TensorType::TQ1_0;
     wide->info.n_bytes = *gguf::tensor_bytes(wide->info.type, wide->info.ne);
     wide->source = gguf::FillSource([](std::span<uint8_t> out) -> gguf::Status {
@@ -86,7 +81,7 @@ TEST(IkSurgery, AResultNoRuntimeLoadsIsRefusedNamingTensors) {
     });
     gguf::WriteOptions options;
     options.output = dir.file("mixed.gguf");
-    auto written = gguf::write_plan(*plan, options);
+    auto written = gguf::write_plan(plan, options);
     ASSERT_FALSE(written.has_value());
     EXPECT_NE(written.error().message.find("'" + wide->info.name + "' is TQ1_0"), std::string::npos) << written.error().message;
     EXPECT_NE(written.error().message.find("(ik_llama.cpp id"), std::string::npos) << written.error().message;

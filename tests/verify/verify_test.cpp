@@ -21,6 +21,7 @@ using gguf::Check;
 using gguf::Severity;
 using gguf::TensorType;
 using gguf_test::TempDir;
+using gguf_test::open_or_die;
 
 namespace {
 
@@ -30,12 +31,6 @@ std::vector<std::string> fixture_files() {
     std::vector<std::string> out;
     for (const auto& e : nlohmann::json::parse(in)) out.push_back(e.at("file"));
     return out;
-}
-
-gguf::Model open_or_die(const std::string& path) {
-    auto m = gguf::Model::open(path);
-    if (!m) throw std::runtime_error(m.error().to_string());
-    return std::move(*m);
 }
 
 std::string all_lines(const gguf::VerifyReport& r) {
