@@ -9,7 +9,7 @@
 namespace gguf_mtp {
 namespace {
 
-void print_text(const gguf::Model& model, const gguf::MtpSummary& mtp, const InfoOptions& options,
+void print_text(const gguf::Model& model, const gguf::MtpSummary& mtp, const ModelDialect& dialect, const InfoOptions& options,
                 const std::optional<std::regex>& filter) {
     const auto& first = model.shard(0);
     std::printf("file:          %s", first.path().c_str());
@@ -18,6 +18,8 @@ void print_text(const gguf::Model& model, const gguf::MtpSummary& mtp, const Inf
     std::printf("gguf version:  %u, alignment %llu, data offset %llu\n", first.version(),
                 static_cast<unsigned long long>(first.alignment()), static_cast<unsigned long long>(first.data_offset()));
     std::printf("architecture:  %s\n", std::string(model.metadata().get_string(gguf::keys::kArchitecture).value_or("(none)")).c_str());
+    std::printf("runtimes:      %s (type ids read as %s's)\n", std::string(gguf::runtimes_name(dialect.runtimes)).c_str(),
+                std::string(gguf::dialect_name(dialect.dialect)).c_str());
     std::printf("tokenizer:     %s (XXH3 of the tokenizer.* keys; merge requires a match)\n",
                 gguf::tokenizer_hash(model.metadata()).c_str());
     std::printf("mtp:           ");
@@ -71,10 +73,12 @@ int run_info(const InfoOptions& options) {
     if (!model) return report_error(model.error());
     auto mtp = gguf::summarize_mtp(*model);
     if (!mtp) return report_error(mtp.error());
+    auto dialect = model_dialect(*model);
+    if (!dialect) return report_error(dialect.error());
     if (options.json) {
-        std::cout << info_json(*model, *mtp, options, filter).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+        std::cout << info_json(*model, *mtp, *dialect, options, filter).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     } else {
-        print_text(*model, *mtp, options, filter);
+        print_text(*model, *mtp, *dialect, options, filter);
     }
     return 0;
 }

@@ -6,11 +6,19 @@ namespace gguf_mtp {
 
 using nlohmann::json;
 
+gguf::Result<ModelDialect> model_dialect(const gguf::Model& model) {
+    std::vector<gguf::TensorInfo> infos;
+    for (auto ref : model.tensors()) infos.push_back(model.info(ref));
+    auto runtimes = gguf::file_runtimes(infos, model.path());
+    if (!runtimes) return std::unexpected(runtimes.error());
+    return ModelDialect{*runtimes, model.shard(0).header().dialect};
+}
+
 std::map<std::string, TypeTotal> totals_by_type(const gguf::Model& model) {
     std::map<std::string, TypeTotal> totals;
     for (auto ref : model.tensors()) {
         const auto& t = model.info(ref);
-        auto& total = totals[std::string(gguf::type_display_name(t.type))];
+        auto& total = totals[gguf::type_label(t.type)];
         ++total.tensors;
         total.bytes += t.n_bytes;
     }
@@ -50,7 +58,7 @@ json entry_json(const gguf::KeyValue& kv, bool full) {
 
 }  // namespace
 
-json info_json(const gguf::Model& model, const gguf::MtpSummary& mtp, const InfoOptions& options,
+json info_json(const gguf::Model& model, const gguf::MtpSummary& mtp, const ModelDialect& dialect, const InfoOptions& options,
                const std::optional<std::regex>& filter) {
     const gguf::GgufFile& first = model.shard(0);
     json doc;
@@ -64,6 +72,8 @@ json info_json(const gguf::Model& model, const gguf::MtpSummary& mtp, const Info
     doc["gguf_version"] = first.version();
     doc["alignment"] = first.alignment();
     doc["architecture"] = std::string(model.metadata().get_string(gguf::keys::kArchitecture).value_or(""));
+    doc["runtimes"] = gguf::runtimes_name(dialect.runtimes);
+    doc["dialect"] = gguf::dialect_name(dialect.dialect);
     doc["metadata"] = json::array();
     for (const auto& kv : model.metadata().entries()) doc["metadata"].push_back(entry_json(kv, options.all_keys));
 

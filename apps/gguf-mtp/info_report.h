@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gguf/format/dialect.h"
 #include "gguf/split/model.h"
 #include "gguf/mtp/mtp.h"
 #include "remote_option.h"
@@ -28,11 +29,18 @@ struct TypeTotal {
     uint64_t bytes = 0;
 };
 
-// Totals by display type name ("Q4_K"), over all tensors.
+// Totals by type label ("Q4_K", "IQ4_KS (ik_llama.cpp id 144)"), over all tensors.
 std::map<std::string, TypeTotal> totals_by_type(const gguf::Model& model);
 
+// The runtimes that load the model, and the dialect its type ids are read in.
+struct ModelDialect {
+    gguf::TypeRuntimes runtimes;
+    gguf::Dialect dialect;
+};
+gguf::Result<ModelDialect> model_dialect(const gguf::Model& model);
+
 // Stable JSON document, documented in man/gguf-mtp-info.1.
-nlohmann::json info_json(const gguf::Model& model, const gguf::MtpSummary& mtp, const InfoOptions& options,
+nlohmann::json info_json(const gguf::Model& model, const gguf::MtpSummary& mtp, const ModelDialect& dialect, const InfoOptions& options,
                          const std::optional<std::regex>& filter);
 
 }  // namespace gguf_mtp

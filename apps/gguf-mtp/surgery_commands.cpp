@@ -4,6 +4,7 @@
 
 #include "cli_support.h"
 #include "commands.h"
+#include "gguf/format/dialect.h"
 #include "gguf/mtp/mtp.h"
 #include "gguf/mtp/mtp_surgery.h"
 #include "output_names.h"
@@ -32,6 +33,20 @@ int finish(const gguf::Result<gguf::Plan>& plan, const SurgeryOptions& o, const 
         write.inputs.insert(write.inputs.end(), more.begin(), more.end());
     }
     return run_plan(*plan, write, o.out, label);
+}
+
+// A head of ik_llama.cpp's own types makes a merged model that llama.cpp no
+// longer loads: written, since ik loads it, and said. (Types of both kinds in
+// one output are the writer's error.)
+void warn_if_fewer_runtimes(const gguf::Model& trunk, const gguf::Plan& merged) {
+    std::vector<gguf::TensorInfo> trunk_infos, merged_infos;
+    for (auto ref : trunk.tensors()) trunk_infos.push_back(trunk.info(ref));
+    for (const auto& t : merged.tensors) merged_infos.push_back(t.info);
+    auto before = gguf::file_runtimes(trunk_infos, trunk.path());
+    auto after = gguf::file_runtimes(merged_infos, trunk.path());
+    if (!before || !after || *before == *after || *after == gguf::TypeRuntimes::both) return;
+    std::fprintf(stderr, "gguf-mtp: warning: the merged model loads only in %s (the head's tensor types); %s loads in %s\n",
+                 std::string(gguf::runtimes_name(*after)).c_str(), trunk.path().c_str(), std::string(gguf::runtimes_name(*before)).c_str());
 }
 
 int run_extract(SurgeryOptions o) {
@@ -69,7 +84,9 @@ int run_merge(SurgeryOptions o) {
     auto head = open_model(o.head, gguf::OpenFor::copying, o.remote);
     if (!head) return report_error(head.error());
     if (o.output.empty()) o.output = default_merged_name(o.input);
-    return finish(gguf::plan_merge(*trunk, *head), o, {&*trunk, &*head}, "merge");
+    auto plan = gguf::plan_merge(*trunk, *head);
+    if (plan) warn_if_fewer_runtimes(*trunk, *plan);
+    return finish(plan, o, {&*trunk, &*head}, "merge");
 }
 
 CLI::App* add_surgery(CLI::App& app, const char* name, const std::string& about, std::shared_ptr<SurgeryOptions> o) {

@@ -58,6 +58,7 @@ int run_verify(const VerifyCommandOptions& o) {
     if (o.json) {
         std::cout << verify_json(report, targets).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     } else {
+        for (const auto& r : report.runtimes) std::printf("%s\n", runtimes_line(r).c_str());
         for (const auto& f : report.findings) std::printf("%s\n", finding_line(f).c_str());
         std::printf("%s\n", summary_line(report, targets).c_str());
     }

@@ -1,6 +1,7 @@
 #include "verify_report.h"
 
 #include "cli_support.h"
+#include "gguf/format/dialect.h"
 
 namespace gguf_mtp {
 
@@ -9,6 +10,10 @@ using nlohmann::json;
 std::string finding_line(const gguf::Finding& finding) {
     return std::string(gguf::severity_name(finding.severity)) + ": " + finding.error.to_string() + " [" +
            std::string(gguf::check_name(finding.check)) + "]";
+}
+
+std::string runtimes_line(const gguf::ModelRuntimes& model) {
+    return model.path + ": for " + std::string(gguf::runtimes_name(model.runtimes));
 }
 
 namespace {
@@ -47,6 +52,9 @@ json verify_json(const gguf::VerifyReport& report, const VerifyTargets& targets)
     doc["manifest"] = targets.manifest ? json(*targets.manifest) : json(nullptr);
     doc["data_scanned"] = targets.scan_data;
     doc["files"] = report.files;
+    json runtimes = json::array();
+    for (const auto& r : report.runtimes) runtimes.push_back({{"path", r.path}, {"runtimes", gguf::runtimes_name(r.runtimes)}});
+    doc["runtimes"] = std::move(runtimes);
     doc["tensors"] = report.tensors;
     doc["tensor_bytes"] = report.tensor_bytes;
     doc["bytes_scanned"] = report.bytes_scanned;

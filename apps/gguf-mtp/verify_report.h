@@ -26,6 +26,9 @@ struct VerifyTargets {
 // "error: FILE: offset N: MESSAGE [check]".
 std::string finding_line(const gguf::Finding& finding);
 
+// "PATH: for llama.cpp and ik_llama.cpp": the runtimes that load a model.
+std::string runtimes_line(const gguf::ModelRuntimes& model);
+
 // "verify: 3 files, 120 tensors, 5.00 MiB scanned: OK" style.
 std::string summary_line(const gguf::VerifyReport& report, const VerifyTargets& targets);
 

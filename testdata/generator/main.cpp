@@ -7,7 +7,8 @@
 // architecture, or a variant's name such as glm4moe-wide), its
 // general.architecture ("architecture"), layout, whether it is quantized,
 // the layer counts llama.cpp must report for it, and the releases whose
-// libllama loads it ("loads_in") and runs it ("runs_in").
+// libllama loads it ("loads_in") and runs it ("runs_in"): none for a
+// layout with ik_llama.cpp types ("ik_only": the *-ik specs).
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -18,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gguf/plan/plan.h"
+#include "gguf/format/tensor_type.h"
 #include "gguf/plan/writer.h"
 #include "quant_mix.h"
 #include "spec.h"
@@ -50,6 +52,13 @@ nlohmann::json release_names(const std::vector<gguf::LlamaRelease>& releases) {
     return names;
 }
 
+// Whether only ik_llama.cpp loads the layout: llama.cpp refuses its types.
+bool ik_only(const fixtures::LayoutSpec& layout) {
+    return std::ranges::any_of(layout.tensors, [](const gguf::TensorInfo& t) {
+        return gguf::type_traits(static_cast<uint32_t>(t.type))->runtimes == gguf::TypeRuntimes::ik_only;
+    });
+}
+
 nlohmann::json manifest_entry(const fixtures::ArchSpec& spec, const fixtures::LayoutSpec& layout, bool quantized,
                               const std::string& file) {
     const gguf::Metadata& md = layout.metadata;
@@ -67,8 +76,9 @@ nlohmann::json manifest_entry(const fixtures::ArchSpec& spec, const fixtures::La
         {"nextn_predict_layers", nextn},
         // llama_model_n_layer counts the trunk only, in every layout
         {"n_layer", block_count - nextn},
-        {"loads_in", release_names(layout.loads_in)},
-        {"runs_in", release_names(layout.runs_in)},
+        {"loads_in", ik_only(layout) ? nlohmann::json::array() : release_names(layout.loads_in)},
+        {"runs_in", ik_only(layout) ? nlohmann::json::array() : release_names(layout.runs_in)},
+        {"ik_only", ik_only(layout)},
     };
 }
 

@@ -44,15 +44,29 @@ const BlockLayout* layout_of(gguf::TensorType type) {
 // at most 12, so 120 keeps the weights below 0.05, the float fixtures' size.
 constexpr uint8_t kMxfp4Exponent = 120;
 
+// ik_llama.cpp's own types hold plain random bytes, rows' metadata
+// included: the fixtures only carry them through surgery, split and
+// hashing, which copy bytes; what decodes ik types is tested on seeded
+// blocks of its own (tests/support/seeded_blocks.h).
+bool is_ik_only(gguf::TensorType type) {
+    const auto traits = gguf::type_traits(static_cast<uint32_t>(type));
+    return traits && traits->runtimes == gguf::TypeRuntimes::ik_only;
+}
+
 }  // namespace
 
-bool has_synthetic_blocks(gguf::TensorType type) { return type == gguf::TensorType::MXFP4 || layout_of(type) != nullptr; }
+bool has_synthetic_blocks(gguf::TensorType type) {
+    return type == gguf::TensorType::MXFP4 || layout_of(type) != nullptr || is_ik_only(type);
+}
 
 gguf::Status fill_synthetic_blocks(gguf::TensorType type, std::string_view tensor_name, std::span<uint8_t> out) {
     const BlockLayout* layout = layout_of(type);
     const auto traits = gguf::type_traits(static_cast<uint32_t>(type));
     if (!has_synthetic_blocks(type) || !traits || traits->block_bytes == 0)
         return gguf::fail(gguf::ErrorCode::invalid_argument, "", std::string(tensor_name) + ": no synthetic blocks for this type");
+    std::mt19937_64 rng = name_seeded_rng(tensor_name);
+    for (uint8_t& byte : out) byte = static_cast<uint8_t>(rng());
+    if (is_ik_only(type)) return {};
     const uint32_t block_bytes = traits->block_bytes;
     if (out.size() % block_bytes != 0)
         return gguf::fail(gguf::ErrorCode::invalid_argument, "", std::string(tensor_name) + ": not a whole number of blocks");
@@ -62,8 +76,6 @@ gguf::Status fill_synthetic_blocks(gguf::TensorType type, std::string_view tenso
             if (offset + 2 > block_bytes)
                 return gguf::fail(gguf::ErrorCode::invalid_argument, "", std::string(tensor_name) + ": f16 field past the block");
 
-    std::mt19937_64 rng = name_seeded_rng(tensor_name);
-    for (uint8_t& byte : out) byte = static_cast<uint8_t>(rng());
     if (!layout) {  // MXFP4: the exponent is each block's first byte
         for (size_t block = 0; block < out.size(); block += block_bytes) out[block] = kMxfp4Exponent;
         return {};

@@ -11,6 +11,7 @@
 #include "cli_runner.h"
 #include "gguf/mtp/mtp.h"
 #include "gguf/plan/writer.h"
+#include "gguf/quant/cpu/quantize.h"
 #include "gguf/split/model.h"
 #include "gguf_fixtures.h"
 #include "imatrix_files.h"
@@ -380,21 +381,25 @@ TEST(ImatrixCli, MergeAddsCountsAndConcatenatesDatasets) {
 
 TEST(ImatrixCli, CoverageFlagsMtpTensorsAndFailsOnlyWhenAsked) {
     TempDir dir;
-    write_trunk_imatrix("glm4moe-bundled.gguf", 2, dir.file("im.gguf"));
-    auto r = gguf_mtp({"imatrix", "coverage", "--json", fixtures::path("glm4moe-bundled.gguf"), dir.file("im.gguf")});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    const auto doc = nlohmann::json::parse(r.out);
-    EXPECT_EQ(doc["schema"], "gguf-mtp-imatrix-coverage/1");
-    EXPECT_GT(doc["missing"].get<int>(), 0);
-    EXPECT_EQ(doc["missing"].get<int>(), doc["mtp_quantizable"].get<int>());
-    bool saw_eh_proj = false;
-    for (const auto& f : doc["findings"]) {
-        if (f["problem"] == "missing") {
-            EXPECT_TRUE(f["mtp"].get<bool>()) << f["tensor"];
+    // ik_llama.cpp's types change nothing about which tensors are covered.
+    for (const std::string model : {"glm4moe-ik-bundled.gguf", "glm4moe-bundled.gguf"}) {
+        SCOPED_TRACE(model);
+        write_trunk_imatrix(model, 2, dir.file("im.gguf"));
+        auto r = gguf_mtp({"imatrix", "coverage", "--json", fixtures::path(model), dir.file("im.gguf")});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        const auto doc = nlohmann::json::parse(r.out);
+        EXPECT_EQ(doc["schema"], "gguf-mtp-imatrix-coverage/1");
+        EXPECT_GT(doc["missing"].get<int>(), 0);
+        EXPECT_EQ(doc["missing"].get<int>(), doc["mtp_quantizable"].get<int>());
+        bool saw_eh_proj = false;
+        for (const auto& f : doc["findings"]) {
+            if (f["problem"] == "missing") {
+                EXPECT_TRUE(f["mtp"].get<bool>()) << f["tensor"];
+            }
+            saw_eh_proj |= f["tensor"] == "blk.2.nextn.eh_proj.weight";
         }
-        saw_eh_proj |= f["tensor"] == "blk.2.nextn.eh_proj.weight";
+        EXPECT_TRUE(saw_eh_proj);
     }
-    EXPECT_TRUE(saw_eh_proj);
     auto text = gguf_mtp({"imatrix", "coverage", fixtures::path("glm4moe-bundled.gguf"), dir.file("im.gguf")});
     EXPECT_NE(text.out.find("[mtp]"), std::string::npos) << text.out;
     EXPECT_EQ(gguf_mtp({"imatrix", "coverage", "--fail-on-missing", fixtures::path("glm4moe-bundled.gguf"), dir.file("im.gguf")}).exit_code, 1);
@@ -413,6 +418,120 @@ TEST(ImatrixCli, BrokenImatrixGivesOneLineErrorNamingTheEntry) {
         EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     }
     EXPECT_EQ(dir.listing(), std::vector<std::string>{"bad.dat"});
+}
+
+}  // namespace
+
+namespace {
+
+// ik_llama.cpp's files: info and verify say which runtime loads a file and
+// name ik's types with their ik id; merging an ik head into a llama.cpp
+// trunk writes a file only ik loads, and says so.
+TEST(CliIk, InfoAndVerifySayWhichRuntimeLoadsAFile) {
+    auto ik = gguf_test::gguf_mtp({"info", fixtures::path("glm4moe-ik-bundled.gguf")});
+    ASSERT_EQ(ik.exit_code, 0) << ik.err;
+    EXPECT_NE(ik.out.find("runtimes:      ik_llama.cpp (type ids read as ik_llama.cpp's)"), std::string::npos) << ik.out;
+    EXPECT_NE(ik.out.find("IQ4_KS (ik_llama.cpp id 144)"), std::string::npos) << ik.out;
+    auto both = gguf_test::gguf_mtp({"info", "--json", fixtures::path("glm4moe-bundled.gguf")});
+    ASSERT_EQ(both.exit_code, 0) << both.err;
+    EXPECT_EQ(nlohmann::json::parse(both.out)["runtimes"], "llama.cpp and ik_llama.cpp");
+    auto verify = gguf_test::gguf_mtp({"verify", fixtures::path("qwen35moe-ik-bundled.gguf")});
+    EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+    EXPECT_NE(verify.out.find("qwen35moe-ik-bundled.gguf: for ik_llama.cpp\n"), std::string::npos) << verify.out;
+}
+
+TEST(CliIk, IkHeadMergedIntoALlamaCppTrunkIsWrittenWithAWarning) {
+    gguf_test::TempDir dir;
+    auto r = gguf_test::gguf_mtp({"merge", "-o", dir.file("m.gguf"), fixtures::path("qwen35moe-trunk.gguf"),
+                                  fixtures::path("qwen35moe-ik-mtp.gguf")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("warning: the merged model loads only in ik_llama.cpp"), std::string::npos) << r.err;
+    EXPECT_TRUE(std::filesystem::exists(dir.file("m.gguf")));
+}
+
+TEST(CliIk, SplitJoinAndHashKeepIkFilesByteForByte) {
+    gguf_test::TempDir dir;
+    const std::string input = fixtures::path("qwen35moe-ik-bundled.gguf");
+    auto split = gguf_test::gguf_mtp({"split", "--split-max-tensors", "20", input, dir.file("s")});
+    ASSERT_EQ(split.exit_code, 0) << split.err;
+    auto join = gguf_test::gguf_mtp({"join", dir.file("s-00001-of-00005.gguf"), dir.file("j.gguf")});
+    ASSERT_EQ(join.exit_code, 0) << join.err;
+    EXPECT_EQ(gguf_test::read_file(dir.file("j.gguf")), gguf_test::read_file(input));
+    auto hash = gguf_test::gguf_mtp({"hash", input, dir.file("j.gguf")});
+    ASSERT_EQ(hash.exit_code, 0) << hash.err;
+    EXPECT_EQ(hash.out.substr(0, 32), hash.out.substr(hash.out.find('\n') + 1, 32));
+}
+
+}  // namespace
+
+namespace {
+
+// quantize on ik_llama.cpp's files: their types are copied where the rules
+// keep a tensor, read into floats where gguf-mtp has ik's dequantizer, and
+// never written by quantizing.
+std::vector<uint8_t> tensor_bytes_of(const gguf::Model& m, const std::string& name) {
+    const auto data = m.data(*m.find(name));
+    return {data.begin(), data.end()};
+}
+
+TEST(CliIk, QuantizeCopyKeepsEveryIkTensorAsItIs) {
+    TempDir dir;
+    const std::string input = fixtures::path("glm4moe-ik-bundled.gguf");
+    auto r = gguf_mtp({"quantize", input, dir.file("c.gguf"), "COPY"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto in = gguf_test::open_or_die(input), out = gguf_test::open_or_die(dir.file("c.gguf"));
+    EXPECT_EQ(out.shard(0).header().dialect, gguf::Dialect::ik_llama);
+    ASSERT_EQ(out.tensors().size(), in.tensors().size());
+    for (auto ref : in.tensors()) {
+        const auto& name = in.info(ref).name;
+        EXPECT_EQ(out.info(*out.find(name)).type, in.info(ref).type) << name;
+        EXPECT_EQ(tensor_bytes_of(out, name), tensor_bytes_of(in, name)) << name;
+    }
+}
+
+TEST(CliIk, RequantizingAnInterleavedIkTensorReadsItWithIksDequantizer) {
+    TempDir dir;
+    const std::string input = fixtures::path("glm4moe-ik-bundled.gguf");
+    const auto in = gguf_test::open_or_die(input);
+    const std::string target = "blk.0.ffn_down.weight";
+    ASSERT_EQ(in.info(*in.find(target)).type, gguf::TensorType::IQ4_NL_R4);
+    // Every other tensor named with its own type: the rules keep it.
+    std::vector<std::string> args = {"quantize", "--allow-requantize", "--allow-non-finite"};
+    for (auto ref : in.tensors()) {
+        const auto& t = in.info(ref);
+        if (t.name == target || t.n_dims < 2) continue;
+        args.push_back("--tensor-type");
+        args.push_back("^" + t.name + "$=" + std::string(gguf::type_display_name(t.type)));
+    }
+    args.insert(args.end(), {input, dir.file("q.gguf"), "Q8_0"});
+    auto r = gguf_mtp(args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto out = gguf_test::open_or_die(dir.file("q.gguf"));
+    for (auto ref : in.tensors()) {
+        const auto& name = in.info(ref).name;
+        if (name == target) continue;
+        EXPECT_EQ(tensor_bytes_of(out, name), tensor_bytes_of(in, name)) << name;
+    }
+    const auto& info = in.info(*in.find(target));
+    std::vector<float> floats(info.n_elements());
+    ASSERT_TRUE(gguf::dequantize_rows(info.type, tensor_bytes_of(in, target), info.ne[0], floats));
+    std::vector<uint8_t> expected(*gguf::tensor_bytes(gguf::TensorType::Q8_0, info.ne));
+    ASSERT_TRUE(gguf::quantize_rows(gguf::TensorType::Q8_0, floats, info.ne[0], {}, expected));
+    EXPECT_EQ(out.info(*out.find(target)).type, gguf::TensorType::Q8_0);
+    EXPECT_EQ(tensor_bytes_of(out, target), expected);
+}
+
+TEST(CliIk, QuantizingIntoIkTypesOrFromUnreadableOnesIsAOneLineError) {
+    TempDir dir;
+    const std::string input = fixtures::path("glm4moe-ik-bundled.gguf");
+    auto into = gguf_mtp({"quantize", "--allow-requantize", "--tensor-type", "ffn=IQ4_KS", input, dir.file("q.gguf"), "Q8_0"});
+    EXPECT_NE(into.exit_code, 0);
+    EXPECT_NE(into.err.find("quantizing into ik_llama.cpp types (IQ4_KS (ik_llama.cpp id 144)) is out of scope\n"), std::string::npos)
+        << into.err;
+    auto from = gguf_mtp({"quantize", "--allow-requantize", input, dir.file("q.gguf"), "Q8_0"});
+    EXPECT_NE(from.exit_code, 0);
+    EXPECT_NE(from.err.find("(ik_llama.cpp id 157), which gguf-mtp cannot read as floats yet"), std::string::npos) << from.err;
+    EXPECT_FALSE(std::filesystem::exists(dir.file("q.gguf")));
 }
 
 }  // namespace

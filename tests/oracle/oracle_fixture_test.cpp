@@ -47,6 +47,7 @@ std::vector<Fixture> manifest() {
     std::vector<Fixture> out;
     if (!in) return out;  // the Manifest test below reports it
     for (const auto& entry : nlohmann::json::parse(in)) {
+        if (entry.at("ik_only")) continue;  // llama.cpp refuses ik_llama.cpp's types
         out.push_back({entry.at("arch"), entry.at("layout"), entry.at("quantized"),
                        std::string(fixtures::kFixturesDir) + "/" + entry.at("file").get<std::string>(),
                        entry.at("n_layer"), entry.at("nextn_predict_layers"), lists_this_release(entry.at("loads_in")),

@@ -31,7 +31,7 @@ std::vector<std::string> fixture_names_with_heads(bool loadable_only) {
     const std::string_view release = gguf::rules_of(oracle::release()).name;
     std::vector<std::string> out;
     for (const auto& e : nlohmann::json::parse(in)) {
-        if (e.at("layout") != "mtp" || e.at("quantized")) continue;
+        if (e.at("layout") != "mtp" || e.at("quantized") || e.at("ik_only")) continue;
         const auto& loads_in = e.at("loads_in");
         if (loadable_only && std::ranges::none_of(loads_in, [&](const auto& r) { return r.template get<std::string>() == release; }))
             continue;

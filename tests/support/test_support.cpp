@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <stdexcept>
 
 #include "gguf/plan/writer.h"
 
@@ -141,6 +142,12 @@ void write_plan_or_fail(const gguf::Plan& plan, const std::string& path) {
     options.overwrite = true;
     auto report = gguf::write_plan(plan, options);
     ASSERT_TRUE(report.has_value()) << report.error().to_string();
+}
+
+gguf::Model open_or_die(const std::string& path) {
+    auto m = gguf::Model::open(path);
+    if (!m) throw std::runtime_error(m.error().to_string());
+    return std::move(*m);
 }
 
 }  // namespace gguf_test

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gguf/plan/plan.h"
+#include "gguf/split/model.h"
 
 namespace gguf_test {
 
@@ -44,5 +45,8 @@ gguf::Plan random_plan(uint64_t seed, const RandomPlanOptions& options = {});
 
 // Writes a plan to `path` and fails the test on error.
 void write_plan_or_fail(const gguf::Plan& plan, const std::string& path);
+
+// Opens a model a test needs, throwing (which fails the test) when it cannot.
+gguf::Model open_or_die(const std::string& path);
 
 }  // namespace gguf_test

@@ -16,6 +16,7 @@
 #include "test_support.h"
 
 using gguf_test::TempDir;
+using gguf_test::open_or_die;
 
 namespace {
 
@@ -28,12 +29,6 @@ std::vector<std::string> mtp_architectures_with_fixtures() {
         if (e.at("layout") == "mtp" && !e.at("quantized")) out.push_back(e.at("arch"));
     }
     return out;
-}
-
-gguf::Model open_or_die(const std::string& path) {
-    auto m = gguf::Model::open(path);
-    if (!m) throw std::runtime_error(m.error().to_string());
-    return std::move(*m);
 }
 
 gguf::SplitLimits limits_of(uint64_t max_bytes, uint32_t max_tensors) {

@@ -21,6 +21,7 @@ using gguf::Check;
 using gguf::Severity;
 using gguf::TensorType;
 using gguf_test::TempDir;
+using gguf_test::open_or_die;
 
 namespace {
 
@@ -49,12 +50,6 @@ std::string joined(const std::vector<std::string>& names) {
 
 bool contains(const std::vector<std::string>& names, std::string_view name) {
     return std::find(names.begin(), names.end(), name) != names.end();
-}
-
-gguf::Model open_or_die(const std::string& path) {
-    auto m = gguf::Model::open(path);
-    if (!m) throw std::runtime_error(m.error().to_string());
-    return std::move(*m);
 }
 
 std::string all_lines(const gguf::VerifyReport& r) {

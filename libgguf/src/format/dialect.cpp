@@ -12,6 +12,15 @@ bool usable_in(uint32_t file_id, Dialect dialect) {
     return type && type_is_usable(static_cast<uint32_t>(*type));
 }
 
+Error no_runtime(std::string_view ik_tensor, TensorType ik_type, std::string_view mainline_tensor, TensorType mainline_type,
+                 const std::string& file) {
+    return Error{ErrorCode::bad_format, file, std::nullopt,
+                 "no runtime loads this file: tensor '" + std::string(ik_tensor) + "' is " + type_label(ik_type) +
+                     ", which only ik_llama.cpp reads, and tensor '" + std::string(mainline_tensor) + "' is " +
+                     std::string(type_display_name(mainline_type)) + " (id " + std::to_string(file_id_of(mainline_type)) +
+                     "), which only llama.cpp reads"};
+}
+
 }  // namespace
 
 std::optional<Dialect> sole_dialect(TensorType type) {
@@ -37,18 +46,36 @@ Result<Dialect> detect_dialect(std::span<const StoredType> types, std::optional<
         if (mainline && !ik && !mainline_only) mainline_only = &t;
     }
     if (ik_only && mainline_only) {
-        const TensorType ik_type = *type_from_file_id(ik_only->file_id, Dialect::ik_llama);
-        const TensorType mainline_type = *type_from_file_id(mainline_only->file_id, Dialect::mainline);
-        return fail(ErrorCode::bad_format, file,
-                    "no runtime loads this file: tensor '" + std::string(ik_only->tensor) + "' is " + type_label(ik_type) +
-                        ", which only ik_llama.cpp reads, and tensor '" + std::string(mainline_only->tensor) + "' is " +
-                        std::string(type_display_name(mainline_type)) + " (id " + std::to_string(mainline_only->file_id) +
-                        "), which only llama.cpp reads");
+        return std::unexpected(no_runtime(ik_only->tensor, *type_from_file_id(ik_only->file_id, Dialect::ik_llama), mainline_only->tensor,
+                                          *type_from_file_id(mainline_only->file_id, Dialect::mainline), file));
     }
     if (ik_only) return Dialect::ik_llama;
     if (mainline_only) return Dialect::mainline;
     if (file_type && *file_type >= kFirstIkOnlyFileType) return Dialect::ik_llama;
     return Dialect::mainline;
+}
+
+Result<TypeRuntimes> file_runtimes(std::span<const TensorInfo> tensors, const std::string& file) {
+    const TensorInfo* ik_only = nullptr;
+    const TensorInfo* mainline_only = nullptr;
+    for (const TensorInfo& t : tensors) {
+        const auto sole = sole_dialect(t.type);
+        if (sole == Dialect::ik_llama && !ik_only) ik_only = &t;
+        if (sole == Dialect::mainline && !mainline_only) mainline_only = &t;
+    }
+    if (ik_only && mainline_only) return std::unexpected(no_runtime(ik_only->name, ik_only->type, mainline_only->name, mainline_only->type, file));
+    if (ik_only) return TypeRuntimes::ik_only;
+    if (mainline_only) return TypeRuntimes::mainline_only;
+    return TypeRuntimes::both;
+}
+
+std::string_view runtimes_name(TypeRuntimes runtimes) {
+    switch (runtimes) {
+        case TypeRuntimes::both: return "llama.cpp and ik_llama.cpp";
+        case TypeRuntimes::mainline_only: return "llama.cpp";
+        case TypeRuntimes::ik_only: return "ik_llama.cpp";
+    }
+    return "unknown";
 }
 
 }  // namespace gguf

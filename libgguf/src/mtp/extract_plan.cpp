@@ -30,7 +30,7 @@ Result<Plan> plan_extract(const Model& bundled) {
     if (!m) return std::unexpected(m.error());
     Plan plan = plan_copy(bundled);
     std::erase_if(plan.tensors, [&](const PlannedTensor& t) {
-        return !m->in_mtp_block(t.info.name) && !m->is_head_shared(t.info.name);
+        return !m->belongs_to_head(t.info.name) && !m->is_head_shared(t.info.name);
     });
     place_head_tensors(*m, plan.tensors);
     detail::update_size_label(plan.metadata, detail::infos(bundled), detail::infos(plan));

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <unordered_map>
 
 #include "merge_order.h"
@@ -27,6 +28,20 @@ void insert_in_order(Metadata& md, const Metadata& order_source, const std::stri
     md = std::move(rebuilt);
 }
 
+// Puts the head's kHeadOnlyTensors right after the first of
+// kHeadOnlyTensorsAfter the merged model has (at the end when it has none).
+void place_head_only(std::vector<PlannedTensor>& tensors, std::vector<PlannedTensor> head_only) {
+    auto at = tensors.end();
+    for (auto anchor : kHeadOnlyTensorsAfter) {
+        at = std::ranges::find(tensors, anchor, [](const PlannedTensor& t) { return std::string_view(t.info.name); });
+        if (at != tensors.end()) {
+            ++at;
+            break;
+        }
+    }
+    tensors.insert(at, std::make_move_iterator(head_only.begin()), std::make_move_iterator(head_only.end()));
+}
+
 }  // namespace
 
 Result<Plan> plan_merge(const Model& trunk, const Model& head) {
@@ -53,8 +68,13 @@ Result<Plan> plan_merge(const Model& trunk, const Model& head) {
     for (const auto& t : plan.tensors) trunk_names.push_back(t.info.name);
     std::unordered_map<std::string, PlannedTensor> by_name;
     for (auto& t : plan.tensors) by_name.emplace(t.info.name, std::move(t));
+    std::vector<PlannedTensor> head_only;
     for (auto ref : head.tensors()) {
         const std::string& name = head.info(ref).name;
+        if (is_head_only_tensor(name)) {
+            head_only.push_back(copy_of(head, ref));
+            continue;
+        }
         const bool mtp = h->in_mtp_block(name);
         if (!mtp && !trunk.find(name)) continue;  // a head tensor the trunk lacks (untied output): the trunk decides
         // deepseek4's output_hc_*: the trunk's copy serves both, and the
@@ -68,6 +88,7 @@ Result<Plan> plan_merge(const Model& trunk, const Model& head) {
     for (const auto& name : detail::merged_tensor_order(trunk_names, head_names, head_is_mtp)) {
         plan.tensors.push_back(std::move(by_name.at(name)));
     }
+    place_head_only(plan.tensors, std::move(head_only));
     detail::update_size_label(md, detail::infos(trunk), detail::infos(plan));
     return plan;
 }

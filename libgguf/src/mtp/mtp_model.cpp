@@ -7,6 +7,10 @@ bool MtpModel::in_mtp_block(std::string_view tensor_name) const {
     return b >= static_cast<int64_t>(trunk_blocks) && b < static_cast<int64_t>(summary.block_count);
 }
 
+bool MtpModel::belongs_to_head(std::string_view tensor_name) const {
+    return in_mtp_block(tensor_name) || is_head_only_tensor(tensor_name);
+}
+
 bool MtpModel::is_head_shared(std::string_view tensor_name) const {
     for (auto shared : kHeadSharedTensors) {
         if (tensor_name == shared) return true;

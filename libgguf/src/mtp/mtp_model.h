@@ -16,6 +16,8 @@ struct MtpModel {
     uint32_t trunk_blocks = 0;  // N: blocks before the first MTP block
 
     bool in_mtp_block(std::string_view tensor_name) const;
+    // In an MTP block, or one of kHeadOnlyTensors: what strip removes.
+    bool belongs_to_head(std::string_view tensor_name) const;
     // A tensor outside the blocks that a head file keeps: kHeadSharedTensors
     // and the architecture's head tensors.
     bool is_head_shared(std::string_view tensor_name) const;

@@ -76,8 +76,8 @@ Status check_pair(const Model& trunk, const Model& head) {
     }
     for (auto ref : head.tensors()) {
         const auto& name = head.info(ref).name;
-        if (h->in_mtp_block(name) && trunk.find(name)) {
-            return fail(ErrorCode::mismatch, trunk.path(), "already holds tensor '" + name + "' of the head's MTP block");
+        if (h->belongs_to_head(name) && trunk.find(name)) {
+            return fail(ErrorCode::mismatch, trunk.path(), "already holds tensor '" + name + "', which belongs to the MTP head");
         }
     }
     return {};

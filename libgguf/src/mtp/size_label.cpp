@@ -3,6 +3,7 @@
 // a rounded notation with at least two significant digits. Arithmetic is done
 // in doubles exactly as Python does it, so labels match character for
 // character.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -32,9 +33,14 @@ std::string rounded_notation(uint64_t count) {
 
 }  // namespace
 
+bool is_head_only_tensor(std::string_view tensor_name) {
+    return std::ranges::find(kHeadOnlyTensors, tensor_name) != std::end(kHeadOnlyTensors);
+}
+
 std::string size_label_for(std::span<const TensorInfo> tensors) {
     uint64_t total = 0, shared = 0, expert = 0, expert_sum = 0, expert_tensors = 0;
     for (const auto& t : tensors) {
+        if (is_head_only_tensor(t.name)) continue;
         const uint64_t size = t.n_elements();
         total += size;
         if (t.name.find("_exps.") != std::string::npos && t.n_dims >= 3) {

@@ -6,7 +6,7 @@ Result<Plan> plan_strip(const Model& bundled) {
     auto m = detail::read_mtp_model(bundled, MtpLayout::bundled, "nothing to strip");
     if (!m) return std::unexpected(m.error());
     Plan plan = plan_copy(bundled);
-    std::erase_if(plan.tensors, [&](const PlannedTensor& t) { return m->in_mtp_block(t.info.name); });
+    std::erase_if(plan.tensors, [&](const PlannedTensor& t) { return m->belongs_to_head(t.info.name); });
 
     // convert --no-mtp writes the trunk's hyperparameters: no NextN key at
     // all (not 0), the trunk's block count, per-layer arrays for the trunk.

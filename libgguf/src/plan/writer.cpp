@@ -6,6 +6,7 @@
 #include "../io/atomic_output.h"
 #include "copy_run.h"
 #include "run_reader.h"
+#include "gguf/format/dialect.h"
 #include "gguf/split/split_naming.h"
 
 namespace gguf {
@@ -139,6 +140,11 @@ Status validate_plan(const Plan& plan, const WriteOptions& options) {
             return fail(ErrorCode::invalid_argument, options.output, "tensor name '" + t.info.name + "' must be 1 to 63 bytes");
         }
     }
+    // A file mixing types only llama.cpp reads with types only ik_llama.cpp
+    // reads loads nowhere (a head merged into a trunk of the other's types).
+    std::vector<TensorInfo> infos;
+    for (const auto& t : plan.tensors) infos.push_back(t.info);
+    if (auto runtimes = file_runtimes(infos, options.output); !runtimes) return std::unexpected(runtimes.error());
     std::vector<std::string_view> names;
     for (const auto& t : plan.tensors) names.push_back(t.info.name);
     std::sort(names.begin(), names.end());

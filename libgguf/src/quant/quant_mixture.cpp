@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string_view>
 
+#include "gguf/format/dialect.h"
 #include "gguf/mtp/mtp.h"
 
 namespace gguf {
@@ -297,6 +298,16 @@ Result<MixtureModel> MixtureModel::from_metadata(const Metadata& metadata, const
     return m;
 }
 
+namespace {
+
+// gguf-mtp writes ik_llama.cpp's types only by copying tensors that have them.
+Status refuse_ik_target(const TensorInfo& t, TensorType to) {
+    if (to == t.type || sole_dialect(to) != Dialect::ik_llama) return {};
+    return fail(ErrorCode::unsupported, "", "tensor '" + t.name + "': quantizing into ik_llama.cpp types (" + type_label(to) + ") is out of scope");
+}
+
+}  // namespace
+
 Result<std::vector<TypeChoice>> choose_tensor_types(std::span<const TensorInfo* const> tensors, const MixtureModel& model,
                                                     const MixtureOptions& options) {
     std::vector<std::regex> patterns;
@@ -338,10 +349,12 @@ Result<std::vector<TypeChoice>> choose_tensor_types(std::span<const TensorInfo* 
         // --token-embedding-type.
         if (options.token_embedding_type && role == Role::token_embd &&
             !(t->name == "per_layer_token_embd.weight" && first_rule(t->name) >= 0)) {
+            if (auto refused = refuse_ik_target(*t, *options.token_embedding_type); !refused) return std::unexpected(refused.error());
             out.push_back(TypeChoice{*options.token_embedding_type, TypeReason::token_embd_option, std::nullopt, -1});
             continue;
         }
         if (options.output_tensor_type && role == Role::output) {
+            if (auto refused = refuse_ik_target(*t, *options.output_tensor_type); !refused) return std::unexpected(refused.error());
             out.push_back(TypeChoice{*options.output_tensor_type, TypeReason::output_option, std::nullopt, -1});
             continue;
         }
@@ -357,10 +370,13 @@ Result<std::vector<TypeChoice>> choose_tensor_types(std::span<const TensorInfo* 
                 if (*mixed != preset_type) choice.reason = TypeReason::mixture;
                 choice.type = *mixed;
             }
-            auto fitted = fallback_type(*t, choice.type);
-            if (!fitted) return std::unexpected(fitted.error());
-            if (*fitted != choice.type) choice.before_fallback = choice.type;
-            choice.type = *fitted;
+            if (auto refused = refuse_ik_target(*t, choice.type); !refused) return std::unexpected(refused.error());
+            if (choice.type != t->type) {  // a tensor's own type fits its rows
+                auto fitted = fallback_type(*t, choice.type);
+                if (!fitted) return std::unexpected(fitted.error());
+                if (*fitted != choice.type) choice.before_fallback = choice.type;
+                choice.type = *fitted;
+            }
         }
         out.push_back(choice);
     }

@@ -297,9 +297,13 @@ Result<QuantizePlan> plan_quantize(const Model& model, const QuantizeOptions& o)
             planned.source = copy_of(model, e.ref).source;
         } else {
             if (!is_plain_float(q.from) && !o.allow_requantize) {
-                return fail(ErrorCode::invalid_argument, model.path(), subject + " is already " + std::string(type_display_name(q.from)) +
+                return fail(ErrorCode::invalid_argument, model.path(), subject + " is already " + type_label(q.from) +
                                                                            ": requantizing loses precision",
                             Remedy::allow_requantize);
+            }
+            if (!is_plain_float(q.from) && !can_dequantize(q.from)) {
+                return fail(ErrorCode::unsupported, model.path(), subject + " is " + type_label(q.from) +
+                                                                      ", which gguf-mtp cannot read as floats yet: it can only be kept as it is");
             }
             if (!can_quantize(q.to)) {
                 return fail(ErrorCode::unsupported, model.path(), subject + ": gguf-mtp cannot quantize to " +

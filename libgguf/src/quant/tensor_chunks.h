@@ -69,6 +69,7 @@ private:
 
     const TransformSource* source_;
     uint64_t row_length_ = 0, rows_ = 0, rows_per_matrix_ = 1;
+    uint64_t row_group_ = 1;  // rows the input stores interleaved (ik's _R4/_R8): read only whole groups
     uint64_t in_row_ = 0, out_row_ = 0;
     uint64_t matrices_weighted_ = 0;
     uint64_t chunk_rows_ = 1;

@@ -21,7 +21,14 @@ struct Chunk {
     size_t tensor = 0;  // index into model.tensors()
     uint64_t first_block = 0;
     uint64_t blocks = 0;
+    uint32_t block_bytes = 0;  // the unit scanned: a block, or a byte (scan_unit_bytes)
 };
+
+// Bytes of the unit a tensor is scanned in: its blocks where fields of them
+// are checked, else single bytes, which also walks ik_llama.cpp's types
+// whose rows carry metadata before their blocks (and I2_S's trailer), whose
+// sizes are not whole blocks.
+uint32_t scan_unit_bytes(TensorType type, const TypeTraits& traits) { return checked_fields(type).empty() ? 1 : traits.block_bytes; }
 
 struct ChunkResult {
     std::optional<Error> unread;  // the chunk's bytes could not be read
@@ -79,10 +86,10 @@ void scan_tensor_data(const Model& model, const VerifyOptions& options, VerifyRe
     progress.tensors_total = refs.size();
     for (size_t i = 0; i < refs.size(); ++i) {
         const TensorInfo& t = model.info(refs[i]);
-        const auto traits = *type_traits(static_cast<uint32_t>(t.type));
-        const uint64_t blocks = t.n_bytes / traits.block_bytes;
-        const uint64_t per_chunk = std::max<uint64_t>(1, kChunkBytes / traits.block_bytes);
-        for (uint64_t b = 0; b < blocks; b += per_chunk) chunks.push_back({i, b, std::min(per_chunk, blocks - b)});
+        const uint32_t unit = scan_unit_bytes(t.type, *type_traits(static_cast<uint32_t>(t.type)));
+        const uint64_t blocks = t.n_bytes / unit;
+        const uint64_t per_chunk = std::max<uint64_t>(1, kChunkBytes / unit);
+        for (uint64_t b = 0; b < blocks; b += per_chunk) chunks.push_back({i, b, std::min(per_chunk, blocks - b), unit});
         progress.bytes_total += t.n_bytes;
     }
 
@@ -99,7 +106,7 @@ void scan_tensor_data(const Model& model, const VerifyOptions& options, VerifyRe
             const Chunk& c = chunks[begin + k];
             const TensorRef ref = refs[c.tensor];
             const TensorInfo& t = model.info(ref);
-            const uint32_t block_bytes = type_traits(static_cast<uint32_t>(t.type))->block_bytes;
+            const uint32_t block_bytes = c.block_bytes;
             std::vector<uint8_t> bytes;
             {
                 std::lock_guard lock(buffers_mutex);
@@ -116,7 +123,7 @@ void scan_tensor_data(const Model& model, const VerifyOptions& options, VerifyRe
         });
         for (size_t k = begin; k < end; ++k) {
             const Chunk& c = chunks[k];
-            progress.bytes_done += c.blocks * type_traits(static_cast<uint32_t>(model.info(refs[c.tensor]).type))->block_bytes;
+            progress.bytes_done += c.blocks * c.block_bytes;
             if (k + 1 < chunks.size() && chunks[k + 1].tensor != c.tensor) progress.tensors_done = chunks[k + 1].tensor;
         }
         if (end == chunks.size()) progress.tensors_done = refs.size();

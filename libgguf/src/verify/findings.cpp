@@ -27,6 +27,7 @@ size_t VerifyReport::count(Severity severity) const {
 
 void VerifyReport::append(VerifyReport other) {
     files.insert(files.end(), other.files.begin(), other.files.end());
+    runtimes.insert(runtimes.end(), other.runtimes.begin(), other.runtimes.end());
     tensors += other.tensors;
     tensor_bytes += other.tensor_bytes;
     bytes_scanned += other.bytes_scanned;

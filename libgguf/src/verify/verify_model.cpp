@@ -2,6 +2,7 @@
 #include <optional>
 
 #include "checks.h"
+#include "gguf/format/dialect.h"
 #include "gguf/mtp/mtp_surgery.h"
 
 namespace gguf {
@@ -28,6 +29,11 @@ std::optional<Model> open_and_check(const std::string& path, const VerifyOptions
         if (!listed) report.findings.insert(report.findings.begin(), detail::make_finding(Check::file, Severity::error, model.error()));
         return std::nullopt;
     }
+    std::vector<TensorInfo> infos;
+    for (auto ref : model->tensors()) infos.push_back(model->info(ref));
+    // Each shard opened alone; together they may still mix both kinds.
+    if (auto runtimes = file_runtimes(infos, model->path()); runtimes) report.runtimes.push_back({model->path(), *runtimes});
+    else report.findings.push_back(detail::make_finding(Check::file, Severity::error, runtimes.error()));
     for (auto& p : model->paths()) report.files.push_back(std::move(p));
     report.tensors += model->tensors().size();
     report.tensor_bytes += model->total_tensor_bytes();

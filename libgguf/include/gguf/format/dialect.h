@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "gguf/error.h"
+#include "gguf/format/tensor_info.h"
 #include "gguf/format/tensor_type.h"
 
 namespace gguf {
@@ -35,5 +36,14 @@ Result<Dialect> detect_dialect(std::span<const StoredType> types, std::optional<
 
 // The dialect only one of whose runtimes reads `type`, or nullopt when both do.
 std::optional<Dialect> sole_dialect(TensorType type);
+
+// The runtimes that load a file holding `tensors`: both, or the one whose
+// own types it uses. Tensors of both kinds are an error naming one of each,
+// as detect_dialect's is: writers check their outputs with it, so that no
+// command writes a file no runtime loads.
+Result<TypeRuntimes> file_runtimes(std::span<const TensorInfo> tensors, const std::string& file);
+
+// "llama.cpp and ik_llama.cpp", "llama.cpp" or "ik_llama.cpp".
+std::string_view runtimes_name(TypeRuntimes runtimes);
 
 }  // namespace gguf

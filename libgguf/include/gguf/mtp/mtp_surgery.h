@@ -5,11 +5,11 @@
 //  - extract (convert --mtp): every key unchanged (general.size_label
 //    recomputed), the MTP blocks plus token_embd, output_norm and output
 //    (and what else the architecture's head file needs: deepseek4's
-//    output_hc_*);
+//    output_hc_*), and ik_llama.cpp's output_extra (kHeadOnlyTensors);
 //  - strip (convert --no-mtp): no MTP block, `<arch>.nextn_predict_layers`
 //    removed, `<arch>.block_count` reduced, per-layer arrays cut to the trunk
 //    (not those convert copies from the config, such as deepseek4's
-//    attention.compress_ratios);
+//    attention.compress_ratios); no kHeadOnlyTensors;
 //  - merge: the bundled model, with the trunk's keys and shared tensors
 //    (token_embd, output_norm, output, and a head's extra tensors such as
 //    deepseek4's output_hc_*: a bundled model has one of each), the head's
@@ -59,6 +59,19 @@ std::span<const MtpArchitecture> mtp_architectures();
 
 // The tensors a head file keeps besides the MTP blocks.
 inline constexpr std::string_view kHeadSharedTensors[] = {"token_embd.weight", "output_norm.weight", "output.weight"};
+
+// Tensors outside the blocks that belong to the MTP head alone, as the MTP
+// blocks do: ik_llama.cpp's --extra-output-tensor adds output_extra.weight,
+// a requantized copy of the output that ik uses only as the MTP head's
+// output (qwen35, qwen35moe). Extract carries them, strip removes them, and
+// merge puts them back where ik writes them: right after the first of
+// kHeadOnlyTensorsAfter the model has. convert never writes them, so
+// general.size_label does not count them.
+inline constexpr std::string_view kHeadOnlyTensors[] = {"output_extra.weight"};
+inline constexpr std::string_view kHeadOnlyTensorsAfter[] = {"output.weight", "token_embd.weight"};
+
+// Whether a tensor is one of kHeadOnlyTensors.
+bool is_head_only_tensor(std::string_view tensor_name);
 
 Result<Plan> plan_extract(const Model& bundled);
 Result<Plan> plan_strip(const Model& bundled);

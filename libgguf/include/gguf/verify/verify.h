@@ -81,8 +81,15 @@ struct VerifyOptions {
     RemoteOptions remote = {};  // for models named by URL
 };
 
+// Which runtimes load a model that opened (format/dialect.h's file_runtimes).
+struct ModelRuntimes {
+    std::string path;
+    TypeRuntimes runtimes = TypeRuntimes::both;
+};
+
 struct VerifyReport {
     std::vector<std::string> files;  // every file examined, in set order
+    std::vector<ModelRuntimes> runtimes;  // per model that opened
     // What the headers that parse list, whether or not the data is all
     // there: a truncated file's tensors count too.
     size_t tensors = 0;
