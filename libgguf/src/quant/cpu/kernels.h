@@ -15,7 +15,10 @@ namespace gguf::quant {
 // Quantizes one row of `n` floats (a whole number of blocks) into `dst`.
 // `importance` is nullptr or `n` floats.
 using QuantizeRow = void (*)(const float* src, uint8_t* dst, int64_t n, const float* importance);
-// Dequantizes one row of `n` floats.
+// Dequantizes `n` floats: one row, or for a kernel whose rows_per_call is
+// above 1, that many consecutive rows (n = rows_per_call * row length),
+// because ik_llama.cpp's interleaved types mix the rows of a group in every
+// block and only unpack them together.
 using DequantizeRow = void (*)(const uint8_t* src, float* dst, int64_t n);
 
 struct Kernels {
@@ -23,6 +26,7 @@ struct Kernels {
     QuantizeRow quantize;      // nullptr: this type is read, not written
     DequantizeRow dequantize;
     bool requires_importance;
+    uint32_t rows_per_call = 1;  // rows one dequantize call unpacks
 };
 
 std::span<const Kernels> float_kernels();

@@ -92,7 +92,14 @@ Status dequantize_rows(TensorType type, std::span<const uint8_t> src, uint64_t r
                                                          " into " + std::to_string(dst.size()) + " floats");
     }
     const uint64_t rows = dst.size() / row_length;
-    for (uint64_t r = 0; r < rows; ++r) k->dequantize(src.data() + r * *row, dst.data() + r * row_length, static_cast<int64_t>(row_length));
+    const uint64_t group = k->rows_per_call;
+    if (rows % group != 0) {
+        return fail(ErrorCode::invalid_argument, "", std::to_string(rows) + " rows of " + type_label(type) +
+                                                         " are not whole groups of " + std::to_string(group) + " interleaved rows");
+    }
+    for (uint64_t r = 0; r < rows; r += group) {
+        k->dequantize(src.data() + r * *row, dst.data() + r * row_length, static_cast<int64_t>(group * row_length));
+    }
     return {};
 }
 

@@ -42,7 +42,9 @@ std::string_view simd_path();
 Status quantize_rows(TensorType type, std::span<const float> src, uint64_t row_length, std::span<const float> importance,
                      std::span<uint8_t> dst, LlamaRelease release = kNewestRelease);
 
-// Dequantizes whole rows of `type` from `src` into `dst` (row_length floats each).
+// Dequantizes whole rows of `type` from `src` into `dst` (row_length floats
+// each). Interleaved types (ik_llama.cpp's _R4/_R8/_R16) need a whole number
+// of their row groups. Rows include their row metadata (row_bytes).
 Status dequantize_rows(TensorType type, std::span<const uint8_t> src, uint64_t row_length, std::span<float> dst);
 
 }  // namespace gguf
