@@ -34,6 +34,8 @@ std::span<const Kernels> legacy_kernels();
 std::span<const Kernels> k_quant_kernels();
 std::span<const Kernels> i_quant_kernels();
 std::span<const Kernels> ternary_fp4_kernels();
+std::span<const Kernels> ik_quant_kernels();     // dequantize only
+std::span<const Kernels> ik_quant_r4_kernels();  // dequantize only, 4 rows a call
 
 // The one quantizer that differs between llama.cpp releases: IQ1_M by the
 // release's split scoring (the table's Kernels row holds the newest).
