@@ -41,6 +41,12 @@ Result<TensorChunks> TensorChunks::make(const TransformSource& source) {
     if (!in_row) return std::unexpected(in_row.error());
     if (!out_row) return std::unexpected(out_row.error());
     t.in_row_ = *in_row, t.out_row_ = *out_row;
+    t.group_rows_ = type_traits(static_cast<uint32_t>(info.type))->interleaved_rows;
+    if (t.rows_per_matrix_ % t.group_rows_ != 0) {
+        return fail(ErrorCode::bad_format, "", "'" + info.name + "' has " + std::to_string(t.rows_per_matrix_) + " rows of " +
+                                                   type_label(info.type) + ", not whole groups of " +
+                                                   std::to_string(t.group_rows_) + " interleaved rows");
+    }
     const auto& importance = source.importance;
     if (!importance.empty() && importance.size() % t.row_length_ != 0) {
         return fail(ErrorCode::mismatch, "", "importance weights of '" + info.name + "' have " + std::to_string(importance.size()) +
@@ -58,7 +64,7 @@ Result<TensorChunks> TensorChunks::make(const TransformSource& source) {
 const TensorInfo& TensorChunks::info() const { return source_->input.file->tensors()[source_->input.tensor_index]; }
 
 void TensorChunks::cut(uint64_t chunk_rows) {
-    chunk_rows_ = std::clamp<uint64_t>(chunk_rows, 1, rows_per_matrix_);
+    chunk_rows_ = std::clamp<uint64_t>(chunk_rows / group_rows_ * group_rows_, group_rows_, rows_per_matrix_);
     chunks_.clear();
     for (uint64_t row = 0; row < rows_;) {
         const uint64_t matrix_end = (row / rows_per_matrix_ + 1) * rows_per_matrix_;
@@ -81,8 +87,10 @@ Result<LoadedChunk> TensorChunks::load(ThreadPool& pool, const ChunkRange& c, st
     const TensorType stored = info().type;
     const bool allow_non_finite = source_->allow_non_finite;
     std::vector<Result<LoadedChunk>> results(pool.size(), LoadedChunk{});
-    const uint64_t piece_rows = staging ? std::max<uint64_t>(1, kLoadPieceFloats / row_length_) : c.rows;
-    pool.run_ranges(c.rows, [&](size_t p, uint64_t first, uint64_t count) {
+    const uint64_t g = group_rows_;
+    const uint64_t piece_rows = staging ? std::max<uint64_t>(1, kLoadPieceFloats / row_length_ / g) * g : c.rows;
+    pool.run_ranges(c.rows / g, [&](size_t p, uint64_t first_group, uint64_t groups) {
+        const uint64_t first = first_group * g, count = groups * g;
         std::vector<float> buffer;
         std::vector<uint8_t> raw;
         for (uint64_t row = first; row < first + count; row += piece_rows) {

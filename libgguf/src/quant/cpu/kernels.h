@@ -1,7 +1,8 @@
 // One row of one type: the unit every quantizer family implements. The
-// families (float, legacy, k-quants, i-quants, ternary/fp4) each export a
-// table of these; quantize.cpp dispatches on them, so adding a type means
-// adding a row to its family's table and nothing else.
+// families (float, legacy, k-quants, i-quants, ternary/fp4, and ik_llama.cpp's
+// own types, which are only read) each export a table of these; quantize.cpp
+// dispatches on them, so adding a type means adding a row to its family's
+// table and nothing else.
 #pragma once
 
 #include <cstdint>
