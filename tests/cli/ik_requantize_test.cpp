@@ -1,8 +1,10 @@
 // quantize --allow-requantize reads ik_llama.cpp's own types: a model whose
 // weights are IQ4_KS (a row scale before each row) and IQ4_K_R4 (rows
-// interleaved in fours) comes out as Q8_0 whose bytes are those of
-// quantizing the dequantized floats directly, for any thread count.
+// interleaved in fours) comes out with the bytes of quantizing the
+// dequantized floats directly, for any thread count and with --target-bpw.
 #include <gtest/gtest.h>
+
+#include <optional>
 
 #include "cli_runner.h"
 #include "gguf/quant/cpu/quantize.h"
@@ -45,44 +47,67 @@ gguf::PlannedTensor tensor(const std::string& name, TensorType type, const std::
     return t;
 }
 
-std::vector<uint8_t> as_q8_0(TensorType type, const std::vector<uint8_t>& bytes) {
+// The bytes of quantizing the tensor's dequantized floats to `target` directly.
+std::vector<uint8_t> requantized(TensorType type, const std::vector<uint8_t>& bytes, TensorType target) {
     std::vector<float> floats(kWidth * kRows);
     EXPECT_TRUE(gguf::dequantize_rows(type, bytes, kWidth, floats));
-    std::vector<uint8_t> q8(*gguf::row_bytes(TensorType::Q8_0, kWidth) * kRows);
-    EXPECT_TRUE(gguf::quantize_rows(TensorType::Q8_0, floats, kWidth, {}, q8));
-    return q8;
+    std::vector<uint8_t> out(*gguf::row_bytes(target, kWidth) * kRows);
+    EXPECT_TRUE(gguf::quantize_rows(target, floats, kWidth, {}, out));
+    return out;
 }
 
-TEST(IkRequantize, IkTypesRequantizeToQ8_0AsTheirFloatsDo) {
-    gguf_test::TempDir dir;
-    const auto ks = seeded_tensor(TensorType::IQ4_KS, 1);
-    const auto r4 = seeded_tensor(TensorType::IQ4_K_R4, 2);
-    gguf::Plan plan;
-    plan.metadata.append("general.architecture", gguf::Value::string("llama"));
-    plan.metadata.append("llama.block_count", gguf::Value::u32(1));
-    plan.metadata.append("llama.embedding_length", gguf::Value::u32(kWidth));
-    plan.tensors.push_back(tensor("blk.0.attn_q.weight", TensorType::IQ4_KS, ks));
-    plan.tensors.push_back(tensor("blk.0.attn_k.weight", TensorType::IQ4_K_R4, r4));
-    const std::string in = dir.file("ik.gguf");
-    gguf_test::write_plan_or_fail(plan, in);
+class IkRequantize : public testing::Test {
+protected:
+    void SetUp() override {
+        gguf::Plan plan;
+        plan.metadata.append("general.architecture", gguf::Value::string("llama"));
+        plan.metadata.append("llama.block_count", gguf::Value::u32(1));
+        plan.metadata.append("llama.embedding_length", gguf::Value::u32(kWidth));
+        plan.tensors.push_back(tensor("blk.0.attn_q.weight", TensorType::IQ4_KS, ks_));
+        plan.tensors.push_back(tensor("blk.0.attn_k.weight", TensorType::IQ4_K_R4, r4_));
+        gguf_test::write_plan_or_fail(plan, input());
+    }
 
-    for (const char* threads : {"1", "5"}) {
-        const std::string out = dir.file(std::string("q8_0-") + threads + ".gguf");
-        const auto run = gguf_test::gguf_mtp({"quantize", "--allow-requantize", in, out, "Q8_0", threads});
+    std::string input() const { return dir_.file("ik.gguf"); }
+
+    // Runs quantize with `args` and checks every tensor of the output against
+    // quantizing its source's floats to the type the output gave it.
+    void expect_requantized(const std::vector<std::string>& args, const std::string& out, std::optional<TensorType> want) {
+        const auto run = gguf_test::gguf_mtp(args);
         ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
         auto model = gguf::Model::open(out);
         ASSERT_TRUE(model) << model.error().to_string();
-        for (const auto& [name, type, bytes] : {std::tuple{"blk.0.attn_q.weight", TensorType::IQ4_KS, ks},
-                                                 std::tuple{"blk.0.attn_k.weight", TensorType::IQ4_K_R4, r4}}) {
+        for (const auto& [name, type, bytes] : {std::tuple{"blk.0.attn_q.weight", TensorType::IQ4_KS, ks_},
+                                                 std::tuple{"blk.0.attn_k.weight", TensorType::IQ4_K_R4, r4_}}) {
             const auto ref = model->find(name);
             ASSERT_TRUE(ref) << name;
             const auto& info = model->info(*ref);
-            ASSERT_EQ(info.type, TensorType::Q8_0) << name;
+            if (want) {
+                EXPECT_EQ(info.type, *want) << name;
+            }
             std::vector<uint8_t> written(info.n_bytes);
             ASSERT_TRUE(model->shard(ref->shard).read_tensor_data(ref->index, 0, written));
-            EXPECT_TRUE(written == as_q8_0(type, bytes)) << name << " on " << threads << " threads";
+            EXPECT_TRUE(written == requantized(type, bytes, info.type)) << name << " as " << gguf::type_label(info.type);
         }
     }
+
+    gguf_test::TempDir dir_;
+    std::vector<uint8_t> ks_ = seeded_tensor(TensorType::IQ4_KS, 1);
+    std::vector<uint8_t> r4_ = seeded_tensor(TensorType::IQ4_K_R4, 2);
+};
+
+TEST_F(IkRequantize, IkTypesRequantizeToQ8_0AsTheirFloatsDoOnAnyThreadCount) {
+    for (const char* threads : {"1", "5"}) {
+        const std::string out = dir_.file(std::string("q8_0-") + threads + ".gguf");
+        expect_requantized({"quantize", "--allow-requantize", input(), out, "Q8_0", threads}, out, TensorType::Q8_0);
+    }
+}
+
+// --target-bpw measures candidates on sampled rows: a sampled row of an
+// interleaved type is read with its group.
+TEST_F(IkRequantize, TargetBpwMeasuresIkSources) {
+    const std::string out = dir_.file("target.gguf");
+    expect_requantized({"quantize", "--allow-requantize", "--target-bpw", "5.5", input(), out, "Q4_K_M", "3"}, out, std::nullopt);
 }
 
 }  // namespace
