@@ -4,9 +4,12 @@
 // dequantized floats directly, for any thread count and with --target-bpw.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "cli_runner.h"
+#include "gguf/quality/row_sample.h"
 #include "gguf/quant/cpu/quantize.h"
 #include "gguf/split/model.h"
 #include "seeded_blocks.h"
@@ -108,6 +111,33 @@ TEST_F(IkRequantize, IkTypesRequantizeToQ8_0AsTheirFloatsDoOnAnyThreadCount) {
 TEST_F(IkRequantize, TargetBpwMeasuresIkSources) {
     const std::string out = dir_.file("target.gguf");
     expect_requantized({"quantize", "--allow-requantize", "--target-bpw", "5.5", input(), out, "Q4_K_M", "3"}, out, std::nullopt);
+}
+
+// compare --sample reads sampled rows of an interleaved type with their
+// groups: the largest difference it reports is the one of those rows' floats.
+TEST_F(IkRequantize, CompareMeasuresSampledRowsOfIkTypes) {
+    const std::string q8 = dir_.file("q8_0.gguf");
+    expect_requantized({"quantize", "--allow-requantize", input(), q8, "Q8_0", "2"}, q8, TensorType::Q8_0);
+    const auto run = gguf_test::gguf_mtp({"compare", "--sample", "5", "--json", input(), q8});
+    ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+    const auto doc = nlohmann::json::parse(run.out);
+    EXPECT_TRUE(doc["skipped"].empty()) << run.out;
+    const std::vector<uint64_t> rows = gguf::sampled_rows(kRows, 5);
+    for (const auto& t : doc["tensors"]) {
+        const bool ks = t["name"] == "blk.0.attn_q.weight";
+        const TensorType type = ks ? TensorType::IQ4_KS : TensorType::IQ4_K_R4;
+        const auto& bytes = ks ? ks_ : r4_;
+        std::vector<float> source(kWidth * kRows), back(kWidth * kRows);
+        ASSERT_TRUE(gguf::dequantize_rows(type, bytes, kWidth, source));
+        ASSERT_TRUE(gguf::dequantize_rows(TensorType::Q8_0, requantized(type, bytes, TensorType::Q8_0), kWidth, back));
+        double largest = 0;
+        for (uint64_t r : rows) {
+            for (uint64_t i = r * kWidth; i < (r + 1) * kWidth; ++i) largest = std::max(largest, std::fabs(double(source[i]) - double(back[i])));
+        }
+        EXPECT_EQ(t["rows_measured"].get<uint64_t>(), rows.size()) << t["name"];
+        EXPECT_DOUBLE_EQ(t["max_abs_error"].get<double>(), largest) << t["name"];
+    }
+    EXPECT_EQ(doc["tensors"].size(), 2u);
 }
 
 }  // namespace
