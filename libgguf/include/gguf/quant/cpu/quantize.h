@@ -3,7 +3,8 @@
 // Quantized bytes are identical to ggml's reference quantizers
 // (ggml_quantize_chunk of the reference release) for the same floats, row
 // length and importance weights; dequantized floats are identical to ggml's
-// to_float. Importance weights are one float per column (the imatrix entry
+// to_float (ik_llama.cpp's for the types only ik writes, which gguf-mtp
+// reads but does not write). Importance weights are one float per column (the imatrix entry
 // for the tensor, in_sum2 / counts), shared by every row.
 //
 // Thread safety: reentrant; the IQ lattices are built once on first use
