@@ -67,11 +67,13 @@ struct Iq3kLayout { static constexpr int kD = 0, kExtra = 2, kScalesH = 4, kScal
 // IQ3_KS (102): u16 extra, scales[4], qs[64], qh[32].
 struct Iq3ksLayout { static constexpr int kExtra = 0, kScales = 2, kQs = 6, kQh = 70, kBytes = 102; };
 // IQ4_K (144) and IQ5_K (176): f16 d, u16 extra, scales_h[4], scales_l[8], qs[128], IQ5_K: qh[32].
-struct Iq45kLayout { static constexpr int kD = 0, kExtra = 2, kScalesH = 4, kScalesL = 8, kQs = 16, kQh = 144; };
+struct Iq45kLayout {
+    static constexpr int kD = 0, kExtra = 2, kScalesH = 4, kScalesL = 8, kQs = 16, kQh = 144, kBytesIq4 = 144, kBytesIq5 = 176;
+};
 // IQ6_K (212): f16 d, u16 extra, int8 scales[16], qs[128], qh[64].
 struct Iq6kLayout { static constexpr int kD = 0, kExtra = 2, kScales = 4, kQs = 20, kQh = 148, kBytes = 212; };
 // IQ4_KS (136) and IQ5_KS (168): scales[8] (bit 0 picks the table), qs[128], IQ5_KS: qh[32].
-struct Iq45ksLayout { static constexpr int kScales = 0, kQs = 8, kQh = 136; };
+struct Iq45ksLayout { static constexpr int kScales = 0, kQs = 8, kQh = 136, kBytesIq4 = 136, kBytesIq5 = 168; };
 // IQ4_KSS (128): 64 little-endian u16, eight per 32 values; bit 0 of each
 // carries a bit of the sub-block's scale byte.
 struct Iq4kssLayout { static constexpr int kBytes = 128; };

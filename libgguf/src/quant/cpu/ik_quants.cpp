@@ -2,7 +2,7 @@
 // (IQ1_BN, IQ2_BN), the non-linear _K types (IQ2_K .. IQ6_K) and their
 // per-row-scaled variants (IQ2_KS, IQ3_KS, IQ4_KS, IQ4_KSS, IQ5_KS, IQ2_KL).
 //
-// Floats equal ik's dequantize_row_* bit for bit (tests/quant/ik_dequant_test
+// Floats equal ik's dequantize_row_* bit for bit (tests/ik/ik_dequant_test.cpp
 // against digests recorded from ik's build): each value is computed with the
 // same float operations in the same order (a sub-block scale d * s first,
 // then scale * value), and the library builds with -ffp-contract=off so no
@@ -201,7 +201,7 @@ void dequantize_iq3_ks(const uint8_t* src, float* dst, int64_t n) {
 template <bool FifthBit>
 void dequantize_iq45_k(const uint8_t* src, float* dst, int64_t n) {
     using L = Iq45kLayout;
-    const int block_bytes = FifthBit ? 176 : 144;
+    const int block_bytes = FifthBit ? L::kBytesIq5 : L::kBytesIq4;
     for (int64_t b = 0; b < n / kSuperBlockSize; ++b, src += block_bytes) {
         const float d = load_f16(src + L::kD);
         const uint8_t* sl = src + L::kScalesL;
@@ -302,7 +302,7 @@ float ks_scale(float d, uint8_t sc) { return d * static_cast<float>(static_cast<
 template <bool FifthBit>
 void dequantize_iq45_ks(const uint8_t* src, float* dst, int64_t n) {
     using L = Iq45ksLayout;
-    const int block_bytes = FifthBit ? 168 : 136;
+    const int block_bytes = FifthBit ? L::kBytesIq5 : L::kBytesIq4;
     const float d = load_f32(src);
     src += 4;
     for (int64_t b = 0; b < n / kSuperBlockSize; ++b, src += block_bytes) {
