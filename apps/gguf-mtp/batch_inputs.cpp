@@ -1,6 +1,10 @@
 #include "batch_inputs.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include "gguf/io/remote.h"
 
@@ -11,6 +15,19 @@ namespace {
 
 bool looks_like_imatrix(const std::string& name) {
     return name.ends_with(".imatrix") || name.ends_with(".dat") || (name.starts_with("imatrix") && name.ends_with(".gguf"));
+}
+
+// { path, bytes, modified } of a local file. The modification time (in
+// nanoseconds, as stat gives it) is there because a replaced model of the same
+// size is a changed input: by size alone a rerun kept outputs made from the
+// old one.
+gguf::Result<nlohmann::json> local_entry(const fs::path& path, const fs::path& manifest_folder) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+        return gguf::fail(gguf::ErrorCode::io, path.string(), std::string("cannot read its size and time: ") + std::strerror(errno));
+    }
+    const int64_t modified = int64_t(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+    return nlohmann::json{{"path", relative_path(path, manifest_folder)}, {"bytes", uint64_t(st.st_size)}, {"modified_ns", modified}};
 }
 
 }  // namespace
@@ -48,7 +65,9 @@ gguf::Result<nlohmann::json> input_entries(const gguf::Model& model, const std::
     for (uint32_t s = 0; s < model.shard_count(); ++s) {
         const auto& shard = model.shard(s);
         if (!gguf::is_remote(shard.path())) {
-            inputs.push_back({{"path", relative_path(shard.path(), manifest_folder)}, {"bytes", shard.file_size()}});
+            auto entry = local_entry(shard.path(), manifest_folder);
+            if (!entry) return std::unexpected(entry.error());
+            inputs.push_back(std::move(*entry));
             continue;
         }
         // A URL as given, with what its server said identifies the version.
@@ -60,10 +79,9 @@ gguf::Result<nlohmann::json> input_entries(const gguf::Model& model, const std::
         inputs.push_back(std::move(entry));
     }
     if (imatrix) {
-        std::error_code error;
-        const auto bytes = fs::file_size(*imatrix, error);
-        if (error) return gguf::fail(gguf::ErrorCode::io, imatrix->string(), "cannot read the size: " + error.message());
-        inputs.push_back({{"path", relative_path(*imatrix, manifest_folder)}, {"bytes", bytes}});
+        auto entry = local_entry(*imatrix, manifest_folder);
+        if (!entry) return std::unexpected(entry.error());
+        inputs.push_back(std::move(*entry));
     }
     return inputs;
 }

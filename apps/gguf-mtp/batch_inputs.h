@@ -23,7 +23,8 @@ std::string relative_path(const std::filesystem::path& path, const std::filesyst
 // none; several are an error, since guessing could quantize with the wrong one.
 gguf::Result<std::optional<std::filesystem::path>> imatrix_beside(const std::filesystem::path& model_folder);
 
-// { path, bytes } for every file of the model and the imatrix, if any; a
+// { path, bytes, modified_ns } for every file of the model and the imatrix,
+// if any; a
 // URL's entry names it as given and adds the "etag", "last_modified" and
 // "commit" its server gave (gguf::RemoteVersion), so that a rerun sees a
 // new version of the file as a changed input.

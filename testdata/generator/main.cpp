@@ -6,7 +6,8 @@
 // per file its fixture name ("arch", the prefix of its files: the
 // architecture, or a variant's name such as glm4moe-wide), its
 // general.architecture ("architecture"), layout, whether it is quantized,
-// and the layer counts llama.cpp must report for it.
+// the layer counts llama.cpp must report for it, and the releases whose
+// libllama loads it ("loads_in") and runs it ("runs_in").
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -43,6 +44,12 @@ gguf::Result<gguf::Plan> plan_for(const fixtures::LayoutSpec& layout, bool quant
     return plan;
 }
 
+nlohmann::json release_names(const std::vector<gguf::LlamaRelease>& releases) {
+    nlohmann::json names = nlohmann::json::array();
+    for (gguf::LlamaRelease r : releases) names.push_back(std::string(gguf::rules_of(r).name));
+    return names;
+}
+
 nlohmann::json manifest_entry(const fixtures::ArchSpec& spec, const fixtures::LayoutSpec& layout, bool quantized,
                               const std::string& file) {
     const gguf::Metadata& md = layout.metadata;
@@ -60,6 +67,8 @@ nlohmann::json manifest_entry(const fixtures::ArchSpec& spec, const fixtures::La
         {"nextn_predict_layers", nextn},
         // llama_model_n_layer counts the trunk only, in every layout
         {"n_layer", block_count - nextn},
+        {"loads_in", release_names(layout.loads_in)},
+        {"runs_in", release_names(layout.runs_in)},
     };
 }
 

@@ -1,5 +1,6 @@
 #include "spec.h"
 
+#include <algorithm>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -71,6 +72,23 @@ gguf::Result<gguf::TensorInfo> parse_tensor(const json& entry, const std::string
     return info;
 }
 
+// `field` of a layout: release names, each one the table knows; `all` when
+// the layout does not narrow them.
+gguf::Result<std::vector<gguf::LlamaRelease>> parse_releases(const json& layout, const char* field,
+                                                            const std::vector<gguf::LlamaRelease>& all,
+                                                            const std::string& path) {
+    if (!layout.contains(field)) return all;
+    std::vector<gguf::LlamaRelease> out;
+    for (const json& entry : layout.at(field)) {
+        const std::string name = entry.get<std::string>();
+        const auto release = gguf::parse_llama_release(name);
+        if (!release || std::ranges::find(all, *release) == all.end())
+            return gguf::fail(gguf::ErrorCode::bad_format, path, std::string(field) + ": " + name + " is not one of the releases allowed here");
+        out.push_back(*release);
+    }
+    return out;
+}
+
 gguf::Result<LayoutSpec> parse_layout(const std::string& name, const json& layout, const std::string& path) {
     LayoutSpec spec;
     spec.name = name;
@@ -91,6 +109,15 @@ gguf::Result<LayoutSpec> parse_layout(const std::string& name, const json& layou
         if (!info) return std::unexpected(info.error());
         spec.tensors.push_back(std::move(*info));
     }
+    std::vector<gguf::LlamaRelease> every_release;
+    for (const auto& r : gguf::llama_releases()) every_release.push_back(r.release);
+    auto loads_in = parse_releases(layout, "loads_in", every_release, path);
+    if (!loads_in) return std::unexpected(loads_in.error());
+    // A release that does not load a file cannot run it.
+    auto runs_in = parse_releases(layout, "runs_in", *loads_in, path);
+    if (!runs_in) return std::unexpected(runs_in.error());
+    spec.loads_in = std::move(*loads_in);
+    spec.runs_in = std::move(*runs_in);
     return spec;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "gguf/compat/llama_release.h"
 #include "gguf/error.h"
 #include "gguf/format/metadata.h"
 #include "gguf/format/tensor_info.h"
@@ -19,6 +20,13 @@ struct LayoutSpec {
     std::string name;        // "bundled", "trunk" or "mtp"
     gguf::Metadata metadata;
     std::vector<gguf::TensorInfo> tensors;  // offset and n_bytes left to the writer
+    // The llama.cpp releases whose libllama loads the file ("loads_in"; every
+    // supported release unless the spec narrows it), and of those the ones
+    // whose graph also runs it ("runs_in"; all that load it unless narrowed):
+    // a variant of what a newer convert writes may not load in an older
+    // release, or load there and fail to run.
+    std::vector<gguf::LlamaRelease> loads_in;
+    std::vector<gguf::LlamaRelease> runs_in;
 };
 
 struct ArchSpec {

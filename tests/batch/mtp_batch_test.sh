@@ -70,7 +70,8 @@ options=(--quant "Q8_0,Q4_0" --head-type Q8_0)
 snapshot() { (cd "$1" && find . -type f ! -name '*.lock' -printf '%p %i %T@ %s\n' | sort); }
 # A manifest without its timings (and --force, which depends on history).
 normalized() {
-  jq -S 'del(.created, .seconds) | .commands |= map(del(.seconds) | .argv |= map(select(. != "--force")))' "$1"
+  jq -S 'del(.created, .seconds) | walk(if type == "object" then del(.modified_ns) else . end)
+    | .commands |= map(del(.seconds) | .argv |= map(select(. != "--force")))' "$1"
 }
 manifests_equal() {
   local repo
@@ -197,6 +198,15 @@ repair() {
     '[.commands[].argv | select(index("quantize"))] | length == 3 and all(index("--reuse"))' "$root/imat/gguf-mtp-manifest.json"
   check "a fresh run with the changed imatrix" "$batch" "${options[@]}" "$work/fresh"
   check "the remade outputs equal the fresh run's" same_files "$work/fresh/imat" "$root/imat"
+
+  # A model replaced by another of the same size (its last data byte
+  # changed) is a changed input: its outputs are remade, not kept.
+  local model=$root/plain/glm4moe-bundled.gguf last
+  last=$(( $(stat -c %s "$model") - 1 ))
+  printf '\x5a' | dd of="$model" bs=1 seek="$last" conv=notrunc status=none
+  rerun=$("$batch" "${options[@]}" "$root")
+  check "a same-size replaced model is remade, not skipped" test "$(grep -c 'verified, skipped' <<<"$rerun")" -lt 15
+  check "the remade outputs verify" manifests_verify "$root"
 }
 
 foreign() {

@@ -1,6 +1,6 @@
 // Every difference between the supported llama.cpp releases that changes a
 // byte gguf-mtp writes or a verdict it gives, read from each release's
-// sources (ggml/src/ggml-quants.c, src/models/<arch>.cpp).
+// sources (ggml/src/ggml-quants.c, src/models/<arch>.cpp, src/llama-model.cpp).
 #include <array>
 
 #include "gguf/compat/llama_release.h"
@@ -41,9 +41,25 @@ constexpr ArchitectureArrayRule kV050Arrays[] = {
     {"deepseek4", kCompressRatios, ArrayLength::every_block_up_to_max_layers},
 };
 
+// v0.4.0 creates the latent MoE projections (Nemotron 3 Super) for the
+// trunk's MoE blocks only (models/nemotron-h.cpp, load_arch_tensors; the
+// nemotron_h_moe model reuses it); v0.5.0 for the MTP block too. Both create
+// `attn_qkv` for step35's blocks (create_tensor_qkv), but v0.4.0's step35
+// graphs, trunk and MTP, multiply by attn_q, attn_k and attn_v (null in a
+// fused file); v0.5.0's use build_qkv, which takes either.
+constexpr std::string_view kNemotronMtpLatent = "the MTP block's MoE without latent projections";
+constexpr std::string_view kStep35SeparateQkv = "separate attn_q, attn_k and attn_v to run";
+constexpr ArchitectureTensorRule kV040Tensors[] = {
+    {"nemotron_h", "ffn_latent_down", BlockScope::mtp_blocks, TensorSupport::refused, kNemotronMtpLatent},
+    {"nemotron_h", "ffn_latent_up", BlockScope::mtp_blocks, TensorSupport::refused, kNemotronMtpLatent},
+    {"nemotron_h_moe", "ffn_latent_down", BlockScope::mtp_blocks, TensorSupport::refused, kNemotronMtpLatent},
+    {"nemotron_h_moe", "ffn_latent_up", BlockScope::mtp_blocks, TensorSupport::refused, kNemotronMtpLatent},
+    {"step35", "attn_qkv", BlockScope::any_block, TensorSupport::loaded_not_run, kStep35SeparateQkv},
+};
+
 constexpr std::array kReleases = {
-    LlamaReleaseRules{LlamaRelease::v0_4_0, "v0.4.0", "3.21.1", Iq1mSplitScore::full_sums, kV040Arrays},
-    LlamaReleaseRules{LlamaRelease::v0_5_0, "v0.5.0", "3.22.1", Iq1mSplitScore::half_block_prefix_sums, kV050Arrays},
+    LlamaReleaseRules{LlamaRelease::v0_4_0, "v0.4.0", "3.21.1", Iq1mSplitScore::full_sums, kV040Arrays, kV040Tensors},
+    LlamaReleaseRules{LlamaRelease::v0_5_0, "v0.5.0", "3.22.1", Iq1mSplitScore::half_block_prefix_sums, kV050Arrays, {}},
 };
 
 }  // namespace
@@ -84,6 +100,23 @@ ArrayLength array_length_rule(LlamaRelease release, std::string_view architectur
 KeyPresence key_presence_rule(LlamaRelease release, std::string_view architecture, std::string_view key_suffix) {
     const auto* rule = find_rule(release, architecture, key_suffix);
     return rule ? rule->presence : KeyPresence::optional;
+}
+
+const ArchitectureTensorRule* tensor_rule(LlamaRelease release, std::string_view architecture, std::string_view name,
+                                          bool in_mtp_block) {
+    // "blk.N.<tensor>.<weight|bias>"
+    if (!name.starts_with("blk.")) return nullptr;
+    name.remove_prefix(4);
+    const size_t after_block = name.find('.');
+    const size_t suffix = name.rfind('.');
+    if (after_block == std::string_view::npos || suffix <= after_block) return nullptr;
+    const std::string_view tensor = name.substr(after_block + 1, suffix - after_block - 1);
+    for (const auto& rule : rules_of(release).tensor_rules) {
+        if (rule.architecture != architecture || rule.tensor != tensor) continue;
+        if (rule.blocks == BlockScope::mtp_blocks && !in_mtp_block) continue;
+        return &rule;
+    }
+    return nullptr;
 }
 
 }  // namespace gguf

@@ -27,61 +27,25 @@ bool contains(std::span<const std::string_view> list, std::string_view item) {
 
 // Whether a release's loader takes an array of `entries` for `suffix`, and
 // what it expects when it does not.
-struct ArrayVerdict {
-    bool loads;
-    std::string expected;  // "5 (one per block: <arch>.block_count)"
-};
-
-ArrayVerdict judge_array(LlamaRelease release, std::string_view arch, std::string_view suffix, const MtpArchitecture* table,
+ReleaseVerdict judge_array(LlamaRelease release, std::string_view arch, std::string_view suffix, const MtpArchitecture* table,
                          uint64_t entries, uint64_t block_count, uint64_t nextn, const std::string& blocks_key) {
     ArrayLength rule = array_length_rule(release, arch, suffix);
     if (rule == ArrayLength::every_block && table && contains(table->trunk_length_arrays, suffix)) rule = ArrayLength::trunk_blocks;
     if (rule == ArrayLength::trunk_blocks && nextn >= block_count) rule = ArrayLength::every_block;
     switch (rule) {
-        case ArrayLength::unread: return {true, ""};
+        case ArrayLength::unread: return {release, true, ""};
         case ArrayLength::up_to_max_layers:
-            return {entries <= kLlamaMaxLayers, "at most " + std::to_string(kLlamaMaxLayers) + " (the loader's layer limit)"};
+            return {release, entries <= kLlamaMaxLayers, "at most " + std::to_string(kLlamaMaxLayers) + " (the loader's layer limit)"};
         case ArrayLength::every_block_up_to_max_layers:
-            return {entries >= block_count && entries <= kLlamaMaxLayers,
+            return {release, entries >= block_count && entries <= kLlamaMaxLayers,
                     std::to_string(block_count) + " to " + std::to_string(kLlamaMaxLayers) + " (one or more per block: " + blocks_key +
                         "; at most the loader's layer limit)"};
         case ArrayLength::trunk_blocks:
-            return {entries == block_count - nextn, std::to_string(block_count - nextn) + " (one per trunk block: " + blocks_key + " " +
+            return {release, entries == block_count - nextn, std::to_string(block_count - nextn) + " (one per trunk block: " + blocks_key + " " +
                                                         std::to_string(block_count) + " less " + std::to_string(nextn) + " NextN)"};
         case ArrayLength::every_block: break;
     }
-    return {entries == block_count, std::to_string(block_count) + " (one per block: " + blocks_key + ")"};
-}
-
-// "v0.4.0, v0.5.0": the releases whose verdict is `loads`.
-std::string releases_where(const std::vector<std::pair<LlamaRelease, ArrayVerdict>>& verdicts, bool loads) {
-    std::string names;
-    for (const auto& [release, verdict] : verdicts) {
-        if (verdict.loads != loads) continue;
-        if (!names.empty()) names += ", ";
-        names += rules_of(release).name;
-    }
-    return names;
-}
-
-// Reports the releases' verdicts on one key: an error when the release
-// verified for refuses it, a warning for each other release that does.
-void report_verdicts(VerifyReport& report, const Model& model, LlamaRelease release,
-                     const std::vector<std::pair<LlamaRelease, ArrayVerdict>>& verdicts, const std::string& found) {
-    const auto& chosen = std::find_if(verdicts.begin(), verdicts.end(), [&](const auto& v) { return v.first == release; })->second;
-    const std::string loads_in = releases_where(verdicts, true), fails_in = releases_where(verdicts, false);
-    if (fails_in.empty()) return;
-    if (!chosen.loads) {
-        add_model_finding(report, Check::block_count, model, Severity::error, ErrorCode::mismatch,
-            found + ", expected " + chosen.expected + (loads_in.empty() ? "" : "; loads in llama.cpp " + loads_in + ", not in " + fails_in));
-        return;
-    }
-    for (const auto& [other, verdict] : verdicts) {
-        if (verdict.loads) continue;
-        add_model_finding(report, Check::block_count, model, Severity::warning, ErrorCode::mismatch,
-            "loads in llama.cpp " + loads_in + ", not in " + std::string(rules_of(other).name) + ": " + found + ", " +
-                std::string(rules_of(other).name) + " expects " + verdict.expected);
-    }
+    return {release, entries == block_count, std::to_string(block_count) + " (one per block: " + blocks_key + ")"};
 }
 
 // Keys some release needs present, or present as an array (mimo2's and
@@ -101,14 +65,15 @@ void check_key_presence(const Model& model, std::string_view arch, LlamaRelease 
         const std::string key = std::string(arch) + "." + std::string(suffix);
         const Value* value = m.find(key);
         if (value && value->is_array()) continue;  // its length is check_block_count's
-        std::vector<std::pair<LlamaRelease, ArrayVerdict>> verdicts;
+        std::vector<ReleaseVerdict> verdicts;
         for (const auto& r : llama_releases()) {
             const KeyPresence presence = key_presence_rule(r.release, arch, suffix);
             const bool loads = value ? presence != KeyPresence::required_array : presence == KeyPresence::optional;
-            verdicts.emplace_back(r.release, ArrayVerdict{loads, presence == KeyPresence::required_array ? "an array (one entry per layer)"
-                                                                                                          : "the key (a value or an array)"});
+            verdicts.push_back({r.release, loads, presence == KeyPresence::required_array ? "an array (one entry per layer)"
+                                                                                          : "the key (a value or an array)"});
         }
-        report_verdicts(report, model, release, verdicts, key + (value ? " is a single value" : " is absent"));
+        report_release_verdicts(report, model, Check::block_count, release, verdicts, "loads",
+                                key + (value ? " is a single value" : " is absent"));
     }
 }
 
@@ -144,11 +109,12 @@ void check_block_count(const Model& model, LlamaRelease release, VerifyReport& r
         if (!kv.value.is_array() || kv.key.rfind(prefix, 0) != 0) continue;
         const std::string_view suffix = std::string_view(kv.key).substr(prefix.size());
         if (!contains(kPerLayerKeys, suffix)) continue;
-        std::vector<std::pair<LlamaRelease, ArrayVerdict>> verdicts;
+        std::vector<ReleaseVerdict> verdicts;
         for (const auto& r : llama_releases()) {
-            verdicts.emplace_back(r.release, judge_array(r.release, *arch, suffix, table, kv.value.array_size(), *block_count, nextn, blocks_key));
+            verdicts.push_back(judge_array(r.release, *arch, suffix, table, kv.value.array_size(), *block_count, nextn, blocks_key));
         }
-        report_verdicts(report, model, release, verdicts, kv.key + " has " + std::to_string(kv.value.array_size()) + " entries");
+        report_release_verdicts(report, model, Check::block_count, release, verdicts, "loads",
+                                kv.key + " has " + std::to_string(kv.value.array_size()) + " entries");
     }
     check_key_presence(model, *arch, release, report);
     for (auto ref : model.tensors()) {

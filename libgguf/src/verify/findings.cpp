@@ -12,6 +12,7 @@ std::string_view check_name(Check check) {
         case Check::tensor_data: return "tensor_data";
         case Check::pair: return "pair";
         case Check::output: return "output";
+        case Check::release: return "release";
     }
     return "unknown";
 }

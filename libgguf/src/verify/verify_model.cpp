@@ -33,6 +33,7 @@ std::optional<Model> open_and_check(const std::string& path, const VerifyOptions
     report.tensor_bytes += model->total_tensor_bytes();
     detail::check_unused_bytes(*model, report);
     detail::check_block_count(*model, options.release, report);
+    detail::check_release_tensors(*model, options.release, report);
     detail::check_mtp(*model, report);
     if (options.scan_data) detail::scan_tensor_data(*model, options, report);
     return std::move(*model);

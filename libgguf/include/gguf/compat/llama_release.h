@@ -38,6 +38,26 @@ struct ArchitectureArrayRule {
     KeyPresence presence = KeyPresence::optional;
 };
 
+// Which blocks a tensor rule covers: every blk.N, or the MTP (NextN) blocks
+// only, the last <arch>.nextn_predict_layers of <arch>.block_count.
+enum class BlockScope { any_block, mtp_blocks };
+
+// What a release does with a tensor that another release reads: its loader
+// stops (it creates no such tensor, so the file holds more tensors than it
+// takes: "wrong number of tensors"), or it loads the file and its graph,
+// which reads other tensors in its place, fails on the first decode.
+enum class TensorSupport { refused, loaded_not_run };
+
+// A tensor of an architecture that a release does not read: `tensor` is the
+// name after "blk.N." without ".weight"/".bias" ("ffn_latent_down").
+struct ArchitectureTensorRule {
+    std::string_view architecture;
+    std::string_view tensor;
+    BlockScope blocks;
+    TensorSupport support;
+    std::string_view reason;  // what the release reads instead, for findings
+};
+
 struct LlamaReleaseRules {
     LlamaRelease release;
     std::string_view name;            // "v0.5.0", as --compat takes it
@@ -45,6 +65,9 @@ struct LlamaReleaseRules {
     Iq1mSplitScore iq1m_split_score;
     // Per-architecture arrays read otherwise than one entry per block.
     std::span<const ArchitectureArrayRule> array_rules;
+    // Block tensors it does not read where another release does; a tensor
+    // not listed is read as every release reads it.
+    std::span<const ArchitectureTensorRule> tensor_rules;
 };
 
 inline constexpr LlamaRelease kNewestRelease = LlamaRelease::v0_5_0;
@@ -61,5 +84,9 @@ ArrayLength array_length_rule(LlamaRelease release, std::string_view architectur
 // Whether `release` needs `key_suffix` of `architecture`: optional unless the
 // table says otherwise.
 KeyPresence key_presence_rule(LlamaRelease release, std::string_view architecture, std::string_view key_suffix);
+// What `release` does with block tensor `name` ("blk.4.ffn_latent_down.weight")
+// of `architecture`, in an MTP block or not; nullptr when it reads it.
+const ArchitectureTensorRule* tensor_rule(LlamaRelease release, std::string_view architecture, std::string_view name,
+                                          bool in_mtp_block);
 
 }  // namespace gguf

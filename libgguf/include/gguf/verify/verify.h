@@ -54,6 +54,7 @@ enum class Check {
     tensor_data,   // NaN or Inf values, invalid block scales
     pair,          // a head that does not belong to a trunk (merge's checks)
     output,        // a listed output that is missing, resized or hashes differently
+    release,       // block tensors that a supported llama.cpp release does not load or run
 };
 std::string_view check_name(Check check);
 

@@ -16,10 +16,8 @@ namespace gguf::quant {
 // Quantizes one row of `n` floats (a whole number of blocks) into `dst`.
 // `importance` is nullptr or `n` floats.
 using QuantizeRow = void (*)(const float* src, uint8_t* dst, int64_t n, const float* importance);
-// Dequantizes `n` floats: one row, or for a kernel whose rows_per_call is
-// above 1, that many consecutive rows (n = rows_per_call * row length),
-// because ik_llama.cpp's interleaved types mix the rows of a group in every
-// block and only unpack them together.
+// Dequantizes one row of `n` floats; for kernels of interleaved types, one
+// group of `rows_per_call` rows (their bytes), `n` = rows_per_call * row length.
 using DequantizeRow = void (*)(const uint8_t* src, float* dst, int64_t n);
 
 struct Kernels {
@@ -27,7 +25,7 @@ struct Kernels {
     QuantizeRow quantize;      // nullptr: this type is read, not written
     DequantizeRow dequantize;
     bool requires_importance;
-    uint32_t rows_per_call = 1;  // rows one dequantize call unpacks
+    int rows_per_call = 1;  // ik's interleaved types store rows in groups
 };
 
 std::span<const Kernels> float_kernels();
@@ -35,6 +33,8 @@ std::span<const Kernels> legacy_kernels();
 std::span<const Kernels> k_quant_kernels();
 std::span<const Kernels> i_quant_kernels();
 std::span<const Kernels> ternary_fp4_kernels();
+std::span<const Kernels> ik_trellis_kernels();
+std::span<const Kernels> ik_interleaved_kernels();
 std::span<const Kernels> ik_quant_kernels();     // dequantize only
 std::span<const Kernels> ik_quant_r4_kernels();  // dequantize only, 4 rows a call
 

@@ -11,7 +11,8 @@ namespace {
 
 const quant::Kernels* find_kernels(TensorType type) {
     for (auto family : {quant::float_kernels(), quant::legacy_kernels(), quant::k_quant_kernels(), quant::i_quant_kernels(),
-                        quant::ternary_fp4_kernels(), quant::ik_quant_kernels(), quant::ik_quant_r4_kernels()}) {
+                        quant::ternary_fp4_kernels(), quant::ik_trellis_kernels(), quant::ik_interleaved_kernels(),
+                        quant::ik_quant_kernels(), quant::ik_quant_r4_kernels()}) {
         for (const auto& k : family) {
             if (k.type == type) return &k;
         }
@@ -92,10 +93,10 @@ Status dequantize_rows(TensorType type, std::span<const uint8_t> src, uint64_t r
                                                          " into " + std::to_string(dst.size()) + " floats");
     }
     const uint64_t rows = dst.size() / row_length;
-    const uint64_t group = k->rows_per_call;
+    const uint64_t group = static_cast<uint64_t>(k->rows_per_call);
     if (rows % group != 0) {
-        return fail(ErrorCode::invalid_argument, "", std::to_string(rows) + " rows of " + type_label(type) +
-                                                         " are not whole groups of " + std::to_string(group) + " interleaved rows");
+        return fail(ErrorCode::invalid_argument, "", name_of(type) + " stores rows in groups of " + std::to_string(group) + ", " +
+                                                         std::to_string(rows) + " rows are not whole groups");
     }
     for (uint64_t r = 0; r < rows; r += group) {
         k->dequantize(src.data() + r * *row, dst.data() + r * row_length, static_cast<int64_t>(group * row_length));
