@@ -39,19 +39,32 @@ struct Buffers {
     std::vector<float> reference, other;
 };
 
-// The chunk's rows of one side, read and dequantized into `floats`.
+// The chunk's rows of one side, read and dequantized into `floats`. A run
+// that cuts a group of an interleaved type's rows (ik_llama.cpp's _R4 ...)
+// is read and dequantized with its whole groups, and only its rows kept.
 Status load_side(const Side& side, const detail::RowChunk& chunk, uint64_t row_length, std::vector<uint8_t>& stored,
                  std::vector<float>& floats) {
-    stored.resize(chunk.rows * side.row_bytes);
+    const uint64_t group = type_traits(static_cast<uint32_t>(side.type))->interleaved_rows;
     floats.resize(chunk.rows * row_length);
+    std::vector<float> group_floats;
     uint64_t at = 0;
     for (const auto& run : chunk.runs) {
-        const auto bytes = std::span(stored).subspan(at * side.row_bytes, run.count * side.row_bytes);
-        auto read = side.model->shard(side.ref.shard).read_tensor_data(side.ref.index, run.first * side.row_bytes, bytes);
+        const uint64_t first = run.first / group * group;
+        const uint64_t end = (run.first + run.count + group - 1) / group * group;
+        stored.resize((end - first) * side.row_bytes);
+        auto read = side.model->shard(side.ref.shard).read_tensor_data(side.ref.index, first * side.row_bytes, stored);
         if (!read) return read;
+        const auto out = std::span(floats).subspan(at * row_length, run.count * row_length);
+        if (first == run.first && end == run.first + run.count) {
+            if (auto ok = dequantize_rows(side.type, stored, row_length, out); !ok) return ok;
+        } else {
+            group_floats.resize((end - first) * row_length);
+            if (auto ok = dequantize_rows(side.type, stored, row_length, group_floats); !ok) return ok;
+            std::copy_n(group_floats.begin() + (run.first - first) * row_length, out.size(), out.begin());
+        }
         at += run.count;
     }
-    return dequantize_rows(side.type, stored, row_length, floats);
+    return {};
 }
 
 Result<ErrorStats> measure_chunk(const Measured& m, const detail::RowChunk& chunk, Buffers& b) {

@@ -36,12 +36,17 @@ Result<TensorChunks> TensorChunks::make(const TransformSource& source) {
     t.row_length_ = info.ne[0];
     t.rows_ = info.n_elements() / std::max<uint64_t>(t.row_length_, 1);
     t.rows_per_matrix_ = std::max<uint64_t>(info.ne[1], 1);
-    t.row_group_ = std::max<uint32_t>(type_traits(static_cast<uint32_t>(info.type))->interleaved_rows, 1);
     auto in_row = row_bytes(info.type, t.row_length_);
     auto out_row = row_bytes(source.target, t.row_length_);
     if (!in_row) return std::unexpected(in_row.error());
     if (!out_row) return std::unexpected(out_row.error());
     t.in_row_ = *in_row, t.out_row_ = *out_row;
+    t.row_group_ = type_traits(static_cast<uint32_t>(info.type))->interleaved_rows;
+    if (t.rows_per_matrix_ % t.row_group_ != 0) {
+        return fail(ErrorCode::bad_format, "", "'" + info.name + "' has " + std::to_string(t.rows_per_matrix_) + " rows of " +
+                                                   type_label(info.type) + ", not whole groups of " +
+                                                   std::to_string(t.row_group_) + " interleaved rows");
+    }
     const auto& importance = source.importance;
     if (!importance.empty() && importance.size() % t.row_length_ != 0) {
         return fail(ErrorCode::mismatch, "", "importance weights of '" + info.name + "' have " + std::to_string(importance.size()) +
@@ -59,7 +64,7 @@ Result<TensorChunks> TensorChunks::make(const TransformSource& source) {
 const TensorInfo& TensorChunks::info() const { return source_->input.file->tensors()[source_->input.tensor_index]; }
 
 void TensorChunks::cut(uint64_t chunk_rows) {
-    chunk_rows_ = std::clamp<uint64_t>((chunk_rows + row_group_ - 1) / row_group_ * row_group_, row_group_, rows_per_matrix_);
+    chunk_rows_ = std::clamp<uint64_t>(chunk_rows / row_group_ * row_group_, row_group_, rows_per_matrix_);
     chunks_.clear();
     for (uint64_t row = 0; row < rows_;) {
         const uint64_t matrix_end = (row / rows_per_matrix_ + 1) * rows_per_matrix_;
@@ -82,9 +87,10 @@ Result<LoadedChunk> TensorChunks::load(ThreadPool& pool, const ChunkRange& c, st
     const TensorType stored = info().type;
     const bool allow_non_finite = source_->allow_non_finite;
     std::vector<Result<LoadedChunk>> results(pool.size(), LoadedChunk{});
-    const uint64_t piece_rows = staging ? std::max<uint64_t>(1, kLoadPieceFloats / row_length_ / row_group_) * row_group_ : c.rows;
-    pool.run_ranges(c.rows / row_group_, [&](size_t p, uint64_t first_group, uint64_t groups) {
-        const uint64_t first = first_group * row_group_, count = groups * row_group_;
+    const uint64_t g = row_group_;
+    const uint64_t piece_rows = staging ? std::max<uint64_t>(1, kLoadPieceFloats / row_length_ / g) * g : c.rows;
+    pool.run_ranges(c.rows / g, [&](size_t p, uint64_t first_group, uint64_t groups) {
+        const uint64_t first = first_group * g, count = groups * g;
         std::vector<float> buffer;
         std::vector<uint8_t> raw;
         for (uint64_t row = first; row < first + count; row += piece_rows) {

@@ -1,7 +1,9 @@
 // One tensor of a quantize plan cut into chunks of whole rows, and what any
 // back end does with a chunk on the host: read its rows, turn them into
 // floats, check them, or quantize them on the CPU threads. Chunks never
-// cross a matrix: each expert has its own importance weights.
+// cross a matrix: each expert has its own importance weights. Chunks, and
+// the threads' shares of a chunk, hold whole groups of an interleaved source
+// type's rows (ik_llama.cpp's _R4 ...), which only dequantize together.
 //
 // Not thread-safe: one back end runs a TensorChunks at a time; the methods
 // taking a ThreadPool spread their own work over it.
@@ -34,7 +36,8 @@ public:
     // chunks of source.chunk_bytes of floats (cut() may cut smaller ones).
     static Result<TensorChunks> make(const TransformSource& source);
 
-    // Re-cuts the chunks to at most `chunk_rows` rows (at least one).
+    // Re-cuts the chunks to at most `chunk_rows` rows (at least one group
+    // of interleaved rows).
     void cut(uint64_t chunk_rows);
 
     const TransformSource& source() const { return *source_; }

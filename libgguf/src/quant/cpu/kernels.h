@@ -1,7 +1,8 @@
 // One row of one type: the unit every quantizer family implements. The
-// families (float, legacy, k-quants, i-quants, ternary/fp4) each export a
-// table of these; quantize.cpp dispatches on them, so adding a type means
-// adding a row to its family's table and nothing else.
+// families (float, legacy, k-quants, i-quants, ternary/fp4, and ik_llama.cpp's
+// own types, which are only read) each export a table of these; quantize.cpp
+// dispatches on them, so adding a type means adding a row to its family's
+// table and nothing else.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +35,8 @@ std::span<const Kernels> i_quant_kernels();
 std::span<const Kernels> ternary_fp4_kernels();
 std::span<const Kernels> ik_trellis_kernels();
 std::span<const Kernels> ik_interleaved_kernels();
+std::span<const Kernels> ik_quant_kernels();     // dequantize only
+std::span<const Kernels> ik_quant_r4_kernels();  // dequantize only, 4 rows a call
 
 // The one quantizer that differs between llama.cpp releases: IQ1_M by the
 // release's split scoring (the table's Kernels row holds the newest).

@@ -11,7 +11,8 @@ namespace {
 
 const quant::Kernels* find_kernels(TensorType type) {
     for (auto family : {quant::float_kernels(), quant::legacy_kernels(), quant::k_quant_kernels(), quant::i_quant_kernels(),
-                        quant::ternary_fp4_kernels(), quant::ik_trellis_kernels(), quant::ik_interleaved_kernels()}) {
+                        quant::ternary_fp4_kernels(), quant::ik_trellis_kernels(), quant::ik_interleaved_kernels(),
+                        quant::ik_quant_kernels(), quant::ik_quant_r4_kernels()}) {
         for (const auto& k : family) {
             if (k.type == type) return &k;
         }

@@ -3,7 +3,8 @@
 // Quantized bytes are identical to ggml's reference quantizers
 // (ggml_quantize_chunk of the reference release) for the same floats, row
 // length and importance weights; dequantized floats are identical to ggml's
-// to_float. Importance weights are one float per column (the imatrix entry
+// to_float (ik_llama.cpp's for the types only ik writes, which gguf-mtp
+// reads but does not write). Importance weights are one float per column (the imatrix entry
 // for the tensor, in_sum2 / counts), shared by every row.
 //
 // Thread safety: reentrant; the IQ lattices are built once on first use
@@ -42,7 +43,9 @@ std::string_view simd_path();
 Status quantize_rows(TensorType type, std::span<const float> src, uint64_t row_length, std::span<const float> importance,
                      std::span<uint8_t> dst, LlamaRelease release = kNewestRelease);
 
-// Dequantizes whole rows of `type` from `src` into `dst` (row_length floats each).
+// Dequantizes whole rows of `type` from `src` into `dst` (row_length floats
+// each). Interleaved types (ik_llama.cpp's _R4/_R8/_R16) need a whole number
+// of their row groups. Rows include their row metadata (row_bytes).
 Status dequantize_rows(TensorType type, std::span<const uint8_t> src, uint64_t row_length, std::span<float> dst);
 
 }  // namespace gguf

@@ -1,0 +1,143 @@
+// quantize --allow-requantize reads ik_llama.cpp's own types: a model whose
+// weights are IQ4_KS (a row scale before each row) and IQ4_K_R4 (rows
+// interleaved in fours) comes out with the bytes of quantizing the
+// dequantized floats directly, for any thread count and with --target-bpw.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "cli_runner.h"
+#include "gguf/quality/row_sample.h"
+#include "gguf/quant/cpu/quantize.h"
+#include "gguf/split/model.h"
+#include "seeded_blocks.h"
+#include "test_support.h"
+
+namespace {
+
+using gguf::TensorType;
+
+constexpr uint64_t kWidth = 512, kRows = 12;
+
+// Seeded bytes with every f32 row scale / f16 block scale made moderate (the
+// scheme of seeded_blocks.h), so the values are finite.
+std::vector<uint8_t> seeded_tensor(TensorType type, uint64_t seed) {
+    const uint64_t row = *gguf::row_bytes(type, kWidth);
+    auto bytes = gguf_test::seeded_bytes(seed, row * kRows);
+    if (type == TensorType::IQ4_KS) {
+        for (uint64_t r = 0; r < kRows; ++r) gguf_test::tame_f32(bytes, r * row);
+    } else {  // IQ4_K_R4: d[4] at the start of every 576-byte block of four rows
+        for (uint64_t at = 0; at < bytes.size(); at += 576) {
+            for (int k = 0; k < 4; ++k) gguf_test::tame_f16(bytes, at + 2 * k);
+        }
+    }
+    return bytes;
+}
+
+gguf::PlannedTensor tensor(const std::string& name, TensorType type, const std::vector<uint8_t>& bytes) {
+    gguf::PlannedTensor t;
+    t.info.name = name;
+    t.info.type = type;
+    t.info.n_dims = 2;
+    t.info.ne = {kWidth, kRows, 1, 1};
+    t.info.n_bytes = bytes.size();
+    t.source = gguf::FillSource([bytes](std::span<uint8_t> out) {
+        std::copy(bytes.begin(), bytes.end(), out.begin());
+        return gguf::Status{};
+    });
+    return t;
+}
+
+// The bytes of quantizing the tensor's dequantized floats to `target` directly.
+std::vector<uint8_t> requantized(TensorType type, const std::vector<uint8_t>& bytes, TensorType target) {
+    std::vector<float> floats(kWidth * kRows);
+    EXPECT_TRUE(gguf::dequantize_rows(type, bytes, kWidth, floats));
+    std::vector<uint8_t> out(*gguf::row_bytes(target, kWidth) * kRows);
+    EXPECT_TRUE(gguf::quantize_rows(target, floats, kWidth, {}, out));
+    return out;
+}
+
+class IkRequantize : public testing::Test {
+protected:
+    void SetUp() override {
+        gguf::Plan plan;
+        plan.metadata.append("general.architecture", gguf::Value::string("llama"));
+        plan.metadata.append("llama.block_count", gguf::Value::u32(1));
+        plan.metadata.append("llama.embedding_length", gguf::Value::u32(kWidth));
+        plan.tensors.push_back(tensor("blk.0.attn_q.weight", TensorType::IQ4_KS, ks_));
+        plan.tensors.push_back(tensor("blk.0.attn_k.weight", TensorType::IQ4_K_R4, r4_));
+        gguf_test::write_plan_or_fail(plan, input());
+    }
+
+    std::string input() const { return dir_.file("ik.gguf"); }
+
+    // Runs quantize with `args` and checks every tensor of the output against
+    // quantizing its source's floats to the type the output gave it.
+    void expect_requantized(const std::vector<std::string>& args, const std::string& out, std::optional<TensorType> want) {
+        const auto run = gguf_test::gguf_mtp(args);
+        ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+        auto model = gguf::Model::open(out);
+        ASSERT_TRUE(model) << model.error().to_string();
+        for (const auto& [name, type, bytes] : {std::tuple{"blk.0.attn_q.weight", TensorType::IQ4_KS, ks_},
+                                                 std::tuple{"blk.0.attn_k.weight", TensorType::IQ4_K_R4, r4_}}) {
+            const auto ref = model->find(name);
+            ASSERT_TRUE(ref) << name;
+            const auto& info = model->info(*ref);
+            if (want) {
+                EXPECT_EQ(info.type, *want) << name;
+            }
+            std::vector<uint8_t> written(info.n_bytes);
+            ASSERT_TRUE(model->shard(ref->shard).read_tensor_data(ref->index, 0, written));
+            EXPECT_TRUE(written == requantized(type, bytes, info.type)) << name << " as " << gguf::type_label(info.type);
+        }
+    }
+
+    gguf_test::TempDir dir_;
+    std::vector<uint8_t> ks_ = seeded_tensor(TensorType::IQ4_KS, 1);
+    std::vector<uint8_t> r4_ = seeded_tensor(TensorType::IQ4_K_R4, 2);
+};
+
+TEST_F(IkRequantize, IkTypesRequantizeToQ8_0AsTheirFloatsDoOnAnyThreadCount) {
+    for (const char* threads : {"1", "5"}) {
+        const std::string out = dir_.file(std::string("q8_0-") + threads + ".gguf");
+        expect_requantized({"quantize", "--allow-requantize", input(), out, "Q8_0", threads}, out, TensorType::Q8_0);
+    }
+}
+
+// --target-bpw measures candidates on sampled rows: a sampled row of an
+// interleaved type is read with its group.
+TEST_F(IkRequantize, TargetBpwMeasuresIkSources) {
+    const std::string out = dir_.file("target.gguf");
+    expect_requantized({"quantize", "--allow-requantize", "--target-bpw", "5.5", input(), out, "Q4_K_M", "3"}, out, std::nullopt);
+}
+
+// compare --sample reads sampled rows of an interleaved type with their
+// groups: the largest difference it reports is the one of those rows' floats.
+TEST_F(IkRequantize, CompareMeasuresSampledRowsOfIkTypes) {
+    const std::string q8 = dir_.file("q8_0.gguf");
+    expect_requantized({"quantize", "--allow-requantize", input(), q8, "Q8_0", "2"}, q8, TensorType::Q8_0);
+    const auto run = gguf_test::gguf_mtp({"compare", "--sample", "5", "--json", input(), q8});
+    ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+    const auto doc = nlohmann::json::parse(run.out);
+    EXPECT_TRUE(doc["skipped"].empty()) << run.out;
+    const std::vector<uint64_t> rows = gguf::sampled_rows(kRows, 5);
+    for (const auto& t : doc["tensors"]) {
+        const bool ks = t["name"] == "blk.0.attn_q.weight";
+        const TensorType type = ks ? TensorType::IQ4_KS : TensorType::IQ4_K_R4;
+        const auto& bytes = ks ? ks_ : r4_;
+        std::vector<float> source(kWidth * kRows), back(kWidth * kRows);
+        ASSERT_TRUE(gguf::dequantize_rows(type, bytes, kWidth, source));
+        ASSERT_TRUE(gguf::dequantize_rows(TensorType::Q8_0, requantized(type, bytes, TensorType::Q8_0), kWidth, back));
+        double largest = 0;
+        for (uint64_t r : rows) {
+            for (uint64_t i = r * kWidth; i < (r + 1) * kWidth; ++i) largest = std::max(largest, std::fabs(double(source[i]) - double(back[i])));
+        }
+        EXPECT_EQ(t["rows_measured"].get<uint64_t>(), rows.size()) << t["name"];
+        EXPECT_DOUBLE_EQ(t["max_abs_error"].get<double>(), largest) << t["name"];
+    }
+    EXPECT_EQ(doc["tensors"].size(), 2u);
+}
+
+}  // namespace
