@@ -308,6 +308,13 @@ void dequantize_xxs_r4(const uint8_t* src, float* dst, int64_t n) {
     });
 }
 
+// IQ2_XS_R4 / IQ2_S_R4: the scale of point p of a sub-block whose scale
+// byte is `sc` (points 0-1 take the low nibble, 2-3 the high).
+float iq2_point_scale(float d, uint8_t sc, int p) {
+    const int nibble = p < 2 ? sc & 0xf : sc >> 4;
+    return d * static_cast<float>(2 * nibble + 1);
+}
+
 // IQ2_XS_R4, 296 bytes: 4 f16 d, 128 u16 (point p of sub-block s of row r at
 // 16s + 4r + p: 9-bit grid index, 7 sign bits, the eighth from s ^ (s << 1)),
 // 32 scale bytes (4s + r: points 0-1 low nibble, 2-3 high).
@@ -317,14 +324,13 @@ void dequantize_iq2_xs_r4(const uint8_t* src, float* dst, int64_t n) {
         const float d = 0.125f * half_at(g, r);
         for (int s = 0; s < 8; ++s) {
             const uint8_t sc = scales[4 * s + r];
-            const float dl[2] = {d * static_cast<float>(2 * (sc & 0xf) + 1), d * static_cast<float>(2 * (sc >> 4) + 1)};
             for (int p = 0; p < 4; ++p) {
                 uint16_t q;
                 std::memcpy(&q, g + 8 + 2 * (16 * s + 4 * r + p), sizeof q);
                 unsigned signs = q >> 9;
                 signs ^= signs << 1;
                 for (int j = 0; j < 8; ++j) {
-                    y[32 * s + 8 * p + j] = signed_value(dl[p / 2], coordinate(iq::kIq2xsGrid[q & 511], j), signs & (1u << j));
+                    y[32 * s + 8 * p + j] = signed_value(iq2_point_scale(d, sc, p), coordinate(iq::kIq2xsGrid[q & 511], j), signs & (1u << j));
                 }
             }
         }
@@ -343,12 +349,11 @@ void dequantize_iq2_s_r4(const uint8_t* src, float* dst, int64_t n) {
         const float d = 0.125f * half_at(g, r);
         for (int s = 0; s < 8; ++s) {
             const uint8_t sc = scales[4 * s + r];
-            const float dl[2] = {d * static_cast<float>(2 * (sc & 0xf) + 1), d * static_cast<float>(2 * (sc >> 4) + 1)};
             for (int p = 0; p < 4; ++p) {
                 const int index = qs[16 * s + 4 * r + p] | ((qh[4 * s + r] << (8 - 2 * p)) & 0x300);
                 const uint8_t signs = sign_bytes[16 * s + 4 * r + p];
                 for (int j = 0; j < 8; ++j) {
-                    y[32 * s + 8 * p + j] = signed_value(dl[p / 2], coordinate(iq::kIq2sGrid[index], j), signs & (1u << j));
+                    y[32 * s + 8 * p + j] = signed_value(iq2_point_scale(d, sc, p), coordinate(iq::kIq2sGrid[index], j), signs & (1u << j));
                 }
             }
         }
