@@ -16,6 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 clang=${GGUF_MTP_FUZZ_CLANG:-clang++-16}
+export CMAKE_GENERATOR=${CMAKE_GENERATOR:-Ninja}  # as scripts/setup.sh says why
 cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER="$clang" -DGGUF_MTP_FUZZ=ON -DGGUF_MTP_CHECKED=ON -DGGUF_MTP_BUILD_TESTS=ON -DGGUF_MTP_VULKAN=OFF -DGGUF_MTP_BUILD_BENCH=OFF \
       -DGGUF_MTP_ORACLE_DIR= -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1 -gline-tables-only" >/dev/null
 targets=()

@@ -16,6 +16,7 @@ stage_done() { echo "test: $1 in $((SECONDS - stage_start)) s"; stage_start=$SEC
 # npm versions of the release table (libgguf/src/compat/llama_releases.cpp),
 # newest first; a rerun reuses what is already unpacked.
 bash scripts/setup-oracle.sh .oracle 3.22.1 3.21.1
+export CMAKE_GENERATOR=${CMAKE_GENERATOR:-Ninja}  # as scripts/setup.sh says why
 cmake -S . -B build -DGGUF_MTP_ORACLE_DIR="$PWD/.oracle/v0.5.0" -DGGUF_MTP_ORACLE_OLDER_DIRS="$PWD/.oracle/v0.4.0" >/dev/null
 cmake --build build -j"$jobs"
 stage_done "oracle fetch and build"
