@@ -73,7 +73,8 @@ const std::vector<Command>& commands() {
              return std::vector<std::string>{"merge", inputs().file("trunk.gguf"), inputs().file("head.gguf"), "-o", o + "/merged.gguf"};
          }},
         {"quantize", [](const std::string& o) {
-             return std::vector<std::string>{"quantize", "--pure", inputs().file("bundled.gguf"), o + "/q8.gguf", "Q8_0", "2"};
+             // The head: quantized and copied tensors both, at half the bundled file's write count.
+             return std::vector<std::string>{"quantize", "--pure", inputs().file("head.gguf"), o + "/q8.gguf", "Q8_0", "2"};
          }},
         {"split", [](const std::string& o) {
              return std::vector<std::string>{"split", "--split-max-tensors", "10", inputs().file("bundled.gguf"), o + "/part"};
