@@ -29,7 +29,7 @@ const std::set<TensorType> kPromised = {
     TensorType::IQ4_K,    TensorType::IQ5_K,    TensorType::IQ6_K,     TensorType::IQ2_KS,    TensorType::IQ3_KS,
     TensorType::IQ4_KS,   TensorType::IQ4_KSS,  TensorType::IQ5_KS,    TensorType::IQ2_KL,    TensorType::IQ2_K_R4,
     TensorType::IQ3_K_R4, TensorType::IQ4_K_R4, TensorType::IQ5_K_R4,  TensorType::IQ4_KS_R4, TensorType::IQ5_KS_R4,
-    TensorType::IQ2_BN_R4, TensorType::Q6_0_R4,
+    TensorType::IQ2_BN_R4, TensorType::Q6_0_R4,   TensorType::Q8_KV,
 };
 
 std::vector<uint8_t> seeded_input(const nlohmann::json& e) {

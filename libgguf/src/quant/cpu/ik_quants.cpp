@@ -1,5 +1,5 @@
-// ik_llama.cpp's own row types, read back to floats: Q6_0, the BitNet types
-// (IQ1_BN, IQ2_BN), the non-linear _K types (IQ2_K .. IQ6_K) and their
+// ik_llama.cpp's own row types, read back to floats: Q6_0, Q8_KV, the BitNet
+// types (IQ1_BN, IQ2_BN), the non-linear _K types (IQ2_K .. IQ6_K) and their
 // per-row-scaled variants (IQ2_KS, IQ3_KS, IQ4_KS, IQ4_KSS, IQ5_KS, IQ2_KL).
 //
 // Floats equal ik's dequantize_row_* bit for bit (tests/ik/ik_dequant_test.cpp
@@ -29,6 +29,14 @@ void dequantize_q6_0(const uint8_t* src, float* dst, int64_t n) {
             dst[j + kQ6_0Block / 2] = static_cast<float>(hi) * d;
         }
     }
+}
+
+// Q8_KV: each row is its f32 scale d, the int32 sum of its quants (only
+// ik's dot products use it) and one int8 quant q per value: d * q.
+void dequantize_q8_kv(const uint8_t* src, float* dst, int64_t n) {
+    const float d = load_f32(src);
+    const auto* q = reinterpret_cast<const int8_t*>(src + kQ8KvRowMeta);
+    for (int64_t j = 0; j < n; ++j) dst[j] = d * static_cast<float>(q[j]);
 }
 
 // ik's to_float for the BitNet types starts reading blocks at the row's first
@@ -369,6 +377,7 @@ constexpr Kernels kIkQuants[] = {
     {TensorType::Q6_0, nullptr, dequantize_q6_0, false},
     {TensorType::IQ1_BN, nullptr, dequantize_iq1_bn, false},
     {TensorType::IQ2_BN, nullptr, dequantize_iq2_bn, false},
+    {TensorType::Q8_KV, nullptr, dequantize_q8_kv, false},
     {TensorType::IQ2_K, nullptr, dequantize_iq2_k, false},
     {TensorType::IQ3_K, nullptr, dequantize_iq3_k, false},
     {TensorType::IQ4_K, nullptr, dequantize_iq45_k<false>, false},
