@@ -47,6 +47,9 @@ Result<TensorChunks> TensorChunks::make(const TransformSource& source) {
                                                    type_label(info.type) + ", not whole groups of " +
                                                    std::to_string(t.row_group_) + " interleaved rows");
     }
+    auto trailer = source.input.file->read_tensor_trailer(source.input.tensor_index);
+    if (!trailer) return std::unexpected(trailer.error());
+    t.trailer_ = std::move(*trailer);
     const auto& importance = source.importance;
     if (!importance.empty() && importance.size() % t.row_length_ != 0) {
         return fail(ErrorCode::mismatch, "", "importance weights of '" + info.name + "' have " + std::to_string(importance.size()) +
@@ -107,7 +110,7 @@ Result<LoadedChunk> TensorChunks::load(ThreadPool& pool, const ChunkRange& c, st
             } else {
                 raw.resize(n * in_row_);
                 status = input.read_tensor_data(index, at, raw);
-                if (status) status = dequantize_rows(stored, raw, row_length_, values);
+                if (status) status = dequantize_rows(stored, raw, row_length_, values, trailer_);
             }
             if (status && !allow_non_finite) status = check_finite(values, row_length_, c.row + row);
             if (!status) {

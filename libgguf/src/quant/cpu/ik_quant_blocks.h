@@ -20,6 +20,7 @@ namespace gguf::quant::ik {
 inline constexpr int kSuperBlockSize = 256;  // QK_K
 inline constexpr int kBitnetBlock = 64;  // IQ1_BN, IQ2_BN
 inline constexpr int kQ6_0Block = 32;
+inline constexpr int kI2sBlock = 128;
 inline constexpr int kQ8KvRowMeta = 8;  // f32 scale, int32 sum of the row's quants
 
 inline float load_f32(const uint8_t* p) {

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "cpu_features.h"
+#include "gguf/format/tensor_info.h"
 #include "kernels.h"
 
 namespace gguf {
@@ -37,21 +38,7 @@ bool can_quantize(TensorType type) {
 
 bool can_dequantize(TensorType type) {
     const auto* k = find_kernels(type);
-    return k && k->dequantize;
-}
-
-bool requires_importance(TensorType type) {
-    const auto* k = find_kernels(type);
-    return k && k->requires_importance;
-}
-
-std::string_view simd_path() {
-    switch (quant::simd_level()) {
-        case quant::Simd::scalar: return "scalar";
-        case quant::Simd::avx2: return "avx2";
-        case quant::Simd::avx512: return "avx512";
-    }
-    return "scalar";
+    return k && (k->dequantize || k->dequantize_tensor_rows);
 }
 
 Status quantize_rows(TensorType type, std::span<const float> src, uint64_t row_length, std::span<const float> importance,
@@ -83,15 +70,22 @@ Status quantize_rows(TensorType type, std::span<const float> src, uint64_t row_l
     return {};
 }
 
-Status dequantize_rows(TensorType type, std::span<const uint8_t> src, uint64_t row_length, std::span<float> dst) {
+Status dequantize_rows(TensorType type, std::span<const uint8_t> src, uint64_t row_length, std::span<float> dst,
+                       std::span<const uint8_t> tensor_trailer) {
     const auto* k = find_kernels(type);
-    if (!k || !k->dequantize) return fail(ErrorCode::unsupported, "", "gguf-mtp cannot read " + name_of(type) + " as floats");
+    if (!can_dequantize(type)) return fail(ErrorCode::unsupported, "", "gguf-mtp cannot read " + name_of(type) + " as floats");
     auto row = row_bytes(type, row_length);
     if (!row) return std::unexpected(row.error());
     if (row_length == 0 || dst.size() % row_length != 0 || src.size() != dst.size() / row_length * *row) {
         return fail(ErrorCode::invalid_argument, "", "sizes do not agree: " + std::to_string(src.size()) + " bytes of " + name_of(type) +
                                                          " into " + std::to_string(dst.size()) + " floats");
     }
+    if (tensor_trailer.size() != tensor_trailer_bytes(type)) {
+        return fail(ErrorCode::invalid_argument, "", name_of(type) + " rows need the " + std::to_string(tensor_trailer_bytes(type)) +
+                                                         " bytes after their tensor's last row, got " +
+                                                         std::to_string(tensor_trailer.size()));
+    }
+    if (k->dequantize_tensor_rows) return k->dequantize_tensor_rows(src, row_length, dst, tensor_trailer);
     const uint64_t rows = dst.size() / row_length;
     const uint64_t group = static_cast<uint64_t>(k->rows_per_call);
     if (rows % group != 0) {

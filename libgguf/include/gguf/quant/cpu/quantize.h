@@ -26,6 +26,7 @@ namespace gguf {
 bool can_quantize(TensorType type);
 bool can_dequantize(TensorType type);
 
+
 // Types ggml refuses to quantize without importance weights (IQ1_S, IQ1_M,
 // IQ2_XXS, IQ2_XS in the reference release).
 bool requires_importance(TensorType type);
@@ -46,6 +47,10 @@ Status quantize_rows(TensorType type, std::span<const float> src, uint64_t row_l
 // Dequantizes whole rows of `type` from `src` into `dst` (row_length floats
 // each). Interleaved types (ik_llama.cpp's _R4/_R8/_R16) need a whole number
 // of their row groups. Rows include their row metadata (row_bytes).
-Status dequantize_rows(TensorType type, std::span<const uint8_t> src, uint64_t row_length, std::span<float> dst);
+// `tensor_trailer` is the tensor's bytes after its last row
+// (tensor_trailer_bytes: ik_llama.cpp's I2_S keeps its scale there), which
+// any run of its rows needs; empty for every other type.
+Status dequantize_rows(TensorType type, std::span<const uint8_t> src, uint64_t row_length, std::span<float> dst,
+                       std::span<const uint8_t> tensor_trailer = {});
 
 }  // namespace gguf
