@@ -2,6 +2,8 @@
 // blocks: digests recorded from ik's build (testdata/ik/dequant_digests.json,
 // README there) of the same bytes (seeded_blocks.h's scheme, float fields
 // tamed at the recorded offsets), dequantized here through dequantize_rows.
+// For the layouts ik only repacks into (BF16_R16), the digest
+// is of ik's floats of the rows its repacking was given.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -30,7 +32,7 @@ const std::set<TensorType> kPromised = {
     TensorType::IQ4_K,    TensorType::IQ5_K,    TensorType::IQ6_K,     TensorType::IQ2_KS,    TensorType::IQ3_KS,
     TensorType::IQ4_KS,   TensorType::IQ4_KSS,  TensorType::IQ5_KS,    TensorType::IQ2_KL,    TensorType::IQ2_K_R4,
     TensorType::IQ3_K_R4, TensorType::IQ4_K_R4, TensorType::IQ5_K_R4,  TensorType::IQ4_KS_R4, TensorType::IQ5_KS_R4,
-    TensorType::IQ2_BN_R4, TensorType::Q6_0_R4,   TensorType::Q8_KV,     TensorType::I2_S,
+    TensorType::IQ2_BN_R4, TensorType::Q6_0_R4,   TensorType::Q8_KV,     TensorType::I2_S,      TensorType::BF16_R16,
 };
 
 std::vector<uint8_t> seeded_input(const nlohmann::json& e) {

@@ -1,9 +1,9 @@
 // ik_llama.cpp's interleaved forms of mainline types (_R4, _R8, _R16),
 // dequantize only. A group of R rows is stored block by block: block b of
 // the group holds block b of each of the R rows, with the rows' quants
-// interleaved in runs of 4 bytes. A kernel takes the bytes of one group and
-// `n` = R * row length and writes the R rows one after another, as ik's
-// dequantize_row_*_r4 do.
+// interleaved in runs of 4 bytes (2 values for BF16_R16). A kernel takes the
+// bytes of one group and `n` = R * row length and writes the R rows one
+// after another, as ik's dequantize_row_*_r4 do.
 //
 // Where ik's arithmetic is mainline's (Q4_0_R8, Q8_0_R8, IQ4_NL_R4), the
 // group is regrouped into R rows of mainline blocks and the
@@ -12,6 +12,10 @@
 // sign of zero; Q8_K_R16 stores unsigned quants; the k-quant and IQ forms
 // pack their scales differently), so they are decoded here in ik's order of
 // operations.
+//
+// ik has no to_float for BF16_R16 (its llama-quantize refuses it as input):
+// its floats are the rows' own, in row order, which are what ik's
+// repacking was given (BF16's plain conversion).
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -483,6 +487,15 @@ void dequantize_q8_kv_r8(const uint8_t* src, float* dst, int64_t n) {
     }
 }
 
+// BF16_R16: 16 rows; values 2i and 2i + 1 of row r are the bf16s 32i + 2r
+// and 32i + 2r + 1.
+void dequantize_bf16_r16(const uint8_t* src, float* dst, int64_t n) {
+    const int64_t per_row = n / 16;
+    for (int r = 0; r < 16; ++r) {
+        for (int64_t i = 0; i < per_row; ++i) dst[r * per_row + i] = bf16_to_fp32(load_half(src + 2 * (32 * (i / 2) + 2 * r + i % 2)));
+    }
+}
+
 constexpr Kernels kInterleaved[] = {
     {TensorType::Q4_0_R8, nullptr, dequantize_regrouped<8, 144, 18, 32, TensorType::Q4_0, assemble_q4_0>, false, 8},
     {TensorType::Q8_0_R8, nullptr, dequantize_regrouped<8, 272, 34, 32, TensorType::Q8_0, assemble_q8_0>, false, 8},
@@ -504,6 +517,7 @@ constexpr Kernels kInterleaved[] = {
     {TensorType::Q8_K_R8, nullptr, dequantize_q8_k_rn<8>, false, 8},
     {TensorType::Q8_K_R16, nullptr, dequantize_q8_k_rn<16>, false, 16},
     {TensorType::Q8_KV_R8, nullptr, dequantize_q8_kv_r8, false, 8},
+    {TensorType::BF16_R16, nullptr, dequantize_bf16_r16, false, 16},
 };
 
 }  // namespace
