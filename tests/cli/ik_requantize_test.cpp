@@ -1,7 +1,7 @@
 // quantize --allow-requantize reads ik_llama.cpp's own types: a model with
 // one weight of each way ik stores rows (a row scale before each row,
 // IQ4_KS; a scale and a sum, Q8_KV; rows interleaved in fours, IQ4_K_R4;
-// bf16 pairs of 16 rows, BF16_R16;
+// ggml's aarch64 repack of Q4_0, Q4_0_4_4; bf16 pairs of 16 rows, BF16_R16;
 // one scale after the whole tensor, I2_S) comes out with the bytes of
 // quantizing the dequantized floats directly, for any thread count and with
 // --target-bpw.
@@ -40,6 +40,7 @@ std::vector<uint8_t> seeded_tensor(TensorType type, uint64_t seed) {
             for (uint64_t r = 0; r < kRows; ++r) gguf_test::tame_f32(bytes, r * row);
             break;
         case TensorType::IQ4_K_R4: tame_block_scales(576, 4); break;
+        case TensorType::IK_Q4_0_4_4: tame_block_scales(72, 4); break;
         case TensorType::I2_S: gguf_test::tame_f32(bytes, row * kRows); break;
         case TensorType::BF16_R16:  // every value, as tame_f32 does the top half of an f32
             for (uint64_t at = 0; at < bytes.size(); at += 2) bytes[at + 1] = static_cast<uint8_t>((bytes[at + 1] & 0x80) | 0x3E);
@@ -60,7 +61,7 @@ std::vector<IkWeight> ik_weights() {
     uint64_t seed = 1;
     for (auto [name, type] : {std::pair{"blk.0.attn_q.weight", TensorType::IQ4_KS}, {"blk.0.attn_k.weight", TensorType::IQ4_K_R4},
                               {"blk.0.attn_v.weight", TensorType::Q8_KV}, {"blk.0.attn_output.weight", TensorType::I2_S},
-                              {"blk.0.ffn_gate.weight", TensorType::BF16_R16}}) {
+                              {"blk.0.ffn_up.weight", TensorType::IK_Q4_0_4_4}, {"blk.0.ffn_gate.weight", TensorType::BF16_R16}}) {
         weights.push_back({name, type, seeded_tensor(type, seed++)});
     }
     return weights;

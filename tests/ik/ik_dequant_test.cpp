@@ -2,7 +2,7 @@
 // blocks: digests recorded from ik's build (testdata/ik/dequant_digests.json,
 // README there) of the same bytes (seeded_blocks.h's scheme, float fields
 // tamed at the recorded offsets), dequantized here through dequantize_rows.
-// For the layouts ik only repacks into (BF16_R16), the digest
+// For the layouts ik only repacks into (BF16_R16, Q4_0_4_4 ...), the digest
 // is of ik's floats of the rows its repacking was given.
 #include <gtest/gtest.h>
 
@@ -33,6 +33,7 @@ const std::set<TensorType> kPromised = {
     TensorType::IQ4_KS,   TensorType::IQ4_KSS,  TensorType::IQ5_KS,    TensorType::IQ2_KL,    TensorType::IQ2_K_R4,
     TensorType::IQ3_K_R4, TensorType::IQ4_K_R4, TensorType::IQ5_K_R4,  TensorType::IQ4_KS_R4, TensorType::IQ5_KS_R4,
     TensorType::IQ2_BN_R4, TensorType::Q6_0_R4,   TensorType::Q8_KV,     TensorType::I2_S,      TensorType::BF16_R16,
+    TensorType::IK_Q4_0_4_4, TensorType::IK_Q4_0_4_8, TensorType::IK_Q4_0_8_8,
 };
 
 std::vector<uint8_t> seeded_input(const nlohmann::json& e) {

@@ -45,7 +45,7 @@ struct Buffers {
 // every run is read with the tensor's trailer (ik's I2_S keeps its scale there).
 Status load_side(const Side& side, const detail::RowChunk& chunk, uint64_t row_length, std::vector<uint8_t>& stored,
                  std::vector<float>& floats) {
-    const uint64_t group = type_traits(static_cast<uint32_t>(side.type))->interleaved_rows;
+    const uint64_t group = dequantize_group_rows(side.type);
     auto trailer = side.model->shard(side.ref.shard).read_tensor_trailer(side.ref.index);
     if (!trailer) return std::unexpected(trailer.error());
     floats.resize(chunk.rows * row_length);

@@ -41,7 +41,7 @@ Result<TensorChunks> TensorChunks::make(const TransformSource& source) {
     if (!in_row) return std::unexpected(in_row.error());
     if (!out_row) return std::unexpected(out_row.error());
     t.in_row_ = *in_row, t.out_row_ = *out_row;
-    t.row_group_ = type_traits(static_cast<uint32_t>(info.type))->interleaved_rows;
+    t.row_group_ = dequantize_group_rows(info.type);
     if (t.rows_per_matrix_ % t.row_group_ != 0) {
         return fail(ErrorCode::bad_format, "", "'" + info.name + "' has " + std::to_string(t.rows_per_matrix_) + " rows of " +
                                                    type_label(info.type) + ", not whole groups of " +

@@ -41,6 +41,25 @@ bool can_dequantize(TensorType type) {
     return k && (k->dequantize || k->dequantize_tensor_rows);
 }
 
+uint64_t dequantize_group_rows(TensorType type) {
+    const auto* k = find_kernels(type);
+    return k ? static_cast<uint64_t>(k->rows_per_call) : 1;
+}
+
+bool requires_importance(TensorType type) {
+    const auto* k = find_kernels(type);
+    return k && k->requires_importance;
+}
+
+std::string_view simd_path() {
+    switch (quant::simd_level()) {
+        case quant::Simd::scalar: return "scalar";
+        case quant::Simd::avx2: return "avx2";
+        case quant::Simd::avx512: return "avx512";
+    }
+    return "scalar";
+}
+
 Status quantize_rows(TensorType type, std::span<const float> src, uint64_t row_length, std::span<const float> importance,
                      std::span<uint8_t> dst, LlamaRelease release) {
     const auto* k = find_kernels(type);
