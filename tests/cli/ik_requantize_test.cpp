@@ -4,7 +4,7 @@
 // ggml's aarch64 repack of Q4_0, Q4_0_4_4; bf16 pairs of 16 rows, BF16_R16;
 // one scale after the whole tensor, I2_S) comes out with the bytes of
 // quantizing the dequantized floats directly, for any thread count and with
-// --target-bpw.
+// --target-bpw; MXFP4_R8, which ik itself cannot dequantize, is refused.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -171,6 +171,28 @@ TEST_F(IkRequantize, CompareMeasuresSampledRowsOfIkTypes) {
         EXPECT_DOUBLE_EQ(t["max_abs_error"].get<double>(), largest) << t["name"];
     }
     EXPECT_EQ(doc["tensors"].size(), weights_.size());
+}
+
+// ik's own dequantizer for MXFP4_R8 reads and writes past its groups: a
+// requantize from it is a one-line error naming the tensor and why, and
+// writes nothing.
+TEST(IkRequantizeRefused, Mxfp4R8SaysWhyAndWritesNothing) {
+    gguf_test::TempDir dir;
+    const IkWeight w{"blk.0.ffn_down.weight", TensorType::MXFP4_R8,
+                     std::vector<uint8_t>(*gguf::row_bytes(TensorType::MXFP4_R8, kWidth) * kRows)};
+    gguf::Plan plan;
+    plan.metadata.append("general.architecture", gguf::Value::string("llama"));
+    plan.metadata.append("llama.block_count", gguf::Value::u32(1));
+    plan.tensors.push_back(tensor(w));
+    gguf_test::write_plan_or_fail(plan, dir.file("ik.gguf"));
+    const auto run = gguf_test::gguf_mtp({"quantize", "--allow-requantize", dir.file("ik.gguf"), dir.file("q.gguf"), "Q8_0"});
+    EXPECT_NE(run.exit_code, 0);
+    EXPECT_NE(run.err.find("tensor 'blk.0.ffn_down.weight' is MXFP4_R8 (ik_llama.cpp id 353): ik_llama.cpp's own dequantizer for it "
+                           "reads and writes past each group of 8 rows"),
+              std::string::npos)
+        << run.err;
+    EXPECT_EQ(std::ranges::count(run.err, '\n'), 1) << run.err;
+    EXPECT_FALSE(std::filesystem::exists(dir.file("q.gguf")));
 }
 
 }  // namespace

@@ -89,4 +89,17 @@ TEST(IkDequantize, I2sRowsNeedTheirTensorsScaleAndWholeBlocks) {
     EXPECT_NE(cut.error().message.find("128-value blocks"), std::string::npos) << cut.error().message;
 }
 
+// ik's dequantize_row_mxfp4_r8 decodes 8 rows' worth of blocks for each row
+// of its group, reading and writing past the group: no floats to match.
+TEST(IkDequantize, Mxfp4R8IsRefusedWithItsReason) {
+    EXPECT_FALSE(gguf::can_dequantize(TensorType::MXFP4_R8));
+    const auto row = *gguf::row_bytes(TensorType::MXFP4_R8, 256);
+    const std::vector<uint8_t> bytes(row * 8);
+    std::vector<float> floats(256 * 8);
+    const auto status = gguf::dequantize_rows(TensorType::MXFP4_R8, bytes, 256, floats);
+    ASSERT_FALSE(status.has_value());
+    EXPECT_NE(status.error().message.find("reads and writes past each group of 8 rows"), std::string::npos) << status.error().message;
+    EXPECT_TRUE(gguf::dequantize_refusal(TensorType::Q8_KV).empty());
+}
+
 }  // namespace

@@ -109,7 +109,7 @@ std::vector<float> fitting_weights(const Imatrix& imatrix, const TensorInfo& t, 
 }
 
 std::string unreadable(const TensorInfo& t, const char* which) {
-    return std::string(type_display_name(t.type)) + " in the " + which + ": gguf-mtp cannot read it as floats";
+    return std::string(type_display_name(t.type)) + " in the " + which + ": " + std::string(dequantize_refusal(t.type));
 }
 
 // Sorts the tensors into measured, mismatched, skipped and unmatched.

@@ -41,6 +41,15 @@ bool can_dequantize(TensorType type) {
     return k && (k->dequantize || k->dequantize_tensor_rows);
 }
 
+std::string_view dequantize_refusal(TensorType type) {
+    if (can_dequantize(type)) return {};
+    // ik's dequantize_row_mxfp4_r8 takes its 8-row group's block count from
+    // all 8 rows' values, so for each row it decodes 8 times the group's
+    // blocks, reading and writing past the group.
+    if (type == TensorType::MXFP4_R8) return "ik_llama.cpp's own dequantizer for it reads and writes past each group of 8 rows, so it has no defined floats";
+    return "gguf-mtp cannot read it as floats yet";
+}
+
 uint64_t dequantize_group_rows(TensorType type) {
     const auto* k = find_kernels(type);
     return k ? static_cast<uint64_t>(k->rows_per_call) : 1;
@@ -92,7 +101,7 @@ Status quantize_rows(TensorType type, std::span<const float> src, uint64_t row_l
 Status dequantize_rows(TensorType type, std::span<const uint8_t> src, uint64_t row_length, std::span<float> dst,
                        std::span<const uint8_t> tensor_trailer) {
     const auto* k = find_kernels(type);
-    if (!can_dequantize(type)) return fail(ErrorCode::unsupported, "", "gguf-mtp cannot read " + name_of(type) + " as floats");
+    if (!can_dequantize(type)) return fail(ErrorCode::unsupported, "", name_of(type) + ": " + std::string(dequantize_refusal(type)));
     auto row = row_bytes(type, row_length);
     if (!row) return std::unexpected(row.error());
     if (row_length == 0 || dst.size() % row_length != 0 || src.size() != dst.size() / row_length * *row) {

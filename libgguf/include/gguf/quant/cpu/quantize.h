@@ -26,6 +26,10 @@ namespace gguf {
 bool can_quantize(TensorType type);
 bool can_dequantize(TensorType type);
 
+// Why gguf-mtp does not read `type` as floats, for messages ("its ... has
+// no defined result"); empty where it does.
+std::string_view dequantize_refusal(TensorType type);
+
 // Rows dequantize_rows reads together: a group of ik_llama.cpp's
 // interleaved rows (_R4: 4; its Q4_0_4_4 / Q4_0_4_8 repacks: 4, Q4_0_8_8:
 // 8); 1 for every other type. A caller reading some rows reads their groups.
