@@ -1,7 +1,10 @@
-// quantize --allow-requantize reads ik_llama.cpp's own types: a model whose
-// weights are IQ4_KS (a row scale before each row) and IQ4_K_R4 (rows
-// interleaved in fours) comes out with the bytes of quantizing the
-// dequantized floats directly, for any thread count and with --target-bpw.
+// quantize --allow-requantize reads ik_llama.cpp's own types: a model with
+// one weight of each way ik stores rows (a row scale before each row,
+// IQ4_KS; a scale and a sum, Q8_KV; rows interleaved in fours, IQ4_K_R4;
+// ggml's aarch64 repack of Q4_0, Q4_0_4_4; bf16 pairs of 16 rows, BF16_R16;
+// one scale after the whole tensor, I2_S) comes out with the bytes of
+// quantizing the dequantized floats directly, for any thread count and with
+// --target-bpw; MXFP4_R8, which ik itself cannot dequantize, is refused.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -19,43 +22,77 @@ namespace {
 
 using gguf::TensorType;
 
-constexpr uint64_t kWidth = 512, kRows = 12;
+constexpr uint64_t kWidth = 512, kRows = 16;
 
-// Seeded bytes with every f32 row scale / f16 block scale made moderate (the
-// scheme of seeded_blocks.h), so the values are finite.
+// Seeded bytes with every float field made moderate (the scheme of
+// seeded_blocks.h), so the values are finite.
 std::vector<uint8_t> seeded_tensor(TensorType type, uint64_t seed) {
     const uint64_t row = *gguf::row_bytes(type, kWidth);
-    auto bytes = gguf_test::seeded_bytes(seed, row * kRows);
-    if (type == TensorType::IQ4_KS) {
-        for (uint64_t r = 0; r < kRows; ++r) gguf_test::tame_f32(bytes, r * row);
-    } else {  // IQ4_K_R4: d[4] at the start of every 576-byte block of four rows
-        for (uint64_t at = 0; at < bytes.size(); at += 576) {
-            for (int k = 0; k < 4; ++k) gguf_test::tame_f16(bytes, at + 2 * k);
+    auto bytes = gguf_test::seeded_bytes(seed, row * kRows + gguf::tensor_trailer_bytes(type));
+    auto tame_block_scales = [&](uint64_t group_block, int scales) {
+        for (uint64_t at = 0; at < row * kRows; at += group_block) {
+            for (int k = 0; k < scales; ++k) gguf_test::tame_f16(bytes, at + 2 * k);
         }
+    };
+    switch (type) {
+        case TensorType::IQ4_KS:
+        case TensorType::Q8_KV:
+            for (uint64_t r = 0; r < kRows; ++r) gguf_test::tame_f32(bytes, r * row);
+            break;
+        case TensorType::IQ4_K_R4: tame_block_scales(576, 4); break;
+        case TensorType::IK_Q4_0_4_4: tame_block_scales(72, 4); break;
+        case TensorType::I2_S: gguf_test::tame_f32(bytes, row * kRows); break;
+        case TensorType::BF16_R16:  // every value, as tame_f32 does the top half of an f32
+            for (uint64_t at = 0; at < bytes.size(); at += 2) bytes[at + 1] = static_cast<uint8_t>((bytes[at + 1] & 0x80) | 0x3E);
+            break;
+        default: ADD_FAILURE() << "no float fields known for " << gguf::type_label(type);
     }
     return bytes;
 }
 
-gguf::PlannedTensor tensor(const std::string& name, TensorType type, const std::vector<uint8_t>& bytes) {
+struct IkWeight {
+    std::string name;
+    TensorType type;
+    std::vector<uint8_t> bytes;
+};
+
+std::vector<IkWeight> ik_weights() {
+    std::vector<IkWeight> weights;
+    uint64_t seed = 1;
+    for (auto [name, type] : {std::pair{"blk.0.attn_q.weight", TensorType::IQ4_KS}, {"blk.0.attn_k.weight", TensorType::IQ4_K_R4},
+                              {"blk.0.attn_v.weight", TensorType::Q8_KV}, {"blk.0.attn_output.weight", TensorType::I2_S},
+                              {"blk.0.ffn_up.weight", TensorType::IK_Q4_0_4_4}, {"blk.0.ffn_gate.weight", TensorType::BF16_R16}}) {
+        weights.push_back({name, type, seeded_tensor(type, seed++)});
+    }
+    return weights;
+}
+
+gguf::PlannedTensor tensor(const IkWeight& w) {
     gguf::PlannedTensor t;
-    t.info.name = name;
-    t.info.type = type;
+    t.info.name = w.name;
+    t.info.type = w.type;
     t.info.n_dims = 2;
     t.info.ne = {kWidth, kRows, 1, 1};
-    t.info.n_bytes = bytes.size();
-    t.source = gguf::FillSource([bytes](std::span<uint8_t> out) {
+    t.info.n_bytes = w.bytes.size();
+    t.source = gguf::FillSource([bytes = w.bytes](std::span<uint8_t> out) {
         std::copy(bytes.begin(), bytes.end(), out.begin());
         return gguf::Status{};
     });
     return t;
 }
 
+// The tensor's floats: its rows, with the bytes after them (I2_S's scale).
+std::vector<float> floats_of(TensorType type, std::span<const uint8_t> bytes) {
+    std::vector<float> floats(kWidth * kRows);
+    const uint64_t rows_bytes = *gguf::row_bytes(type, kWidth) * kRows;
+    EXPECT_TRUE(gguf::dequantize_rows(type, bytes.first(rows_bytes), kWidth, floats, bytes.subspan(rows_bytes)));
+    return floats;
+}
+
 // The bytes of quantizing the tensor's dequantized floats to `target` directly.
 std::vector<uint8_t> requantized(TensorType type, const std::vector<uint8_t>& bytes, TensorType target) {
-    std::vector<float> floats(kWidth * kRows);
-    EXPECT_TRUE(gguf::dequantize_rows(type, bytes, kWidth, floats));
     std::vector<uint8_t> out(*gguf::row_bytes(target, kWidth) * kRows);
-    EXPECT_TRUE(gguf::quantize_rows(target, floats, kWidth, {}, out));
+    EXPECT_TRUE(gguf::quantize_rows(target, floats_of(type, bytes), kWidth, {}, out));
     return out;
 }
 
@@ -66,8 +103,7 @@ protected:
         plan.metadata.append("general.architecture", gguf::Value::string("llama"));
         plan.metadata.append("llama.block_count", gguf::Value::u32(1));
         plan.metadata.append("llama.embedding_length", gguf::Value::u32(kWidth));
-        plan.tensors.push_back(tensor("blk.0.attn_q.weight", TensorType::IQ4_KS, ks_));
-        plan.tensors.push_back(tensor("blk.0.attn_k.weight", TensorType::IQ4_K_R4, r4_));
+        for (const auto& w : weights_) plan.tensors.push_back(tensor(w));
         gguf_test::write_plan_or_fail(plan, input());
     }
 
@@ -80,8 +116,7 @@ protected:
         ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
         auto model = gguf::Model::open(out);
         ASSERT_TRUE(model) << model.error().to_string();
-        for (const auto& [name, type, bytes] : {std::tuple{"blk.0.attn_q.weight", TensorType::IQ4_KS, ks_},
-                                                 std::tuple{"blk.0.attn_k.weight", TensorType::IQ4_K_R4, r4_}}) {
+        for (const auto& [name, type, bytes] : weights_) {
             const auto ref = model->find(name);
             ASSERT_TRUE(ref) << name;
             const auto& info = model->info(*ref);
@@ -95,8 +130,7 @@ protected:
     }
 
     gguf_test::TempDir dir_;
-    std::vector<uint8_t> ks_ = seeded_tensor(TensorType::IQ4_KS, 1);
-    std::vector<uint8_t> r4_ = seeded_tensor(TensorType::IQ4_K_R4, 2);
+    std::vector<IkWeight> weights_ = ik_weights();
 };
 
 TEST_F(IkRequantize, IkTypesRequantizeToQ8_0AsTheirFloatsDoOnAnyThreadCount) {
@@ -124,12 +158,11 @@ TEST_F(IkRequantize, CompareMeasuresSampledRowsOfIkTypes) {
     EXPECT_TRUE(doc["skipped"].empty()) << run.out;
     const std::vector<uint64_t> rows = gguf::sampled_rows(kRows, 5);
     for (const auto& t : doc["tensors"]) {
-        const bool ks = t["name"] == "blk.0.attn_q.weight";
-        const TensorType type = ks ? TensorType::IQ4_KS : TensorType::IQ4_K_R4;
-        const auto& bytes = ks ? ks_ : r4_;
-        std::vector<float> source(kWidth * kRows), back(kWidth * kRows);
-        ASSERT_TRUE(gguf::dequantize_rows(type, bytes, kWidth, source));
-        ASSERT_TRUE(gguf::dequantize_rows(TensorType::Q8_0, requantized(type, bytes, TensorType::Q8_0), kWidth, back));
+        const auto w = std::ranges::find(weights_, t["name"].get<std::string>(), &IkWeight::name);
+        ASSERT_NE(w, weights_.end()) << t["name"];
+        const auto source = floats_of(w->type, w->bytes);
+        std::vector<float> back(kWidth * kRows);
+        ASSERT_TRUE(gguf::dequantize_rows(TensorType::Q8_0, requantized(w->type, w->bytes, TensorType::Q8_0), kWidth, back));
         double largest = 0;
         for (uint64_t r : rows) {
             for (uint64_t i = r * kWidth; i < (r + 1) * kWidth; ++i) largest = std::max(largest, std::fabs(double(source[i]) - double(back[i])));
@@ -137,7 +170,29 @@ TEST_F(IkRequantize, CompareMeasuresSampledRowsOfIkTypes) {
         EXPECT_EQ(t["rows_measured"].get<uint64_t>(), rows.size()) << t["name"];
         EXPECT_DOUBLE_EQ(t["max_abs_error"].get<double>(), largest) << t["name"];
     }
-    EXPECT_EQ(doc["tensors"].size(), 2u);
+    EXPECT_EQ(doc["tensors"].size(), weights_.size());
+}
+
+// ik's own dequantizer for MXFP4_R8 reads and writes past its groups: a
+// requantize from it is a one-line error naming the tensor and why, and
+// writes nothing.
+TEST(IkRequantizeRefused, Mxfp4R8SaysWhyAndWritesNothing) {
+    gguf_test::TempDir dir;
+    const IkWeight w{"blk.0.ffn_down.weight", TensorType::MXFP4_R8,
+                     std::vector<uint8_t>(*gguf::row_bytes(TensorType::MXFP4_R8, kWidth) * kRows)};
+    gguf::Plan plan;
+    plan.metadata.append("general.architecture", gguf::Value::string("llama"));
+    plan.metadata.append("llama.block_count", gguf::Value::u32(1));
+    plan.tensors.push_back(tensor(w));
+    gguf_test::write_plan_or_fail(plan, dir.file("ik.gguf"));
+    const auto run = gguf_test::gguf_mtp({"quantize", "--allow-requantize", dir.file("ik.gguf"), dir.file("q.gguf"), "Q8_0"});
+    EXPECT_NE(run.exit_code, 0);
+    EXPECT_NE(run.err.find("tensor 'blk.0.ffn_down.weight' is MXFP4_R8 (ik_llama.cpp id 353): ik_llama.cpp's own dequantizer for it "
+                           "reads and writes past each group of 8 rows"),
+              std::string::npos)
+        << run.err;
+    EXPECT_EQ(std::ranges::count(run.err, '\n'), 1) << run.err;
+    EXPECT_FALSE(std::filesystem::exists(dir.file("q.gguf")));
 }
 
 }  // namespace

@@ -172,6 +172,14 @@ Status GgufFile::read_tensor_data(size_t index, uint64_t offset, std::span<uint8
     return read_bytes(tensor_file_offset(index) + offset, out);
 }
 
+Result<std::vector<uint8_t>> GgufFile::read_tensor_trailer(size_t index) const {
+    const TensorInfo& t = header_.tensors[index];
+    std::vector<uint8_t> trailer(tensor_trailer_bytes(t.type));
+    if (trailer.empty()) return trailer;
+    if (auto read = read_tensor_data(index, t.n_bytes - trailer.size(), trailer); !read) return std::unexpected(read.error());
+    return trailer;
+}
+
 Status GgufFile::read_bytes(uint64_t file_offset, std::span<uint8_t> out) const {
     GGUF_MTP_EXPECT(data_, "read_bytes() of a file opened for its data, not its header only");
     return data_->read_at(file_offset, out, path_);

@@ -24,10 +24,9 @@ Result<uint64_t> tensor_bytes(TensorType type, const std::array<uint64_t, kMaxDi
         }
         total *= ne[d];
     }
-    // ik's ggml_nbytes: I2_S keeps its one float scale (padded to 32 bytes)
-    // after the packed elements.
-    if (type == TensorType::I2_S) total += kI2sTrailerBytes;
-    return total;
+    return total + tensor_trailer_bytes(type);
 }
+
+uint64_t tensor_trailer_bytes(TensorType type) { return type == TensorType::I2_S ? 32 : 0; }
 
 }  // namespace gguf

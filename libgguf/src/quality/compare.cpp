@@ -41,10 +41,13 @@ struct Buffers {
 
 // The chunk's rows of one side, read and dequantized into `floats`. A run
 // that cuts a group of an interleaved type's rows (ik_llama.cpp's _R4 ...)
-// is read and dequantized with its whole groups, and only its rows kept.
+// is read and dequantized with its whole groups, and only its rows kept;
+// every run is read with the tensor's trailer (ik's I2_S keeps its scale there).
 Status load_side(const Side& side, const detail::RowChunk& chunk, uint64_t row_length, std::vector<uint8_t>& stored,
                  std::vector<float>& floats) {
-    const uint64_t group = type_traits(static_cast<uint32_t>(side.type))->interleaved_rows;
+    const uint64_t group = dequantize_group_rows(side.type);
+    auto trailer = side.model->shard(side.ref.shard).read_tensor_trailer(side.ref.index);
+    if (!trailer) return std::unexpected(trailer.error());
     floats.resize(chunk.rows * row_length);
     std::vector<float> group_floats;
     uint64_t at = 0;
@@ -56,10 +59,10 @@ Status load_side(const Side& side, const detail::RowChunk& chunk, uint64_t row_l
         if (!read) return read;
         const auto out = std::span(floats).subspan(at * row_length, run.count * row_length);
         if (first == run.first && end == run.first + run.count) {
-            if (auto ok = dequantize_rows(side.type, stored, row_length, out); !ok) return ok;
+            if (auto ok = dequantize_rows(side.type, stored, row_length, out, *trailer); !ok) return ok;
         } else {
             group_floats.resize((end - first) * row_length);
-            if (auto ok = dequantize_rows(side.type, stored, row_length, group_floats); !ok) return ok;
+            if (auto ok = dequantize_rows(side.type, stored, row_length, group_floats, *trailer); !ok) return ok;
             std::copy_n(group_floats.begin() + (run.first - first) * row_length, out.size(), out.begin());
         }
         at += run.count;
@@ -106,7 +109,7 @@ std::vector<float> fitting_weights(const Imatrix& imatrix, const TensorInfo& t, 
 }
 
 std::string unreadable(const TensorInfo& t, const char* which) {
-    return std::string(type_display_name(t.type)) + " in the " + which + ": gguf-mtp cannot read it as floats";
+    return std::string(type_display_name(t.type)) + " in the " + which + ": " + std::string(dequantize_refusal(t.type));
 }
 
 // Sorts the tensors into measured, mismatched, skipped and unmatched.

@@ -85,7 +85,9 @@ Status read_rows(const Measurement& m, std::span<const uint64_t> rows, std::vect
     const uint64_t length = info.ne[0];
     auto in_row = row_bytes(info.type, length);
     if (!in_row) return std::unexpected(in_row.error());
-    const uint64_t group = type_traits(static_cast<uint32_t>(info.type))->interleaved_rows;
+    const uint64_t group = dequantize_group_rows(info.type);
+    auto trailer = file.read_tensor_trailer(m.input.tensor_index);
+    if (!trailer) return std::unexpected(trailer.error());
     floats.resize(rows.size() * length);
     std::vector<uint8_t> raw(*in_row * group);
     std::vector<float> group_floats(group * length);
@@ -97,7 +99,7 @@ Status read_rows(const Measurement& m, std::span<const uint64_t> rows, std::vect
         } else {
             const uint64_t first = rows[k] / group * group;
             ok = file.read_tensor_data(m.input.tensor_index, first * *in_row, raw);
-            if (ok) ok = dequantize_rows(info.type, raw, length, group_floats);
+            if (ok) ok = dequantize_rows(info.type, raw, length, group_floats, *trailer);
             if (ok) std::copy_n(group_floats.begin() + (rows[k] - first) * length, length, out.begin());
         }
         if (!ok) return ok;

@@ -302,8 +302,9 @@ Result<QuantizePlan> plan_quantize(const Model& model, const QuantizeOptions& o)
                             Remedy::allow_requantize);
             }
             if (!is_plain_float(q.from) && !can_dequantize(q.from)) {
-                return fail(ErrorCode::unsupported, model.path(), subject + " is " + type_label(q.from) +
-                                                                      ", which gguf-mtp cannot read as floats yet: it can only be kept as it is");
+                return fail(ErrorCode::unsupported, model.path(), subject + " is " + type_label(q.from) + ": " +
+                                                                      std::string(dequantize_refusal(q.from)) +
+                                                                      "; it can only be kept as it is");
             }
             if (!can_quantize(q.to)) {
                 return fail(ErrorCode::unsupported, model.path(), subject + ": gguf-mtp cannot quantize to " +

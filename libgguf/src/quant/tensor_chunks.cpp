@@ -41,12 +41,15 @@ Result<TensorChunks> TensorChunks::make(const TransformSource& source) {
     if (!in_row) return std::unexpected(in_row.error());
     if (!out_row) return std::unexpected(out_row.error());
     t.in_row_ = *in_row, t.out_row_ = *out_row;
-    t.row_group_ = type_traits(static_cast<uint32_t>(info.type))->interleaved_rows;
+    t.row_group_ = dequantize_group_rows(info.type);
     if (t.rows_per_matrix_ % t.row_group_ != 0) {
         return fail(ErrorCode::bad_format, "", "'" + info.name + "' has " + std::to_string(t.rows_per_matrix_) + " rows of " +
                                                    type_label(info.type) + ", not whole groups of " +
                                                    std::to_string(t.row_group_) + " interleaved rows");
     }
+    auto trailer = source.input.file->read_tensor_trailer(source.input.tensor_index);
+    if (!trailer) return std::unexpected(trailer.error());
+    t.trailer_ = std::move(*trailer);
     const auto& importance = source.importance;
     if (!importance.empty() && importance.size() % t.row_length_ != 0) {
         return fail(ErrorCode::mismatch, "", "importance weights of '" + info.name + "' have " + std::to_string(importance.size()) +
@@ -107,7 +110,7 @@ Result<LoadedChunk> TensorChunks::load(ThreadPool& pool, const ChunkRange& c, st
             } else {
                 raw.resize(n * in_row_);
                 status = input.read_tensor_data(index, at, raw);
-                if (status) status = dequantize_rows(stored, raw, row_length_, values);
+                if (status) status = dequantize_rows(stored, raw, row_length_, values, trailer_);
             }
             if (status && !allow_non_finite) status = check_finite(values, row_length_, c.row + row);
             if (!status) {

@@ -3,7 +3,8 @@
 // floats, check them, or quantize them on the CPU threads. Chunks never
 // cross a matrix: each expert has its own importance weights. Chunks, and
 // the threads' shares of a chunk, hold whole groups of an interleaved source
-// type's rows (ik_llama.cpp's _R4 ...), which only dequantize together.
+// type's rows (ik_llama.cpp's _R4 ...), which only dequantize together, and
+// every chunk reads with the tensor's trailer (ik's I2_S keeps its scale there).
 //
 // Not thread-safe: one back end runs a TensorChunks at a time; the methods
 // taking a ThreadPool spread their own work over it.
@@ -73,6 +74,7 @@ private:
     const TransformSource* source_;
     uint64_t row_length_ = 0, rows_ = 0, rows_per_matrix_ = 1;
     uint64_t row_group_ = 1;  // rows the input stores interleaved (ik's _R4/_R8): read only whole groups
+    std::vector<uint8_t> trailer_;  // the input's bytes after its rows, which every row needs (ik's I2_S)
     uint64_t in_row_ = 0, out_row_ = 0;
     uint64_t matrices_weighted_ = 0;
     uint64_t chunk_rows_ = 1;

@@ -102,6 +102,9 @@ public:
     // (not mapped): a file that shrinks while being read is an error naming
     // it and the offset, where touching the mapping would kill the process.
     Status read_tensor_data(size_t index, uint64_t offset, std::span<uint8_t> out) const;
+    // The bytes the tensor keeps after its rows (tensor_trailer_bytes:
+    // ik_llama.cpp's I2_S keeps its scale there), read; empty for most types.
+    Result<std::vector<uint8_t>> read_tensor_trailer(size_t index) const;
     // out.size() bytes at `file_offset`, anywhere in the file (several
     // tensors and the padding between them in one read).
     Status read_bytes(uint64_t file_offset, std::span<uint8_t> out) const;

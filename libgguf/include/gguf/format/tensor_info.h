@@ -30,8 +30,10 @@ struct TensorInfo {
     std::string shape_text() const;
 };
 
-// Bytes ik_llama.cpp's I2_S tensors carry after their packed elements.
-inline constexpr uint64_t kI2sTrailerBytes = 32;
+// Bytes a tensor of `type` keeps after its rows, which its rows need to be
+// read as floats: ik_llama.cpp's I2_S keeps its one f32 scale there, padded
+// to 32 bytes (ik's ggml_nbytes: elements / 4 + 32). 0 for every other type.
+uint64_t tensor_trailer_bytes(TensorType type);
 
 // Data bytes of a tensor of this type and shape (checked for overflow and
 // whole blocks). Used by the parser and by plan builders.

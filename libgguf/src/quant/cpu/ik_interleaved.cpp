@@ -1,17 +1,23 @@
-// ik_llama.cpp's interleaved forms of mainline types (_R4, _R8, _R16),
-// dequantize only. A group of R rows is stored block by block: block b of
-// the group holds block b of each of the R rows, with the rows' quants
-// interleaved in runs of 4 bytes. A kernel takes the bytes of one group and
-// `n` = R * row length and writes the R rows one after another, as ik's
-// dequantize_row_*_r4 do.
+// ik_llama.cpp's interleaved forms of mainline types (_R4, _R8, _R16, and
+// the Q4_0_4_4 / Q4_0_4_8 / Q4_0_8_8 repacks of ggml's aarch64 code, ik ids
+// 31-33), dequantize only. A group of R rows is stored block by block: block
+// b of the group holds block b of each of the R rows, with the rows' quants
+// interleaved in runs of 4 bytes (8 for Q4_0_4_8 / Q4_0_8_8, 2 values for
+// BF16_R16). A kernel takes the bytes of one group and `n` = R * row length
+// and writes the R rows one after another, as ik's dequantize_row_*_r4 do.
 //
-// Where ik's arithmetic is mainline's (Q4_0_R8, Q8_0_R8, IQ4_NL_R4), the
-// group is regrouped into R rows of mainline blocks and the
-// mainline kernel runs. The others have their own arithmetic or scale packing
-// (Q5_0_R4 adds -16 d instead of subtracting 16 first, which differs in the
-// sign of zero; Q8_K_R16 stores unsigned quants; the k-quant and IQ forms
-// pack their scales differently), so they are decoded here in ik's order of
-// operations.
+// Where ik's arithmetic is mainline's (Q4_0_R8, Q8_0_R8, IQ4_NL_R4, the
+// Q4_0 repacks), the group is regrouped into R rows of mainline blocks and
+// the mainline kernel runs. The others have their own arithmetic or scale
+// packing (Q5_0_R4 adds -16 d instead of subtracting 16 first, which differs
+// in the sign of zero; Q8_K_R16 stores unsigned quants; the k-quant and IQ
+// forms pack their scales differently), so they are decoded here in ik's
+// order of operations.
+//
+// ik has no to_float for BF16_R16 and the Q4_0 repacks (its llama-quantize
+// refuses them as input): their floats are the rows' own, in row order,
+// which are what ik's repacking was given (BF16's plain conversion, Q4_0's
+// dequantizer).
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -100,6 +106,19 @@ void assemble_q8_0(const uint8_t* g, int r, uint8_t* out) {
     for (int l = 0; l < 4; ++l) {
         std::memcpy(out + 2 + 4 * l, g + 16 + 32 * l + 4 * r, 4);
         std::memcpy(out + 2 + 16 + 4 * l, g + 16 + 128 + 32 * l + 4 * r, 4);
+    }
+}
+
+// Q4_0_4_4 (R 4, I 4), Q4_0_4_8 (R 4, I 8), Q4_0_8_8 (R 8, I 8): R f16
+// scales, then the rows' 16 quant bytes each in runs of I bytes, row 0's
+// first run, row 1's, ..., row 0's second run ..., every byte XORed with
+// 0x88 (which makes the nibbles signed for ggml's aarch64 kernels).
+template <int R, int I>
+void assemble_q4_0_repacked(const uint8_t* g, int r, uint8_t* out) {
+    std::memcpy(out, g + 2 * r, 2);
+    const uint8_t* qs = g + 2 * R;
+    for (int run = 0; run < 16 / I; ++run) {
+        for (int i = 0; i < I; ++i) out[2 + I * run + i] = static_cast<uint8_t>(qs[I * (R * run + r) + i] ^ 0x88);
     }
 }
 
@@ -483,6 +502,15 @@ void dequantize_q8_kv_r8(const uint8_t* src, float* dst, int64_t n) {
     }
 }
 
+// BF16_R16: 16 rows; values 2i and 2i + 1 of row r are the bf16s 32i + 2r
+// and 32i + 2r + 1.
+void dequantize_bf16_r16(const uint8_t* src, float* dst, int64_t n) {
+    const int64_t per_row = n / 16;
+    for (int r = 0; r < 16; ++r) {
+        for (int64_t i = 0; i < per_row; ++i) dst[r * per_row + i] = bf16_to_fp32(load_half(src + 2 * (32 * (i / 2) + 2 * r + i % 2)));
+    }
+}
+
 constexpr Kernels kInterleaved[] = {
     {TensorType::Q4_0_R8, nullptr, dequantize_regrouped<8, 144, 18, 32, TensorType::Q4_0, assemble_q4_0>, false, 8},
     {TensorType::Q8_0_R8, nullptr, dequantize_regrouped<8, 272, 34, 32, TensorType::Q8_0, assemble_q8_0>, false, 8},
@@ -504,6 +532,10 @@ constexpr Kernels kInterleaved[] = {
     {TensorType::Q8_K_R8, nullptr, dequantize_q8_k_rn<8>, false, 8},
     {TensorType::Q8_K_R16, nullptr, dequantize_q8_k_rn<16>, false, 16},
     {TensorType::Q8_KV_R8, nullptr, dequantize_q8_kv_r8, false, 8},
+    {TensorType::BF16_R16, nullptr, dequantize_bf16_r16, false, 16},
+    {TensorType::IK_Q4_0_4_4, nullptr, dequantize_regrouped<4, 72, 18, 32, TensorType::Q4_0, assemble_q4_0_repacked<4, 4>>, false, 4},
+    {TensorType::IK_Q4_0_4_8, nullptr, dequantize_regrouped<4, 72, 18, 32, TensorType::Q4_0, assemble_q4_0_repacked<4, 8>>, false, 4},
+    {TensorType::IK_Q4_0_8_8, nullptr, dequantize_regrouped<8, 144, 18, 32, TensorType::Q4_0, assemble_q4_0_repacked<8, 8>>, false, 8},
 };
 
 }  // namespace

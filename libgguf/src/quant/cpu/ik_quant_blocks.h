@@ -4,7 +4,8 @@
 //
 // Row metadata (TypeTraits::row_meta_bytes) is one scale per row, before the
 // row's blocks: an f32 for IQ4_KS, IQ4_KSS, IQ5_KS, IQ2_BN; an f16 for
-// IQ2_KS, IQ3_KS, IQ2_KL, IQ1_BN. A group of interleaved rows (_R4) keeps the
+// IQ2_KS, IQ3_KS, IQ2_KL, IQ1_BN; Q8_KV's is an f32 scale and the int32 sum
+// of the row's quants. A group of interleaved rows (_R4) keeps the
 // scales of its four rows together, before the group's blocks.
 #pragma once
 
@@ -19,6 +20,8 @@ namespace gguf::quant::ik {
 inline constexpr int kSuperBlockSize = 256;  // QK_K
 inline constexpr int kBitnetBlock = 64;  // IQ1_BN, IQ2_BN
 inline constexpr int kQ6_0Block = 32;
+inline constexpr int kI2sBlock = 128;
+inline constexpr int kQ8KvRowMeta = 8;  // f32 scale, int32 sum of the row's quants
 
 inline float load_f32(const uint8_t* p) {
     float f;

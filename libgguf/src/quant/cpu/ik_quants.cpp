@@ -1,12 +1,15 @@
-// ik_llama.cpp's own row types, read back to floats: Q6_0, the BitNet types
-// (IQ1_BN, IQ2_BN), the non-linear _K types (IQ2_K .. IQ6_K) and their
-// per-row-scaled variants (IQ2_KS, IQ3_KS, IQ4_KS, IQ4_KSS, IQ5_KS, IQ2_KL).
+// ik_llama.cpp's own row types, read back to floats: Q6_0, Q8_KV, the BitNet
+// types (IQ1_BN, IQ2_BN, and I2_S, whose scale is the tensor's), the
+// non-linear _K types (IQ2_K .. IQ6_K) and their per-row-scaled variants
+// (IQ2_KS, IQ3_KS, IQ4_KS, IQ4_KSS, IQ5_KS, IQ2_KL).
 //
 // Floats equal ik's dequantize_row_* bit for bit (tests/ik/ik_dequant_test.cpp
 // against digests recorded from ik's build): each value is computed with the
 // same float operations in the same order (a sub-block scale d * s first,
 // then scale * value), and the library builds with -ffp-contract=off so no
 // product and sum fuse. gguf-mtp does not write these types.
+#include <string>
+
 #include "ik_quant_blocks.h"
 #include "kernels.h"
 
@@ -29,6 +32,14 @@ void dequantize_q6_0(const uint8_t* src, float* dst, int64_t n) {
             dst[j + kQ6_0Block / 2] = static_cast<float>(hi) * d;
         }
     }
+}
+
+// Q8_KV: each row is its f32 scale d, the int32 sum of its quants (only
+// ik's dot products use it) and one int8 quant q per value: d * q.
+void dequantize_q8_kv(const uint8_t* src, float* dst, int64_t n) {
+    const float d = load_f32(src);
+    const auto* q = reinterpret_cast<const int8_t*>(src + kQ8KvRowMeta);
+    for (int64_t j = 0; j < n; ++j) dst[j] = d * static_cast<float>(q[j]);
 }
 
 // ik's to_float for the BitNet types starts reading blocks at the row's first
@@ -65,6 +76,28 @@ void dequantize_iq2_bn(const uint8_t* src, float* dst, int64_t n) {
             }
         }
     }
+}
+
+// I2_S (BitNet b1.58 as Microsoft's bitnet.cpp packs it): 2-bit codes c,
+// each value d * (c - 1), with one f32 scale d for the whole tensor in its
+// trailer. Every 32 bytes hold 128 values: value 32g + j is bits 6 - 2g and
+// 7 - 2g of byte j. ik's to_float runs once over the whole tensor (as ik's
+// llama-quantize calls it), so the blocks run on across rows: rows are
+// read only where they start a block.
+Status dequantize_i2_s(std::span<const uint8_t> rows, uint64_t row_length, std::span<float> dst, std::span<const uint8_t> trailer) {
+    if (row_length % kI2sBlock != 0) {
+        return fail(ErrorCode::unsupported, "", "I2_S rows of " + std::to_string(row_length) + " values cut its " +
+                                                    std::to_string(kI2sBlock) + "-value blocks, which run on across rows");
+    }
+    const float d = load_f32(trailer.data());
+    for (size_t b = 0; b < dst.size() / kI2sBlock; ++b) {
+        const uint8_t* x = rows.data() + b * (kI2sBlock / 4);
+        float* y = dst.data() + b * kI2sBlock;
+        for (int g = 0; g < 4; ++g) {
+            for (int j = 0; j < kI2sBlock / 4; ++j) y[32 * g + j] = d * static_cast<float>(((x[j] >> (6 - 2 * g)) & 3) - 1);
+        }
+    }
+    return {};
 }
 
 // `count` 2-bit indices at bit `shift` of qs[0..count), as dl * table[index].
@@ -369,6 +402,8 @@ constexpr Kernels kIkQuants[] = {
     {TensorType::Q6_0, nullptr, dequantize_q6_0, false},
     {TensorType::IQ1_BN, nullptr, dequantize_iq1_bn, false},
     {TensorType::IQ2_BN, nullptr, dequantize_iq2_bn, false},
+    {TensorType::I2_S, nullptr, nullptr, false, 1, dequantize_i2_s},
+    {TensorType::Q8_KV, nullptr, dequantize_q8_kv, false},
     {TensorType::IQ2_K, nullptr, dequantize_iq2_k, false},
     {TensorType::IQ3_K, nullptr, dequantize_iq3_k, false},
     {TensorType::IQ4_K, nullptr, dequantize_iq45_k<false>, false},

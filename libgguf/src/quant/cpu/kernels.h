@@ -9,6 +9,7 @@
 #include <span>
 
 #include "gguf/compat/llama_release.h"
+#include "gguf/error.h"
 #include "gguf/format/tensor_type.h"
 
 namespace gguf::quant {
@@ -19,6 +20,11 @@ using QuantizeRow = void (*)(const float* src, uint8_t* dst, int64_t n, const fl
 // Dequantizes one row of `n` floats; for kernels of interleaved types, one
 // group of `rows_per_call` rows (their bytes), `n` = rows_per_call * row length.
 using DequantizeRow = void (*)(const uint8_t* src, float* dst, int64_t n);
+// Dequantizes whole rows of a type whose tensors keep a value for all rows
+// after the last one (ik_llama.cpp's I2_S: its scale); `trailer` is those
+// bytes (tensor_trailer_bytes). Errors: rows this type cannot cut a tensor into.
+using DequantizeTensorRows = Status (*)(std::span<const uint8_t> rows, uint64_t row_length, std::span<float> dst,
+                                        std::span<const uint8_t> trailer);
 
 struct Kernels {
     TensorType type;
@@ -26,6 +32,7 @@ struct Kernels {
     DequantizeRow dequantize;
     bool requires_importance;
     int rows_per_call = 1;  // ik's interleaved types store rows in groups
+    DequantizeTensorRows dequantize_tensor_rows = nullptr;  // instead of `dequantize`, for a tensor-trailer type
 };
 
 std::span<const Kernels> float_kernels();

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "cpu_features.h"
+#include "gguf/format/tensor_info.h"
 #include "kernels.h"
 
 namespace gguf {
@@ -37,7 +38,21 @@ bool can_quantize(TensorType type) {
 
 bool can_dequantize(TensorType type) {
     const auto* k = find_kernels(type);
-    return k && k->dequantize;
+    return k && (k->dequantize || k->dequantize_tensor_rows);
+}
+
+std::string_view dequantize_refusal(TensorType type) {
+    if (can_dequantize(type)) return {};
+    // ik's dequantize_row_mxfp4_r8 takes its 8-row group's block count from
+    // all 8 rows' values, so for each row it decodes 8 times the group's
+    // blocks, reading and writing past the group.
+    if (type == TensorType::MXFP4_R8) return "ik_llama.cpp's own dequantizer for it reads and writes past each group of 8 rows, so it has no defined floats";
+    return "gguf-mtp cannot read it as floats yet";
+}
+
+uint64_t dequantize_group_rows(TensorType type) {
+    const auto* k = find_kernels(type);
+    return k ? static_cast<uint64_t>(k->rows_per_call) : 1;
 }
 
 bool requires_importance(TensorType type) {
@@ -83,15 +98,22 @@ Status quantize_rows(TensorType type, std::span<const float> src, uint64_t row_l
     return {};
 }
 
-Status dequantize_rows(TensorType type, std::span<const uint8_t> src, uint64_t row_length, std::span<float> dst) {
+Status dequantize_rows(TensorType type, std::span<const uint8_t> src, uint64_t row_length, std::span<float> dst,
+                       std::span<const uint8_t> tensor_trailer) {
     const auto* k = find_kernels(type);
-    if (!k || !k->dequantize) return fail(ErrorCode::unsupported, "", "gguf-mtp cannot read " + name_of(type) + " as floats");
+    if (!can_dequantize(type)) return fail(ErrorCode::unsupported, "", name_of(type) + ": " + std::string(dequantize_refusal(type)));
     auto row = row_bytes(type, row_length);
     if (!row) return std::unexpected(row.error());
     if (row_length == 0 || dst.size() % row_length != 0 || src.size() != dst.size() / row_length * *row) {
         return fail(ErrorCode::invalid_argument, "", "sizes do not agree: " + std::to_string(src.size()) + " bytes of " + name_of(type) +
                                                          " into " + std::to_string(dst.size()) + " floats");
     }
+    if (tensor_trailer.size() != tensor_trailer_bytes(type)) {
+        return fail(ErrorCode::invalid_argument, "", name_of(type) + " rows need the " + std::to_string(tensor_trailer_bytes(type)) +
+                                                         " bytes after their tensor's last row, got " +
+                                                         std::to_string(tensor_trailer.size()));
+    }
+    if (k->dequantize_tensor_rows) return k->dequantize_tensor_rows(src, row_length, dst, tensor_trailer);
     const uint64_t rows = dst.size() / row_length;
     const uint64_t group = static_cast<uint64_t>(k->rows_per_call);
     if (rows % group != 0) {

@@ -26,6 +26,15 @@ namespace gguf {
 bool can_quantize(TensorType type);
 bool can_dequantize(TensorType type);
 
+// Why gguf-mtp does not read `type` as floats, for messages ("its ... has
+// no defined result"); empty where it does.
+std::string_view dequantize_refusal(TensorType type);
+
+// Rows dequantize_rows reads together: a group of ik_llama.cpp's
+// interleaved rows (_R4: 4; its Q4_0_4_4 / Q4_0_4_8 repacks: 4, Q4_0_8_8:
+// 8); 1 for every other type. A caller reading some rows reads their groups.
+uint64_t dequantize_group_rows(TensorType type);
+
 // Types ggml refuses to quantize without importance weights (IQ1_S, IQ1_M,
 // IQ2_XXS, IQ2_XS in the reference release).
 bool requires_importance(TensorType type);
@@ -44,8 +53,12 @@ Status quantize_rows(TensorType type, std::span<const float> src, uint64_t row_l
                      std::span<uint8_t> dst, LlamaRelease release = kNewestRelease);
 
 // Dequantizes whole rows of `type` from `src` into `dst` (row_length floats
-// each). Interleaved types (ik_llama.cpp's _R4/_R8/_R16) need a whole number
-// of their row groups. Rows include their row metadata (row_bytes).
-Status dequantize_rows(TensorType type, std::span<const uint8_t> src, uint64_t row_length, std::span<float> dst);
+// each). Interleaved types need a whole number of their row groups
+// (dequantize_group_rows). Rows include their row metadata (row_bytes).
+// `tensor_trailer` is the tensor's bytes after its last row
+// (tensor_trailer_bytes: ik_llama.cpp's I2_S keeps its scale there), which
+// any run of its rows needs; empty for every other type.
+Status dequantize_rows(TensorType type, std::span<const uint8_t> src, uint64_t row_length, std::span<float> dst,
+                       std::span<const uint8_t> tensor_trailer = {});
 
 }  // namespace gguf
