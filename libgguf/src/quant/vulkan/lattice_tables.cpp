@@ -56,7 +56,7 @@ std::vector<uint32_t> lattice_words(LatticeId id) {
         keys[key] = ~static_cast<uint32_t>(lists.size() / 2 + 1);
         lists.push_back(static_cast<uint32_t>(neighbours.size()));
         lists.push_back(static_cast<uint32_t>(nb.size()));
-        neighbours.insert(neighbours.end(), nb.begin(), nb.end());
+        for (const auto index : nb) neighbours.push_back(static_cast<uint32_t>(index) | points[static_cast<size_t>(index)] << 16);
     }
     std::vector<uint32_t> words(4);
     for (int section = 0; const auto* part : {&keys, &lists, &neighbours, &points}) {

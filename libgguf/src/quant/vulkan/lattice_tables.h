@@ -16,7 +16,8 @@ enum class LatticeId : uint8_t { none, iq2xxs, iq2xs, iq2s, iq3xxs, iq3s, iq1s }
 //               its grid index, ~(list + 1) for an off-grid key a quantizer
 //               can round to, ~0u for one it never rounds to;
 //   lists:      per off-grid key, its first neighbour and neighbour count;
-//   neighbours: grid indices, nearest first;
+//   neighbours: grid index | key << 16, nearest first (the key beside the
+//               index spares the search a dependent load a candidate);
 //   points:     per grid index, its key.
 std::vector<uint32_t> lattice_words(LatticeId id);
 

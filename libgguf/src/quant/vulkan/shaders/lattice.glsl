@@ -25,7 +25,7 @@ int level_at(uint key, int bits, int i) { return int((key >> uint(bits * i)) & (
 int nearest_neighbour(uint key, int dims, int bits, float x[8], float w[8], float scale, float values[8]) {
     float term[8][8];
     for (int i = 0; i < dims; ++i) {
-        for (int l = 0; l < 8; ++l) {
+        for (int l = 0; l < (1 << bits); ++l) {  // the levels a key can hold
             precise float diff = scale * values[l] - x[i];
             precise float t = w[i] * diff * diff;
             term[i][l] = t;
@@ -37,7 +37,7 @@ int nearest_neighbour(uint key, int dims, int bits, float x[8], float w[8], floa
     float best = uintBitsToFloat(0x7f7fffffu);  // FLT_MAX
     int at = -1;
     for (uint j = 0u; j < count; ++j) {
-        const uint p = point_key(int(lattice[lattice[2] + first + j]));
+        const uint p = lattice[lattice[2] + first + j] >> 16u;
         precise float d2 = 0.0;
         for (int i = 0; i < dims; ++i) d2 = d2 + term[i][level_at(p, bits, i)];
         if (d2 < best) {
@@ -45,7 +45,7 @@ int nearest_neighbour(uint key, int dims, int bits, float x[8], float w[8], floa
             at = int(j);
         }
     }
-    return int(lattice[lattice[2] + first + uint(at < 0 ? 0 : at)]);
+    return int(lattice[lattice[2] + first + uint(at < 0 ? 0 : at)] & 0xffffu);
 }
 
 #endif
