@@ -3,6 +3,7 @@
 
 #include "cli_support.h"
 #include "commands.h"
+#include "dialect_option.h"
 #include "info_report.h"
 #include "gguf/mtp/mtp_surgery.h"
 
@@ -69,7 +70,7 @@ int run_info(const InfoOptions& options) {
         }
     }
     // info reads no tensor data: a .gguf.zst is decompressed only as far as its header.
-    auto model = open_model(options.path, gguf::OpenFor::header, options.remote);
+    auto model = open_model(options.path, gguf::OpenFor::header, options.remote, options.dialect);
     if (!model) return report_error(model.error());
     auto mtp = gguf::summarize_mtp(*model);
     if (!mtp) return report_error(mtp.error());
@@ -94,6 +95,7 @@ void add_info_command(CLI::App& app, int& exit_code) {
     cmd->add_flag("--keys", options->all_keys, "print arrays in full instead of their first elements");
     cmd->add_option("--tensors", options->tensor_regex, "list only tensors whose name matches this regular expression");
     add_remote_options(*cmd, options->remote);
+    add_dialect_option(*cmd, options->dialect);
     cmd->callback([options, &exit_code] { exit_code = run_info(*options); });
 }
 

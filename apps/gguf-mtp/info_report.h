@@ -22,6 +22,7 @@ struct InfoOptions {
     bool all_keys = false;                   // arrays in full
     std::optional<std::string> tensor_regex;  // only matching tensors are listed
     RemoteFlags remote;
+    std::optional<gguf::Dialect> dialect;  // --dialect; empty: each file decides
 };
 
 struct TypeTotal {

@@ -440,6 +440,31 @@ TEST(CliIk, InfoAndVerifySayWhichRuntimeLoadsAFile) {
     EXPECT_NE(verify.out.find("qwen35moe-ik-bundled.gguf: for ik_llama.cpp\n"), std::string::npos) << verify.out;
 }
 
+TEST(CliIk, DialectOptionReadsSharedIdsAsToldAndRefusesAContradictingFile) {
+    const std::string ik_file = fixtures::path("glm4moe-ik-bundled.gguf");
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"info", "--dialect", "mainline", ik_file}, {"verify", "--dialect", "mainline", ik_file},
+          {"hash", ik_file, "--dialect", "mainline"}}) {
+        SCOPED_TRACE(args[0]);
+        auto r = gguf_test::gguf_mtp(args);
+        if (args[0] == "hash") {  // hash reads bytes, not type ids: it has no such option
+            EXPECT_EQ(r.exit_code, 2) << r.err;
+            continue;
+        }
+        EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+        const std::string& message = args[0] == "verify" ? r.out : r.err;
+        EXPECT_NE(message.find(ik_file + ": tensor '"), std::string::npos) << message;
+        EXPECT_NE(message.find("the file contradicts --dialect mainline"), std::string::npos) << message;
+    }
+    auto as_ik = gguf_test::gguf_mtp({"info", "--dialect", "ik", fixtures::path("glm4moe-bundled.gguf")});
+    ASSERT_EQ(as_ik.exit_code, 0) << as_ik.err;
+    EXPECT_NE(as_ik.out.find("(type ids read as ik_llama.cpp's)"), std::string::npos) << as_ik.out;
+    auto as_auto = gguf_test::gguf_mtp({"info", "--dialect", "auto", ik_file});
+    ASSERT_EQ(as_auto.exit_code, 0) << as_auto.err;
+    EXPECT_NE(as_auto.out.find("(type ids read as ik_llama.cpp's)"), std::string::npos) << as_auto.out;
+    EXPECT_EQ(gguf_test::gguf_mtp({"info", "--dialect", "ik_llama", ik_file}).exit_code, 2);
+}
+
 TEST(CliIk, IkHeadMergedIntoALlamaCppTrunkIsWrittenWithAWarning) {
     gguf_test::TempDir dir;
     auto r = gguf_test::gguf_mtp({"merge", "-o", dir.file("m.gguf"), fixtures::path("qwen35moe-trunk.gguf"),

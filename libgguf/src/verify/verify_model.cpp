@@ -13,14 +13,14 @@ namespace {
 std::optional<Model> open_and_check(const std::string& path, const VerifyOptions& options, VerifyReport& report) {
     // Without the data scan only headers are read: a .zst is not
     // decompressed, a URL costs its header.
-    auto model = Model::open(path, options.scan_data ? OpenFor::data : OpenFor::header, options.remote);
+    auto model = Model::open(path, options.scan_data ? OpenFor::data : OpenFor::header, options.read);
     if (!model && is_remote(path)) {  // the diagnosis reads local files; a URL's error says what failed
         report.files.push_back(path);
         report.findings.push_back(detail::make_finding(Check::file, Severity::error, model.error()));
         return std::nullopt;
     }
     if (!model) {
-        detail::diagnose_unopenable(path, report);
+        detail::diagnose_unopenable(path, options.read.dialect, report);
         const std::string line = model.error().to_string();
         const bool listed = std::any_of(report.findings.begin(), report.findings.end(),
                                         [&](const Finding& f) { return f.error.to_string() == line; });

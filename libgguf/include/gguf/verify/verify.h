@@ -38,7 +38,7 @@
 #include <vector>
 
 #include "gguf/error.h"
-#include "gguf/io/remote.h"
+#include "gguf/format/read_options.h"
 #include "gguf/compat/llama_release.h"
 #include "gguf/plan/writer.h"
 
@@ -78,7 +78,7 @@ struct VerifyOptions {
     // lengths); where another release judges a file otherwise, a finding
     // says which releases load it.
     LlamaRelease release = kNewestRelease;
-    RemoteOptions remote = {};  // for models named by URL
+    ReadOptions read = {};  // for models named by URL, and a --dialect the user gives
 };
 
 // Which runtimes load a model that opened (format/dialect.h's file_runtimes).
