@@ -19,6 +19,7 @@ void print_text(const gguf::Model& model, const gguf::MtpSummary& mtp, const Mod
     std::printf("gguf version:  %u, alignment %llu, data offset %llu\n", first.version(),
                 static_cast<unsigned long long>(first.alignment()), static_cast<unsigned long long>(first.data_offset()));
     std::printf("architecture:  %s\n", std::string(model.metadata().get_string(gguf::keys::kArchitecture).value_or("(none)")).c_str());
+    std::printf("file type:     %s\n", file_type_text(model.metadata(), dialect.dialect).c_str());
     std::printf("runtimes:      %s (type ids read as %s's)\n", std::string(gguf::runtimes_name(dialect.runtimes)).c_str(),
                 std::string(gguf::dialect_name(dialect.dialect)).c_str());
     std::printf("tokenizer:     %s (XXH3 of the tokenizer.* keys; merge requires a match)\n",

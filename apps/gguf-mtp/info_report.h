@@ -40,6 +40,10 @@ struct ModelDialect {
 };
 gguf::Result<ModelDialect> model_dialect(const gguf::Model& model);
 
+// general.file_type named as the model's dialect names it ("Q4_K_M",
+// "IQ4_KS (ik_llama.cpp file type 145)"), or "(none)" when absent.
+std::string file_type_text(const gguf::Metadata& metadata, gguf::Dialect dialect);
+
 // Stable JSON document, documented in man/gguf-mtp-info.1.
 nlohmann::json info_json(const gguf::Model& model, const gguf::MtpSummary& mtp, const ModelDialect& dialect, const InfoOptions& options,
                          const std::optional<std::regex>& filter);

@@ -465,6 +465,20 @@ TEST(CliIk, DialectOptionReadsSharedIdsAsToldAndRefusesAContradictingFile) {
     EXPECT_EQ(gguf_test::gguf_mtp({"info", "--dialect", "ik_llama", ik_file}).exit_code, 2);
 }
 
+TEST(CliIk, InfoNamesTheFileTypeAsTheFilesDialectDoes) {
+    auto ik = gguf_test::gguf_mtp({"info", fixtures::path("glm4moe-ik-bundled.gguf")});
+    ASSERT_EQ(ik.exit_code, 0) << ik.err;
+    EXPECT_NE(ik.out.find("\nfile type:     IQ4_KS (ik_llama.cpp file type 145)\n"), std::string::npos) << ik.out;
+    auto json = gguf_test::gguf_mtp({"info", "--json", fixtures::path("glm4moe-ik-bundled.gguf")});
+    ASSERT_EQ(json.exit_code, 0) << json.err;
+    const auto doc = nlohmann::json::parse(json.out);
+    EXPECT_EQ(doc["file_type"]["value"], 145);
+    EXPECT_EQ(doc["file_type"]["name"], "IQ4_KS (ik_llama.cpp file type 145)");
+    auto mainline = gguf_test::gguf_mtp({"info", "--json", fixtures::path("deepseek4-bundled.gguf")});
+    ASSERT_EQ(mainline.exit_code, 0) << mainline.err;
+    EXPECT_EQ(nlohmann::json::parse(mainline.out)["file_type"]["name"], "MXFP4_MOE");
+}
+
 TEST(CliIk, IkHeadMergedIntoALlamaCppTrunkIsWrittenWithAWarning) {
     gguf_test::TempDir dir;
     auto r = gguf_test::gguf_mtp({"merge", "-o", dir.file("m.gguf"), fixtures::path("qwen35moe-trunk.gguf"),

@@ -193,7 +193,7 @@ Status resolve_tensor_types(GgufHeader& h, const std::vector<StoredTypeAt>& stor
     const LayoutFits fits = [&](Dialect d) {
         return data_offset <= file_size && sizes_fit_layout(h, stored, d, file_size - data_offset);
     };
-    auto dialect = detect_dialect(types, h.metadata.get_uint("general.file_type"), forced, file, fits);
+    auto dialect = detect_dialect(types, h.metadata.get_uint(keys::kFileType), forced, file, fits);
     if (!dialect) return std::unexpected(dialect.error());
     h.dialect = *dialect;
     for (size_t i = 0; i < stored.size(); ++i) {
