@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -41,22 +42,34 @@ void print_text(const gguf::Model& model, const gguf::MtpSummary& mtp, const Mod
                     kv.value.to_display(options.all_keys).c_str());
     }
 
-    std::printf("\ntensors (%zu):\n", model.tensors().size());
-    std::printf("  %-48s %-8s %-24s %14s %12s\n", "name", "type", "shape", "offset", "bytes");
+    // ik's type names (IQ4_KS_R4, BF16_R16) and labels run past the 8
+    // columns mainline's need: each column is as wide as its longest entry.
+    std::vector<gguf::TensorRef> listed;
+    int type_width = 8;
     for (auto ref : model.tensors()) {
         const auto& t = model.info(ref);
         if (filter && !std::regex_search(t.name, *filter)) continue;
+        listed.push_back(ref);
+        type_width = std::max(type_width, static_cast<int>(gguf::type_display_name(t.type).size()));
+    }
+    std::printf("\ntensors (%zu):\n", model.tensors().size());
+    std::printf("  %-48s %-*s %-24s %14s %12s\n", "name", type_width, "type", "shape", "offset", "bytes");
+    for (auto ref : listed) {
+        const auto& t = model.info(ref);
         std::string offset = std::to_string(model.shard(ref.shard).tensor_file_offset(ref.index));
         if (model.is_split()) offset = std::to_string(ref.shard + 1) + ":" + offset;
-        std::printf("  %-48s %-8s %-24s %14s %12llu\n", t.name.c_str(), std::string(gguf::type_display_name(t.type)).c_str(),
+        std::printf("  %-48s %-*s %-24s %14s %12llu\n", t.name.c_str(), type_width, std::string(gguf::type_display_name(t.type)).c_str(),
                     t.shape_text().c_str(), offset.c_str(), static_cast<unsigned long long>(t.n_bytes));
     }
 
+    const auto totals = totals_by_type(model);
+    int label_width = 8;
+    for (const auto& [type, total] : totals) label_width = std::max(label_width, static_cast<int>(type.size()));
     std::printf("\ntotals by type:\n");
-    for (const auto& [type, total] : totals_by_type(model)) {
-        std::printf("  %-8s %6zu tensors %12s\n", type.c_str(), total.tensors, format_bytes(total.bytes).c_str());
+    for (const auto& [type, total] : totals) {
+        std::printf("  %-*s %6zu tensors %12s\n", label_width, type.c_str(), total.tensors, format_bytes(total.bytes).c_str());
     }
-    std::printf("  %-8s %6zu tensors %12s\n", "all", model.tensors().size(), format_bytes(model.total_tensor_bytes()).c_str());
+    std::printf("  %-*s %6zu tensors %12s\n", label_width, "all", model.tensors().size(), format_bytes(model.total_tensor_bytes()).c_str());
 }
 
 int run_info(const InfoOptions& options) {

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.h"
@@ -477,6 +478,37 @@ TEST(CliIk, InfoNamesTheFileTypeAsTheFilesDialectDoes) {
     auto mainline = gguf_test::gguf_mtp({"info", "--json", fixtures::path("deepseek4-bundled.gguf")});
     ASSERT_EQ(mainline.exit_code, 0) << mainline.err;
     EXPECT_EQ(nlohmann::json::parse(mainline.out)["file_type"]["name"], "MXFP4_MOE");
+}
+
+TEST(CliIk, InfoAlignsItsColumnsWhateverTheTypeNamesLength) {
+    auto r = gguf_test::gguf_mtp({"info", fixtures::path("qwen35moe-ik-bundled.gguf")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::istringstream lines(r.out);
+    std::string line;
+    while (std::getline(lines, line) && line.rfind("tensors (", 0) != 0) {
+    }
+    std::getline(lines, line);
+    const size_t shape_at = line.find("shape");
+    ASSERT_NE(shape_at, std::string::npos) << line;
+    size_t rows = 0;
+    bool saw_long_name = false;
+    while (std::getline(lines, line) && !line.empty()) {
+        ++rows;
+        saw_long_name |= line.find("IQ4_NL_R4") != std::string::npos;
+        ASSERT_GT(line.size(), shape_at) << line;
+        EXPECT_EQ(line[shape_at - 1], ' ') << line;
+        EXPECT_NE(line[shape_at], ' ') << line;
+    }
+    EXPECT_EQ(rows, 97u);
+    EXPECT_TRUE(saw_long_name);  // a 9-letter name, past mainline's 8 columns
+    std::getline(lines, line);
+    ASSERT_EQ(line, "totals by type:");
+    size_t count_at = std::string::npos;
+    while (std::getline(lines, line) && !line.empty()) {
+        const size_t at = line.find(" tensors");
+        if (count_at == std::string::npos) count_at = at;
+        EXPECT_EQ(at, count_at) << line;
+    }
 }
 
 TEST(CliIk, IkHeadMergedIntoALlamaCppTrunkIsWrittenWithAWarning) {
