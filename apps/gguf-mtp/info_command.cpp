@@ -34,6 +34,9 @@ void print_text(const gguf::Model& model, const gguf::MtpSummary& mtp, const Mod
         std::printf("%s, nextn_predict_layers %u of block_count %u (%s), %zu tensors, %s\n",
                     std::string(gguf::mtp_layout_name(mtp.layout)).c_str(), mtp.nextn_layers, mtp.block_count,
                     blocks.c_str(), mtp.tensors, format_bytes(mtp.bytes).c_str());
+        if (const auto* table = gguf::find_mtp_architecture(model.metadata().get_string(gguf::keys::kArchitecture).value_or(""))) {
+            std::printf("ik_llama.cpp:  %s\n", gguf::ik_mtp_text(table->ik).c_str());
+        }
     }
 
     std::printf("\nkeys (%zu):\n", model.metadata().size());

@@ -109,6 +109,10 @@ json info_json(const gguf::Model& model, const gguf::MtpSummary& mtp, const Mode
     doc["mtp"] = {{"layout", gguf::mtp_layout_name(mtp.layout)}, {"nextn_predict_layers", mtp.nextn_layers},
                   {"block_count", mtp.block_count}, {"blocks", mtp.blocks}, {"tensors", mtp.tensors},
                   {"bytes", mtp.bytes}};
+    const auto* table = gguf::find_mtp_architecture(doc["architecture"].get<std::string>());
+    doc["mtp"]["ik_llama"] = mtp.layout != gguf::MtpLayout::none && table
+                                 ? json{{"reads_nextn", table->ik.reads_nextn}, {"loads_head_file", table->ik.loads_head_file}}
+                                 : json(nullptr);
     return doc;
 }
 

@@ -511,6 +511,45 @@ TEST(CliIk, InfoAlignsItsColumnsWhateverTheTypeNamesLength) {
     }
 }
 
+TEST(CliIk, InfoAndVerifySayWhatIkDoesWithTheNextnLayers) {
+    struct Case {
+        std::string model;
+        bool reads, loads_head;
+    };
+    for (const Case& c : {Case{"qwen35moe-ik-bundled.gguf", true, false}, Case{"step35-bundled.gguf", true, true},
+                          Case{"deepseek2-bundled.gguf", false, false}}) {
+        SCOPED_TRACE(c.model);
+        const std::string words = std::string(c.reads ? "reads the NextN layers" : "does not read the NextN layers") +
+                                  "; loads a separate head file: " + (c.loads_head ? "yes" : "no");
+        auto text = gguf_test::gguf_mtp({"info", fixtures::path(c.model)});
+        ASSERT_EQ(text.exit_code, 0) << text.err;
+        EXPECT_NE(text.out.find("\nik_llama.cpp:  " + words + "\n"), std::string::npos) << text.out;
+        auto json = gguf_test::gguf_mtp({"info", "--json", fixtures::path(c.model)});
+        ASSERT_EQ(json.exit_code, 0) << json.err;
+        const auto ik = nlohmann::json::parse(json.out)["mtp"]["ik_llama"];
+        EXPECT_EQ(ik["reads_nextn"], c.reads);
+        EXPECT_EQ(ik["loads_head_file"], c.loads_head);
+        auto verify = gguf_test::gguf_mtp({"verify", fixtures::path(c.model)});
+        EXPECT_NE(verify.out.find(fixtures::path(c.model) + ": ik_llama.cpp " + words + "\n"), std::string::npos) << verify.out;
+        auto verify_json = gguf_test::gguf_mtp({"verify", "--json", fixtures::path(c.model)});
+        const auto runtimes = nlohmann::json::parse(verify_json.out)["runtimes"];
+        ASSERT_EQ(runtimes.size(), 1u);
+        EXPECT_EQ(runtimes[0]["ik_llama_mtp"]["reads_nextn"], c.reads);
+        EXPECT_EQ(runtimes[0]["ik_llama_mtp"]["loads_head_file"], c.loads_head);
+    }
+    // A trunk has no NextN layers: nothing to say about them.
+    auto trunk = gguf_test::gguf_mtp({"info", "--json", fixtures::path("qwen35moe-ik-trunk.gguf")});
+    ASSERT_EQ(trunk.exit_code, 0) << trunk.err;
+    EXPECT_TRUE(nlohmann::json::parse(trunk.out)["mtp"]["ik_llama"].is_null());
+    gguf_test::TempDir dir;
+    auto extract = gguf_test::gguf_mtp({"extract", fixtures::path("qwen35moe-ik-bundled.gguf"), "-o", dir.file("h.gguf")});
+    ASSERT_EQ(extract.exit_code, 0) << extract.err;
+    EXPECT_NE(extract.err.find("note: ik_llama.cpp loads no separate qwen35moe head file"), std::string::npos) << extract.err;
+    auto step35 = gguf_test::gguf_mtp({"extract", fixtures::path("step35-bundled.gguf"), "-o", dir.file("s.gguf")});
+    ASSERT_EQ(step35.exit_code, 0) << step35.err;
+    EXPECT_EQ(step35.err.find("ik_llama.cpp"), std::string::npos) << step35.err;
+}
+
 TEST(CliIk, IkHeadMergedIntoALlamaCppTrunkIsWrittenWithAWarning) {
     gguf_test::TempDir dir;
     auto r = gguf_test::gguf_mtp({"merge", "-o", dir.file("m.gguf"), fixtures::path("qwen35moe-trunk.gguf"),

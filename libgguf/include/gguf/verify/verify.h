@@ -39,6 +39,7 @@
 
 #include "gguf/error.h"
 #include "gguf/format/read_options.h"
+#include "gguf/mtp/mtp_surgery.h"
 #include "gguf/compat/llama_release.h"
 #include "gguf/plan/writer.h"
 
@@ -81,10 +82,13 @@ struct VerifyOptions {
     ReadOptions read = {};  // for models named by URL, and a --dialect the user gives
 };
 
-// Which runtimes load a model that opened (format/dialect.h's file_runtimes).
+// Which runtimes load a model that opened (format/dialect.h's file_runtimes),
+// and for one with NextN layers of an architecture in the MTP table, what
+// ik_llama.cpp does with them.
 struct ModelRuntimes {
     std::string path;
     TypeRuntimes runtimes = TypeRuntimes::both;
+    std::optional<IkMtpSupport> ik_mtp;
 };
 
 struct VerifyReport {
