@@ -60,7 +60,10 @@ int run_extract(SurgeryOptions o) {
         std::fprintf(stderr, "gguf-mtp: note: llama.cpp cannot load a %s head file on its own; merge it into a trunk to use it\n",
                      std::string(arch).c_str());
     }
-    if (const auto* table = gguf::find_mtp_architecture(arch); table && !table->ik.loads_head_file && !o.out.dry_run) {
+    // Said only of ik's own files: of a llama.cpp file, it would be noise on
+    // nearly every extract.
+    const bool ik_file = model->shard(0).header().dialect == gguf::Dialect::ik_llama;
+    if (const auto* table = gguf::find_mtp_architecture(arch); table && ik_file && !table->ik.loads_head_file && !o.out.dry_run) {
         std::fprintf(stderr, table->ik.reads_nextn
                                  ? "gguf-mtp: note: ik_llama.cpp loads no separate %s head file; merge it into a trunk to use it there\n"
                                  : "gguf-mtp: note: ik_llama.cpp does not read %s's NextN layers, in a head file or a bundled one\n",
