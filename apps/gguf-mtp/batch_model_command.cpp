@@ -358,7 +358,7 @@ int run_batch_model(const BatchModelOptions& o) {
 
     auto remote = remote_options({});
     if (!remote) return report_error(remote.error());
-    auto model = gguf::Model::open(places.input, gguf::OpenFor::header, *remote);
+    auto model = gguf::Model::open(places.input, gguf::OpenFor::header, gguf::ReadOptions{*remote, std::nullopt});
     if (!model) return report_error(model.error());
     auto mtp = gguf::summarize_mtp(*model);
     if (!mtp) return report_error(mtp.error());

@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "compare_report.h"
 #include "progress_bar.h"
+#include "dialect_option.h"
 #include "remote_option.h"
 #include "gguf/imatrix/imatrix.h"
 
@@ -18,6 +19,7 @@ struct CompareCommandOptions {
     unsigned threads = 0;
     bool json = false;
     RemoteFlags remote;
+    std::optional<gguf::Dialect> dialect;  // --dialect; empty: each file decides
 };
 
 int run_compare(CompareCommandOptions o) {
@@ -25,9 +27,9 @@ int run_compare(CompareCommandOptions o) {
     if (!o.imatrix.empty()) request.imatrix = o.imatrix;
     if (o.fail_above >= 0) request.fail_above = o.fail_above;
     // Rows are read anywhere in the files: a .gguf.zst is decompressed to a temporary copy.
-    auto reference = open_model(request.reference, gguf::OpenFor::data, o.remote);
+    auto reference = open_model(request.reference, gguf::OpenFor::data, o.remote, o.dialect);
     if (!reference) return report_error(reference.error());
-    auto other = open_model(request.other, gguf::OpenFor::data, o.remote);
+    auto other = open_model(request.other, gguf::OpenFor::data, o.remote, o.dialect);
     if (!other) return report_error(other.error());
     std::optional<gguf::Imatrix> imatrix;
     if (request.imatrix) {
@@ -72,6 +74,7 @@ void add_compare_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--threads", o->threads, "threads to read and measure on (default: one per hardware thread)");
     cmd->add_flag("--json", o->json, "print one JSON document (schema gguf-mtp-compare/1, see gguf-mtp-compare(1))");
     add_remote_options(*cmd, o->remote);
+    add_dialect_option(*cmd, o->dialect);
     cmd->callback([o, &exit_code] { exit_code = run_compare(*o); });
 }
 

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "cli_support.h"
+#include "dialect_option.h"
 #include "commands.h"
 #include "gguf/imatrix/imatrix.h"
 #include "imatrix_reports.h"
@@ -139,6 +140,7 @@ void add_imatrix_command(CLI::App& app, int& exit_code) {
     coverage_cmd->add_flag("--fail-on-missing", coverage->fail_on_missing,
                            "exit 1 when a quantizable tensor has no entry or one of the wrong size");
     add_remote_options(*coverage_cmd, coverage->remote);
+    add_dialect_option(*coverage_cmd, coverage->dialect);
     coverage_cmd->callback([coverage, &exit_code] { exit_code = run_imatrix_coverage(*coverage); });
 }
 

@@ -136,7 +136,7 @@ int run_imatrix_info(const ImatrixInfoOptions& o) {
 
 int run_imatrix_coverage(const ImatrixCoverageOptions& o) {
     // Coverage reads the model's tensor list only.
-    auto model = open_model(o.model, gguf::OpenFor::header, o.remote);
+    auto model = open_model(o.model, gguf::OpenFor::header, o.remote, o.dialect);
     if (!model) return report_error(model.error());
     auto m = gguf::read_imatrix(o.imatrix);
     if (!m) return report_error(m.error());

@@ -19,6 +19,7 @@ struct ImatrixCoverageOptions {
     bool json = false;
     bool fail_on_missing = false;  // exit 1 when a tensor lacks an entry or has one of the wrong size
     RemoteFlags remote;
+    std::optional<gguf::Dialect> dialect;  // --dialect; empty: each file decides
 };
 
 int run_imatrix_info(const ImatrixInfoOptions& options);

@@ -1,5 +1,6 @@
 #include "info_report.h"
 
+#include "gguf/format/file_type.h"
 #include "gguf/mtp/mtp_surgery.h"
 
 namespace gguf_mtp {
@@ -12,6 +13,11 @@ gguf::Result<ModelDialect> model_dialect(const gguf::Model& model) {
     auto runtimes = gguf::file_runtimes(infos, model.path());
     if (!runtimes) return std::unexpected(runtimes.error());
     return ModelDialect{*runtimes, model.shard(0).header().dialect};
+}
+
+std::string file_type_text(const gguf::Metadata& metadata, gguf::Dialect dialect) {
+    auto file_type = metadata.get_uint(gguf::keys::kFileType);
+    return file_type ? gguf::file_type_label(*file_type, dialect) : "(none)";
 }
 
 std::map<std::string, TypeTotal> totals_by_type(const gguf::Model& model) {
@@ -74,6 +80,11 @@ json info_json(const gguf::Model& model, const gguf::MtpSummary& mtp, const Mode
     doc["architecture"] = std::string(model.metadata().get_string(gguf::keys::kArchitecture).value_or(""));
     doc["runtimes"] = gguf::runtimes_name(dialect.runtimes);
     doc["dialect"] = gguf::dialect_name(dialect.dialect);
+    if (auto file_type = model.metadata().get_uint(gguf::keys::kFileType)) {
+        doc["file_type"] = {{"value", *file_type}, {"name", gguf::file_type_label(*file_type, dialect.dialect)}};
+    } else {
+        doc["file_type"] = nullptr;
+    }
     doc["metadata"] = json::array();
     for (const auto& kv : model.metadata().entries()) doc["metadata"].push_back(entry_json(kv, options.all_keys));
 
@@ -98,6 +109,10 @@ json info_json(const gguf::Model& model, const gguf::MtpSummary& mtp, const Mode
     doc["mtp"] = {{"layout", gguf::mtp_layout_name(mtp.layout)}, {"nextn_predict_layers", mtp.nextn_layers},
                   {"block_count", mtp.block_count}, {"blocks", mtp.blocks}, {"tensors", mtp.tensors},
                   {"bytes", mtp.bytes}};
+    const auto* table = gguf::find_mtp_architecture(doc["architecture"].get<std::string>());
+    doc["mtp"]["ik_llama"] = mtp.layout != gguf::MtpLayout::none && table
+                                 ? json{{"reads_nextn", table->ik.reads_nextn}, {"loads_head_file", table->ik.loads_head_file}}
+                                 : json(nullptr);
     return doc;
 }
 

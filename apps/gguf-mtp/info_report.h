@@ -22,6 +22,7 @@ struct InfoOptions {
     bool all_keys = false;                   // arrays in full
     std::optional<std::string> tensor_regex;  // only matching tensors are listed
     RemoteFlags remote;
+    std::optional<gguf::Dialect> dialect;  // --dialect; empty: each file decides
 };
 
 struct TypeTotal {
@@ -38,6 +39,10 @@ struct ModelDialect {
     gguf::Dialect dialect;
 };
 gguf::Result<ModelDialect> model_dialect(const gguf::Model& model);
+
+// general.file_type named as the model's dialect names it ("Q4_K_M",
+// "IQ4_KS (ik_llama.cpp file type 145)"), or "(none)" when absent.
+std::string file_type_text(const gguf::Metadata& metadata, gguf::Dialect dialect);
 
 // Stable JSON document, documented in man/gguf-mtp-info.1.
 nlohmann::json info_json(const gguf::Model& model, const gguf::MtpSummary& mtp, const ModelDialect& dialect, const InfoOptions& options,

@@ -3,6 +3,7 @@
 #include "cli_support.h"
 #include "commands.h"
 #include "plan_runner.h"
+#include "dialect_option.h"
 #include "remote_option.h"
 
 namespace gguf_mtp {
@@ -13,10 +14,11 @@ struct JoinOptions {
     std::string output;
     OutputFlags out;
     RemoteFlags remote;
+    std::optional<gguf::Dialect> dialect;  // --dialect; empty: each file decides
 };
 
 int run_join(const JoinOptions& options) {
-    auto model = open_model(options.input, gguf::OpenFor::copying, options.remote);
+    auto model = open_model(options.input, gguf::OpenFor::copying, options.remote, options.dialect);
     if (!model) return report_error(model.error());
     if (!model->is_split()) {
         std::fprintf(stderr, "gguf-mtp: error: %s: not a split set, nothing to join\n", options.input.c_str());
@@ -38,6 +40,7 @@ void add_join_command(CLI::App& app, int& exit_code) {
     cmd->add_option("output", options->output, "output file (.gguf, or .gguf.zst for a zstd stream)")->required();
     add_output_flags(*cmd, options->out, false);
     add_remote_options(*cmd, options->remote);
+    add_dialect_option(*cmd, options->dialect);
     cmd->callback([options, &exit_code] { exit_code = run_join(*options); });
 }
 

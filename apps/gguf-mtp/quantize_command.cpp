@@ -17,6 +17,7 @@
 #include "gguf/quant/reuse.h"
 #include "plan_runner.h"
 #include "progress_bar.h"
+#include "dialect_option.h"
 #include "remote_option.h"
 #include "quantize_report.h"
 #include "quantize_target.h"
@@ -53,6 +54,7 @@ struct QuantizeOptions {
     gguf::LlamaRelease release = gguf::kNewestRelease;
     OutputFlags out;
     RemoteFlags remote;
+    std::optional<gguf::Dialect> dialect;  // --dialect; empty: each file decides
     TargetFlags target;
 };
 
@@ -265,11 +267,11 @@ int run_quantize(const CLI::App& cmd, const QuantizeOptions& o) {
     q.allow_non_finite = o.allow_non_finite;
     q.release = o.release;
 
-    auto model = open_model(pos->input, gguf::OpenFor::data, o.remote);
+    auto model = open_model(pos->input, gguf::OpenFor::data, o.remote, o.dialect);
     if (!model) return report_error(model.error());
     std::optional<gguf::Model> other;
     if (!o.bundled_with.empty()) {
-        auto m = open_model(o.bundled_with, gguf::OpenFor::header, o.remote);  // its tensor list only
+        auto m = open_model(o.bundled_with, gguf::OpenFor::header, o.remote, o.dialect);  // its tensor list only
         if (!m) return report_error(m.error());
         other = std::move(*m);
         q.bundled_with = &*other;
@@ -307,7 +309,7 @@ int run_quantize(const CLI::App& cmd, const QuantizeOptions& o) {
     gguf::ProvenanceRecord carried;
     if (!o.reuse.empty()) {
         if (!input_is_local(*model)) return usage_error("--reuse needs INPUT to be a local file, not a URL");
-        auto m = open_model(o.reuse, gguf::OpenFor::data, o.remote);
+        auto m = open_model(o.reuse, gguf::OpenFor::data, o.remote, o.dialect);
         if (!m) return report_error(m.error());
         previous = std::move(*m);
         auto facts = reuse_previous(*plan, *previous, o.reuse, carried);
@@ -423,6 +425,7 @@ void add_quantize_command(CLI::App& app, int& exit_code) {
     add_target_options(*cmd, o->target);
     add_output_flags(*cmd, o->out, true);
     add_remote_options(*cmd, o->remote);
+    add_dialect_option(*cmd, o->dialect);
     cmd->callback([o, cmd, &exit_code] { exit_code = run_quantize(*cmd, *o); });
 }
 

@@ -28,10 +28,11 @@ gguf::Result<gguf::RemoteOptions> remote_options(const RemoteFlags& flags) {
     return options;
 }
 
-gguf::Result<gguf::Model> open_model(const std::string& path, gguf::OpenFor purpose, const RemoteFlags& flags) {
+gguf::Result<gguf::Model> open_model(const std::string& path, gguf::OpenFor purpose, const RemoteFlags& flags,
+                                     std::optional<gguf::Dialect> dialect) {
     auto remote = remote_options(flags);
     if (!remote) return std::unexpected(remote.error());
-    return gguf::Model::open(path, purpose, *remote);
+    return gguf::Model::open(path, purpose, gguf::ReadOptions{*remote, dialect});
 }
 
 }  // namespace gguf_mtp

@@ -3,6 +3,7 @@
 // is fetched.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -26,7 +27,9 @@ void add_remote_options(CLI::App& cmd, RemoteFlags& flags);
 // $HF_TOKEN. An unreadable or empty token file is an error naming it.
 gguf::Result<gguf::RemoteOptions> remote_options(const RemoteFlags& flags);
 
-// Model::open with the remote options of `flags`.
-gguf::Result<gguf::Model> open_model(const std::string& path, gguf::OpenFor purpose, const RemoteFlags& flags);
+// Model::open with the remote options of `flags`, reading type ids in
+// `dialect` when the user gave one (--dialect).
+gguf::Result<gguf::Model> open_model(const std::string& path, gguf::OpenFor purpose, const RemoteFlags& flags,
+                                     std::optional<gguf::Dialect> dialect);
 
 }  // namespace gguf_mtp

@@ -3,6 +3,7 @@
 #include "cli_support.h"
 #include "commands.h"
 #include "plan_runner.h"
+#include "dialect_option.h"
 #include "remote_option.h"
 
 namespace gguf_mtp {
@@ -13,13 +14,14 @@ struct SplitOptions {
     std::string output;
     OutputFlags out;
     RemoteFlags remote;
+    std::optional<gguf::Dialect> dialect;  // --dialect; empty: each file decides
 };
 
 // llama-gguf-split's default when no limit is given.
 constexpr uint32_t kDefaultMaxTensors = 128;
 
 int run_split(SplitOptions options) {
-    auto model = open_model(options.input, gguf::OpenFor::copying, options.remote);
+    auto model = open_model(options.input, gguf::OpenFor::copying, options.remote, options.dialect);
     if (!model) return report_error(model.error());
     if (options.out.max_size.empty() && options.out.max_tensors == 0) options.out.max_tensors = kDefaultMaxTensors;
     gguf::WriteOptions write;
@@ -38,6 +40,7 @@ void add_split_command(CLI::App& app, int& exit_code) {
     cmd->add_option("output", options->output, "output prefix; a trailing .gguf is dropped")->required();
     add_output_flags(*cmd, options->out, true);
     add_remote_options(*cmd, options->remote);
+    add_dialect_option(*cmd, options->dialect);
     cmd->callback([options, &exit_code] { exit_code = run_split(*options); });
 }
 

@@ -9,6 +9,7 @@
 #include "gguf/mtp/mtp_surgery.h"
 #include "output_names.h"
 #include "plan_runner.h"
+#include "dialect_option.h"
 #include "remote_option.h"
 
 namespace gguf_mtp {
@@ -21,6 +22,7 @@ struct SurgeryOptions {
     bool allow_no_mtp = false;  // strip only
     OutputFlags out;
     RemoteFlags remote;
+    std::optional<gguf::Dialect> dialect;  // --dialect; empty: each file decides
 };
 
 int finish(const gguf::Result<gguf::Plan>& plan, const SurgeryOptions& o, const std::vector<const gguf::Model*>& inputs,
@@ -50,7 +52,7 @@ void warn_if_fewer_runtimes(const gguf::Model& trunk, const gguf::Plan& merged) 
 }
 
 int run_extract(SurgeryOptions o) {
-    auto model = open_model(o.input, gguf::OpenFor::copying, o.remote);
+    auto model = open_model(o.input, gguf::OpenFor::copying, o.remote, o.dialect);
     if (!model) return report_error(model.error());
     if (o.output.empty()) o.output = default_head_name(o.input);
     const auto arch = model->metadata().get_string(gguf::keys::kArchitecture).value_or("");
@@ -58,11 +60,20 @@ int run_extract(SurgeryOptions o) {
         std::fprintf(stderr, "gguf-mtp: note: llama.cpp cannot load a %s head file on its own; merge it into a trunk to use it\n",
                      std::string(arch).c_str());
     }
+    // Said only of ik's own files: of a llama.cpp file, it would be noise on
+    // nearly every extract.
+    const bool ik_file = model->shard(0).header().dialect == gguf::Dialect::ik_llama;
+    if (const auto* table = gguf::find_mtp_architecture(arch); table && ik_file && !table->ik.loads_head_file && !o.out.dry_run) {
+        std::fprintf(stderr, table->ik.reads_nextn
+                                 ? "gguf-mtp: note: ik_llama.cpp loads no separate %s head file; merge it into a trunk to use it there\n"
+                                 : "gguf-mtp: note: ik_llama.cpp does not read %s's NextN layers, in a head file or a bundled one\n",
+                     std::string(arch).c_str());
+    }
     return finish(gguf::plan_extract(*model), o, {&*model}, "extract");
 }
 
 int run_strip(SurgeryOptions o) {
-    auto model = open_model(o.input, gguf::OpenFor::copying, o.remote);
+    auto model = open_model(o.input, gguf::OpenFor::copying, o.remote, o.dialect);
     if (!model) return report_error(model.error());
     if (o.output.empty()) o.output = default_trunk_name(o.input);
     auto mtp = gguf::summarize_mtp(*model);
@@ -79,9 +90,9 @@ int run_strip(SurgeryOptions o) {
 }
 
 int run_merge(SurgeryOptions o) {
-    auto trunk = open_model(o.input, gguf::OpenFor::copying, o.remote);
+    auto trunk = open_model(o.input, gguf::OpenFor::copying, o.remote, o.dialect);
     if (!trunk) return report_error(trunk.error());
-    auto head = open_model(o.head, gguf::OpenFor::copying, o.remote);
+    auto head = open_model(o.head, gguf::OpenFor::copying, o.remote, o.dialect);
     if (!head) return report_error(head.error());
     if (o.output.empty()) o.output = default_merged_name(o.input);
     auto plan = gguf::plan_merge(*trunk, *head);
@@ -94,6 +105,7 @@ CLI::App* add_surgery(CLI::App& app, const char* name, const std::string& about,
     cmd->add_option("-o,--output", o->output, "output file (or split prefix); see the default above");
     add_output_flags(*cmd, o->out, true);
     add_remote_options(*cmd, o->remote);
+    add_dialect_option(*cmd, o->dialect);
     return cmd;
 }
 

@@ -7,6 +7,7 @@
 #include "compat_option.h"
 #include "manifest.h"
 #include "progress_bar.h"
+#include "dialect_option.h"
 #include "remote_option.h"
 #include "verify_report.h"
 
@@ -22,6 +23,7 @@ struct VerifyCommandOptions {
     unsigned threads = 0;
     gguf::LlamaRelease release = gguf::kNewestRelease;
     RemoteFlags remote;
+    std::optional<gguf::Dialect> dialect;  // --dialect; empty: each file decides
 };
 
 int run_verify(const VerifyCommandOptions& o) {
@@ -34,7 +36,7 @@ int run_verify(const VerifyCommandOptions& o) {
     ProgressBar data_bar("verify");
     auto remote = remote_options(o.remote);
     if (!remote) return report_error(remote.error());
-    gguf::VerifyOptions options{o.data, o.threads, [&](const gguf::Progress& p) { data_bar.update(p); }, o.release, *remote};
+    gguf::VerifyOptions options{o.data, o.threads, [&](const gguf::Progress& p) { data_bar.update(p); }, o.release, gguf::ReadOptions{*remote, o.dialect}};
     for (const auto& model : o.models) report.append(gguf::verify_model(model, options));
     if (!o.pair.empty()) {
         targets.pair.emplace(o.pair[0], o.pair[1]);
@@ -82,6 +84,7 @@ void add_verify_command(CLI::App& app, int& exit_code) {
     cmd->add_flag("--json", o->json, "print one JSON document (schema gguf-mtp-verify/1, see gguf-mtp-verify(1))");
     add_compat_option(*cmd, o->release);
     add_remote_options(*cmd, o->remote);
+    add_dialect_option(*cmd, o->dialect);
     cmd->callback([o, &exit_code] { exit_code = run_verify(*o); });
 }
 

@@ -13,10 +13,17 @@ std::string finding_line(const gguf::Finding& finding) {
 }
 
 std::string runtimes_line(const gguf::ModelRuntimes& model) {
-    return model.path + ": for " + std::string(gguf::runtimes_name(model.runtimes));
+    std::string line = model.path + ": for " + std::string(gguf::runtimes_name(model.runtimes));
+    if (model.ik_mtp) line += "\n" + model.path + ": ik_llama.cpp " + gguf::ik_mtp_text(*model.ik_mtp);
+    return line;
 }
 
 namespace {
+
+json ik_mtp_json(const std::optional<gguf::IkMtpSupport>& support) {
+    if (!support) return nullptr;
+    return {{"reads_nextn", support->reads_nextn}, {"loads_head_file", support->loads_head_file}};
+}
 
 std::string count_of(size_t n, const std::string& noun) { return std::to_string(n) + " " + noun + (n == 1 ? "" : "s"); }
 
@@ -53,7 +60,9 @@ json verify_json(const gguf::VerifyReport& report, const VerifyTargets& targets)
     doc["data_scanned"] = targets.scan_data;
     doc["files"] = report.files;
     json runtimes = json::array();
-    for (const auto& r : report.runtimes) runtimes.push_back({{"path", r.path}, {"runtimes", gguf::runtimes_name(r.runtimes)}});
+    for (const auto& r : report.runtimes) {
+        runtimes.push_back({{"path", r.path}, {"runtimes", gguf::runtimes_name(r.runtimes)}, {"ik_llama_mtp", ik_mtp_json(r.ik_mtp)}});
+    }
     doc["runtimes"] = std::move(runtimes);
     doc["tensors"] = report.tensors;
     doc["tensor_bytes"] = report.tensor_bytes;

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.h"
@@ -438,6 +439,115 @@ TEST(CliIk, InfoAndVerifySayWhichRuntimeLoadsAFile) {
     auto verify = gguf_test::gguf_mtp({"verify", fixtures::path("qwen35moe-ik-bundled.gguf")});
     EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
     EXPECT_NE(verify.out.find("qwen35moe-ik-bundled.gguf: for ik_llama.cpp\n"), std::string::npos) << verify.out;
+}
+
+TEST(CliIk, DialectOptionReadsSharedIdsAsToldAndRefusesAContradictingFile) {
+    const std::string ik_file = fixtures::path("glm4moe-ik-bundled.gguf");
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"info", "--dialect", "mainline", ik_file}, {"verify", "--dialect", "mainline", ik_file},
+          {"hash", ik_file, "--dialect", "mainline"}}) {
+        SCOPED_TRACE(args[0]);
+        auto r = gguf_test::gguf_mtp(args);
+        if (args[0] == "hash") {  // hash reads bytes, not type ids: it has no such option
+            EXPECT_EQ(r.exit_code, 2) << r.err;
+            continue;
+        }
+        EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+        const std::string& message = args[0] == "verify" ? r.out : r.err;
+        EXPECT_NE(message.find(ik_file + ": tensor '"), std::string::npos) << message;
+        EXPECT_NE(message.find("the file contradicts --dialect mainline"), std::string::npos) << message;
+    }
+    auto as_ik = gguf_test::gguf_mtp({"info", "--dialect", "ik", fixtures::path("glm4moe-bundled.gguf")});
+    ASSERT_EQ(as_ik.exit_code, 0) << as_ik.err;
+    EXPECT_NE(as_ik.out.find("(type ids read as ik_llama.cpp's)"), std::string::npos) << as_ik.out;
+    auto as_auto = gguf_test::gguf_mtp({"info", "--dialect", "auto", ik_file});
+    ASSERT_EQ(as_auto.exit_code, 0) << as_auto.err;
+    EXPECT_NE(as_auto.out.find("(type ids read as ik_llama.cpp's)"), std::string::npos) << as_auto.out;
+    EXPECT_EQ(gguf_test::gguf_mtp({"info", "--dialect", "ik_llama", ik_file}).exit_code, 2);
+}
+
+TEST(CliIk, InfoNamesTheFileTypeAsTheFilesDialectDoes) {
+    auto ik = gguf_test::gguf_mtp({"info", fixtures::path("glm4moe-ik-bundled.gguf")});
+    ASSERT_EQ(ik.exit_code, 0) << ik.err;
+    EXPECT_NE(ik.out.find("\nfile type:     IQ4_KS (ik_llama.cpp file type 145)\n"), std::string::npos) << ik.out;
+    auto json = gguf_test::gguf_mtp({"info", "--json", fixtures::path("glm4moe-ik-bundled.gguf")});
+    ASSERT_EQ(json.exit_code, 0) << json.err;
+    const auto doc = nlohmann::json::parse(json.out);
+    EXPECT_EQ(doc["file_type"]["value"], 145);
+    EXPECT_EQ(doc["file_type"]["name"], "IQ4_KS (ik_llama.cpp file type 145)");
+    auto mainline = gguf_test::gguf_mtp({"info", "--json", fixtures::path("deepseek4-bundled.gguf")});
+    ASSERT_EQ(mainline.exit_code, 0) << mainline.err;
+    EXPECT_EQ(nlohmann::json::parse(mainline.out)["file_type"]["name"], "MXFP4_MOE");
+}
+
+TEST(CliIk, InfoAlignsItsColumnsWhateverTheTypeNamesLength) {
+    auto r = gguf_test::gguf_mtp({"info", fixtures::path("qwen35moe-ik-bundled.gguf")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::istringstream lines(r.out);
+    std::string line;
+    while (std::getline(lines, line) && line.rfind("tensors (", 0) != 0) {
+    }
+    std::getline(lines, line);
+    const size_t shape_at = line.find("shape");
+    ASSERT_NE(shape_at, std::string::npos) << line;
+    size_t rows = 0;
+    bool saw_long_name = false;
+    while (std::getline(lines, line) && !line.empty()) {
+        ++rows;
+        saw_long_name |= line.find("IQ4_NL_R4") != std::string::npos;
+        ASSERT_GT(line.size(), shape_at) << line;
+        EXPECT_EQ(line[shape_at - 1], ' ') << line;
+        EXPECT_NE(line[shape_at], ' ') << line;
+    }
+    EXPECT_EQ(rows, 97u);
+    EXPECT_TRUE(saw_long_name);  // a 9-letter name, past mainline's 8 columns
+    std::getline(lines, line);
+    ASSERT_EQ(line, "totals by type:");
+    size_t count_at = std::string::npos;
+    while (std::getline(lines, line) && !line.empty()) {
+        const size_t at = line.find(" tensors");
+        if (count_at == std::string::npos) count_at = at;
+        EXPECT_EQ(at, count_at) << line;
+    }
+}
+
+TEST(CliIk, InfoAndVerifySayWhatIkDoesWithTheNextnLayers) {
+    struct Case {
+        std::string model;
+        bool reads, loads_head;
+    };
+    for (const Case& c : {Case{"qwen35moe-ik-bundled.gguf", true, false}, Case{"step35-bundled.gguf", true, true},
+                          Case{"deepseek2-bundled.gguf", false, false}}) {
+        SCOPED_TRACE(c.model);
+        const std::string words = std::string(c.reads ? "reads the NextN layers" : "does not read the NextN layers") +
+                                  "; loads a separate head file: " + (c.loads_head ? "yes" : "no");
+        auto text = gguf_test::gguf_mtp({"info", fixtures::path(c.model)});
+        ASSERT_EQ(text.exit_code, 0) << text.err;
+        EXPECT_NE(text.out.find("\nik_llama.cpp:  " + words + "\n"), std::string::npos) << text.out;
+        auto json = gguf_test::gguf_mtp({"info", "--json", fixtures::path(c.model)});
+        ASSERT_EQ(json.exit_code, 0) << json.err;
+        const auto ik = nlohmann::json::parse(json.out)["mtp"]["ik_llama"];
+        EXPECT_EQ(ik["reads_nextn"], c.reads);
+        EXPECT_EQ(ik["loads_head_file"], c.loads_head);
+        auto verify = gguf_test::gguf_mtp({"verify", fixtures::path(c.model)});
+        EXPECT_NE(verify.out.find(fixtures::path(c.model) + ": ik_llama.cpp " + words + "\n"), std::string::npos) << verify.out;
+        auto verify_json = gguf_test::gguf_mtp({"verify", "--json", fixtures::path(c.model)});
+        const auto runtimes = nlohmann::json::parse(verify_json.out)["runtimes"];
+        ASSERT_EQ(runtimes.size(), 1u);
+        EXPECT_EQ(runtimes[0]["ik_llama_mtp"]["reads_nextn"], c.reads);
+        EXPECT_EQ(runtimes[0]["ik_llama_mtp"]["loads_head_file"], c.loads_head);
+    }
+    // A trunk has no NextN layers: nothing to say about them.
+    auto trunk = gguf_test::gguf_mtp({"info", "--json", fixtures::path("qwen35moe-ik-trunk.gguf")});
+    ASSERT_EQ(trunk.exit_code, 0) << trunk.err;
+    EXPECT_TRUE(nlohmann::json::parse(trunk.out)["mtp"]["ik_llama"].is_null());
+    gguf_test::TempDir dir;
+    auto extract = gguf_test::gguf_mtp({"extract", fixtures::path("qwen35moe-ik-bundled.gguf"), "-o", dir.file("h.gguf")});
+    ASSERT_EQ(extract.exit_code, 0) << extract.err;
+    EXPECT_NE(extract.err.find("note: ik_llama.cpp loads no separate qwen35moe head file"), std::string::npos) << extract.err;
+    auto step35 = gguf_test::gguf_mtp({"extract", fixtures::path("step35-bundled.gguf"), "-o", dir.file("s.gguf")});
+    ASSERT_EQ(step35.exit_code, 0) << step35.err;
+    EXPECT_EQ(step35.err.find("ik_llama.cpp"), std::string::npos) << step35.err;
 }
 
 TEST(CliIk, IkHeadMergedIntoALlamaCppTrunkIsWrittenWithAWarning) {

@@ -3,6 +3,9 @@
 // runtime each reads is refused naming a tensor of each kind.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
+
 #include "gguf/format/dialect.h"
 #include "gguf/format/gguf_file.h"
 #include "gguf/plan/writer.h"
@@ -88,7 +91,117 @@ TEST(Dialect, OneSidedIdsDecideAndAFileMixingBothIsRefused) {
     ASSERT_FALSE(mixed.has_value());
     EXPECT_NE(mixed.error().message.find("tensor 'b' is IQ4_KS (ik_llama.cpp id 144)"), std::string::npos) << mixed.error().message;
     EXPECT_NE(mixed.error().message.find("tensor 'd' is TQ1_0"), std::string::npos) << mixed.error().message;
-    EXPECT_EQ(*gguf::detect_dialect(std::vector<S>{common, ik}, std::nullopt, Dialect::mainline, "m.gguf"), Dialect::mainline);
+}
+
+TEST(Dialect, AForcedDialectReadsSharedIdsButRefusesTheOthersOwn) {
+    using S = gguf::StoredType;
+    const std::vector<S> shared{{"a", 12}, {"q", 15}};
+    EXPECT_EQ(*gguf::detect_dialect(shared, std::nullopt, Dialect::ik_llama, "m.gguf"), Dialect::ik_llama);
+    EXPECT_EQ(*gguf::detect_dialect(shared, 145, Dialect::mainline, "m.gguf"), Dialect::mainline);
+    auto ik_under_mainline = gguf::detect_dialect(std::vector<S>{{"a", 12}, {"b", 144}}, std::nullopt, Dialect::mainline, "m.gguf");
+    ASSERT_FALSE(ik_under_mainline.has_value());
+    EXPECT_EQ(ik_under_mainline.error().to_string(),
+              "m.gguf: tensor 'b' has type id 144, IQ4_KS in ik_llama.cpp's files and no llama.cpp type: "
+              "the file contradicts --dialect mainline");
+    auto mainline_under_ik = gguf::detect_dialect(std::vector<S>{{"d", 34}}, std::nullopt, Dialect::ik_llama, "m.gguf");
+    ASSERT_FALSE(mainline_under_ik.has_value());
+    EXPECT_NE(mainline_under_ik.error().message.find("tensor 'd' has type id 34, TQ1_0"), std::string::npos) << mainline_under_ik.error().message;
+}
+
+// A file holding Q8_K (id 15) and nothing else that decides its dialect,
+// written with the library's writer as each project would lay it out.
+std::string q8k_file(const TempDir& dir, const std::string& name, TensorType q8k, bool q8k_last) {
+    gguf::Plan plan;
+    auto add = [&](const std::string& tensor, TensorType type, std::array<uint64_t, 4> ne) {
+        gguf::PlannedTensor t;
+        t.info.name = tensor;
+        t.info.type = type;
+        t.info.ne = ne;
+        t.info.n_dims = 2;
+        t.info.n_bytes = *gguf::tensor_bytes(type, ne);
+        t.source = gguf::FillSource([tensor](std::span<uint8_t> out) {
+            auto bytes = gguf_test::pattern_bytes(tensor, 7, out.size());
+            std::copy(bytes.begin(), bytes.end(), out.begin());
+            return gguf::Status{};
+        });
+        plan.tensors.push_back(std::move(t));
+    };
+    // 16 blocks: 4672 bytes in mainline, 4736 in ik, both multiples of the
+    // alignment, so the padding cannot hide the difference.
+    if (!q8k_last) add("token_embd.weight", q8k, {256, 16, 1, 1});
+    add("output_norm.weight", TensorType::F32, {64, 1, 1, 1});
+    add("output.weight", TensorType::Q4_K, {256, 4, 1, 1});
+    if (q8k_last) add("token_embd.weight", q8k, {256, 16, 1, 1});
+    const std::string path = dir.file(name);
+    gguf_test::write_plan_or_fail(plan, path);
+    return path;
+}
+
+struct Q8kCase {
+    TensorType stored;
+    bool last;
+};
+
+class Q8kDetection : public testing::TestWithParam<Q8kCase> {};
+
+TEST_P(Q8kDetection, TheDialectWhoseSizesFitTheOffsetsIsChosen) {
+    TempDir dir;
+    const auto [stored, last] = GetParam();
+    const std::string path = q8k_file(dir, "q8k.gguf", stored, last);
+    auto file = gguf::GgufFile::open(path);
+    ASSERT_TRUE(file.has_value()) << file.error().to_string();
+    EXPECT_EQ(file->header().dialect, stored == TensorType::IK_Q8_K ? Dialect::ik_llama : Dialect::mainline);
+    const auto index = file->find_tensor("token_embd.weight");
+    EXPECT_EQ(file->tensors()[index].type, stored);
+    EXPECT_EQ(file->tensors()[index].n_bytes, stored == TensorType::IK_Q8_K ? 16u * 296 : 16u * 292);
+}
+
+INSTANTIATE_TEST_SUITE_P(BothDialects, Q8kDetection,
+                         testing::Values(Q8kCase{TensorType::Q8_K, false}, Q8kCase{TensorType::Q8_K, true},
+                                         Q8kCase{TensorType::IK_Q8_K, false}, Q8kCase{TensorType::IK_Q8_K, true}));
+
+TEST(Dialect, ForcingTheWrongDialectOnQ8kMisplacesTheDataAndIsRefused) {
+    TempDir dir;
+    const std::string path = q8k_file(dir, "mainline.gguf", TensorType::Q8_K, false);
+    auto forced = gguf::GgufFile::open(path, gguf::OpenFor::data, gguf::ReadOptions{{}, Dialect::ik_llama});
+    ASSERT_FALSE(forced.has_value());
+    EXPECT_NE(forced.error().message.find("data overlaps tensor 'token_embd.weight'"), std::string::npos) << forced.error().message;
+    auto right = gguf::Model::open(path, gguf::OpenFor::header, gguf::ReadOptions{{}, Dialect::mainline});
+    ASSERT_TRUE(right.has_value()) << right.error().to_string();
+}
+
+TEST(Dialect, AGuessedDialectThatMisplacesQ8kDataSaysTheOtherMayBeNeeded) {
+    // Mainline sizes end where ik's would: the last Q8_K tensor of an ik
+    // file cut short by the 64 bytes ik's blocks add, as if mainline's.
+    TempDir dir;
+    const std::string path = q8k_file(dir, "ik.gguf", TensorType::IK_Q8_K, true);
+    auto bytes = gguf_test::read_file(path);
+    bytes.resize(bytes.size() - 64 - 32);
+    gguf_test::write_file(path, bytes);
+    auto file = gguf::GgufFile::open(path);
+    ASSERT_FALSE(file.has_value());
+    EXPECT_NE(file.error().message.find("extends past the end of the file (tensors such as 'token_embd.weight' were read as "
+                                        "llama.cpp's Q8_K; if ik_llama.cpp wrote the file, --dialect ik may be needed)"),
+              std::string::npos)
+        << file.error().message;
+}
+
+TEST(Dialect, AFileWhoseIdsContradictTheForcedDialectIsRefusedNamingTheTensor) {
+    TempDir dir;
+    gguf_test::RandomPlanOptions options;
+    options.tensors = 3;
+    gguf::Plan plan = gguf_test::random_plan(3, options);
+    plan.tensors.front().info.type = TensorType::IQ4_KS;
+    plan.tensors.front().info.ne = {512, 2, 1, 1};
+    plan.tensors.front().info.n_dims = 2;
+    plan.tensors.front().info.n_bytes = *gguf::tensor_bytes(TensorType::IQ4_KS, plan.tensors.front().info.ne);
+    gguf_test::write_plan_or_fail(plan, dir.file("ik.gguf"));
+    auto file = gguf::GgufFile::open(dir.file("ik.gguf"), gguf::OpenFor::header, gguf::ReadOptions{{}, Dialect::mainline});
+    ASSERT_FALSE(file.has_value());
+    EXPECT_EQ(file.error().file, dir.file("ik.gguf"));
+    EXPECT_NE(file.error().message.find("tensor '" + plan.tensors.front().info.name + "' has type id 144, IQ4_KS"), std::string::npos)
+        << file.error().message;
+    EXPECT_TRUE(gguf::GgufFile::open(dir.file("ik.gguf"), gguf::OpenFor::header, gguf::ReadOptions{{}, Dialect::ik_llama}).has_value());
 }
 
 }  // namespace

@@ -26,7 +26,7 @@ const std::string kModel = fixtures::path("glm4moe-wide-bundled.gguf");
 
 // Every tensor's bytes of `url`, or the first error.
 gguf::Result<std::vector<std::vector<uint8_t>>> read_all(const std::string& url, const gguf::RemoteOptions& options) {
-    auto file = gguf::GgufFile::open(url, gguf::OpenFor::copying, options);
+    auto file = gguf::GgufFile::open(url, gguf::OpenFor::copying, gguf::ReadOptions{options, std::nullopt});
     if (!file) return std::unexpected(file.error());
     std::vector<std::vector<uint8_t>> tensors;
     for (size_t i = 0; i < file->tensors().size(); ++i) {

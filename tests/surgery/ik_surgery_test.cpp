@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "gguf/format/dialect.h"
+#include "gguf/mtp/mtp.h"
 #include "gguf/mtp/mtp_surgery.h"
 #include "gguf/plan/writer.h"
 #include "gguf_fixtures.h"
@@ -33,6 +34,31 @@ std::vector<gguf::TensorInfo> infos(const gguf::Plan& plan) {
 
 size_t index_of(const std::vector<std::string>& list, const std::string& name) {
     return static_cast<size_t>(std::ranges::find(list, name) - list.begin());
+}
+
+TEST(IkSurgery, TheMtpSummaryCountsOutputExtraWithTheHead) {
+    // What strip removes is what the summary counts: the bundled file less
+    // its trunk, and the head file less the tensors it shares with a trunk.
+    const gguf::Model bundled = open_or_die(fixtures::path("qwen35moe-ik-bundled.gguf"));
+    const gguf::Model trunk = open_or_die(fixtures::path("qwen35moe-ik-trunk.gguf"));
+    const gguf::Model head = open_or_die(fixtures::path("qwen35moe-ik-mtp.gguf"));
+    auto in_bundled = gguf::summarize_mtp(bundled);
+    auto in_head = gguf::summarize_mtp(head);
+    ASSERT_TRUE(in_bundled && in_head);
+    EXPECT_EQ(in_bundled->tensors, bundled.tensors().size() - trunk.tensors().size());
+    EXPECT_EQ(in_bundled->bytes, bundled.total_tensor_bytes() - trunk.total_tensor_bytes());
+    uint64_t shared_bytes = 0;
+    size_t shared = 0;
+    for (auto name : gguf::kHeadSharedTensors) {
+        if (auto ref = head.find(name)) {
+            ++shared;
+            shared_bytes += head.info(*ref).n_bytes;
+        }
+    }
+    EXPECT_EQ(in_head->tensors, head.tensors().size() - shared);
+    EXPECT_EQ(in_head->bytes, head.total_tensor_bytes() - shared_bytes);
+    EXPECT_EQ(in_head->tensors, in_bundled->tensors);
+    ASSERT_TRUE(head.find("output_extra.weight").has_value());
 }
 
 TEST(IkSurgery, OutputExtraGoesWithTheHeadAndComesBackAfterTheOutput) {

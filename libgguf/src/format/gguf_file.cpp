@@ -39,17 +39,17 @@ using ExtendPrefix = std::function<Status(std::vector<uint8_t>& prefix, uint64_t
 // start, growing ×4 from 256 KiB while the header runs on (a large
 // vocabulary); `prefix` keeps what was read, for a caller that retries.
 Result<GgufHeader> parse_growing_header(std::vector<uint8_t>& prefix, const ExtendPrefix& extend, uint64_t file_size,
-                                        const std::string& path) {
+                                        const std::string& path, std::optional<Dialect> dialect) {
     uint64_t want = std::max<uint64_t>(prefix.size(), 256u << 10);
     for (;;) {
         if (auto ok = extend(prefix, want); !ok) return std::unexpected(ok.error());
-        auto header = parse_header(prefix, file_size, path);
+        auto header = parse_header(prefix, file_size, path, dialect);
         if (header || header.error().code != ErrorCode::truncated || prefix.size() < want) return header;
         want *= 4;
     }
 }
 
-Result<StreamedHeader> stream_header(const std::string& path) {
+Result<StreamedHeader> stream_header(const std::string& path, std::optional<Dialect> dialect) {
     auto reader = ZstdReader::open(path);
     if (!reader) return std::unexpected(reader.error());
     StreamedHeader out;
@@ -65,7 +65,7 @@ Result<StreamedHeader> stream_header(const std::string& path) {
     std::vector<uint8_t> prefix;
     const ExtendPrefix extend = [&](std::vector<uint8_t>& bytes, uint64_t want) { return (*reader)->read_to(bytes, want); };
     for (;;) {
-        auto header = parse_growing_header(prefix, extend, out.file_size, path);
+        auto header = parse_growing_header(prefix, extend, out.file_size, path, dialect);
         if (header) {
             out.header = std::move(*header);
             return out;
@@ -80,7 +80,7 @@ Result<StreamedHeader> stream_header(const std::string& path) {
 }
 
 // A remote file's header, read with range requests.
-Result<GgufHeader> fetch_header(const HttpRangeFile& file, const std::string& path) {
+Result<GgufHeader> fetch_header(const HttpRangeFile& file, const std::string& path, std::optional<Dialect> dialect) {
     std::vector<uint8_t> prefix;
     const ExtendPrefix extend = [&](std::vector<uint8_t>& bytes, uint64_t want) -> Status {
         const uint64_t from = bytes.size(), to = std::min(want, file.size());
@@ -88,22 +88,22 @@ Result<GgufHeader> fetch_header(const HttpRangeFile& file, const std::string& pa
         bytes.resize(to);
         return file.read_at(from, std::span(bytes).subspan(from), path);
     };
-    return parse_growing_header(prefix, extend, file.size(), path);
+    return parse_growing_header(prefix, extend, file.size(), path, dialect);
 }
 
 constexpr uint64_t kReleaseStep = 1 << 20;
 
 }  // namespace
 
-Result<GgufFile> GgufFile::open(const std::string& path, OpenFor purpose, const RemoteOptions& remote) {
+Result<GgufFile> GgufFile::open(const std::string& path, OpenFor purpose, const ReadOptions& options) {
     GgufFile f;
     f.path_ = path;
     if (is_remote(path)) {
-        auto url = resolve_remote(path, remote);
+        auto url = resolve_remote(path, options.remote);
         if (!url) return std::unexpected(url.error());
-        auto data = HttpRangeFile::open(path, *url, remote);
+        auto data = HttpRangeFile::open(path, *url, options.remote);
         if (!data) return std::unexpected(data.error());
-        auto header = fetch_header(**data, path);
+        auto header = fetch_header(**data, path, options.dialect);
         if (!header) return std::unexpected(header.error());
         f.header_ = std::move(*header);
         f.size_ = (*data)->size();
@@ -112,7 +112,7 @@ Result<GgufFile> GgufFile::open(const std::string& path, OpenFor purpose, const 
         return f;
     }
     if (purpose != OpenFor::data && is_zstd_path(path)) {
-        auto streamed = stream_header(path);
+        auto streamed = stream_header(path, options.dialect);
         if (!streamed) return std::unexpected(streamed.error());
         f.header_ = std::move(streamed->header);
         f.size_ = streamed->file_size;
@@ -134,7 +134,7 @@ Result<GgufFile> GgufFile::open(const std::string& path, OpenFor purpose, const 
         (*map)->release(parsed);
         released = parsed;
     };
-    auto header = detail::parse_header((*map)->bytes(), (*map)->size(), path, release);
+    auto header = detail::parse_header((*map)->bytes(), (*map)->size(), path, release, options.dialect);
     if (!header) return std::unexpected(header.error());
     (*map)->release(header->header_bytes);
     f.header_ = std::move(*header);

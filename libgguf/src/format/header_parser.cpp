@@ -157,12 +157,43 @@ struct StoredTypeAt {
     uint32_t file_id;
 };
 
+// Whether the tensors, sized in `dialect`, sit in the data section of
+// `data_size` bytes as a writer lays them out: each one's end at most one
+// alignment short of the next one's offset (of the data's end, for the last).
+bool sizes_fit_layout(const GgufHeader& h, const std::vector<StoredTypeAt>& stored, Dialect dialect, uint64_t data_size) {
+    struct Extent {
+        uint64_t offset, bytes;
+    };
+    std::vector<Extent> extents;
+    extents.reserve(stored.size());
+    for (size_t i = 0; i < stored.size(); ++i) {
+        auto type = type_from_file_id(stored[i].file_id, dialect);
+        if (!type || !type_is_usable(static_cast<uint32_t>(*type))) return false;
+        auto bytes = tensor_bytes(*type, h.tensors[i].ne);
+        if (!bytes) return false;
+        if (*bytes > 0) extents.push_back({h.tensors[i].offset, *bytes});
+    }
+    std::sort(extents.begin(), extents.end(), [](const Extent& a, const Extent& b) { return a.offset < b.offset; });
+    for (size_t i = 0; i < extents.size(); ++i) {
+        const uint64_t next = i + 1 < extents.size() ? extents[i + 1].offset : data_size;
+        if (extents[i].offset > next || extents[i].bytes > next - extents[i].offset) return false;
+        if (next - extents[i].offset - extents[i].bytes >= h.alignment) return false;
+    }
+    return true;
+}
+
 // Decides the header's dialect, then gives every tensor its type and size.
-Status resolve_tensor_types(GgufHeader& h, const std::vector<StoredTypeAt>& stored, const Cursor& in, const std::string& file) {
+// The cursor stands at the end of the tensor infos.
+Status resolve_tensor_types(GgufHeader& h, const std::vector<StoredTypeAt>& stored, const Cursor& in, const std::string& file,
+                            uint64_t file_size, std::optional<Dialect> forced) {
     std::vector<StoredType> types;
     types.reserve(stored.size());
     for (size_t i = 0; i < stored.size(); ++i) types.push_back({h.tensors[i].name, stored[i].file_id});
-    auto dialect = detect_dialect(types, h.metadata.get_uint("general.file_type"), std::nullopt, file);
+    const uint64_t data_offset = (in.pos() + h.alignment - 1) / h.alignment * h.alignment;
+    const LayoutFits fits = [&](Dialect d) {
+        return data_offset <= file_size && sizes_fit_layout(h, stored, d, file_size - data_offset);
+    };
+    auto dialect = detect_dialect(types, h.metadata.get_uint(keys::kFileType), forced, file, fits);
     if (!dialect) return std::unexpected(dialect.error());
     h.dialect = *dialect;
     for (size_t i = 0; i < stored.size(); ++i) {
@@ -190,7 +221,7 @@ Status resolve_tensor_types(GgufHeader& h, const std::vector<StoredTypeAt>& stor
 namespace detail {
 
 Result<GgufHeader> parse_header_layout(std::span<const uint8_t> bytes, uint64_t file_size, const std::string& file,
-                                       const ParsedUpTo& parsed_up_to) {
+                                       const ParsedUpTo& parsed_up_to, std::optional<Dialect> dialect) {
     Cursor in(bytes, file_size, file);
     GgufHeader h;
 
@@ -296,7 +327,7 @@ Result<GgufHeader> parse_header_layout(std::span<const uint8_t> bytes, uint64_t 
         t.offset = *offset;
         h.tensors.push_back(std::move(t));
     }
-    auto sized = resolve_tensor_types(h, stored_types, in, file);
+    auto sized = resolve_tensor_types(h, stored_types, in, file, file_size, dialect);
     if (!sized) return std::unexpected(sized.error());
     h.header_bytes = in.pos();
 
@@ -318,7 +349,8 @@ Result<GgufHeader> parse_header_layout(std::span<const uint8_t> bytes, uint64_t 
     return h;
 }
 
-std::vector<ExtentProblem> data_extent_problems(const GgufHeader& h, uint64_t file_size, const std::string& file) {
+std::vector<ExtentProblem> data_extent_problems(const GgufHeader& h, uint64_t file_size, const std::string& file,
+                                                std::optional<Dialect> forced) {
     std::vector<ExtentProblem> problems;
     const TensorInfo* current = nullptr;
     auto report = [&](std::unexpected<Error> e) { problems.push_back({current->name, std::move(e.error())}); };
@@ -351,22 +383,27 @@ std::vector<ExtentProblem> data_extent_problems(const GgufHeader& h, uint64_t fi
             previous_name = t.name;
         }
     }
+    if (!problems.empty() && !forced) {
+        const std::string hint = other_dialect_hint(h.tensors, h.dialect);
+        for (auto& p : problems) p.error.message += hint;
+    }
     return problems;
 }
 
 Result<GgufHeader> parse_header(std::span<const uint8_t> bytes, uint64_t file_size, const std::string& file,
-                                const ParsedUpTo& parsed_up_to) {
-    auto h = parse_header_layout(bytes, file_size, file, parsed_up_to);
+                                const ParsedUpTo& parsed_up_to, std::optional<Dialect> dialect) {
+    auto h = parse_header_layout(bytes, file_size, file, parsed_up_to, dialect);
     if (!h) return h;
-    auto problems = data_extent_problems(*h, file_size, file);
+    auto problems = data_extent_problems(*h, file_size, file, dialect);
     if (!problems.empty()) return std::unexpected(std::move(problems.front().error));
     return h;
 }
 
 }  // namespace detail
 
-Result<GgufHeader> parse_header(std::span<const uint8_t> bytes, uint64_t file_size, const std::string& file) {
-    return detail::parse_header(bytes, file_size, file, {});
+Result<GgufHeader> parse_header(std::span<const uint8_t> bytes, uint64_t file_size, const std::string& file,
+                                std::optional<Dialect> dialect) {
+    return detail::parse_header(bytes, file_size, file, {}, dialect);
 }
 
 }  // namespace gguf

@@ -6,7 +6,10 @@
 // trunk (its probe for blk.0.attn_norm.weight). From conversion/*.py: the
 // arrays convert copies from the checkpoint's config instead of writing one
 // entry per block, and the tensors besides token_embd, output_norm and
-// output that a head file carries.
+// output that a head file carries. ik_llama.cpp's column is read from its
+// src/llama-load-tensors.cpp (which create_*_tensors create NextN tensors,
+// and which accept a file without trunk) and llama_model_mtp_package in
+// src/llama-model.cpp (which architectures take a separate head file).
 #include <array>
 
 #include "gguf/mtp/mtp_surgery.h"
@@ -37,33 +40,42 @@ constexpr std::span<const std::string_view> kNoHeadTensors;
 // between the block's hc_ffn_* and nextn.hnorm.
 constexpr std::string_view kHyperConnectionHead[] = {"output_hc_base.weight", "output_hc_fn.weight", "output_hc_scale.weight"};
 
+constexpr IkMtpSupport kIkIgnores{false, false};
+constexpr IkMtpSupport kIkReads{true, false};
+constexpr IkMtpSupport kIkReadsAndLoadsHeads{true, true};
+
 constexpr std::array kArchitectures = {
-    MtpArchitecture{"bailingmoe2", kNextnLayerOutputNorm, kNoTrunkArrays, false, kNoConfigArrays, kNoHeadTensors, ""},
-    MtpArchitecture{"bailingmoe3", kNextnLayerOutputNorm, kNoTrunkArrays, true, kNoConfigArrays, kNoHeadTensors, ""},
-    MtpArchitecture{"cohere2moe", kNextn, kSlidingWindowPattern, true, kNoConfigArrays, kNoHeadTensors, ""},
-    MtpArchitecture{"deepseek2", kNextn, kNoTrunkArrays, true, kNoConfigArrays, kNoHeadTensors, ""},
-    MtpArchitecture{"deepseek32", kNextn, kNoTrunkArrays, true, kNoConfigArrays, kNoHeadTensors, ""},
-    MtpArchitecture{"deepseek4", kNextn, kNoTrunkArrays, true, kCompressRatios, kHyperConnectionHead, "nextn.hnorm"},
-    MtpArchitecture{"dots3note", kAllOptional, kNoTrunkArrays, false, kNoConfigArrays, kNoHeadTensors, ""},
-    MtpArchitecture{"exaone-moe", kNextn, kNoTrunkArrays, false, kNoConfigArrays, kNoHeadTensors, ""},
-    MtpArchitecture{"exaone4", kNextn, kNoTrunkArrays, false, kNoConfigArrays, kNoHeadTensors, ""},
-    MtpArchitecture{"glm-dsa", kNextn, kIndexerTypes, true, kNoConfigArrays, kNoHeadTensors, ""},
-    MtpArchitecture{"glm4", kNextn, kNoTrunkArrays, false, kNoConfigArrays, kNoHeadTensors, ""},
-    MtpArchitecture{"glm4moe", kNextn, kNoTrunkArrays, true, kNoConfigArrays, kNoHeadTensors, ""},
-    MtpArchitecture{"hy_v3", kNextn, kNoTrunkArrays, true, kNoConfigArrays, kNoHeadTensors, ""},
-    MtpArchitecture{"mimo2", kNextn, kSlidingWindowPattern, false, kNoConfigArrays, kNoHeadTensors, ""},
-    MtpArchitecture{"mistral4", kNextn, kNoTrunkArrays, true, kNoConfigArrays, kNoHeadTensors, ""},
-    MtpArchitecture{"nemotron_h", kNextnSharedHeadNorm, kNoTrunkArrays, true, kNoConfigArrays, kNoHeadTensors, ""},
-    MtpArchitecture{"nemotron_h_moe", kNextnSharedHeadNorm, kNoTrunkArrays, true, kNoConfigArrays, kNoHeadTensors, ""},
-    MtpArchitecture{"qwen35", kNextn, kNoTrunkArrays, true, kNoConfigArrays, kNoHeadTensors, ""},
-    MtpArchitecture{"qwen35moe", kNextn, kNoTrunkArrays, true, kNoConfigArrays, kNoHeadTensors, ""},
-    MtpArchitecture{"qwen3next", kNextn, kNoTrunkArrays, true, kNoConfigArrays, kNoHeadTensors, ""},
-    MtpArchitecture{"step35", kNextn, kNoTrunkArrays, true, kNoConfigArrays, kNoHeadTensors, ""},
+    MtpArchitecture{"bailingmoe2", kNextnLayerOutputNorm, kNoTrunkArrays, false, kNoConfigArrays, kNoHeadTensors, "", kIkReads},
+    MtpArchitecture{"bailingmoe3", kNextnLayerOutputNorm, kNoTrunkArrays, true, kNoConfigArrays, kNoHeadTensors, "", kIkReads},
+    MtpArchitecture{"cohere2moe", kNextn, kSlidingWindowPattern, true, kNoConfigArrays, kNoHeadTensors, "", kIkIgnores},
+    MtpArchitecture{"deepseek2", kNextn, kNoTrunkArrays, true, kNoConfigArrays, kNoHeadTensors, "", kIkIgnores},
+    MtpArchitecture{"deepseek32", kNextn, kNoTrunkArrays, true, kNoConfigArrays, kNoHeadTensors, "", kIkIgnores},
+    MtpArchitecture{"deepseek4", kNextn, kNoTrunkArrays, true, kCompressRatios, kHyperConnectionHead, "nextn.hnorm", kIkReadsAndLoadsHeads},
+    MtpArchitecture{"dots3note", kAllOptional, kNoTrunkArrays, false, kNoConfigArrays, kNoHeadTensors, "", kIkIgnores},
+    MtpArchitecture{"exaone-moe", kNextn, kNoTrunkArrays, false, kNoConfigArrays, kNoHeadTensors, "", kIkIgnores},
+    MtpArchitecture{"exaone4", kNextn, kNoTrunkArrays, false, kNoConfigArrays, kNoHeadTensors, "", kIkIgnores},
+    MtpArchitecture{"glm-dsa", kNextn, kIndexerTypes, true, kNoConfigArrays, kNoHeadTensors, "", kIkReads},
+    MtpArchitecture{"glm4", kNextn, kNoTrunkArrays, false, kNoConfigArrays, kNoHeadTensors, "", kIkIgnores},
+    MtpArchitecture{"glm4moe", kNextn, kNoTrunkArrays, true, kNoConfigArrays, kNoHeadTensors, "", kIkReads},
+    MtpArchitecture{"hy_v3", kNextn, kNoTrunkArrays, true, kNoConfigArrays, kNoHeadTensors, "", kIkIgnores},
+    MtpArchitecture{"mimo2", kNextn, kSlidingWindowPattern, false, kNoConfigArrays, kNoHeadTensors, "", kIkIgnores},
+    MtpArchitecture{"mistral4", kNextn, kNoTrunkArrays, true, kNoConfigArrays, kNoHeadTensors, "", kIkIgnores},
+    MtpArchitecture{"nemotron_h", kNextnSharedHeadNorm, kNoTrunkArrays, true, kNoConfigArrays, kNoHeadTensors, "", kIkIgnores},
+    MtpArchitecture{"nemotron_h_moe", kNextnSharedHeadNorm, kNoTrunkArrays, true, kNoConfigArrays, kNoHeadTensors, "", kIkIgnores},
+    MtpArchitecture{"qwen35", kNextn, kNoTrunkArrays, true, kNoConfigArrays, kNoHeadTensors, "", kIkReads},
+    MtpArchitecture{"qwen35moe", kNextn, kNoTrunkArrays, true, kNoConfigArrays, kNoHeadTensors, "", kIkReads},
+    MtpArchitecture{"qwen3next", kNextn, kNoTrunkArrays, true, kNoConfigArrays, kNoHeadTensors, "", kIkIgnores},
+    MtpArchitecture{"step35", kNextn, kNoTrunkArrays, true, kNoConfigArrays, kNoHeadTensors, "", kIkReadsAndLoadsHeads},
 };
 
 }  // namespace
 
 std::span<const MtpArchitecture> mtp_architectures() { return kArchitectures; }
+
+std::string ik_mtp_text(const IkMtpSupport& support) {
+    return std::string(support.reads_nextn ? "reads the NextN layers" : "does not read the NextN layers") +
+           "; loads a separate head file: " + (support.loads_head_file ? "yes" : "no");
+}
 
 const MtpArchitecture* find_mtp_architecture(std::string_view name) {
     for (const auto& a : kArchitectures) {

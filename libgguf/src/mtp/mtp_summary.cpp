@@ -1,6 +1,7 @@
 #include <charconv>
 
 #include "gguf/mtp/mtp.h"
+#include "gguf/mtp/mtp_surgery.h"
 
 namespace gguf {
 
@@ -60,7 +61,8 @@ Result<MtpSummary> summarize_mtp(const Model& model) {
     for (auto ref : model.tensors()) {
         const TensorInfo& t = model.info(ref);
         if (block_number(t.name) == 0) has_trunk = true;
-        if (range.contains(block_number(t.name))) {
+        // ik's output_extra.weight is the head's output: it counts with the blocks.
+        if (range.contains(block_number(t.name)) || is_head_only_tensor(t.name)) {
             ++s.tensors;
             s.bytes += t.n_bytes;
         }

@@ -5,8 +5,8 @@
 
 namespace gguf {
 
-Result<Model> Model::open(const std::string& path, OpenFor purpose, const RemoteOptions& remote) {
-    auto first = GgufFile::open(path, purpose, remote);
+Result<Model> Model::open(const std::string& path, OpenFor purpose, const ReadOptions& options) {
+    auto first = GgufFile::open(path, purpose, options);
     if (!first) return std::unexpected(first.error());
     auto declared = detail::declared_split_count(first->metadata(), first->path());
     if (!declared) return std::unexpected(declared.error());
@@ -24,7 +24,7 @@ Result<Model> Model::open(const std::string& path, OpenFor purpose, const Remote
             }
             const std::string shard_path = split_path(name->prefix, i, name->count);
             if (!is_remote(shard_path) && !identity_of(shard_path)) return std::unexpected(detail::missing_shard(shard_path, i, name->count, path));
-            auto shard = GgufFile::open(shard_path, purpose, remote);
+            auto shard = GgufFile::open(shard_path, purpose, options);
             if (!shard && shard.error().code == ErrorCode::not_found) return std::unexpected(detail::missing_shard(shard_path, i, name->count, path));
             if (!shard) return std::unexpected(shard.error());
             model.shards_.push_back(std::make_unique<GgufFile>(std::move(*shard)));

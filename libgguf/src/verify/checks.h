@@ -19,8 +19,9 @@ void add_model_finding(VerifyReport& report, Check check, const Model& model, Se
 
 // For a set that Model::open refuses: opens each file on its own and lists
 // every problem of every file (all data extent problems, each missing shard,
-// each inconsistent split key) instead of the first.
-void diagnose_unopenable(const std::string& path, VerifyReport& report);
+// each inconsistent split key) instead of the first, reading type ids in
+// `dialect` when the user gave one.
+void diagnose_unopenable(const std::string& path, std::optional<Dialect> dialect, VerifyReport& report);
 
 // One release's verdict on something a file holds: whether the release takes
 // it (loads it, or runs it) and, when not, what it expects instead.

@@ -27,13 +27,13 @@ uint64_t expected_size(const GgufHeader& header) {
 
 // The header of one file, with its extent problems reported; nullopt when
 // the file cannot be read or its header does not parse.
-std::optional<GgufHeader> examine_file(const std::string& path, VerifyReport& report) {
+std::optional<GgufHeader> examine_file(const std::string& path, std::optional<Dialect> dialect, VerifyReport& report) {
     auto map = MappedFile::open(path);
     if (!map) {
         add_error(report, Check::file, map.error());
         return std::nullopt;
     }
-    auto header = parse_header_layout((*map)->bytes(), (*map)->size(), path);
+    auto header = parse_header_layout((*map)->bytes(), (*map)->size(), path, {}, dialect);
     if (!header) {
         add_error(report, Check::file, header.error());
         return std::nullopt;
@@ -44,7 +44,7 @@ std::optional<GgufHeader> examine_file(const std::string& path, VerifyReport& re
     // is reported, the others counted in one line.
     size_t past_end = 0;
     std::string first_past_end;
-    for (auto& problem : data_extent_problems(*header, (*map)->size(), path)) {
+    for (auto& problem : data_extent_problems(*header, (*map)->size(), path, dialect)) {
         if (problem.error.code == ErrorCode::truncated && past_end++ > 0) continue;
         if (problem.error.code == ErrorCode::truncated) first_past_end = problem.tensor;
         report.findings.push_back(make_finding(Check::data_extents, Severity::error, std::move(problem.error), problem.tensor));
@@ -88,8 +88,8 @@ void check_set(const std::string& set_path, const SplitName& name, std::vector<s
 
 }  // namespace
 
-void diagnose_unopenable(const std::string& path, VerifyReport& report) {
-    auto first = examine_file(path, report);
+void diagnose_unopenable(const std::string& path, std::optional<Dialect> dialect, VerifyReport& report) {
+    auto first = examine_file(path, dialect, report);
     if (!first) {
         report.files.push_back(path);
         return;
@@ -115,7 +115,7 @@ void diagnose_unopenable(const std::string& path, VerifyReport& report) {
                 add_error(report, Check::split_set, missing_shard(shard_path, i, name->count, path));
                 continue;
             }
-            shards[i] = examine_file(shard_path, report);
+            shards[i] = examine_file(shard_path, dialect, report);
         }
         report.files.push_back(shard_path);
     }

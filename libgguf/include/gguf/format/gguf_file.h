@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -26,6 +27,7 @@
 #include "gguf/format/metadata.h"
 #include "gguf/format/tensor_info.h"
 #include "gguf/io/file_identity.h"
+#include "gguf/format/read_options.h"
 #include "gguf/io/remote.h"
 
 namespace gguf {
@@ -47,8 +49,10 @@ struct GgufHeader {
 // Parses a header from `bytes`, which hold the start of a file whose full
 // size is `file_size` (tensor extents are checked against it). When `bytes`
 // is shorter than the file and the header runs past its end, the error code
-// is `truncated` and the caller may retry with more bytes.
-Result<GgufHeader> parse_header(std::span<const uint8_t> bytes, uint64_t file_size, const std::string& file_name);
+// is `truncated` and the caller may retry with more bytes. `dialect`, when
+// given, is the dialect the type ids are read in (format/dialect.h).
+Result<GgufHeader> parse_header(std::span<const uint8_t> bytes, uint64_t file_size, const std::string& file_name,
+                                std::optional<Dialect> dialect = std::nullopt);
 
 class ReadableFile;
 
@@ -68,7 +72,7 @@ public:
     // (a mapping) is not there; OpenFor::header reads no data at all.
     // A URL (gguf/io/remote.h) opens with range requests: the header, then
     // only the tensor data that is read.
-    static Result<GgufFile> open(const std::string& path, OpenFor purpose = OpenFor::data, const RemoteOptions& remote = {});
+    static Result<GgufFile> open(const std::string& path, OpenFor purpose = OpenFor::data, const ReadOptions& options = {});
 
     GgufFile(GgufFile&&) noexcept;
     GgufFile& operator=(GgufFile&&) noexcept;

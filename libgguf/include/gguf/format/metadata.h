@@ -57,6 +57,7 @@ inline bool operator==(const Metadata& a, const Metadata& b) { return a.entries_
 namespace keys {
 inline constexpr std::string_view kArchitecture = "general.architecture";
 inline constexpr std::string_view kAlignment = "general.alignment";
+inline constexpr std::string_view kFileType = "general.file_type";
 inline constexpr std::string_view kSplitNo = "split.no";
 inline constexpr std::string_view kSplitCount = "split.count";
 inline constexpr std::string_view kSplitTensorsCount = "split.tensors.count";

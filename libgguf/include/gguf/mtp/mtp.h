@@ -48,7 +48,7 @@ struct MtpSummary {
     uint32_t block_count = 0;          // all blocks, MTP ones included
     MtpBlockRange range() const { return {block_count, nextn_layers}; }
     std::vector<uint32_t> blocks;      // block numbers of the MTP blocks
-    size_t tensors = 0;                // tensors inside MTP blocks
+    size_t tensors = 0;                // the head's tensors: those of the MTP blocks and kHeadOnlyTensors (mtp_surgery.h)
     uint64_t bytes = 0;                // their data bytes
 };
 

@@ -34,8 +34,22 @@
 
 namespace gguf {
 
+// What ik_llama.cpp does with an architecture's NextN blocks: whether its
+// loader creates their tensors (so a bundled file's head runs there), and
+// whether it loads a head file of its own beside a trunk (--spec-type mtp
+// with the head as a companion model).
+struct IkMtpSupport {
+    bool reads_nextn = false;
+    bool loads_head_file = false;
+};
+
+// "reads the NextN layers; loads a separate head file: no": how info and
+// verify put it.
+std::string ik_mtp_text(const IkMtpSupport& support);
+
 // What differs between architectures, in one table (mtp_architectures.cpp),
-// as llama.cpp v0.4.0 and v0.5.0 read NextN blocks and convert writes them.
+// as llama.cpp v0.4.0 and v0.5.0 read NextN blocks and convert writes them,
+// and as ik_llama.cpp reads them.
 struct MtpArchitecture {
     std::string_view name;                               // general.architecture
     std::span<const std::string_view> required_tensors;  // "nextn.eh_proj", ...: blk.N.<x>.weight of each MTP block
@@ -50,6 +64,7 @@ struct MtpArchitecture {
     // blk.N.<head_tensors_before>.weight.
     std::span<const std::string_view> head_tensors;
     std::string_view head_tensors_before;
+    IkMtpSupport ik;
 };
 
 // The table entry for an architecture, or nullptr when llama.cpp reads no

@@ -30,7 +30,7 @@ class Model {
 public:
     // OpenFor::header: see GgufFile::open; data() must not be called then.
     // A URL's shards are found by the same naming pattern, on the same server.
-    static Result<Model> open(const std::string& path, OpenFor purpose = OpenFor::data, const RemoteOptions& remote = {});
+    static Result<Model> open(const std::string& path, OpenFor purpose = OpenFor::data, const ReadOptions& options = {});
 
     // The set's metadata: the first shard's key/values, split keys included.
     const Metadata& metadata() const { return shards_.front()->metadata(); }

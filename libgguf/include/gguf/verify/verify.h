@@ -38,7 +38,8 @@
 #include <vector>
 
 #include "gguf/error.h"
-#include "gguf/io/remote.h"
+#include "gguf/format/read_options.h"
+#include "gguf/mtp/mtp_surgery.h"
 #include "gguf/compat/llama_release.h"
 #include "gguf/plan/writer.h"
 
@@ -78,13 +79,16 @@ struct VerifyOptions {
     // lengths); where another release judges a file otherwise, a finding
     // says which releases load it.
     LlamaRelease release = kNewestRelease;
-    RemoteOptions remote = {};  // for models named by URL
+    ReadOptions read = {};  // for models named by URL, and a --dialect the user gives
 };
 
-// Which runtimes load a model that opened (format/dialect.h's file_runtimes).
+// Which runtimes load a model that opened (format/dialect.h's file_runtimes),
+// and for one with NextN layers of an architecture in the MTP table, what
+// ik_llama.cpp does with them.
 struct ModelRuntimes {
     std::string path;
     TypeRuntimes runtimes = TypeRuntimes::both;
+    std::optional<IkMtpSupport> ik_mtp;
 };
 
 struct VerifyReport {
