@@ -467,6 +467,46 @@ TEST(VerifyData, EveryBadValueIsCountedInOneLinePerTensor) {
         << all_lines(r);
 }
 
+// ik_llama.cpp's loader checks its Q4_0 repacks (the 4 or 8 scales a block
+// group starts with) and its Q8_K, and none of its own types' fields: a NaN
+// in an IQ4_KS row scale loads there, so verify --data passes it too.
+TEST(VerifyData, IkFilesAreCheckedAsIksLoaderChecksThem) {
+    struct IkDamage {
+        TensorType type;
+        uint64_t at;                 // byte within the tensor
+        std::vector<uint8_t> bytes;  // written there
+        std::string expected;        // part of the message; empty: no finding
+    };
+    const std::vector<IkDamage> damages = {
+        {TensorType::IK_Q4_0_4_4, 72 + 4, {0x00, 0x7e}, "block group 1 of 2 (rows 0-3) has NaN in d[2]"},
+        {TensorType::IK_Q4_0_8_8, 14, {0x00, 0x7c}, "block group 0 of 1 (rows 0-7) has Inf in d[7]"},
+        {TensorType::IK_Q8_K, 0, {0x00, 0x00, 0xc0, 0x7f}, "block 0 of 1 (row 0) has NaN in d"},
+        {TensorType::IQ4_KS, 0, {0x00, 0x00, 0xc0, 0x7f}, ""},
+    };
+    for (const auto& d : damages) {
+        TempDir dir;
+        const std::string path = zero_model(dir, {TensorType::F16, d.type});
+        auto clean = gguf::verify_model(path, kScanData);
+        EXPECT_TRUE(clean.findings.empty()) << all_lines(clean);
+        const auto model = open_or_die(path);
+        const std::string name = "t." + std::string(gguf::type_display_name(d.type));
+        const uint64_t offset = model.shard(0).tensor_file_offset(model.find(name)->index) + d.at;
+        auto bytes = gguf_test::read_file(path);
+        std::copy(d.bytes.begin(), d.bytes.end(), bytes.begin() + static_cast<long>(offset));
+        gguf_test::write_file(path, bytes);
+
+        auto r = gguf::verify_model(path, kScanData);
+        if (d.expected.empty()) {
+            EXPECT_TRUE(r.findings.empty()) << name << "\n" << all_lines(r);
+            continue;
+        }
+        ASSERT_EQ(r.findings.size(), 1u) << name << "\n" << all_lines(r);
+        EXPECT_EQ(r.findings[0].tensor, name);
+        EXPECT_EQ(r.findings[0].error.offset, offset) << r.findings[0].error.to_string();
+        EXPECT_NE(r.findings[0].error.message.find(d.expected), std::string::npos) << r.findings[0].error.to_string();
+    }
+}
+
 // ---------------------------------------------------------------- pairs
 
 TEST(VerifyPair, AMatchingTrunkAndHeadPass) {

@@ -21,6 +21,13 @@ constexpr CheckedField kScaleAndSum[] = {{0, FieldKind::f16, "d"}, {2, FieldKind
 constexpr CheckedField kQ8K[] = {{0, FieldKind::f32, "d"}};
 constexpr CheckedField kIQ1M[] = {{48, FieldKind::iq1m_scale, "scale"}};  // after qs[32] and qh[16]
 constexpr CheckedField kMXFP4[] = {{0, FieldKind::e8m0, "e"}};
+// ik_llama.cpp's Q4_0 repacks: the scales of the 4 or 8 Q4_0 blocks a
+// block_q4_0x4 / block_q4_0x8 interleaves come first.
+constexpr CheckedField kQ4_0x4[] = {{0, FieldKind::f16, "d[0]"}, {2, FieldKind::f16, "d[1]"}, {4, FieldKind::f16, "d[2]"},
+                                    {6, FieldKind::f16, "d[3]"}};
+constexpr CheckedField kQ4_0x8[] = {{0, FieldKind::f16, "d[0]"},  {2, FieldKind::f16, "d[1]"},  {4, FieldKind::f16, "d[2]"},
+                                    {6, FieldKind::f16, "d[3]"},  {8, FieldKind::f16, "d[4]"},  {10, FieldKind::f16, "d[5]"},
+                                    {12, FieldKind::f16, "d[6]"}, {14, FieldKind::f16, "d[7]"}};
 
 uint16_t load_u16(const uint8_t* p) { return load_le<uint16_t>(p); }
 
@@ -46,11 +53,21 @@ std::span<const CheckedField> checked_fields(TensorType type) {
         case TensorType::Q2_K: return kScaleAndMinLast;
         case TensorType::Q4_1: case TensorType::Q5_1: return kScaleAndOffset;
         case TensorType::Q8_1: return kScaleAndSum;
-        case TensorType::Q8_K: return kQ8K;
+        case TensorType::Q8_K: case TensorType::IK_Q8_K: return kQ8K;
+        case TensorType::IK_Q4_0_4_4: case TensorType::IK_Q4_0_4_8: return kQ4_0x4;
+        case TensorType::IK_Q4_0_8_8: return kQ4_0x8;
         case TensorType::IQ1_M: return kIQ1M;
         case TensorType::MXFP4: return kMXFP4;
         case TensorType::I8: case TensorType::I16: case TensorType::I32: case TensorType::I64: case TensorType::NVFP4: return {};
-        default: return {};  // ik_llama.cpp's types: no field rules of ik's loader are checked yet
+        default: return {};  // ik_llama.cpp's own types: ik's loader checks none of their fields
+    }
+}
+
+uint32_t checked_unit_blocks(TensorType type) {
+    switch (type) {
+        case TensorType::IK_Q4_0_4_4: case TensorType::IK_Q4_0_4_8: return 4;
+        case TensorType::IK_Q4_0_8_8: return 8;
+        default: return 1;
     }
 }
 

@@ -28,7 +28,9 @@ struct Chunk {
 // are checked, else single bytes, which also walks ik_llama.cpp's types
 // whose rows carry metadata before their blocks (and I2_S's trailer), whose
 // sizes are not whole blocks.
-uint32_t scan_unit_bytes(TensorType type, const TypeTraits& traits) { return checked_fields(type).empty() ? 1 : traits.block_bytes; }
+uint32_t scan_unit_bytes(TensorType type, const TypeTraits& traits) {
+    return checked_fields(type).empty() ? 1 : traits.block_bytes * checked_unit_blocks(type);
+}
 
 struct ChunkResult {
     std::optional<Error> unread;  // the chunk's bytes could not be read
@@ -61,18 +63,23 @@ ChunkResult scan_chunk(std::span<const uint8_t> data, uint32_t block_bytes, std:
 Finding describe(const Model& model, TensorRef ref, const TypeTraits& traits, const ChunkResult& bad) {
     const TensorInfo& t = model.info(ref);
     const GgufFile& file = model.shard(ref.shard);
-    const uint64_t blocks = t.n_bytes / traits.block_bytes;
-    const uint64_t row = bad.first_bad * traits.block_size / t.ne[0];
-    const uint64_t field_at = bad.field->offset < 0 ? traits.block_bytes + bad.field->offset : bad.field->offset;
+    // A unit of an interleaving repack holds one block of each row of its group.
+    const uint32_t unit_blocks = checked_unit_blocks(t.type);
+    const uint64_t unit_bytes = uint64_t(traits.block_bytes) * unit_blocks;
+    const uint64_t blocks = t.n_bytes / unit_bytes;
+    const uint64_t row = bad.first_bad / (t.ne[0] / traits.block_size) * unit_blocks;
+    const uint64_t field_at = bad.field->offset < 0 ? unit_bytes + bad.field->offset : bad.field->offset;
     const bool elements = traits.block_size == 1;
+    const std::string rows = unit_blocks == 1 ? "row " + std::to_string(row)
+                                              : "rows " + std::to_string(row) + "-" + std::to_string(row + unit_blocks - 1);
     std::string message = "tensor '" + t.name + "' (" + std::string(type_display_name(t.type)) + "): " +
-                          (elements ? "element " : "block ") + std::to_string(bad.first_bad) + " of " + std::to_string(blocks) +
-                          " (row " + std::to_string(row) + ") " +
+                          (elements ? "element " : unit_blocks == 1 ? "block " : "block group ") + std::to_string(bad.first_bad) +
+                          " of " + std::to_string(blocks) + " (" + rows + ") " +
                           (elements ? "is " + std::string(bad.problem)
                                     : "has " + std::string(bad.problem) + " in " + std::string(bad.field->name)) +
                           "; " + std::to_string(bad.bad_blocks) + (elements ? " invalid value" : " invalid block") +
                           (bad.bad_blocks == 1 ? "" : "s") + " in this tensor";
-    const uint64_t offset = file.tensor_file_offset(ref.index) + bad.first_bad * traits.block_bytes + field_at;
+    const uint64_t offset = file.tensor_file_offset(ref.index) + bad.first_bad * unit_bytes + field_at;
     return make_finding(Check::tensor_data, Severity::error, Error{ErrorCode::bad_format, file.path(), offset, std::move(message)},
                         t.name);
 }
