@@ -228,26 +228,41 @@ struct LevelLayout {
 
 // A trial scale's fit: weighted sums of xval * q and q * q over a block of
 // Count levels, q = 2 * level + 1, added in element order as ggml adds them.
-// Under AVX2 trials up to `trials` rounded up to 8 must be initialized,
-// plus, in rows, 3 bytes of slack for the last 4-byte read.
+// Under AVX2 trials up to `trials` rounded up to 8 must be initialized.
 #if defined(__x86_64__) && defined(__GNUC__)
 // Eight trials a vector, one per lane, each lane adding in element order.
+// Element i's two terms take one of 8 values, one per level, so they are
+// tabled once per call (rounded as the scalar loop rounds them) and each
+// lane permutes its level's term out of the table. The permute reads only
+// a lane's low 3 bits, so in rows one 4-byte gather serves 4 elements, each
+// shifted down in turn.
 template <int Count>
 __attribute__((target("avx2"))) inline void trial_sums_avx2(const int8_t* levels, LevelLayout layout, int trials, const float* xval,
                                                             const float* weight, float* sumqx, float* sumq2) {
+    static_assert(Count % 4 == 0);
+    __m256 term_x[Count], term_q[Count];
+    const __m256 q = _mm256_setr_ps(1, 3, 5, 7, 9, 11, 13, 15);
+    for (int i = 0; i < Count; ++i) {
+        const __m256 w = _mm256_set1_ps(weight[i]);
+        term_x[i] = _mm256_mul_ps(_mm256_set1_ps(weight[i] * xval[i]), q);
+        term_q[i] = _mm256_mul_ps(_mm256_mul_ps(w, q), q);
+    }
     for (int s0 = 0; s0 < trials; s0 += 8) {
         const __m256i row = _mm256_mullo_epi32(_mm256_add_epi32(_mm256_set1_epi32(s0), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)),
                                                _mm256_set1_epi32(layout.trial_step));
         __m256 qx = _mm256_setzero_ps(), q2 = _mm256_setzero_ps();
-        for (int i = 0; i < Count; ++i) {
-            const int8_t* at = levels + i * layout.coordinate_step;
-            const __m256i level = layout.trial_step == 1
-                                      ? _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(at + s0)))
-                                      : _mm256_srai_epi32(_mm256_slli_epi32(_mm256_i32gather_epi32(reinterpret_cast<const int*>(at), row, 1), 24), 24);
-            const __m256 q = _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_add_epi32(level, level), _mm256_set1_epi32(1)));
-            const __m256 w = _mm256_set1_ps(weight[i]);
-            qx = _mm256_add_ps(qx, _mm256_mul_ps(_mm256_mul_ps(w, _mm256_set1_ps(xval[i])), q));
-            q2 = _mm256_add_ps(q2, _mm256_mul_ps(_mm256_mul_ps(w, q), q));
+        for (int i0 = 0; i0 < Count; i0 += 4) {
+            const int8_t* at = levels + i0 * layout.coordinate_step;
+            __m256i four = layout.trial_step == 1 ? _mm256_setzero_si256() : _mm256_i32gather_epi32(reinterpret_cast<const int*>(at), row, 1);
+            for (int j = 0; j < 4; ++j, four = _mm256_srli_epi32(four, 8)) {
+                const int i = i0 + j;
+                const __m256i level =
+                    layout.trial_step == 1
+                        ? _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(levels + i * layout.coordinate_step + s0)))
+                        : four;
+                qx = _mm256_add_ps(qx, _mm256_permutevar8x32_ps(term_x[i], level));
+                q2 = _mm256_add_ps(q2, _mm256_permutevar8x32_ps(term_q[i], level));
+            }
         }
         _mm256_storeu_ps(sumqx + s0, qx);
         _mm256_storeu_ps(sumq2 + s0, q2);
