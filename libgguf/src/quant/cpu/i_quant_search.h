@@ -111,11 +111,13 @@ __attribute__((target("avx2"))) inline __m256 run_d2(const __m256* term, const u
     return d2;
 }
 
-// Where a vector search ends: neighbour key `key` (its levels to L), its grid index returned.
+// Where a vector search ends: neighbour key `key`, its grid index returned
+// and its levels copied to L.
 template <int Dims>
 inline int take_key(const Lattice& lattice, uint16_t key, int8_t* L) {
-    for (int i = 0; i < Dims; ++i) L[i] = static_cast<int8_t>((key >> (kKeyBits<Dims> * i)) & ((1 << kKeyBits<Dims>) - 1));
-    return lattice.index_of(key);
+    const int grid_index = lattice.index_of(key);
+    std::memcpy(L, lattice.levels(grid_index), Dims);
+    return grid_index;
 }
 
 template <int Dims>

@@ -48,24 +48,35 @@ public:
         c.i2 = i2;
         c.count = count;
         fill(c.sumqx, c.sumq2);
-        const LaneMask8 in_range = lane_offsets() < count;
-        for (int k = 0; k < Patterns; ++k) {
-            const Lanes8 sumqx = c.sumqx[k], sumq2 = c.sumq2[k];
-            const LaneMask8 scored = in_range & (sumq2 > 0);
-            const LaneMask8 tame = (sumq2 >= kLow) & (sumq2 <= kHigh) & (sumqx >= -kHigh) & (sumqx <= kHigh);
-            wild_ |= scored & ~tame;
-            c.score[k] = sumqx / sumq2 * sumqx;
-            top_ = scored ? (c.score[k] > top_ ? c.score[k] : top_) : top_;
-        }
+#pragma GCC unroll 4
+        for (int k = 0; k < Patterns; ++k) c.score[k] = c.sumqx[k] / c.sumq2[k] * c.sumqx[k];
     }
 
     // Calls consider(i1, i2, pattern, sumqx, sumq2) on the trials the full
     // scan's end depends on, in scan order; consider is the scan's step.
     template <class Consider>
     GGUF_MTP_TARGET_AVX2 void replay(const Consider& consider) const {
+        // The top score and whether any trial leaves the range, with one
+        // accumulator per pattern so that no chain of dependent operations
+        // runs through every chunk.
+        Lanes8 tops[Patterns] = {};
+        LaneMask8 wild{};
+        for (int i = 0; i < count_; ++i) {
+            const Chunk& c = chunks_[i];
+#pragma GCC unroll 4
+            for (int k = 0; k < Patterns; ++k) {
+                const Lanes8 sumqx = c.sumqx[k], sumq2 = c.sumq2[k];
+                const LaneMask8 scored = (lane_offsets() < c.count) & (sumq2 > 0);
+                wild |= scored & ~((sumq2 >= kLow) & (sumq2 <= kHigh) & (sumqx >= -kHigh) & (sumqx <= kHigh));
+                const Lanes8 scored_score = scored ? c.score[k] : Lanes8{};
+                tops[k] = reinterpret_cast<Lanes8>(_mm256_max_ps(reinterpret_cast<__m256>(tops[k]), reinterpret_cast<__m256>(scored_score)));
+            }
+        }
         float top = 0;
-        for (int i = 0; i < 8; ++i) top = top_[i] > top ? top_[i] : top;
-        if (lane_bits(wild_) || !(top >= kLow)) return replay_lanes(consider, [](const Chunk& c) { return (1u << c.count) - 1; });
+        for (const Lanes8& t : tops) {
+            for (int i = 0; i < 8; ++i) top = t[i] > top ? t[i] : top;
+        }
+        if (lane_bits(wild) || !(top >= kLow)) return replay_lanes(consider, [](const Chunk& c) { return (1u << c.count) - 1; });
         const float theta = top * (1 - 0x1p-10f), low = theta * (1 - 0x1p-16f);
         unsigned lanes[MaxChunks];
         for (int i = 0; i < count_; ++i) {
@@ -106,8 +117,6 @@ private:
 
     Chunk chunks_[MaxChunks];
     int count_ = 0;
-    Lanes8 top_{};
-    LaneMask8 wild_{};
 };
 #endif
 
