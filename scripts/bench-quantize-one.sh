@@ -50,10 +50,11 @@ timed() {
   rm -f "$out"
 }
 
-# The preset whose base type (all that --pure writes) is TYPE.
+# The preset whose base type (all that --pure writes) is TYPE. As in
+# llama.cpp, preset IQ2_S writes IQ2_XS and IQ2_M writes IQ2_S.
 preset_of() {
   case $1 in
-    Q3_K) echo Q3_K_M ;; Q4_K) echo Q4_K_M ;; Q5_K) echo Q5_K_M ;;
+    Q3_K) echo Q3_K_M ;; Q4_K) echo Q4_K_M ;; Q5_K) echo Q5_K_M ;; IQ2_S) echo IQ2_M ;;
     *) echo "$1" ;;
   esac
 }

@@ -52,23 +52,24 @@ public:
         const List& list = lists_[-map_[key] - 1];
         return {indices_.data() + list.first, list.count};
     }
-    // The same neighbours' levels laid out for 8-wide vector code: for each
-    // run of 8 neighbours, dims() rows of 8 bytes, row k holding coordinate
-    // k of each; a short last run is filled up with the first neighbour.
-    const uint8_t* neighbour_columns(uint32_t key) const { return columns_.data() + lists_[-map_[key] - 1].columns; }
+    // The same neighbours' keys, padded to a multiple of 8 with the first
+    // one's: each key holds all of a neighbour's levels, so vector code
+    // reads a lane per neighbour from 2 bytes (the lists' memory, not their
+    // arithmetic, bounds the search; iq1s's fit in L2 this way).
+    const uint16_t* neighbour_keys(uint32_t key) const { return keys_.data() + lists_[-map_[key] - 1].keys; }
 
 private:
     struct List {
         uint32_t first;    // into indices_
         uint32_t count;
-        uint32_t columns;  // into columns_
+        uint32_t keys;     // into keys_
     };
     int dims_;
     std::vector<uint8_t> levels_;
     std::vector<int32_t> map_;  // >= 0: grid index; < 0: -(position in lists_) - 1
     std::vector<List> lists_;
     std::vector<uint16_t> indices_;
-    std::vector<uint8_t> columns_;
+    std::vector<uint16_t> keys_;
 };
 
 // Built on first use, immutable afterwards, shared by every thread.

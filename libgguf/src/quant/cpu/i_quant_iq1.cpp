@@ -9,7 +9,9 @@
 #include "gguf/compat/llama_release.h"
 #include "i_quant_rows.h"
 #include "i_quant_search.h"
+#include "lanes8.h"
 #include "numeric.h"
+#include "ordered_trials.h"
 
 namespace gguf::quant::iq {
 namespace {
@@ -270,37 +272,85 @@ SplitChoice best_pattern_split(const PatternTerms& term_x, const PatternTerms& t
 // the sorted values, one pair per half block (each half takes its own
 // shift). Levels step by 1 in both shift tables, so a split's sums follow
 // from the running sums at i1 and i2; ggml's float operations in its order.
+struct HalfSums {
+    // Entries past kIq1mBlock pad the 8-wide loads; their lanes are left out.
+    float x[2][kIq1mBlock + 8], w[2][kIq1mBlock + 8];
+};
+
+// The sums of trial (i1, i2) for each shift pattern k (0..3: (+,+) (+,-)
+// (-,+) (-,-), first half then second), with x2 and w2 the running sums at
+// i2 of each half. V is float for one i2, Lanes8 for i2 .. i2 + 7: one
+// formula for both, so every lane rounds as the scalar trial does.
+template <class V>
+inline void half_sum_trials(const HalfSums& s, int i1, const V (&x2)[2], const V (&w2)[2], V (&qx)[4], V (&q2)[4]) {
+    constexpr int n = kIq1mBlock;
+    constexpr float plus_top = kPlus[2], minus_top = kMinus[2];
+    constexpr float plus_step0 = kPlus[0] * kPlus[0] - kPlus[1] * kPlus[1], plus_step1 = kPlus[1] * kPlus[1] - kPlus[2] * kPlus[2];
+    constexpr float minus_step0 = kMinus[0] * kMinus[0] - kMinus[1] * kMinus[1], minus_step1 = kMinus[1] * kMinus[1] - kMinus[2] * kMinus[2];
+    V qx_plus[2], qx_minus[2], q2_plus[2], q2_minus[2];
+    for (int h = 0; h < 2; ++h) {
+        const V below = s.x[h][i1] + x2[h];
+        qx_plus[h] = s.x[h][n] * plus_top - below;
+        qx_minus[h] = s.x[h][n] * minus_top - below;
+        q2_plus[h] = s.w[h][n] * plus_top * plus_top + s.w[h][i1] * plus_step0 + w2[h] * plus_step1;
+        q2_minus[h] = s.w[h][n] * minus_top * minus_top + s.w[h][i1] * minus_step0 + w2[h] * minus_step1;
+    }
+    qx[0] = qx_plus[0] + qx_plus[1], q2[0] = q2_plus[0] + q2_plus[1];
+    qx[1] = qx_plus[0] + qx_minus[1], q2[1] = q2_plus[0] + q2_minus[1];
+    qx[2] = qx_minus[0] + qx_plus[1], q2[2] = q2_minus[0] + q2_plus[1];
+    qx[3] = qx_minus[0] + qx_minus[1], q2[3] = q2_minus[0] + q2_minus[1];
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// The trials (i1, i2 + lane) for 8 lanes.
+GGUF_MTP_TARGET_AVX2 inline void half_sum_lanes8(const HalfSums& s, int i1, int i2, Lanes8 (&qx)[4], Lanes8 (&q2)[4]) {
+    const Lanes8 x2[2] = {load_lanes8(s.x[0] + i2), load_lanes8(s.x[1] + i2)};
+    const Lanes8 w2[2] = {load_lanes8(s.w[0] + i2), load_lanes8(s.w[1] + i2)};
+    half_sum_trials(s, i1, x2, w2, qx, q2);
+}
+
+// Every trial, 8 i2 a vector (lanes past n left out), for the ordered scan.
+GGUF_MTP_TARGET_AVX2 inline void add_half_sum_trials(const HalfSums& s, OrderedTrials<4, 27>& trials) {
+    constexpr int n = kIq1mBlock;
+    for (int i1 = 0; i1 <= n; ++i1) {
+        for (int i2 = i1; i2 <= n; i2 += 8) {
+            trials.add(i1, i2, n + 1 - i2 < 8 ? n + 1 - i2 : 8, [&](Lanes8 (&qx)[4], Lanes8 (&q2)[4]) { half_sum_lanes8(s, i1, i2, qx, q2); });
+        }
+    }
+}
+#endif
+
+template <Simd S>
 SplitChoice best_split_from_half_sums(const float* xb, const float* weight, const int* order, float max) {
     constexpr int n = kIq1mBlock;
-    float px[2][n + 1], pw[2][n + 1];
-    px[0][0] = px[1][0] = pw[0][0] = pw[1][0] = 0;
+    HalfSums s;
+    s.x[0][0] = s.x[1][0] = s.w[0][0] = s.w[1][0] = 0;
     for (int j = 0; j < n; ++j) {
         const int i = order[j];
         const int half = i < n / 2 ? 0 : 1, other = 1 - half;
-        px[half][j + 1] = px[half][j] + weight[i] * xb[i];
-        px[other][j + 1] = px[other][j];
-        pw[half][j + 1] = pw[half][j] + weight[i];
-        pw[other][j + 1] = pw[other][j];
+        s.x[half][j + 1] = s.x[half][j] + weight[i] * xb[i];
+        s.x[other][j + 1] = s.x[other][j];
+        s.w[half][j + 1] = s.w[half][j] + weight[i];
+        s.w[other][j + 1] = s.w[other][j];
     }
-    const float plus_top = kPlus[2], minus_top = kMinus[2];
-    const float plus_step0 = kPlus[0] * kPlus[0] - kPlus[1] * kPlus[1], plus_step1 = kPlus[1] * kPlus[1] - kPlus[2] * kPlus[2];
-    const float minus_step0 = kMinus[0] * kMinus[0] - kMinus[1] * kMinus[1], minus_step1 = kMinus[1] * kMinus[1] - kMinus[2] * kMinus[2];
+    for (int h = 0; h < 2; ++h) {
+        for (int j = n + 1; j < n + 8; ++j) s.x[h][j] = s.w[h][j] = 0;
+    }
     SplitChoice best(max, -1);
+#if defined(__x86_64__) && defined(__GNUC__)
+    if constexpr (S != Simd::scalar) {
+        OrderedTrials<4, 27> trials;
+        add_half_sum_trials(s, trials);
+        trials.replay([&](int i1, int i2, int k, float qx, float q2) { best.consider(i1, i2, k, qx, q2); });
+        return best;
+    }
+#endif
     for (int i1 = 0; i1 <= n; ++i1) {
         for (int i2 = i1; i2 <= n; ++i2) {
-            float qx_plus[2], qx_minus[2], q2_plus[2], q2_minus[2];
-            for (int h = 0; h < 2; ++h) {
-                const float below = px[h][i1] + px[h][i2];
-                qx_plus[h] = px[h][n] * plus_top - below;
-                qx_minus[h] = px[h][n] * minus_top - below;
-                q2_plus[h] = pw[h][n] * plus_top * plus_top + pw[h][i1] * plus_step0 + pw[h][i2] * plus_step1;
-                q2_minus[h] = pw[h][n] * minus_top * minus_top + pw[h][i1] * minus_step0 + pw[h][i2] * minus_step1;
-            }
-            // Patterns 0..3: (+,+) (+,-) (-,+) (-,-), first half then second.
-            best.consider(i1, i2, 0, qx_plus[0] + qx_plus[1], q2_plus[0] + q2_plus[1]);
-            best.consider(i1, i2, 1, qx_plus[0] + qx_minus[1], q2_plus[0] + q2_minus[1]);
-            best.consider(i1, i2, 2, qx_minus[0] + qx_plus[1], q2_minus[0] + q2_plus[1]);
-            best.consider(i1, i2, 3, qx_minus[0] + qx_minus[1], q2_minus[0] + q2_minus[1]);
+            const float x2[2] = {s.x[0][i2], s.x[1][i2]}, w2[2] = {s.w[0][i2], s.w[1][i2]};
+            float qx[4], q2[4];
+            half_sum_trials(s, i1, x2, w2, qx, q2);
+            for (int k = 0; k < 4; ++k) best.consider(i1, i2, k, qx[k], q2[k]);
         }
     }
     return best;
@@ -444,7 +494,7 @@ void quantize_iq1_m_scored(const float* src, uint8_t* dst, int64_t n, const floa
             sort_positions<kBlock>(xb, order);
             SplitChoice split(max, -1);
             if constexpr (Score == Iq1mSplitScore::half_block_prefix_sums) {
-                split = best_split_from_half_sums(xb, weight, order, max);
+                run_simd([&]<Simd S>() { split = best_split_from_half_sums<S>(xb, weight, order, max); });
             } else {
                 for (int level = 0; level < 3; ++level) {
                     for (int i = 0; i < kBlock; ++i) {

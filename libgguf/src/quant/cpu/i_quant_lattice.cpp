@@ -79,17 +79,15 @@ Lattice::Lattice(std::span<const uint8_t> coordinate_bytes, int dims, bool signe
             }
         }
         const auto count = static_cast<uint32_t>(indices_.size()) - first;
-        const auto columns = static_cast<uint32_t>(columns_.size());
-        for (uint32_t run = 0; run < count; run += 8) {
-            for (int k = 0; k < dims; ++k) {
-                for (uint32_t lane = 0; lane < 8; ++lane) {
-                    const uint32_t at = run + lane < count ? run + lane : 0;
-                    columns_.push_back(levels(indices_[first + at])[k]);
-                }
-            }
+        const auto keys = static_cast<uint32_t>(keys_.size());
+        for (uint32_t at = 0; at < (count + 7) / 8 * 8; ++at) {
+            const uint8_t* p = levels(indices_[first + (at < count ? at : 0)]);
+            uint32_t neighbour_key = 0;
+            for (int k = 0; k < dims; ++k) neighbour_key |= static_cast<uint32_t>(p[k]) << (bits * k);
+            keys_.push_back(static_cast<uint16_t>(neighbour_key));
         }
         map_[key] = -static_cast<int32_t>(lists_.size()) - 1;
-        lists_.push_back({first, count, columns});
+        lists_.push_back({first, count, keys});
     }
 }
 

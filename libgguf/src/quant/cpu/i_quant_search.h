@@ -90,49 +90,68 @@ inline int nearest_neighbour_scalar(const Lattice& lattice, uint32_t key, const 
 // The same search for 8 neighbours at once, one per lane: each lane sums its
 // table terms in coordinate order, and the winner is the smallest d2,
 // earliest on ties, as the scalar scan's strict < keeps it.
-// d2 of the 8 neighbours of one run of neighbour columns, one per lane.
+//
+// Bits per level in a key: the 8-dimensional lattices have 3 levels (2
+// bits), the 4-dimensional ones 8 (3 bits).
 template <int Dims>
-__attribute__((target("avx2"))) inline __m256 run_d2(const __m256* term, const uint8_t* run) {
+inline constexpr int kKeyBits = Dims == 8 ? 2 : 3;
+
+// d2 of the 8 neighbours whose keys start at `keys`, one per lane. A lane's
+// key is shifted down one level at a time and the permute reads its low 3
+// bits: with 2-bit levels the third bit belongs to the next level, so the
+// term tables repeat their first 4 entries in the upper 4.
+template <int Dims>
+__attribute__((target("avx2"))) inline __m256 run_d2(const __m256* term, const uint16_t* keys) {
+    __m256i level = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(keys)));
     __m256 d2 = _mm256_setzero_ps();
     for (int i = 0; i < Dims; ++i) {
-        const __m256i level = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(run + 8 * i)));
         d2 = _mm256_add_ps(d2, _mm256_permutevar8x32_ps(term[i], level));
+        level = _mm256_srli_epi32(level, kKeyBits<Dims>);
     }
     return d2;
+}
+
+// Where a vector search ends: neighbour key `key`, its grid index returned
+// and its levels copied to L.
+template <int Dims>
+inline int take_key(const Lattice& lattice, uint16_t key, int8_t* L) {
+    const int grid_index = lattice.index_of(key);
+    std::memcpy(L, lattice.levels(grid_index), Dims);
+    return grid_index;
 }
 
 template <int Dims>
 __attribute__((target("avx2"))) inline int nearest_neighbour_avx2(const Lattice& lattice, uint32_t key, const float* xval, const float* weight,
                                                                   float scale, const float* value8, int8_t* L) {
     __m256 term[Dims];
-    const __m256 scaled = _mm256_mul_ps(_mm256_set1_ps(scale), _mm256_loadu_ps(value8));
+    const __m256i level_of_lane = kKeyBits<Dims> == 2 ? _mm256_setr_epi32(0, 1, 2, 3, 0, 1, 2, 3) : _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256 scaled = _mm256_mul_ps(_mm256_set1_ps(scale), _mm256_permutevar8x32_ps(_mm256_loadu_ps(value8), level_of_lane));
     for (int i = 0; i < Dims; ++i) {
         const __m256 diff = _mm256_sub_ps(scaled, _mm256_set1_ps(xval[i]));
         term[i] = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(weight[i]), diff), diff);
     }
-    const std::span<const uint16_t> nb = lattice.neighbours(key);
-    const uint8_t* columns = lattice.neighbour_columns(key);
-    const int count = static_cast<int>(nb.size());
+    const int count = static_cast<int>(lattice.neighbours(key).size());
+    const uint16_t* keys = lattice.neighbour_keys(key);
     const __m256 limit = _mm256_set1_ps(FLT_MAX);
     if (count <= 8) {
         // One run, lane = position: the first lane holding the least d2
         // below FLT_MAX (lanes past the list repeat the first neighbour, later).
-        const __m256 d2 = run_d2<Dims>(term, columns);
+        const __m256 d2 = run_d2<Dims>(term, keys);
         const __m256 valid = _mm256_cmp_ps(d2, limit, _CMP_LT_OQ);
         const __m256 v = _mm256_blendv_ps(_mm256_set1_ps(INFINITY), d2, valid);
         __m256 m = _mm256_min_ps(v, _mm256_permute2f128_ps(v, v, 1));
         m = _mm256_min_ps(m, _mm256_shuffle_ps(m, m, _MM_SHUFFLE(1, 0, 3, 2)));
         m = _mm256_min_ps(m, _mm256_shuffle_ps(m, m, _MM_SHUFFLE(2, 3, 0, 1)));
         const int lanes = _mm256_movemask_ps(_mm256_and_ps(valid, _mm256_cmp_ps(v, m, _CMP_EQ_OQ)));
-        return take_neighbour<Dims>(lattice, nb, lanes ? __builtin_ctz(static_cast<unsigned>(lanes)) : -1, L);
+        return take_key<Dims>(lattice, keys[lanes ? __builtin_ctz(static_cast<unsigned>(lanes)) : 0], L);
     }
     __m256 best = limit;
     __m256i best_pos = _mm256_set1_epi32(-1);
     __m256i pos = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const __m256i step = _mm256_set1_epi32(8);
     // Lanes past the list repeat the first neighbour, later: they never win.
-    for (int j = 0; j < count; j += 8, columns += 8 * Dims, pos = _mm256_add_epi32(pos, step)) {
-        const __m256 d2 = run_d2<Dims>(term, columns);
+    for (int j = 0; j < count; j += 8, pos = _mm256_add_epi32(pos, step)) {
+        const __m256 d2 = run_d2<Dims>(term, keys + j);
         const __m256 better = _mm256_cmp_ps(d2, best, _CMP_LT_OQ);
         best = _mm256_blendv_ps(best, d2, better);
         best_pos = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(best_pos), _mm256_castsi256_ps(pos), better));
@@ -146,7 +165,8 @@ __attribute__((target("avx2"))) inline int nearest_neighbour_avx2(const Lattice&
     p = _mm256_min_epu32(p, _mm256_permute2x128_si256(p, p, 1));
     p = _mm256_min_epu32(p, _mm256_shuffle_epi32(p, _MM_SHUFFLE(1, 0, 3, 2)));
     p = _mm256_min_epu32(p, _mm256_shuffle_epi32(p, _MM_SHUFFLE(2, 3, 0, 1)));
-    return take_neighbour<Dims>(lattice, nb, _mm256_cvtsi256_si32(p), L);
+    const int at = _mm256_cvtsi256_si32(p);
+    return take_key<Dims>(lattice, keys[at < 0 || at >= count ? 0 : at], L);
 }
 #endif
 
@@ -210,26 +230,41 @@ struct LevelLayout {
 
 // A trial scale's fit: weighted sums of xval * q and q * q over a block of
 // Count levels, q = 2 * level + 1, added in element order as ggml adds them.
-// Under AVX2 trials up to `trials` rounded up to 8 must be initialized,
-// plus, in rows, 3 bytes of slack for the last 4-byte read.
+// Under AVX2 trials up to `trials` rounded up to 8 must be initialized.
 #if defined(__x86_64__) && defined(__GNUC__)
 // Eight trials a vector, one per lane, each lane adding in element order.
+// Element i's two terms take one of 8 values, one per level, so they are
+// tabled once per call (rounded as the scalar loop rounds them) and each
+// lane permutes its level's term out of the table. The permute reads only
+// a lane's low 3 bits, so in rows one 4-byte gather serves 4 elements, each
+// shifted down in turn.
 template <int Count>
 __attribute__((target("avx2"))) inline void trial_sums_avx2(const int8_t* levels, LevelLayout layout, int trials, const float* xval,
                                                             const float* weight, float* sumqx, float* sumq2) {
+    static_assert(Count % 4 == 0);
+    __m256 term_x[Count], term_q[Count];
+    const __m256 q = _mm256_setr_ps(1, 3, 5, 7, 9, 11, 13, 15);
+    for (int i = 0; i < Count; ++i) {
+        const __m256 w = _mm256_set1_ps(weight[i]);
+        term_x[i] = _mm256_mul_ps(_mm256_set1_ps(weight[i] * xval[i]), q);
+        term_q[i] = _mm256_mul_ps(_mm256_mul_ps(w, q), q);
+    }
     for (int s0 = 0; s0 < trials; s0 += 8) {
         const __m256i row = _mm256_mullo_epi32(_mm256_add_epi32(_mm256_set1_epi32(s0), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)),
                                                _mm256_set1_epi32(layout.trial_step));
         __m256 qx = _mm256_setzero_ps(), q2 = _mm256_setzero_ps();
-        for (int i = 0; i < Count; ++i) {
-            const int8_t* at = levels + i * layout.coordinate_step;
-            const __m256i level = layout.trial_step == 1
-                                      ? _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(at + s0)))
-                                      : _mm256_srai_epi32(_mm256_slli_epi32(_mm256_i32gather_epi32(reinterpret_cast<const int*>(at), row, 1), 24), 24);
-            const __m256 q = _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_add_epi32(level, level), _mm256_set1_epi32(1)));
-            const __m256 w = _mm256_set1_ps(weight[i]);
-            qx = _mm256_add_ps(qx, _mm256_mul_ps(_mm256_mul_ps(w, _mm256_set1_ps(xval[i])), q));
-            q2 = _mm256_add_ps(q2, _mm256_mul_ps(_mm256_mul_ps(w, q), q));
+        for (int i0 = 0; i0 < Count; i0 += 4) {
+            const int8_t* at = levels + i0 * layout.coordinate_step;
+            __m256i four = layout.trial_step == 1 ? _mm256_setzero_si256() : _mm256_i32gather_epi32(reinterpret_cast<const int*>(at), row, 1);
+            for (int j = 0; j < 4; ++j, four = _mm256_srli_epi32(four, 8)) {
+                const int i = i0 + j;
+                const __m256i level =
+                    layout.trial_step == 1
+                        ? _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(levels + i * layout.coordinate_step + s0)))
+                        : four;
+                qx = _mm256_add_ps(qx, _mm256_permutevar8x32_ps(term_x[i], level));
+                q2 = _mm256_add_ps(q2, _mm256_permutevar8x32_ps(term_q[i], level));
+            }
         }
         _mm256_storeu_ps(sumqx + s0, qx);
         _mm256_storeu_ps(sumq2 + s0, q2);
