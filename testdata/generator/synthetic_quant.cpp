@@ -47,10 +47,17 @@ constexpr uint8_t kMxfp4Exponent = 120;
 // ik_llama.cpp's own types hold plain random bytes, rows' metadata
 // included: the fixtures only carry them through surgery, split and
 // hashing, which copy bytes; what decodes ik types is tested on seeded
-// blocks of its own (tests/support/seeded_blocks.h).
+// blocks of its own (tests/support/seeded_blocks.h). Only the scales ik's
+// loader checks are made finite: the 4 or 8 f16 that start each block group
+// of its Q4_0 repacks.
 bool is_ik_only(gguf::TensorType type) {
     const auto traits = gguf::type_traits(static_cast<uint32_t>(type));
     return traits && traits->runtimes == gguf::TypeRuntimes::ik_only;
+}
+
+uint32_t ik_repack_group_blocks(gguf::TensorType type) {
+    using T = gguf::TensorType;
+    return type == T::IK_Q4_0_4_4 || type == T::IK_Q4_0_4_8 ? 4 : type == T::IK_Q4_0_8_8 ? 8 : 0;
 }
 
 }  // namespace
@@ -66,6 +73,16 @@ gguf::Status fill_synthetic_blocks(gguf::TensorType type, std::string_view tenso
         return gguf::fail(gguf::ErrorCode::invalid_argument, "", std::string(tensor_name) + ": no synthetic blocks for this type");
     std::mt19937_64 rng = name_seeded_rng(tensor_name);
     for (uint8_t& byte : out) byte = static_cast<uint8_t>(rng());
+    // 2^-10 keeps the decoded weights roughly the size of the float fixtures'.
+    const uint16_t scale = f32_to_f16(0x1.0p-10f);
+    if (const uint32_t group = ik_repack_group_blocks(type); group != 0) {
+        for (size_t at = 0; at + group * traits->block_bytes <= out.size(); at += group * traits->block_bytes) {
+            for (uint32_t j = 0; j < group; ++j) {
+                out[at + 2 * j] = static_cast<uint8_t>(scale & 0xff);
+                out[at + 2 * j + 1] = static_cast<uint8_t>(scale >> 8);
+            }
+        }
+    }
     if (is_ik_only(type)) return {};
     const uint32_t block_bytes = traits->block_bytes;
     if (out.size() % block_bytes != 0)
@@ -80,8 +97,6 @@ gguf::Status fill_synthetic_blocks(gguf::TensorType type, std::string_view tenso
         for (size_t block = 0; block < out.size(); block += block_bytes) out[block] = kMxfp4Exponent;
         return {};
     }
-    // 2^-10 keeps the decoded weights roughly the size of the float fixtures'.
-    const uint16_t scale = f32_to_f16(0x1.0p-10f);
     for (size_t block = 0; block < out.size(); block += block_bytes) {
         for (uint32_t offset : layout->f16_offsets) {
             out[block + offset] = static_cast<uint8_t>(scale & 0xff);
