@@ -466,6 +466,47 @@ TEST(CliIk, DialectOptionReadsSharedIdsAsToldAndRefusesAContradictingFile) {
     EXPECT_EQ(gguf_test::gguf_mtp({"info", "--dialect", "ik_llama", ik_file}).exit_code, 2);
 }
 
+// Every command that reads type ids takes --dialect: told ik, it reads an ik
+// file; told mainline, it refuses the same file in one line and writes nothing.
+TEST(CliIk, EveryReadingCommandTakesTheDialectAndRefusesAContradictingFile) {
+    const std::string bundled = fixtures::path("glm4moe-ik-bundled.gguf");
+    TempDir dir;
+    const std::string shards = dir.file("set");
+    ASSERT_EQ(gguf_test::gguf_mtp({"split", "--dialect", "ik", "--split-max-tensors", "40", bundled, shards}).exit_code, 0);
+    const std::string first_shard = shards + "-00001-of-00002.gguf";
+    ASSERT_TRUE(std::filesystem::exists(first_shard));
+    const std::vector<std::vector<std::string>> commands = {
+        {"strip", bundled, "-o", "OUT/trunk.gguf"},
+        {"extract", bundled, "-o", "OUT/head.gguf"},
+        {"merge", fixtures::path("glm4moe-ik-trunk.gguf"), fixtures::path("glm4moe-ik-mtp.gguf"), "-o", "OUT/merged.gguf"},
+        {"split", "--split-max-tensors", "40", bundled, "OUT/part"},
+        {"join", first_shard, "OUT/joined.gguf"},
+        {"quantize", bundled, "OUT/q.gguf", "COPY"},
+        {"compare", fixtures::path("glm4moe-ik-mtp.gguf"), fixtures::path("glm4moe-ik-mtp.gguf")},
+    };
+    for (const auto& command : commands) {
+        for (const std::string dialect : {"ik", "mainline"}) {
+            SCOPED_TRACE(command[0] + " --dialect " + dialect);
+            TempDir out;
+            std::vector<std::string> args = {command[0], "--dialect", dialect};
+            for (size_t i = 1; i < command.size(); ++i) {
+                std::string arg = command[i];
+                if (arg.starts_with("OUT/")) arg = out.file(arg.substr(4));
+                args.push_back(arg);
+            }
+            auto r = gguf_test::gguf_mtp(args);
+            if (dialect == "ik") {
+                EXPECT_EQ(r.exit_code, 0) << r.err;
+                continue;
+            }
+            EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+            EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+            EXPECT_NE(r.err.find("the file contradicts --dialect mainline"), std::string::npos) << r.err;
+            EXPECT_TRUE(out.listing().empty()) << r.err;
+        }
+    }
+}
+
 TEST(CliIk, InfoNamesTheFileTypeAsTheFilesDialectDoes) {
     auto ik = gguf_test::gguf_mtp({"info", fixtures::path("glm4moe-ik-bundled.gguf")});
     ASSERT_EQ(ik.exit_code, 0) << ik.err;
