@@ -108,9 +108,8 @@ std::vector<float> fitting_weights(const Imatrix& imatrix, const TensorInfo& t, 
     return w;
 }
 
-std::string unreadable(const TensorInfo& t, const char* which) {
-    return std::string(type_display_name(t.type)) + " in the " + which + ": " + std::string(dequantize_refusal(t.type));
-}
+// Why `t` cannot be read as floats, or empty.
+std::string refusal_of(const TensorInfo& t) { return dequantize_refusal(t.type, std::max<uint64_t>(t.ne[0], 1)); }
 
 // Sorts the tensors into measured, mismatched, skipped and unmatched.
 std::vector<Measured> match_tensors(const Model& reference, const Model& other, const CompareOptions& options,
@@ -128,8 +127,12 @@ std::vector<Measured> match_tensors(const Model& reference, const Model& other, 
             result.shape_mismatches.push_back({r.name, r.ne, o.ne});
             continue;
         }
-        if (!can_dequantize(r.type) || !can_dequantize(o.type)) {
-            result.skipped.push_back({r.name, unreadable(can_dequantize(r.type) ? o : r, can_dequantize(r.type) ? "other" : "reference")});
+        const std::string reference_refusal = refusal_of(r), other_refusal = refusal_of(o);
+        if (!reference_refusal.empty() || !other_refusal.empty()) {
+            const bool reference_reads = reference_refusal.empty();
+            result.skipped.push_back({r.name, std::string(type_display_name(reference_reads ? o.type : r.type)) + " in the " +
+                                                  (reference_reads ? "other" : "reference") + ": " +
+                                                  (reference_reads ? other_refusal : reference_refusal)});
             continue;
         }
         const uint64_t row_length = std::max<uint64_t>(r.ne[0], 1);

@@ -301,9 +301,9 @@ Result<QuantizePlan> plan_quantize(const Model& model, const QuantizeOptions& o)
                                                                            ": requantizing loses precision",
                             Remedy::allow_requantize);
             }
-            if (!is_plain_float(q.from) && !can_dequantize(q.from)) {
-                return fail(ErrorCode::unsupported, model.path(), subject + " is " + type_label(q.from) + ": " +
-                                                                      std::string(dequantize_refusal(q.from)) +
+            if (const auto refusal = dequantize_refusal(q.from, std::max<uint64_t>(e.info.ne[0], 1));
+                !is_plain_float(q.from) && !refusal.empty()) {
+                return fail(ErrorCode::unsupported, model.path(), subject + " is " + type_label(q.from) + ": " + refusal +
                                                                       "; it can only be kept as it is");
             }
             if (!can_quantize(q.to)) {

@@ -83,12 +83,8 @@ void dequantize_iq2_bn(const uint8_t* src, float* dst, int64_t n) {
 // trailer. Every 32 bytes hold 128 values: value 32g + j is bits 6 - 2g and
 // 7 - 2g of byte j. ik's to_float runs once over the whole tensor (as ik's
 // llama-quantize calls it), so the blocks run on across rows: rows are
-// read only where they start a block.
-Status dequantize_i2_s(std::span<const uint8_t> rows, uint64_t row_length, std::span<float> dst, std::span<const uint8_t> trailer) {
-    if (row_length % kI2sBlock != 0) {
-        return fail(ErrorCode::unsupported, "", "I2_S rows of " + std::to_string(row_length) + " values cut its " +
-                                                    std::to_string(kI2sBlock) + "-value blocks, which run on across rows");
-    }
+// read only where they start a block (the table's row_multiple).
+Status dequantize_i2_s(std::span<const uint8_t> rows, uint64_t, std::span<float> dst, std::span<const uint8_t> trailer) {
     const float d = load_f32(trailer.data());
     for (size_t b = 0; b < dst.size() / kI2sBlock; ++b) {
         const uint8_t* x = rows.data() + b * (kI2sBlock / 4);
@@ -402,7 +398,7 @@ constexpr Kernels kIkQuants[] = {
     {TensorType::Q6_0, nullptr, dequantize_q6_0, false},
     {TensorType::IQ1_BN, nullptr, dequantize_iq1_bn, false},
     {TensorType::IQ2_BN, nullptr, dequantize_iq2_bn, false},
-    {TensorType::I2_S, nullptr, nullptr, false, 1, dequantize_i2_s},
+    {TensorType::I2_S, nullptr, nullptr, false, 1, dequantize_i2_s, kI2sBlock},
     {TensorType::Q8_KV, nullptr, dequantize_q8_kv, false},
     {TensorType::IQ2_K, nullptr, dequantize_iq2_k, false},
     {TensorType::IQ3_K, nullptr, dequantize_iq3_k, false},

@@ -22,7 +22,7 @@ using QuantizeRow = void (*)(const float* src, uint8_t* dst, int64_t n, const fl
 using DequantizeRow = void (*)(const uint8_t* src, float* dst, int64_t n);
 // Dequantizes whole rows of a type whose tensors keep a value for all rows
 // after the last one (ik_llama.cpp's I2_S: its scale); `trailer` is those
-// bytes (tensor_trailer_bytes). Errors: rows this type cannot cut a tensor into.
+// bytes (tensor_trailer_bytes).
 using DequantizeTensorRows = Status (*)(std::span<const uint8_t> rows, uint64_t row_length, std::span<float> dst,
                                         std::span<const uint8_t> trailer);
 
@@ -33,6 +33,9 @@ struct Kernels {
     bool requires_importance;
     int rows_per_call = 1;  // ik's interleaved types store rows in groups
     DequantizeTensorRows dequantize_tensor_rows = nullptr;  // instead of `dequantize`, for a tensor-trailer type
+    // Values every row must hold a multiple of, where the type's blocks run
+    // on across rows (I2_S: 128); 0: any whole number of blocks.
+    uint32_t row_multiple = 0;
 };
 
 std::span<const Kernels> float_kernels();

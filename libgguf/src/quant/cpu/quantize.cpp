@@ -50,6 +50,14 @@ std::string_view dequantize_refusal(TensorType type) {
     return "gguf-mtp cannot read it as floats yet";
 }
 
+std::string dequantize_refusal(TensorType type, uint64_t row_length) {
+    if (!can_dequantize(type)) return std::string(dequantize_refusal(type));
+    const auto* k = find_kernels(type);
+    if (k->row_multiple == 0 || row_length % k->row_multiple == 0) return {};
+    return "rows of " + std::to_string(row_length) + " values cut its " + std::to_string(k->row_multiple) +
+           "-value blocks, which run on across rows";
+}
+
 uint64_t dequantize_group_rows(TensorType type) {
     const auto* k = find_kernels(type);
     return k ? static_cast<uint64_t>(k->rows_per_call) : 1;
@@ -101,7 +109,9 @@ Status quantize_rows(TensorType type, std::span<const float> src, uint64_t row_l
 Status dequantize_rows(TensorType type, std::span<const uint8_t> src, uint64_t row_length, std::span<float> dst,
                        std::span<const uint8_t> tensor_trailer) {
     const auto* k = find_kernels(type);
-    if (!can_dequantize(type)) return fail(ErrorCode::unsupported, "", name_of(type) + ": " + std::string(dequantize_refusal(type)));
+    if (const auto refusal = dequantize_refusal(type, row_length); !refusal.empty()) {
+        return fail(ErrorCode::unsupported, "", name_of(type) + ": " + refusal);
+    }
     auto row = row_bytes(type, row_length);
     if (!row) return std::unexpected(row.error());
     if (row_length == 0 || dst.size() % row_length != 0 || src.size() != dst.size() / row_length * *row) {

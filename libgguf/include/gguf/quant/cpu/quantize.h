@@ -30,6 +30,11 @@ bool can_dequantize(TensorType type);
 // no defined result"); empty where it does.
 std::string_view dequantize_refusal(TensorType type);
 
+// Why rows of `row_length` values of `type` cannot be read as floats: the
+// type's refusal, or a row length its blocks do not fit (I2_S's 128-value
+// blocks run on across rows); empty where they can.
+std::string dequantize_refusal(TensorType type, uint64_t row_length);
+
 // Rows dequantize_rows reads together: a group of ik_llama.cpp's
 // interleaved rows (_R4: 4; its Q4_0_4_4 / Q4_0_4_8 repacks: 4, Q4_0_8_8:
 // 8); 1 for every other type. A caller reading some rows reads their groups.
