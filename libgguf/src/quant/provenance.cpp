@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <future>
 #include <sstream>
 #include <vector>
 
@@ -142,10 +143,13 @@ Status ProvenanceRecorder::transform(const TransformSource& source, const ByteSi
         output.update(piece);
         return sink(piece);
     };
+    // The source's pages are read twice either way; beside the quantizing,
+    // the second read overlaps it (a failed transform waits for it too).
+    auto digesting = std::async(std::launch::async, [&source] { return recipe_of(source); });
     const auto start = std::chrono::steady_clock::now();
     if (auto done = inner_.transform(source, hashing_sink); !done) return done;
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    auto recipe = recipe_of(source);
+    auto recipe = digesting.get();
     if (!recipe) return std::unexpected(recipe.error());
     record_.tensors[named->second] = {std::move(*recipe), output.hex(), seconds};
     return {};
