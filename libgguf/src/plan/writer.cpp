@@ -304,6 +304,9 @@ Result<WriteReport> write_plan(const Plan& plan, const WriteOptions& options) {
         report.bytes_written += (*out)->bytes_written();
         outputs.push_back(std::move(*out));
     }
+    if (options.transformer) {
+        if (auto finished = options.transformer->finish(); !finished) return std::unexpected(finished.error());
+    }
     if (options.companion.contents) {
         if (auto text = options.companion.contents()) {
             auto out = AtomicOutput::create(outputs.front()->final_path() + options.companion.suffix);

@@ -34,6 +34,13 @@ public:
     // turn into floats there; where not, *why says so.
     virtual bool reads(TensorType source, std::string* why) const = 0;
 
+    // Whether run() would start at once. An accelerator still opening is
+    // not ready: a tensor is better quantized elsewhere than waited for.
+    virtual bool ready() const { return true; }
+
+    // Waits until the back end is ready; the error that kept it from being so.
+    virtual Status wait_ready() { return {}; }
+
     // Quantizes every chunk of `tensor` (re-cutting them if it prefers
     // other sizes), handing the bytes to `sink` in order.
     virtual Status run(TensorChunks& tensor, const ByteSink& sink) = 0;
@@ -52,7 +59,9 @@ struct VulkanChoice {
 
 // A Vulkan device as a back end; its host work (reading, converting,
 // chunks it must not quantize) runs on `pool`, which must outlive it. An
-// error where there is no such device, or this build has no Vulkan.
+// error where there is no such device, or this build has no Vulkan. The
+// device is chosen before this returns and opened on a thread of its own
+// meanwhile (see Backend::ready).
 Result<std::unique_ptr<Backend>> open_vulkan_backend(const VulkanChoice& choice, ThreadPool& pool);
 
 }  // namespace gguf::quant

@@ -14,11 +14,27 @@ class Quantizer : public TensorTransformer {
 public:
     explicit Quantizer(unsigned threads) : pool(threads), cpu(quant::make_cpu_backend(pool)) {}
     Status transform(const TransformSource& source, const ByteSink& sink) override;
+    Status finish() override { return settle(true); }
+
+    // Takes the accelerator once it is ready (waiting for it with `wait`):
+    // dropped if it failed to open and was only a preference, else its error.
+    Status settle(bool wait);
 
     quant::ThreadPool pool;
     std::unique_ptr<quant::Backend> cpu;
     std::unique_ptr<quant::Backend> accelerator;  // asked first; none on the CPU alone
+    bool accelerator_optional = false;            // --device auto: the CPU if it fails
 };
+
+Status Quantizer::settle(bool wait) {
+    if (!accelerator || (!wait && !accelerator->ready())) return {};
+    auto opened = accelerator->wait_ready();
+    if (!opened && accelerator_optional) {
+        accelerator.reset();
+        return {};
+    }
+    return opened;
+}
 
 TensorTransformer& as_transformer(Quantizer& quantizer) { return quantizer; }
 
@@ -44,6 +60,7 @@ Result<std::shared_ptr<Quantizer>> make_quantizer(unsigned threads, std::string_
     auto accelerator = quant::open_vulkan_backend(choice, quantizer->pool);
     if (accelerator) {
         quantizer->accelerator = std::move(*accelerator);
+        quantizer->accelerator_optional = choice.discrete_only;
     } else if (!choice.discrete_only) {
         return std::unexpected(accelerator.error());
     }
@@ -65,7 +82,10 @@ bool quantizer_reads(const Quantizer& quantizer, TensorType source, std::string*
 Status Quantizer::transform(const TransformSource& source, const ByteSink& sink) {
     auto tensor = quant::TensorChunks::make(source);
     if (!tensor) return std::unexpected(tensor.error());
-    const bool offloads = accelerator && accelerator->quantizes(source.target, tensor->weighted(), source.release, nullptr);
+    if (auto settled = settle(false); !settled) return settled;
+    // An accelerator still opening leaves this tensor to the CPU, whose
+    // bytes are the same.
+    const bool offloads = accelerator && accelerator->ready() && accelerator->quantizes(source.target, tensor->weighted(), source.release, nullptr);
     return (offloads ? accelerator : cpu)->run(*tensor, sink);
 }
 

@@ -62,6 +62,9 @@ class TensorTransformer {
 public:
     virtual ~TensorTransformer() = default;
     virtual Status transform(const TransformSource& source, const ByteSink& sink) = 0;
+    // Called once after the last tensor, before the outputs are committed:
+    // work the transformer ran beside the tensors reports its errors here.
+    virtual Status finish() { return {}; }
 };
 
 struct PlannedTensor {

@@ -101,7 +101,19 @@ int preference(VkPhysicalDeviceType type) {
 GpuQuantizer::GpuQuantizer(std::unique_ptr<State> state) : state_(std::move(state)) {}
 GpuQuantizer::~GpuQuantizer() = default;
 
+GpuQuantizer::Chosen::Chosen(std::unique_ptr<State> state, bool stamps) : state_(std::move(state)), stamps_(stamps) {}
+GpuQuantizer::Chosen::Chosen(Chosen&&) noexcept = default;
+GpuQuantizer::Chosen& GpuQuantizer::Chosen::operator=(Chosen&&) noexcept = default;
+GpuQuantizer::Chosen::~Chosen() = default;
+const std::string& GpuQuantizer::Chosen::name() const { return state_->name; }
+
 Result<std::unique_ptr<GpuQuantizer>> GpuQuantizer::open(const DeviceRequest& request) {
+    auto chosen = choose(request);
+    if (!chosen) return std::unexpected(chosen.error());
+    return open(std::move(*chosen));
+}
+
+Result<GpuQuantizer::Chosen> GpuQuantizer::choose(const DeviceRequest& request) {
     auto vk = open_instance();
     if (!vk) return std::unexpected(vk.error());
     uint32_t count = 0;
@@ -154,7 +166,13 @@ Result<std::unique_ptr<GpuQuantizer>> GpuQuantizer::open(const DeviceRequest& re
     state->limits = c.properties.limits;
     state->name = std::string(c.properties.deviceName) + " (Vulkan device " + std::to_string(chosen) + ")";
     in.vkGetPhysicalDeviceMemoryProperties(c.device, &state->memory);
+    return Chosen(std::move(state), c.stamps);
+}
 
+Result<std::unique_ptr<GpuQuantizer>> GpuQuantizer::open(Chosen chosen) {
+    std::unique_ptr<State> state = std::move(chosen.state_);
+    const bool stamps = chosen.stamps_;
+    Instance& in = *state->vk;
     const float priority = 1.0f;
     VkDeviceQueueCreateInfo queues[2];
     for (uint32_t i = 0; i < 2; ++i) {
@@ -166,13 +184,13 @@ Result<std::unique_ptr<GpuQuantizer>> GpuQuantizer::open(const DeviceRequest& re
     VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
     f12.storageBuffer8BitAccess = VK_TRUE;
     f12.shaderInt8 = VK_TRUE;
-    f12.hostQueryReset = c.stamps ? VK_TRUE : VK_FALSE;
+    f12.hostQueryReset = stamps ? VK_TRUE : VK_FALSE;
     VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, &f12};
     features.features.shaderFloat64 = VK_TRUE;
     VkDeviceCreateInfo info{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, &features};
     info.queueCreateInfoCount = state->copy_queue ? 2 : 1;
     info.pQueueCreateInfos = queues;
-    if (VkResult r = in.vkCreateDevice(c.device, &info, nullptr, &state->device); r != VK_SUCCESS) return vk_fail("vkCreateDevice", r);
+    if (VkResult r = in.vkCreateDevice(state->physical, &info, nullptr, &state->device); r != VK_SUCCESS) return vk_fail("vkCreateDevice", r);
     state->f = load_device_functions(in, state->device);
     auto& f = state->f;
     VkDevice dev = state->device;
@@ -187,13 +205,13 @@ Result<std::unique_ptr<GpuQuantizer>> GpuQuantizer::open(const DeviceRequest& re
         pool.queueFamilyIndex = q->family;
         if (VkResult r = f.vkCreateCommandPool(dev, &pool, nullptr, &q->pool); r != VK_SUCCESS) return vk_fail("vkCreateCommandPool", r);
     }
-    if (c.stamps) {
+    if (stamps) {
         VkQueryPoolCreateInfo stamps{VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
         stamps.queryType = VK_QUERY_TYPE_TIMESTAMP;
         stamps.queryCount = kSlots * kStamps;
         if (VkResult r = f.vkCreateQueryPool(dev, &stamps, nullptr, &state->stamps); r != VK_SUCCESS) return vk_fail("vkCreateQueryPool", r);
         f.vkResetQueryPool(dev, state->stamps, 0, kSlots * kStamps);
-        state->stamp_seconds = c.properties.limits.timestampPeriod * 1e-9;
+        state->stamp_seconds = state->limits.timestampPeriod * 1e-9;
     }
     ComputeLayout compute;
     std::array<VkDescriptorSet, kSlots> sets{};
