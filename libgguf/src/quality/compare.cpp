@@ -10,6 +10,7 @@
 #include "../parallel/thread_pool.h"
 #include "gguf/mtp/mtp.h"
 #include "gguf/quant/cpu/quantize.h"
+#include "gguf/quant/cpu/tensor_row_reader.h"
 #include "row_chunks.h"
 
 namespace gguf {
@@ -22,8 +23,8 @@ constexpr uint64_t kChunkFloats = uint64_t(1) << 20;
 struct Side {
     const Model* model = nullptr;
     TensorRef ref;
-    TensorType type = TensorType::F32;
     uint64_t row_bytes = 0;
+    Result<TensorRowReader> rows;  // opened once for all the tensor's chunks; a failure is reported by its first chunk
 };
 
 // A tensor both models hold, as measuring it needs it.
@@ -35,36 +36,23 @@ struct Measured {
 };
 
 struct Buffers {
-    std::vector<uint8_t> stored;
+    RowReadBuffers read;
     std::vector<float> reference, other;
 };
 
-// The chunk's rows of one side, read and dequantized into `floats`. A run
-// that cuts a group of an interleaved type's rows (ik_llama.cpp's _R4 ...)
-// is read and dequantized with its whole groups, and only its rows kept;
-// every run is read with the tensor's trailer (ik's I2_S keeps its scale there).
-Status load_side(const Side& side, const detail::RowChunk& chunk, uint64_t row_length, std::vector<uint8_t>& stored,
+Side side_of(const Model& model, TensorRef ref, uint64_t row_length) {
+    const TensorInfo& t = model.info(ref);
+    return {&model, ref, *row_bytes(t.type, row_length), TensorRowReader::open(model.shard(ref.shard), ref.index)};
+}
+
+// The chunk's rows of one side as floats, run after run.
+Status load_side(const Side& side, const detail::RowChunk& chunk, uint64_t row_length, RowReadBuffers& buffers,
                  std::vector<float>& floats) {
-    const uint64_t group = dequantize_group_rows(side.type);
-    auto trailer = side.model->shard(side.ref.shard).read_tensor_trailer(side.ref.index);
-    if (!trailer) return std::unexpected(trailer.error());
+    if (!side.rows) return std::unexpected(side.rows.error());
     floats.resize(chunk.rows * row_length);
-    std::vector<float> group_floats;
     uint64_t at = 0;
     for (const auto& run : chunk.runs) {
-        const uint64_t first = run.first / group * group;
-        const uint64_t end = (run.first + run.count + group - 1) / group * group;
-        stored.resize((end - first) * side.row_bytes);
-        auto read = side.model->shard(side.ref.shard).read_tensor_data(side.ref.index, first * side.row_bytes, stored);
-        if (!read) return read;
-        const auto out = std::span(floats).subspan(at * row_length, run.count * row_length);
-        if (first == run.first && end == run.first + run.count) {
-            if (auto ok = dequantize_rows(side.type, stored, row_length, out, *trailer); !ok) return ok;
-        } else {
-            group_floats.resize((end - first) * row_length);
-            if (auto ok = dequantize_rows(side.type, stored, row_length, group_floats, *trailer); !ok) return ok;
-            std::copy_n(group_floats.begin() + (run.first - first) * row_length, out.size(), out.begin());
-        }
+        if (auto ok = side.rows->read(run.first, std::span(floats).subspan(at * row_length, run.count * row_length), buffers); !ok) return ok;
         at += run.count;
     }
     return {};
@@ -72,7 +60,7 @@ Status load_side(const Side& side, const detail::RowChunk& chunk, uint64_t row_l
 
 Result<ErrorStats> measure_chunk(const Measured& m, const detail::RowChunk& chunk, Buffers& b) {
     for (auto [side, floats] : {std::pair{&m.reference, &b.reference}, std::pair{&m.other, &b.other}}) {
-        if (auto loaded = load_side(*side, chunk, m.row_length, b.stored, *floats); !loaded) {
+        if (auto loaded = load_side(*side, chunk, m.row_length, b.read, *floats); !loaded) {
             Error e = loaded.error();
             e.message = "tensor '" + side->model->info(side->ref).name + "': " + e.message;
             return std::unexpected(std::move(e));
@@ -138,8 +126,8 @@ std::vector<Measured> match_tensors(const Model& reference, const Model& other, 
         const uint64_t row_length = std::max<uint64_t>(r.ne[0], 1);
         const uint64_t rows = r.n_elements() / row_length;
         const uint64_t rows_per_matrix = std::max<uint64_t>(r.ne[1], 1);
-        Measured m{{&reference, ref, r.type, *row_bytes(r.type, row_length)},
-                   {&other, *found, o.type, *row_bytes(o.type, row_length)},
+        Measured m{side_of(reference, ref, row_length),
+                   side_of(other, *found, row_length),
                    row_length,
                    rows_per_matrix,
                    {}};

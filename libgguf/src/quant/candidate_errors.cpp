@@ -8,6 +8,7 @@
 #include "gguf/quality/error_stats.h"
 #include "gguf/quality/row_sample.h"
 #include "gguf/quant/cpu/quantize.h"
+#include "gguf/quant/cpu/tensor_row_reader.h"
 
 namespace gguf {
 namespace {
@@ -77,32 +78,15 @@ Result<std::vector<Measurement>> measurements_of(const QuantizePlan& plan, const
     return out;
 }
 
-// The sampled rows of a tensor as floats, as the quantizer reads them. A row
-// of an interleaved type (ik_llama.cpp's _R4 ...) dequantizes with its group.
+// The sampled rows of a tensor as floats, as the quantizer reads them.
 Status read_rows(const Measurement& m, std::span<const uint64_t> rows, std::vector<float>& floats) {
-    const GgufFile& file = *m.input.file;
-    const TensorInfo& info = file.tensors()[m.input.tensor_index];
-    const uint64_t length = info.ne[0];
-    auto in_row = row_bytes(info.type, length);
-    if (!in_row) return std::unexpected(in_row.error());
-    const uint64_t group = dequantize_group_rows(info.type);
-    auto trailer = file.read_tensor_trailer(m.input.tensor_index);
-    if (!trailer) return std::unexpected(trailer.error());
+    auto stored = TensorRowReader::open(*m.input.file, m.input.tensor_index);
+    if (!stored) return std::unexpected(stored.error());
+    const uint64_t length = stored->row_length();
     floats.resize(rows.size() * length);
-    std::vector<uint8_t> raw(*in_row * group);
-    std::vector<float> group_floats(group * length);
+    RowReadBuffers buffers;
     for (size_t k = 0; k < rows.size(); ++k) {
-        const std::span<float> out(floats.data() + k * length, length);
-        Status ok;
-        if (info.type == TensorType::F32) {
-            ok = file.read_tensor_data(m.input.tensor_index, rows[k] * *in_row, std::span(reinterpret_cast<uint8_t*>(out.data()), *in_row));
-        } else {
-            const uint64_t first = rows[k] / group * group;
-            ok = file.read_tensor_data(m.input.tensor_index, first * *in_row, raw);
-            if (ok) ok = dequantize_rows(info.type, raw, length, group_floats, *trailer);
-            if (ok) std::copy_n(group_floats.begin() + (rows[k] - first) * length, length, out.begin());
-        }
-        if (!ok) return ok;
+        if (auto ok = stored->read(rows[k], std::span(floats).subspan(k * length, length), buffers); !ok) return ok;
     }
     return {};
 }

@@ -31,43 +31,44 @@ Status check_finite(std::span<const float> rows, uint64_t row_length, uint64_t f
 }  // namespace
 
 Result<TensorChunks> TensorChunks::make(const TransformSource& source) {
-    TensorChunks t(source);
-    const TensorInfo& info = t.info();
-    t.row_length_ = info.ne[0];
-    t.rows_ = info.n_elements() / std::max<uint64_t>(t.row_length_, 1);
-    t.rows_per_matrix_ = std::max<uint64_t>(info.ne[1], 1);
-    auto in_row = row_bytes(info.type, t.row_length_);
-    auto out_row = row_bytes(source.target, t.row_length_);
+    const TensorInfo& info = source.input.file->tensors()[source.input.tensor_index];
+    const uint64_t row_length = info.ne[0];
+    const uint64_t rows_per_matrix = std::max<uint64_t>(info.ne[1], 1);
+    auto in_row = row_bytes(info.type, row_length);
+    auto out_row = row_bytes(source.target, row_length);
     if (!in_row) return std::unexpected(in_row.error());
     if (!out_row) return std::unexpected(out_row.error());
-    t.in_row_ = *in_row, t.out_row_ = *out_row;
-    t.row_group_ = dequantize_group_rows(info.type);
-    if (t.rows_per_matrix_ % t.row_group_ != 0) {
-        return fail(ErrorCode::bad_format, "", "'" + info.name + "' has " + std::to_string(t.rows_per_matrix_) + " rows of " +
-                                                   type_label(info.type) + ", not whole groups of " +
-                                                   std::to_string(t.row_group_) + " interleaved rows");
+    const uint64_t group = dequantize_group_rows(info.type);
+    if (rows_per_matrix % group != 0) {
+        return fail(ErrorCode::bad_format, "", "'" + info.name + "' has " + std::to_string(rows_per_matrix) + " rows of " +
+                                                   type_label(info.type) + ", not whole groups of " + std::to_string(group) +
+                                                   " interleaved rows");
     }
-    auto trailer = source.input.file->read_tensor_trailer(source.input.tensor_index);
-    if (!trailer) return std::unexpected(trailer.error());
-    t.trailer_ = std::move(*trailer);
+    auto stored = TensorRowReader::open(*source.input.file, source.input.tensor_index);
+    if (!stored) return std::unexpected(stored.error());
+    TensorChunks t(source, std::move(*stored));
+    t.rows_ = info.n_elements() / std::max<uint64_t>(row_length, 1);
+    t.rows_per_matrix_ = rows_per_matrix;
+    t.out_row_ = *out_row;
     const auto& importance = source.importance;
-    if (!importance.empty() && importance.size() % t.row_length_ != 0) {
+    if (!importance.empty() && importance.size() % row_length != 0) {
         return fail(ErrorCode::mismatch, "", "importance weights of '" + info.name + "' have " + std::to_string(importance.size()) +
-                                                 " values, not a multiple of its row length " + std::to_string(t.row_length_));
+                                                 " values, not a multiple of its row length " + std::to_string(row_length));
     }
-    t.matrices_weighted_ = importance.size() / std::max<uint64_t>(t.row_length_, 1);
+    t.matrices_weighted_ = importance.size() / std::max<uint64_t>(row_length, 1);
     if (t.matrices_weighted_ > 1 && t.matrices_weighted_ * t.rows_per_matrix_ != t.rows_) {
         return fail(ErrorCode::mismatch, "", "importance weights of '" + info.name + "' cover " + std::to_string(t.matrices_weighted_) +
                                                  " matrices, the tensor has " + std::to_string(t.rows_ / t.rows_per_matrix_));
     }
-    t.cut(source.chunk_bytes / std::max<uint64_t>(t.row_length_ * 4, 1));
+    t.cut(source.chunk_bytes / std::max<uint64_t>(row_length * 4, 1));
     return t;
 }
 
 const TensorInfo& TensorChunks::info() const { return source_->input.file->tensors()[source_->input.tensor_index]; }
 
 void TensorChunks::cut(uint64_t chunk_rows) {
-    chunk_rows_ = std::clamp<uint64_t>(chunk_rows / row_group_ * row_group_, row_group_, rows_per_matrix_);
+    const uint64_t group = stored_.group_rows();
+    chunk_rows_ = std::clamp<uint64_t>(chunk_rows / group * group, group, rows_per_matrix_);
     chunks_.clear();
     for (uint64_t row = 0; row < rows_;) {
         const uint64_t matrix_end = (row / rows_per_matrix_ + 1) * rows_per_matrix_;
@@ -79,40 +80,30 @@ void TensorChunks::cut(uint64_t chunk_rows) {
 std::span<const float> TensorChunks::weights_for(const ChunkRange& c) const {
     if (matrices_weighted_ == 0) return {};
     const uint64_t m = matrices_weighted_ == 1 ? 0 : c.row / rows_per_matrix_;
-    return std::span(source_->importance).subspan(m * row_length_, row_length_);
+    return std::span(source_->importance).subspan(m * row_length(), row_length());
 }
 
 Result<LoadedChunk> TensorChunks::load(ThreadPool& pool, const ChunkRange& c, std::span<float> floats, bool scan_subnormal,
                                        bool staging) const {
-    GGUF_MTP_EXPECT(floats.size() >= c.rows * row_length_, "room for the chunk's floats");
-    const GgufFile& input = *source_->input.file;
-    const size_t index = source_->input.tensor_index;
-    const TensorType stored = info().type;
+    const uint64_t length = row_length();
+    GGUF_MTP_EXPECT(floats.size() >= c.rows * length, "room for the chunk's floats");
     const bool allow_non_finite = source_->allow_non_finite;
     std::vector<Result<LoadedChunk>> results(pool.size(), LoadedChunk{});
-    const uint64_t g = row_group_;
-    const uint64_t piece_rows = staging ? std::max<uint64_t>(1, kLoadPieceFloats / row_length_ / g) * g : c.rows;
+    const uint64_t g = stored_.group_rows();
+    const uint64_t piece_rows = staging ? std::max<uint64_t>(1, kLoadPieceFloats / length / g) * g : c.rows;
     pool.run_ranges(c.rows / g, [&](size_t p, uint64_t first_group, uint64_t groups) {
         const uint64_t first = first_group * g, count = groups * g;
         std::vector<float> buffer;
-        std::vector<uint8_t> raw;
+        RowReadBuffers read;
         for (uint64_t row = first; row < first + count; row += piece_rows) {
             const uint64_t n = std::min(piece_rows, first + count - row);
-            auto values = floats.subspan(row * row_length_, n * row_length_);
+            auto values = floats.subspan(row * length, n * length);
             if (staging) {
                 buffer.resize(values.size());
                 values = buffer;
             }
-            const uint64_t at = (c.row + row) * in_row_;
-            Status status;
-            if (stored == TensorType::F32) {  // the floats as they are: read them in place
-                status = input.read_tensor_data(index, at, std::span(reinterpret_cast<uint8_t*>(values.data()), n * in_row_));
-            } else {
-                raw.resize(n * in_row_);
-                status = input.read_tensor_data(index, at, raw);
-                if (status) status = dequantize_rows(stored, raw, row_length_, values, trailer_);
-            }
-            if (status && !allow_non_finite) status = check_finite(values, row_length_, c.row + row);
+            Status status = stored_.read(c.row + row, values, read);
+            if (status && !allow_non_finite) status = check_finite(values, length, c.row + row);
             if (!status) {
                 results[p] = std::unexpected(status.error());
                 return;
@@ -120,7 +111,7 @@ Result<LoadedChunk> TensorChunks::load(ThreadPool& pool, const ChunkRange& c, st
             LoadedChunk& loaded = *results[p];
             if (allow_non_finite) loaded.finite = loaded.finite && std::ranges::all_of(values, [](float v) { return std::isfinite(v); });
             if (scan_subnormal) loaded.near_subnormal = loaded.near_subnormal || near_subnormal(values);
-            if (staging) std::memcpy(floats.data() + row * row_length_, values.data(), values.size() * sizeof(float));
+            if (staging) std::memcpy(floats.data() + row * length, values.data(), values.size() * sizeof(float));
         }
     });
     LoadedChunk all;
@@ -133,12 +124,13 @@ Result<LoadedChunk> TensorChunks::load(ThreadPool& pool, const ChunkRange& c, st
 }
 
 Status TensorChunks::read_stored(ThreadPool& pool, const ChunkRange& c, std::span<uint8_t> bytes) const {
-    GGUF_MTP_EXPECT(bytes.size() >= c.rows * in_row_, "room for the chunk's stored rows");
+    const uint64_t in_row = in_row_bytes();
+    GGUF_MTP_EXPECT(bytes.size() >= c.rows * in_row, "room for the chunk's stored rows");
     const GgufFile& input = *source_->input.file;
     std::vector<Status> read(pool.size());
     pool.run_ranges(c.rows, [&](size_t p, uint64_t first, uint64_t count) {
-        read[p] = input.read_tensor_data(source_->input.tensor_index, (c.row + first) * in_row_,
-                                         bytes.subspan(first * in_row_, count * in_row_));
+        read[p] = input.read_tensor_data(source_->input.tensor_index, (c.row + first) * in_row,
+                                         bytes.subspan(first * in_row, count * in_row));
     });
     for (auto& r : read) {
         if (!r) return r;
@@ -148,11 +140,12 @@ Status TensorChunks::read_stored(ThreadPool& pool, const ChunkRange& c, std::spa
 
 Status TensorChunks::quantize_on_cpu(ThreadPool& pool, const ChunkRange& c, std::span<const float> floats,
                                      std::span<uint8_t> out) const {
-    GGUF_MTP_EXPECT(floats.size() >= c.rows * row_length_ && out.size() == c.rows * out_row_, "a chunk's floats in, its bytes out");
+    const uint64_t length = row_length();
+    GGUF_MTP_EXPECT(floats.size() >= c.rows * length && out.size() == c.rows * out_row_, "a chunk's floats in, its bytes out");
     const auto weights = weights_for(c);
     std::vector<Status> results(pool.size());
     pool.run_ranges(c.rows, [&](size_t r, uint64_t first, uint64_t count) {
-        results[r] = quantize_rows(source_->target, floats.subspan(first * row_length_, count * row_length_), row_length_, weights,
+        results[r] = quantize_rows(source_->target, floats.subspan(first * length, count * length), length, weights,
                                    out.subspan(first * out_row_, count * out_row_), source_->release);
     });
     for (auto& r : results) {

@@ -16,6 +16,7 @@
 
 #include "gguf/error.h"
 #include "gguf/plan/plan.h"
+#include "gguf/quant/cpu/tensor_row_reader.h"
 
 namespace gguf::quant {
 
@@ -43,9 +44,9 @@ public:
 
     const TransformSource& source() const { return *source_; }
     const TensorInfo& info() const;
-    uint64_t row_length() const { return row_length_; }
+    uint64_t row_length() const { return stored_.row_length(); }
     uint64_t chunk_rows() const { return chunk_rows_; }
-    uint64_t in_row_bytes() const { return in_row_; }
+    uint64_t in_row_bytes() const { return stored_.row_bytes(); }
     uint64_t out_row_bytes() const { return out_row_; }
     bool weighted() const { return matrices_weighted_ > 0; }
     const std::vector<ChunkRange>& chunks() const { return chunks_; }
@@ -69,13 +70,12 @@ public:
                            std::span<uint8_t> out) const;
 
 private:
-    explicit TensorChunks(const TransformSource& source) : source_(&source) {}
+    TensorChunks(const TransformSource& source, TensorRowReader stored) : source_(&source), stored_(std::move(stored)) {}
 
     const TransformSource* source_;
-    uint64_t row_length_ = 0, rows_ = 0, rows_per_matrix_ = 1;
-    uint64_t row_group_ = 1;  // rows the input stores interleaved (ik's _R4/_R8): read only whole groups
-    std::vector<uint8_t> trailer_;  // the input's bytes after its rows, which every row needs (ik's I2_S)
-    uint64_t in_row_ = 0, out_row_ = 0;
+    TensorRowReader stored_;  // chunks hold whole groups of its interleaved rows (group_rows), which it reads without waste
+    uint64_t rows_ = 0, rows_per_matrix_ = 1;
+    uint64_t out_row_ = 0;
     uint64_t matrices_weighted_ = 0;
     uint64_t chunk_rows_ = 1;
     std::vector<ChunkRange> chunks_;
