@@ -123,6 +123,43 @@ TEST_F(WriterSafety, AConversionWithoutATransformerIsRefusedBeforeWriting) {
     EXPECT_EQ(dir_.listing(), std::vector<std::string>{"in.gguf"});
 }
 
+// Converts each tensor into bytes of its planned size, then fails as work
+// running beside the tensors (a device still opening) would, after the last.
+class FailingAtFinish : public gguf::TensorTransformer {
+public:
+    explicit FailingAtFinish(uint64_t bytes) : bytes_(bytes) {}
+    gguf::Status transform(const gguf::TransformSource&, const gguf::ByteSink& sink) override {
+        ++transformed;
+        return sink(std::vector<uint8_t>(bytes_, 0x5a));
+    }
+    gguf::Status finish() override { return fail_to_fill({}); }
+    int transformed = 0;
+
+private:
+    uint64_t bytes_;
+};
+
+TEST_F(WriterSafety, ATransformerFailingAfterTheLastTensorLeavesNoOutput) {
+    gguf::Plan plan = gguf::plan_copy(*model_);
+    gguf::TransformSource convert;
+    convert.input = std::get<gguf::CopySource>(plan.tensors.back().source);
+    convert.target = plan.tensors.back().info.type;
+    plan.tensors.back().source = convert;
+    for (auto split : {gguf::SplitLimits{}, gguf::SplitLimits{0, 2, false}}) {
+        FailingAtFinish transformer(plan.tensors.back().info.n_bytes);
+        gguf::WriteOptions o;
+        o.output = dir_.file("out.gguf");
+        o.split = split;
+        o.transformer = &transformer;
+        auto r = gguf::write_plan(plan, o);
+        ASSERT_FALSE(r.has_value());
+        EXPECT_EQ(transformer.transformed, 1);
+        EXPECT_NE(r.error().to_string().find("simulated failure"), std::string::npos) << r.error().to_string();
+        EXPECT_EQ(dir_.listing(), std::vector<std::string>{"in.gguf"});
+    }
+    expect_input_intact();
+}
+
 TEST_F(WriterSafety, ARepeatedKeyIsRefusedBeforeWriting) {
     // The header reader refuses a file with a key twice: the writer must not make one.
     gguf::Plan plan = gguf::plan_copy(*model_);
