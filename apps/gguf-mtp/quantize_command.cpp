@@ -364,6 +364,9 @@ int run_quantize(const CLI::App& cmd, const QuantizeOptions& o) {
     auto report = gguf::write_plan(plan->plan, write);
     if (!report) return report_error(report.error());
     bar.finish(*report);
+    if (o.verbose) {
+        if (auto activity = gguf::quantizer_activity(**quantizer); !activity.empty()) std::fprintf(stderr, "quantize: %s\n", activity.c_str());
+    }
     facts.written = true;
     facts.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     print_quantize_summary(*plan, facts);
@@ -421,7 +424,7 @@ void add_quantize_command(CLI::App& app, int& exit_code) {
                   "write no OUTPUT.provenance.json (the record of how each quantized tensor was made, which --reuse reads)");
     cmd->add_option("--device", o->device, "where kernels run: cpu, auto (a discrete GPU if any), vulkan or vulkan:N (default: cpu)");
     add_compat_option(*cmd, o->release);
-    cmd->add_flag("--verbose", o->verbose, "say which device quantizes, and which tensors stay on the CPU (or are read into floats there)");
+    cmd->add_flag("--verbose", o->verbose, "say which device quantizes, which tensors stay on the CPU (or are read into floats there), and where the device's time went");
     add_target_options(*cmd, o->target);
     add_output_flags(*cmd, o->out, true);
     add_remote_options(*cmd, o->remote);

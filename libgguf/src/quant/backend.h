@@ -44,6 +44,10 @@ public:
     // Quantizes every chunk of `tensor` (re-cutting them if it prefers
     // other sizes), handing the bytes to `sink` in order.
     virtual Status run(TensorChunks& tensor, const ByteSink& sink) = 0;
+
+    // Where the back end's time went over every run() so far, in words for
+    // --verbose; empty where it keeps no account.
+    virtual std::string activity() const { return {}; }
 };
 
 // Every type on the threads of `pool`, which must outlive the back end.

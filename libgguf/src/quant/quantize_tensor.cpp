@@ -24,6 +24,7 @@ public:
     std::unique_ptr<quant::Backend> cpu;
     std::unique_ptr<quant::Backend> accelerator;  // asked first; none on the CPU alone
     bool accelerator_optional = false;            // --device auto: the CPU if it fails
+    uint64_t before_ready = 0;                    // tensors the CPU took while the accelerator opened
 };
 
 Status Quantizer::settle(bool wait) {
@@ -71,6 +72,16 @@ std::string quantizer_device(const Quantizer& quantizer) {
     return (quantizer.accelerator ? quantizer.accelerator : quantizer.cpu)->name();
 }
 
+std::string quantizer_activity(const Quantizer& quantizer) {
+    if (!quantizer.accelerator) return {};
+    std::string line = quantizer.accelerator->activity();
+    if (quantizer.before_ready) {
+        line += "; the CPU quantized " + std::to_string(quantizer.before_ready) + (quantizer.before_ready == 1 ? " tensor" : " tensors") +
+                " while the device opened";
+    }
+    return line;
+}
+
 bool quantizer_offloads(const Quantizer& quantizer, TensorType type, bool with_importance, LlamaRelease release, std::string* why) {
     return quantizer.accelerator && quantizer.accelerator->quantizes(type, with_importance, release, why);
 }
@@ -85,7 +96,9 @@ Status Quantizer::transform(const TransformSource& source, const ByteSink& sink)
     if (auto settled = settle(false); !settled) return settled;
     // An accelerator still opening leaves this tensor to the CPU, whose
     // bytes are the same.
-    const bool offloads = accelerator && accelerator->ready() && accelerator->quantizes(source.target, tensor->weighted(), source.release, nullptr);
+    const bool suits = accelerator && accelerator->quantizes(source.target, tensor->weighted(), source.release, nullptr);
+    const bool offloads = suits && accelerator->ready();
+    if (suits && !offloads) ++before_ready;
     return (offloads ? accelerator : cpu)->run(*tensor, sink);
 }
 

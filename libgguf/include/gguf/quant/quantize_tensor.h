@@ -41,6 +41,11 @@ Result<std::shared_ptr<Quantizer>> make_quantizer(unsigned threads, std::string_
 // What a quantizer runs on, for messages: "CPU (16 threads)" or the GPU's name.
 std::string quantizer_device(const Quantizer& quantizer);
 
+// Where the GPU's time went so far, in one line: tensors, chunks, host and
+// device seconds, and the tensors the CPU took while the device opened.
+// Empty without a GPU.
+std::string quantizer_activity(const Quantizer& quantizer);
+
 // Whether tensors of `type` (with importance weights or not) quantized as
 // `release` does run on the quantizer's GPU; where they do not, and a GPU is
 // in use, *why says so.

@@ -5,6 +5,7 @@
 // The device opens on a thread of its own: a fifth of a second on an H100,
 // which the CPU spends quantizing the first tensors instead of waiting.
 #include <chrono>
+#include <cstdio>
 #include <future>
 #include <optional>
 #include <vector>
@@ -63,6 +64,8 @@ public:
 
     Status run(TensorChunks& tensor, const ByteSink& sink) override;
 
+    std::string activity() const override;
+
 private:
     std::string name_;
     LlamaRelease release_;
@@ -70,7 +73,20 @@ private:
     std::unique_ptr<vk::GpuQuantizer> gpu_;
     std::optional<Error> failed_;  // why opening failed
     ThreadPool& pool_;
+    uint64_t tensors_ = 0;
+    vk::StreamProfile total_;  // summed over every run
 };
+
+std::string VulkanBackend::activity() const {
+    if (tensors_ == 0) return name_ + ": no tensors";
+    char line[400];
+    std::snprintf(line, sizeof line,
+                  "%s: %llu tensor%s, %llu chunks in %.2f s; host filling %.2f s, waiting %.2f s, handing on %.2f s; "
+                  "device uploading %.2f s, computing %.2f s",
+                  name_.c_str(), static_cast<unsigned long long>(tensors_), tensors_ == 1 ? "" : "s", static_cast<unsigned long long>(total_.chunks), total_.wall_s,
+                  total_.fill_s, total_.wait_s, total_.consume_s, total_.upload_s, total_.compute_s);
+    return line;
+}
 
 Status VulkanBackend::run(TensorChunks& tensor, const ByteSink& sink) {
     if (auto opened = wait_ready(); !opened) return opened;
@@ -109,9 +125,17 @@ Status VulkanBackend::run(TensorChunks& tensor, const ByteSink& sink) {
         }
         return vk::ChunkShape{c.rows, weights, on_cpu};
     };
-    return gpu_->stream(
+    auto streamed = gpu_->stream(
         target, row_length, tensor.chunk_rows(), chunks.size(), produce, [&](uint64_t, std::span<const uint8_t> bytes) { return sink(bytes); },
         redo_on_cpu);
+    const vk::StreamProfile& p = gpu_->last_profile();
+    ++tensors_;
+    total_.chunks += p.chunks;
+    for (auto [sum, part] : {std::pair{&total_.fill_s, p.fill_s}, {&total_.wait_s, p.wait_s}, {&total_.consume_s, p.consume_s},
+                             {&total_.upload_s, p.upload_s}, {&total_.compute_s, p.compute_s}, {&total_.wall_s, p.wall_s}}) {
+        *sum += part;
+    }
+    return streamed;
 }
 
 }  // namespace
