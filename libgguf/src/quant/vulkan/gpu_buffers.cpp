@@ -1,6 +1,7 @@
 // A GpuQuantizer's device memory: buffers (one allocation path, counted
 // for buffer_counts), the chunk slots' reservations and their bindings,
 // and the lattice tables uploaded once.
+#include <algorithm>
 #include <cstring>
 
 #include "gpu_state.h"
@@ -70,9 +71,21 @@ Status GpuQuantizer::State::reserve(uint64_t weights_bytes, uint64_t values_byte
 }
 
 Status GpuQuantizer::State::reserve_on(InputPath path, uint64_t weights_bytes, uint64_t values_bytes, uint64_t out_bytes, uint64_t rows) {
-    const uint64_t in_bytes = weights_bytes + values_bytes;
     for (auto& s : slots) {
-        if (s.host_in.size >= in_bytes && s.device_out.size >= out_bytes && s.sigma.size >= rows * 4 && s.weights_bytes == weights_bytes) continue;
+        // Slots only grow: a model's tensors alternate between row lengths,
+        // and remaking four slots' device memory at each change (15 times in
+        // a 1 GiB model) costs more than holding the largest chunk so far.
+        const bool held = s.host_in.size >= s.weights_bytes + s.values_bytes && s.device_out.size > 0;
+        if (held && s.weights_bytes >= weights_bytes && s.values_bytes >= values_bytes && s.device_out.size >= out_bytes && s.sigma.size >= rows * 4) {
+            continue;
+        }
+        if (held) {
+            weights_bytes = std::max(weights_bytes, s.weights_bytes);
+            values_bytes = std::max(values_bytes, s.values_bytes);
+            out_bytes = std::max(out_bytes, s.device_out.size);
+            rows = std::max(rows, s.sigma.size / 4);
+        }
+        const uint64_t in_bytes = weights_bytes + values_bytes;
         release_chunk_buffers(s);
         constexpr auto host = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
         constexpr auto storage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;

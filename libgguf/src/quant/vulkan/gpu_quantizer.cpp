@@ -117,7 +117,7 @@ Status GpuQuantizer::stream(TensorType type, uint64_t row_length, uint64_t chunk
         Slot& s = st.slots[k % kSlots];
         auto* base = static_cast<uint8_t*>(s.host_in.mapped);
         const auto fill_start = Clock::now();
-        auto shape = produce(k, std::span(reinterpret_cast<float*>(base + weights_bytes), chunk_rows * row_length),
+        auto shape = produce(k, std::span(reinterpret_cast<float*>(base + s.weights_bytes), chunk_rows * row_length),
                              std::span(static_cast<uint8_t*>(s.host_out.mapped), chunk_rows * out_row));
         st.profile.fill_s += seconds_since(fill_start);
         if (!shape) {

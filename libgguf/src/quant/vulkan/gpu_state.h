@@ -125,7 +125,8 @@ struct GpuQuantizer::State {
     // A pipeline of `spirv` under `with` (the quantize layout by default).
     Result<VkPipeline> pipeline(const Spirv& spirv, std::array<int32_t, 2> spec, VkPipelineLayout with = VK_NULL_HANDLE);
 
-    // Makes every slot hold `in_bytes` of input (weights region first) and
+    // Makes every slot hold at least `weights_bytes` + `values_bytes` of input
+    // (weights region first; its size, Slot::weights_bytes, may be larger) and
     // `out_bytes` of output, for `rows` rows, its staging memory placed for `path`.
     // Falls back from host_writes_device to copy where the device's mappable
     // memory does not hold the slots.
