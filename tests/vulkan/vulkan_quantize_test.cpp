@@ -18,7 +18,10 @@
 
 #include "gguf/quant/cpu/quantize.h"
 #include "gguf_fixtures.h"
+#include "gguf/format/gguf_file.h"
 #include "gguf/quant/quantize_tensor.h"
+#include "../quant/handoff_run.h"
+#include "parallel/thread_pool.h"
 #include "quant/vulkan/gpu_quantizer.h"
 #include "quant_cases.h"
 #include "test_support.h"
@@ -337,6 +340,39 @@ TEST(VulkanDevice, NoDeviceIsAClearErrorAndAutoUsesTheCpu) {
 // The whole command: a model file quantized on the device is the CPU's file,
 // byte for byte, for every k-quant with a shader and an i-quant reading its
 // lattice.
+// While the device opens, the CPU quantizes a tensor's first chunks and the
+// device the rest: the tensor's bytes are the CPU's alone, wherever it stops.
+TEST(VulkanDevice, TensorBegunOnTheCpuIsTheCpuTensor) {
+    REQUIRE_DEVICE(gpu);
+    auto file = gguf::GgufFile::open(kWide);
+    ASSERT_TRUE(file) << file.error().to_string();
+    size_t largest = 0;
+    for (size_t i = 0; i < file->tensors().size(); ++i) {
+        if (file->tensors()[i].type == gguf::TensorType::F16 && file->tensors()[i].n_bytes > file->tensors()[largest].n_bytes) largest = i;
+    }
+    const gguf::TensorInfo& info = file->tensors()[largest];
+    gguf::quant::ThreadPool pool(2);
+    auto cpu = gguf::quant::make_cpu_backend(pool);
+    auto device = gguf::quant::open_vulkan_backend({}, pool);
+    ASSERT_TRUE(device) << device.error().to_string();
+    for (auto target : {gguf::TensorType::Q4_K, gguf::TensorType::IQ4_XS}) {
+        gguf::TransformSource source;
+        source.input = {&*file, largest};
+        source.target = target;
+        source.importance.assign(info.ne[0], 1.0f);
+        source.chunk_bytes = 8 * info.ne[0] * 4;
+        auto whole = gguf_test::run_handed_over(*cpu, *cpu, source, UINT64_MAX);
+        ASSERT_TRUE(whole) << whole.error().to_string();
+        for (uint64_t chunks : {0, 1, 3}) {
+            auto handed = gguf_test::run_handed_over(*cpu, **device, source, chunks);
+            ASSERT_TRUE(handed) << handed.error().to_string();
+            EXPECT_EQ(handed->stopped, chunks * 8);
+            EXPECT_TRUE(handed->bytes == whole->bytes) << gguf::type_display_name(target) << " handed over at row " << handed->stopped << " on "
+                                                       << gpu->device_name();
+        }
+    }
+}
+
 TEST(VulkanDevice, QuantizedFileIsTheCpuFile) {
     REQUIRE_DEVICE(gpu);
     const gguf_test::TempDir scratch;  // of its own: other runs of this test may share the temporary folder

@@ -6,6 +6,7 @@
 // Not thread-safe: a back end runs one tensor at a time.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -44,6 +45,11 @@ public:
     // Quantizes every chunk of `tensor` (re-cutting them if it prefers
     // other sizes), handing the bytes to `sink` in order.
     virtual Status run(TensorChunks& tensor, const ByteSink& sink) = 0;
+
+    // The same, but asks `stop` between chunks and, where it says so, leaves
+    // the rest: returns the row where the chunks left start (the tensor's
+    // row count when none are left), for another back end to take on.
+    virtual Result<uint64_t> run_until(TensorChunks& tensor, const ByteSink& sink, const std::function<bool()>& stop);
 
     // Where the back end's time went over every run() so far, in words for
     // --verbose; empty where it keeps no account.

@@ -1,6 +1,7 @@
 // The CPU back end: each chunk read and converted, then quantized, by all
 // the pool's threads in turn.
 #include <algorithm>
+#include <functional>
 #include <vector>
 
 #include "../parallel/thread_pool.h"
@@ -27,21 +28,26 @@ public:
     bool reads(TensorType, std::string*) const override { return true; }
 
     Status run(TensorChunks& tensor, const ByteSink& sink) override {
+        auto done = run_until(tensor, sink, [] { return false; });
+        return done ? Status{} : std::unexpected(done.error());
+    }
+
+    Result<uint64_t> run_until(TensorChunks& tensor, const ByteSink& sink, const std::function<bool()>& stop) override {
         const uint64_t rows = kChunkBytesPerThread * pool_.size() / std::max<uint64_t>(tensor.row_length() * 4, 1);
         tensor.cut(std::min(tensor.chunk_rows(), rows));
         std::vector<float> floats;
         std::vector<uint8_t> out;
         for (const auto& c : tensor.chunks()) {
+            if (stop()) return c.row;
             floats.resize(c.rows * tensor.row_length());
             auto loaded = tensor.load(pool_, c, floats, false, false);
             if (!loaded) return std::unexpected(loaded.error());
             out.resize(c.rows * tensor.out_row_bytes());
             auto status = tensor.quantize_on_cpu(pool_, c, floats, out);
-            if (!status) return status;
-            status = sink(out);
-            if (!status) return status;
+            if (status) status = sink(out);
+            if (!status) return std::unexpected(status.error());
         }
-        return {};
+        return tensor.rows();
     }
 
 private:

@@ -24,7 +24,8 @@ public:
     std::unique_ptr<quant::Backend> cpu;
     std::unique_ptr<quant::Backend> accelerator;  // asked first; none on the CPU alone
     bool accelerator_optional = false;            // --device auto: the CPU if it fails
-    uint64_t before_ready = 0;                    // tensors the CPU took while the accelerator opened
+    uint64_t before_ready = 0;                    // tensors the CPU quantized whole while the accelerator opened
+    uint64_t handed_over = 0;                     // tensors it began, whose rest the accelerator took
 };
 
 Status Quantizer::settle(bool wait) {
@@ -75,10 +76,9 @@ std::string quantizer_device(const Quantizer& quantizer) {
 std::string quantizer_activity(const Quantizer& quantizer) {
     if (!quantizer.accelerator) return {};
     std::string line = quantizer.accelerator->activity();
-    if (quantizer.before_ready) {
-        line += "; the CPU quantized " + std::to_string(quantizer.before_ready) + (quantizer.before_ready == 1 ? " tensor" : " tensors") +
-                " while the device opened";
-    }
+    auto tensors = [](uint64_t n) { return std::to_string(n) + (n == 1 ? " tensor" : " tensors"); };
+    if (quantizer.before_ready) line += "; the CPU quantized " + tensors(quantizer.before_ready) + " while the device opened";
+    if (quantizer.handed_over) line += "; the CPU began " + tensors(quantizer.handed_over) + " and the device took the rest";
     return line;
 }
 
@@ -96,10 +96,22 @@ Status Quantizer::transform(const TransformSource& source, const ByteSink& sink)
     if (auto settled = settle(false); !settled) return settled;
     // An accelerator still opening leaves this tensor to the CPU, whose
     // bytes are the same.
-    const bool suits = accelerator && accelerator->quantizes(source.target, tensor->weighted(), source.release, nullptr);
-    const bool offloads = suits && accelerator->ready();
-    if (suits && !offloads) ++before_ready;
-    return (offloads ? accelerator : cpu)->run(*tensor, sink);
+    const bool offloads = accelerator && accelerator->quantizes(source.target, tensor->weighted(), source.release, nullptr);
+    if (!offloads) return cpu->run(*tensor, sink);
+    if (accelerator->ready()) return accelerator->run(*tensor, sink);
+    // The device is still opening: the CPU takes chunks until it is ready,
+    // and the device the rest; the bytes are the same either way.
+    auto stopped = cpu->run_until(*tensor, sink, [this] { return accelerator->ready(); });
+    if (!stopped) return std::unexpected(stopped.error());
+    if (*stopped == tensor->rows()) {
+        ++before_ready;
+        return {};
+    }
+    tensor->start_at(*stopped);
+    if (auto settled = settle(true); !settled) return settled;
+    if (!accelerator) return cpu->run(*tensor, sink);  // --device auto, and it failed to open
+    if (*stopped > 0) ++handed_over;
+    return accelerator->run(*tensor, sink);
 }
 
 }  // namespace gguf

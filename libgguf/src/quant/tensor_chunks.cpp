@@ -70,11 +70,17 @@ void TensorChunks::cut(uint64_t chunk_rows) {
     const uint64_t group = stored_.group_rows();
     chunk_rows_ = std::clamp<uint64_t>(chunk_rows / group * group, group, rows_per_matrix_);
     chunks_.clear();
-    for (uint64_t row = 0; row < rows_;) {
+    for (uint64_t row = first_row_; row < rows_;) {
         const uint64_t matrix_end = (row / rows_per_matrix_ + 1) * rows_per_matrix_;
         chunks_.push_back({row, std::min(chunk_rows_, matrix_end - row)});
         row += chunks_.back().rows;
     }
+}
+
+void TensorChunks::start_at(uint64_t row) {
+    GGUF_MTP_EXPECT(std::any_of(chunks_.begin(), chunks_.end(), [row](const ChunkRange& c) { return c.row == row; }), "a chunk's first row");
+    first_row_ = row;
+    cut(chunk_rows_);
 }
 
 std::span<const float> TensorChunks::weights_for(const ChunkRange& c) const {

@@ -42,10 +42,15 @@ public:
     // of interleaved rows).
     void cut(uint64_t chunk_rows);
 
+    // Drops the rows before `row`, a chunk's first row: another back end
+    // quantized them. The chunks left keep their size.
+    void start_at(uint64_t row);
+
     const TransformSource& source() const { return *source_; }
     const TensorInfo& info() const;
     uint64_t row_length() const { return stored_.row_length(); }
     uint64_t chunk_rows() const { return chunk_rows_; }
+    uint64_t rows() const { return rows_; }
     uint64_t in_row_bytes() const { return stored_.row_bytes(); }
     uint64_t out_row_bytes() const { return out_row_; }
     bool weighted() const { return matrices_weighted_ > 0; }
@@ -75,6 +80,7 @@ private:
     const TransformSource* source_;
     TensorRowReader stored_;  // chunks hold whole groups of its interleaved rows (group_rows), which it reads without waste
     uint64_t rows_ = 0, rows_per_matrix_ = 1;
+    uint64_t first_row_ = 0;  // rows before it are another back end's
     uint64_t out_row_ = 0;
     uint64_t matrices_weighted_ = 0;
     uint64_t chunk_rows_ = 1;
