@@ -50,23 +50,45 @@ Lattice::Lattice(std::span<const uint8_t> coordinate_bytes, int dims, bool signe
         map_[key] = i;
     }
 
+    // A squared distance is the sum of its two half keys' (the low dims / 2
+    // levels and the rest), so it is two lookups in a table of half-key
+    // distances rather than dims products per point and key.
+    const int half_dims = (dims + 1) / 2, half_bits = bits * (dims / 2);
+    const uint32_t half_keys = 1u << (bits * half_dims), half_field = (1u << half_bits) - 1;
+    std::vector<uint16_t> half_distance(static_cast<size_t>(half_keys) * half_keys);
+    for (uint32_t a = 0; a < half_keys; ++a) {
+        for (uint32_t b = 0; b < half_keys; ++b) {
+            int d = 0;
+            for (int k = 0; k < half_dims; ++k) {
+                const int diff = static_cast<int>((a >> (bits * k)) & field) - static_cast<int>((b >> (bits * k)) & field);
+                d += diff * diff;
+            }
+            half_distance[a * half_keys + b] = static_cast<uint16_t>(d);
+        }
+    }
+    std::vector<uint32_t> point_low(points), point_high(points);
+    for (int j = 0; j < points; ++j) {
+        uint32_t key = 0;
+        for (int k = 0; k < dims; ++k) key |= static_cast<uint32_t>(levels(j)[k]) << (bits * k);
+        point_low[j] = key & half_field;
+        point_high[j] = key >> half_bits;
+    }
+
     const int max_distance = dims * (level_count - 1) * (level_count - 1);
     std::vector<int> distance(points);
     std::vector<int> at_distance(max_distance + 1);
-    std::array<int, 8> probe{};
     for (uint32_t key = 0; key < key_count; ++key) {
         if (map_[key] != kUnreachable) continue;
         bool reachable = true;
         for (int k = 0; k < dims; ++k) {
-            probe[k] = static_cast<int>((key >> (bits * k)) & field);
-            reachable = reachable && probe[k] < level_count;
+            reachable = reachable && static_cast<int>((key >> (bits * k)) & field) < level_count;
         }
         if (!reachable) continue;
         std::fill(at_distance.begin(), at_distance.end(), 0);
+        const uint16_t* to_low = half_distance.data() + static_cast<size_t>(key & half_field) * half_keys;
+        const uint16_t* to_high = half_distance.data() + static_cast<size_t>(key >> half_bits) * half_keys;
         for (int j = 0; j < points; ++j) {
-            const uint8_t* p = levels(j);
-            int d = 0;
-            for (int k = 0; k < dims; ++k) d += (p[k] - probe[k]) * (p[k] - probe[k]);
+            const int d = to_low[point_low[j]] + to_high[point_high[j]];
             distance[j] = d;
             ++at_distance[d];
         }
