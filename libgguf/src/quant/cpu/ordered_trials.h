@@ -47,7 +47,8 @@ class OrderedTrials {
 public:
     // Appends the trials of lanes 0..count-1, positions first + lane, their
     // sums written by fill(sumqx, sumq2) (arrays of Patterns V). Lanes past
-    // the count get sums 0, which no scan step takes.
+    // the count get sums 0, which no scan step takes. A trial's score is
+    // kept only where it is scored (sumq2 > 0), else 0.
     template <class Fill>
     void add(int first, int count, const Fill& fill) {
         Chunk& c = chunks_[count_++];
@@ -59,15 +60,14 @@ public:
         // runs through every chunk.
 #pragma GCC unroll 4
         for (int k = 0; k < Patterns; ++k) {
-            Width::keep_first(count, c.sumqx[k]);
-            Width::keep_first(count, c.sumq2[k]);
+            if (count < Width::count) {
+                Width::keep_first(count, c.sumqx[k]);
+                Width::keep_first(count, c.sumq2[k]);
+            }
             const V sumqx = c.sumqx[k], sumq2 = c.sumq2[k];
-            c.score[k] = sumqx / sumq2 * sumqx;
-            const unsigned in_range =
-                Width::bits(sumq2 >= kLow) & Width::bits(sumq2 <= kHigh) & Width::bits(sumqx >= -kHigh) & Width::bits(sumqx <= kHigh);
-            wild_ |= Width::bits(sumq2 > 0) & ~in_range;
-            const V scored_score = sumq2 > 0 ? c.score[k] : V{};
-            tops_[k] = tops_[k] > scored_score ? tops_[k] : scored_score;  // as maxps: the second where unordered
+            wild_ |= Width::wild_bits(sumqx, sumq2, kLow, kHigh);
+            c.score[k] = sumq2 > 0 ? sumqx / sumq2 * sumqx : V{};
+            tops_[k] = tops_[k] > c.score[k] ? tops_[k] : c.score[k];  // as maxps: the second where unordered
         }
     }
 
@@ -89,11 +89,12 @@ public:
         unsigned lanes[MaxChunks];
         for (int i = 0; i < count_; ++i) {
             const Chunk& c = chunks_[i];
+            // Unscored trials score 0, below low; scored ones are finite.
             unsigned candidate = 0, near = 0;
             for (int k = 0; k < Patterns; ++k) {
-                const unsigned scored = Width::bits(c.sumq2[k] > 0);
-                candidate |= scored & Width::bits(c.score[k] >= theta);
-                near |= scored & Width::bits(c.score[k] >= low) & Width::bits(c.score[k] < theta);
+                const unsigned above = Width::bits(c.score[k] >= theta);
+                candidate |= above;
+                near |= Width::bits(c.score[k] >= low) & ~above;
             }
             if (near) return replay_lanes(consider, all_lanes);
             lanes[i] = candidate;
