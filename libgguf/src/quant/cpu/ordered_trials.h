@@ -55,9 +55,9 @@ public:
         c.first = first;
         c.count = count;
         fill(c.sumqx, c.sumq2);
-        // The top score and whether any trial leaves the range, with one
-        // accumulator per pattern so that no chain of dependent operations
-        // runs through every chunk.
+        // Each lane's top score over the patterns, and whether any trial
+        // leaves the range.
+        V best{};
 #pragma GCC unroll 4
         for (int k = 0; k < Patterns; ++k) {
             if (count < Width::count) {
@@ -67,8 +67,10 @@ public:
             const V sumqx = c.sumqx[k], sumq2 = c.sumq2[k];
             wild_ |= Width::wild_bits(sumqx, sumq2, kLow, kHigh);
             c.score[k] = sumq2 > 0 ? sumqx / sumq2 * sumqx : V{};
-            tops_[k] = tops_[k] > c.score[k] ? tops_[k] : c.score[k];  // as maxps: the second where unordered
+            best = best > c.score[k] ? best : c.score[k];  // as maxps: the second where unordered
         }
+        c.best = best;
+        tops_ = tops_ > best ? tops_ : best;
     }
 
     // Calls consider(position, pattern, sumqx, sumq2) on the trials the full
@@ -79,10 +81,8 @@ public:
     void replay(const Consider& consider) const {
         // Without wild trials the scored scores are finite and the others 0,
         // so the order of taking the maximum does not matter.
-        V tops = tops_[0];
-        for (int k = 1; k < Patterns; ++k) tops = tops > tops_[k] ? tops : tops_[k];
         float top = 0;
-        for (int i = 0; i < Width::count; ++i) top = tops[i] > top ? tops[i] : top;
+        for (int i = 0; i < Width::count; ++i) top = tops_[i] > top ? tops_[i] : top;
         const auto all_lanes = [](const Chunk& c) { return (1u << c.count) - 1; };
         if (wild_ || !(top >= kLow)) return replay_lanes(consider, all_lanes);
         const float theta = top * (1 - 0x1p-10f), low = theta * (1 - 0x1p-16f);
@@ -90,6 +90,11 @@ public:
         for (int i = 0; i < count_; ++i) {
             const Chunk& c = chunks_[i];
             // Unscored trials score 0, below low; scored ones are finite.
+            // Most chunks have no lane near the top.
+            if (!Width::bits(c.best >= low)) {
+                lanes[i] = 0;
+                continue;
+            }
             unsigned candidate = 0, near = 0;
             for (int k = 0; k < Patterns; ++k) {
                 const unsigned above = Width::bits(c.score[k] >= theta);
@@ -109,6 +114,7 @@ private:
 
     struct Chunk {
         V sumqx[Patterns], sumq2[Patterns], score[Patterns];
+        V best;  // per lane, the top of score[]
         int first, count;
     };
 
@@ -125,7 +131,7 @@ private:
 
     Chunk chunks_[MaxChunks];
     int count_ = 0;
-    V tops_[Patterns] = {};  // per lane, the top score of a scored trial, else 0
+    V tops_ = {};        // per lane, the top score of a scored trial, else 0
     unsigned wild_ = 0;      // lanes whose scored trial left the range
 };
 #endif
