@@ -92,15 +92,26 @@ Lattice::Lattice(std::span<const uint8_t> coordinate_bytes, int dims, bool signe
             distance[j] = d;
             ++at_distance[d];
         }
+        // The rings' points by distance then index in one pass: each ring's
+        // start (at_distance turned into offsets), its points placed in
+        // index order; other distances are marked out.
         const auto first = static_cast<uint32_t>(indices_.size());
-        for (int d = 0, found_rings = 0; d <= max_distance && found_rings < rings; ++d) {
-            if (!at_distance[d]) continue;
-            ++found_rings;
-            for (int j = 0; j < points; ++j) {
-                if (distance[j] == d) indices_.push_back(static_cast<uint16_t>(j));
+        uint32_t count = 0;
+        for (int d = 0, found_rings = 0; d <= max_distance; ++d) {
+            const int here = at_distance[d];
+            if (here && found_rings < rings) {
+                ++found_rings;
+                at_distance[d] = static_cast<int>(first + count);
+                count += static_cast<uint32_t>(here);
+            } else {
+                at_distance[d] = -1;
             }
         }
-        const auto count = static_cast<uint32_t>(indices_.size()) - first;
+        indices_.resize(first + count);
+        for (int j = 0; j < points; ++j) {
+            int& at = at_distance[distance[j]];
+            if (at >= 0) indices_[at++] = static_cast<uint16_t>(j);
+        }
         const auto keys = static_cast<uint32_t>(keys_.size());
         for (uint32_t at = 0; at < (count + 7) / 8 * 8; ++at) {
             const uint8_t* p = levels(indices_[first + (at < count ? at : 0)]);
