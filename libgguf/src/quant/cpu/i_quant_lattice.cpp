@@ -113,7 +113,7 @@ Lattice::Lattice(std::span<const uint8_t> coordinate_bytes, int dims, bool signe
             if (at >= 0) indices_[at++] = static_cast<uint16_t>(j);
         }
         const auto keys = static_cast<uint32_t>(keys_.size());
-        for (uint32_t at = 0; at < (count + 7) / 8 * 8; ++at) {
+        for (uint32_t at = 0; at < (count + 15) / 16 * 16; ++at) {
             const uint8_t* p = levels(indices_[first + (at < count ? at : 0)]);
             uint32_t neighbour_key = 0;
             for (int k = 0; k < dims; ++k) neighbour_key |= static_cast<uint32_t>(p[k]) << (bits * k);
