@@ -250,6 +250,7 @@ template <int Dims>
 inline int nearest_neighbour(const Lattice& lattice, uint32_t key, const float* xval, const float* weight, float scale, const float* value8,
                              int8_t* L) {
 #if defined(__x86_64__) && defined(__GNUC__)
+    if (cpu_has_avx512()) return nearest_neighbour_avx512<Dims>(lattice, key, xval, weight, scale, value8, L);
     if (cpu_has_avx2()) return nearest_neighbour_avx2<Dims>(lattice, key, xval, weight, scale, value8, L);
 #endif
     return nearest_neighbour_scalar<Dims>(lattice, key, xval, weight, scale, value8, L);
