@@ -1,6 +1,7 @@
 // OrderedTrials (the IQ1 split searches' shortcut) against the scan it
 // stands for: the same winner on random trials full of exact and near ties,
-// and on trials with zeros, negatives, infinities, NaNs and extreme sizes.
+// and on trials with zeros, negatives, infinities, NaNs and extreme sizes,
+// in chunks of 8 lanes (AVX2) and of 16 (AVX-512).
 #include <gtest/gtest.h>
 
 #include <cfloat>
@@ -13,6 +14,7 @@
 #if defined(__x86_64__) && defined(__GNUC__)
 namespace {
 
+using gguf::quant::Lanes16;
 using gguf::quant::Lanes8;
 using gguf::quant::OrderedTrials;
 
@@ -37,29 +39,32 @@ struct Best {
 
 // Trials in scan order: chunk c, lane, pattern; chunk c has counts[c] lanes.
 struct Search {
+    int width;  // lanes a chunk
     std::vector<int> counts;
-    std::vector<Trial> trials;  // [chunk][8][kPatterns], lanes past the count unused
+    std::vector<Trial> trials;  // [chunk][width][kPatterns], lanes past the count unused
 
-    const Trial& at(int chunk, int lane, int k) const { return trials[(chunk * 8 + lane) * kPatterns + k]; }
+    const Trial& at(int chunk, int lane, int k) const { return trials[(chunk * width + lane) * kPatterns + k]; }
 };
 
 Best full_scan(const Search& s) {
     Best best;
     for (int c = 0; c < static_cast<int>(s.counts.size()); ++c) {
         for (int lane = 0; lane < s.counts[c]; ++lane) {
-            for (int k = 0; k < kPatterns; ++k) best.consider((c * 8 + lane) * kPatterns + k, s.at(c, lane, k).sumqx, s.at(c, lane, k).sumq2);
+            for (int k = 0; k < kPatterns; ++k) best.consider((c * s.width + lane) * kPatterns + k, s.at(c, lane, k).sumqx, s.at(c, lane, k).sumq2);
         }
     }
     return best;
 }
 
-// The chunk index rides in i1 and the lane's position in i2.
-GGUF_MTP_TARGET_AVX2 Best replayed(const Search& s) {
-    OrderedTrials<kPatterns, kChunks> ordered;
+// A lane's position is chunk * width + lane. Compiled for each width's
+// instruction set by the wrappers below (as run_simd compiles the searches).
+template <class V>
+Best replay_with(const Search& s) {
+    OrderedTrials<kPatterns, kChunks, V> ordered;
     for (int c = 0; c < static_cast<int>(s.counts.size()); ++c) {
-        ordered.add(c, 0, s.counts[c], [&](Lanes8 (&qx)[kPatterns], Lanes8 (&q2)[kPatterns]) {
+        ordered.add(c * s.width, s.counts[c], [&](V (&qx)[kPatterns], V (&q2)[kPatterns]) {
             for (int k = 0; k < kPatterns; ++k) {
-                for (int lane = 0; lane < 8; ++lane) {
+                for (int lane = 0; lane < s.width; ++lane) {
                     // Lanes past the count hold junk the search must ignore.
                     qx[k][lane] = lane < s.counts[c] ? s.at(c, lane, k).sumqx : 1e30f;
                     q2[k][lane] = lane < s.counts[c] ? s.at(c, lane, k).sumq2 : 1e-30f;
@@ -68,9 +73,14 @@ GGUF_MTP_TARGET_AVX2 Best replayed(const Search& s) {
         });
     }
     Best best;
-    ordered.replay([&](int c, int lane, int k, float qx, float q2) { best.consider((c * 8 + lane) * kPatterns + k, qx, q2); });
+    ordered.replay([&](int at, int k, float qx, float q2) { best.consider(at * kPatterns + k, qx, q2); });
     return best;
 }
+
+GGUF_MTP_TARGET_AVX2 __attribute__((flatten)) Best replayed8(const Search& s) { return replay_with<Lanes8>(s); }
+GGUF_MTP_TARGET_AVX512 __attribute__((flatten)) Best replayed16(const Search& s) { return replay_with<Lanes16>(s); }
+
+Best replayed(const Search& s) { return s.width == 16 ? replayed16(s) : replayed8(s); }
 
 void expect_same_winner(const Search& s) {
     const Best want = full_scan(s), got = replayed(s);
@@ -81,21 +91,33 @@ void expect_same_winner(const Search& s) {
     }
 }
 
-Search random_search(std::mt19937& rng, float (*value)(std::mt19937&)) {
+// Widths the CPU runs: 8 with AVX2, 16 too with AVX-512.
+std::vector<int> widths() {
+    std::vector<int> w;
+    if (__builtin_cpu_supports("avx2")) w.push_back(8);
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl")) {
+        w.push_back(16);
+    }
+    return w;
+}
+
+Search random_search(std::mt19937& rng, int width, float (*value)(std::mt19937&)) {
     Search s;
+    s.width = width;
     const int chunks = 1 + static_cast<int>(rng() % kChunks);
-    for (int c = 0; c < chunks; ++c) s.counts.push_back(1 + static_cast<int>(rng() % 8));
-    s.trials.resize(static_cast<size_t>(chunks) * 8 * kPatterns);
+    for (int c = 0; c < chunks; ++c) s.counts.push_back(1 + static_cast<int>(rng() % width));
+    s.trials.resize(static_cast<size_t>(chunks) * width * kPatterns);
     for (Trial& t : s.trials) t = {value(rng), std::fabs(value(rng))};
     return s;
 }
 
 TEST(OrderedTrials, PicksTheScansWinnerAmongTies) {
-    if (!__builtin_cpu_supports("avx2")) GTEST_SKIP() << "needs AVX2";
+    if (widths().empty()) GTEST_SKIP() << "needs AVX2";
     std::mt19937 rng(7);
     for (int i = 0; i < 20000; ++i) {
         // Few distinct values: many trials score exactly or nearly alike.
-        const Search s = random_search(rng, [](std::mt19937& r) {
+        const Search s = random_search(rng, widths()[i % widths().size()], [](std::mt19937& r) {
             const float coarse = static_cast<float>(static_cast<int>(r() % 9) - 2);
             return coarse * (1 + static_cast<float>(r() % 3) * 0x1p-22f);
         });
@@ -104,10 +126,10 @@ TEST(OrderedTrials, PicksTheScansWinnerAmongTies) {
 }
 
 TEST(OrderedTrials, PicksTheScansWinnerOnWildValues) {
-    if (!__builtin_cpu_supports("avx2")) GTEST_SKIP() << "needs AVX2";
+    if (widths().empty()) GTEST_SKIP() << "needs AVX2";
     std::mt19937 rng(11);
     for (int i = 0; i < 20000; ++i) {
-        const Search s = random_search(rng, [](std::mt19937& r) {
+        const Search s = random_search(rng, widths()[i % widths().size()], [](std::mt19937& r) {
             const float wild_values[] = {0.f, -0.f, 1.f, -1.f, 0.5f, INFINITY, -INFINITY, NAN, FLT_MAX, FLT_MIN, 1e-45f, 0x1p-41f, 0x1p41f, 3.f};
             return r() % 4 ? std::uniform_real_distribution<float>(-2, 2)(r) : wild_values[r() % std::size(wild_values)];
         });

@@ -1,13 +1,13 @@
 #include "http_range_file.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
 #include <optional>
 #include <thread>
+
+#include "curl_library.h"
 
 namespace gguf {
 
@@ -27,14 +27,10 @@ struct HttpRangeFile::Transfer {
 
 namespace {
 
-// curl_global_init once per process, before the first handle, from
-// whichever thread comes first.
-void init_curl_once() {
-    static const bool done = [] {
-        curl_global_init(CURL_GLOBAL_DEFAULT);
-        return true;
-    }();
-    (void)done;
+// Why no connection could be started.
+std::string no_connection_reason() {
+    const std::string& error = curl_library().error;
+    return "cannot start an HTTP request (" + (error.empty() ? std::string("curl_easy_init failed") : error) + ")";
 }
 
 bool header_is(std::string_view line, std::string_view name) {
@@ -99,7 +95,7 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
 size_t on_body(char* data, size_t size, size_t count, void* user) {
     auto& t = *static_cast<Transfer*>(user);
     const size_t n = size * count;
-    if (t.body == 0) curl_easy_getinfo(t.handle, CURLINFO_RESPONSE_CODE, &t.status);
+    if (t.body == 0) curl_library().easy_getinfo(t.handle, CURLINFO_RESPONSE_CODE, &t.status);
     const uint64_t at = t.body;
     t.body += n;
     if (t.status == 206) {
@@ -143,8 +139,8 @@ struct HttpRangeFile::Connection {
     CURL* handle = nullptr;
     curl_slist* headers = nullptr;
     ~Connection() {
-        if (handle) curl_easy_cleanup(handle);
-        if (headers) curl_slist_free_all(headers);
+        if (handle) curl_library().easy_cleanup(handle);
+        if (headers) curl_library().slist_free_all(headers);
     }
 };
 
@@ -159,29 +155,30 @@ std::unique_ptr<HttpRangeFile::Connection> HttpRangeFile::take_connection() cons
             return c;
         }
     }
-    init_curl_once();
+    const CurlLibrary& curl = curl_library();
+    if (!curl.error.empty()) return nullptr;
     auto c = std::make_unique<Connection>();
-    c->handle = curl_easy_init();
+    c->handle = curl.easy_init();
     if (!c->handle) return nullptr;
     CURL* h = c->handle;
-    curl_easy_setopt(h, CURLOPT_URL, url_.c_str());
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, options_.stall_seconds);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, options_.stall_seconds);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "gguf-mtp");
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl.easy_setopt(h, CURLOPT_URL, url_.c_str());
+    curl.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+    curl.easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
+    curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl.easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, options_.stall_seconds);
+    curl.easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl.easy_setopt(h, CURLOPT_LOW_SPEED_TIME, options_.stall_seconds);
+    curl.easy_setopt(h, CURLOPT_USERAGENT, "gguf-mtp");
+    curl.easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     // Sent to the first host only: curl leaves custom Authorization headers
     // off a redirect to another host (the Hub's CDN URLs are signed).
     if (!options_.token.empty()) {
         const std::string bearer = "Authorization: Bearer " + options_.token;
-        c->headers = curl_slist_append(nullptr, bearer.c_str());
-        curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
+        c->headers = curl.slist_append(nullptr, bearer.c_str());
+        curl.easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
     }
     return c;
 }
@@ -196,6 +193,7 @@ void HttpRangeFile::give_back(std::unique_ptr<Connection> connection) const {
 // a 206 answer with its whole body, or of a 200 answer (whole_file), or
 // the error that no retry helps.
 Result<HttpRangeFile::Transfer> HttpRangeFile::fetch(Connection& connection, uint64_t offset, std::span<uint8_t> out, const std::string& name) const {
+    const CurlLibrary& curl = curl_library();  // loaded: the connection exists
     CURL* h = connection.handle;
     const std::string range = std::to_string(offset) + "-" + std::to_string(offset + out.size() - 1);
     const unsigned attempts = std::max(1u, options_.attempts);
@@ -207,17 +205,17 @@ Result<HttpRangeFile::Transfer> HttpRangeFile::fetch(Connection& connection, uin
         t.out = out;
         t.offset = offset;
         t.read_through_whole = !honours_range_;
-        curl_easy_setopt(h, CURLOPT_RANGE, range.c_str());
-        curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
-        curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
-        const CURLcode code = curl_easy_perform(h);
+        curl.easy_setopt(h, CURLOPT_RANGE, range.c_str());
+        curl.easy_setopt(h, CURLOPT_HEADERDATA, &t);
+        curl.easy_setopt(h, CURLOPT_WRITEDATA, &t);
+        const CURLcode code = curl.easy_perform(h);
         fetched_ += t.body;
-        if (t.status == 0) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &t.status);
+        if (t.status == 0) curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &t.status);
         if (t.complete || (t.whole_file && !t.read_through_whole)) return t;
         if (code == CURLE_TOO_MANY_REDIRECTS) return fail(ErrorCode::io, name, "too many redirects (a redirect loop?) fetching bytes " + range);
         if (t.too_long) return fail(ErrorCode::bad_format, name, "the server sent more than the " + std::to_string(out.size()) + " bytes asked for", offset);
         if ((code != CURLE_OK && worth_retrying(code)) || t.status >= 500) {
-            last_problem = code != CURLE_OK ? std::string(curl_easy_strerror(code)) : "HTTP " + std::to_string(t.status);
+            last_problem = code != CURLE_OK ? std::string(curl.easy_strerror(code)) : "HTTP " + std::to_string(t.status);
             continue;
         }
         if (t.status == 404) return fail(ErrorCode::not_found, name, "not found (HTTP 404)");
@@ -226,7 +224,7 @@ Result<HttpRangeFile::Transfer> HttpRangeFile::fetch(Connection& connection, uin
                         Remedy::give_token);
         }
         if (t.status == 416) return fail(ErrorCode::truncated, name, "the server has no bytes " + range + " (HTTP 416)", offset);
-        if (code != CURLE_OK) return fail(ErrorCode::io, name, std::string("HTTP request failed: ") + curl_easy_strerror(code));
+        if (code != CURLE_OK) return fail(ErrorCode::io, name, std::string("HTTP request failed: ") + curl.easy_strerror(code));
         if (t.status != 206) return fail(ErrorCode::io, name, "HTTP " + std::to_string(t.status) + " for bytes " + range + ", expected 206");
         if (t.body != out.size()) {
             last_problem = "a body of " + std::to_string(t.body) + " bytes for the " + std::to_string(out.size()) + " asked for";
@@ -266,7 +264,7 @@ Status HttpRangeFile::read_at(uint64_t offset, std::span<uint8_t> out, const std
 
 Status HttpRangeFile::read_range(uint64_t offset, std::span<uint8_t> out, const std::string& name) const {
     auto connection = take_connection();
-    if (!connection) return fail(ErrorCode::io, name, "cannot start an HTTP request (curl_easy_init failed)");
+    if (!connection) return fail(ErrorCode::io, name, no_connection_reason());
     auto t = fetch(*connection, offset, out, name);
     if (!t) return std::unexpected(t.error());
     if (!t->complete) {
@@ -289,7 +287,7 @@ Result<std::unique_ptr<HttpRangeFile>> HttpRangeFile::open(const std::string& na
     file->url_ = url;
     file->options_ = options;
     auto connection = file->take_connection();
-    if (!connection) return fail(ErrorCode::io, name, "cannot start an HTTP request (curl_easy_init failed)");
+    if (!connection) return fail(ErrorCode::io, name, no_connection_reason());
     // The first byte, asked for as a range, tells the size and whether ranges work.
     uint8_t first = 0;
     auto t = file->fetch(*connection, 0, std::span(&first, 1), name);
@@ -301,7 +299,7 @@ Result<std::unique_ptr<HttpRangeFile>> HttpRangeFile::open(const std::string& na
                         Remedy::allow_full_download);
         }
         curl_off_t length = -1;
-        curl_easy_getinfo(connection->handle, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+        curl_library().easy_getinfo(connection->handle, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
         if (length < 0) return fail(ErrorCode::unsupported, name, "the server ignores Range requests and sends no Content-Length");
         file->size_ = static_cast<uint64_t>(length);
         file->honours_range_ = false;

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <fstream>
 #include <future>
+#include <memory>
 #include <sstream>
 #include <vector>
 
@@ -17,18 +18,23 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kFormat = "gguf-mtp provenance 1";
-constexpr uint64_t kDigestPiece = uint64_t(4) << 20;
+// Small enough to stay in the cache between the read and the hash, and to
+// come from the heap's free memory rather than fresh pages.
+constexpr uint64_t kDigestPiece = uint64_t(256) << 10;
 
 // Feeds a tensor's bytes to `hash`, read in pieces through the file's seam
-// (mapped, streamed or remote alike).
+// (mapped, streamed or remote alike) into a buffer left uninitialized: every
+// byte hashed was read first.
 Status feed_tensor(const GgufFile& file, size_t index, ContentHash& hash) {
     const uint64_t n = file.tensors()[index].n_bytes;
-    std::vector<uint8_t> piece(static_cast<size_t>(std::min(n, kDigestPiece)));
+    const auto size = static_cast<size_t>(std::min(n, kDigestPiece));
+    const auto buffer = std::make_unique_for_overwrite<uint8_t[]>(size);
+    const std::span piece(buffer.get(), size);
     for (uint64_t done = 0; done < n;) {
-        const auto take = static_cast<size_t>(std::min<uint64_t>(piece.size(), n - done));
-        auto got = file.read_tensor_data(index, done, std::span(piece).first(take));
+        const auto take = static_cast<size_t>(std::min<uint64_t>(size, n - done));
+        auto got = file.read_tensor_data(index, done, piece.first(take));
         if (!got) return got;
-        hash.update(std::span(piece).first(take));
+        hash.update(piece.first(take));
         done += take;
     }
     return {};

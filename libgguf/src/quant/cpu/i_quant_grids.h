@@ -52,7 +52,7 @@ public:
         const List& list = lists_[-map_[key] - 1];
         return {indices_.data() + list.first, list.count};
     }
-    // The same neighbours' keys, padded to a multiple of 8 with the first
+    // The same neighbours' keys, padded to a multiple of 16 with the first
     // one's: each key holds all of a neighbour's levels, so vector code
     // reads a lane per neighbour from 2 bytes (the lists' memory, not their
     // arithmetic, bounds the search; iq1s's fit in L2 this way).

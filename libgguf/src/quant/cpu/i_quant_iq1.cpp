@@ -9,7 +9,7 @@
 #include "gguf/compat/llama_release.h"
 #include "i_quant_rows.h"
 #include "i_quant_search.h"
-#include "lanes8.h"
+#include "lanes16.h"
 #include "numeric.h"
 #include "ordered_trials.h"
 
@@ -273,27 +273,30 @@ SplitChoice best_pattern_split(const PatternTerms& term_x, const PatternTerms& t
 // shift). Levels step by 1 in both shift tables, so a split's sums follow
 // from the running sums at i1 and i2; ggml's float operations in its order.
 struct HalfSums {
-    // Entries past kIq1mBlock pad the 8-wide loads; their lanes are left out.
-    float x[2][kIq1mBlock + 8], w[2][kIq1mBlock + 8];
+    // Entries past kIq1mBlock pad the 8-wide loads and the 32-entry lookups;
+    // their lanes are left out.
+    float x[2][32], w[2][32];
 };
 
 // The sums of trial (i1, i2) for each shift pattern k (0..3: (+,+) (+,-)
-// (-,+) (-,-), first half then second), with x2 and w2 the running sums at
-// i2 of each half. V is float for one i2, Lanes8 for i2 .. i2 + 7: one
-// formula for both, so every lane rounds as the scalar trial does.
+// (-,+) (-,-), first half then second), with x1, w1 and x2, w2 the running
+// sums of each half at i1 and at i2. V is float for one trial, Lanes8 or
+// Lanes16 for a trial per lane: one formula for all, so every lane rounds
+// as the scalar trial does.
 template <class V>
-inline void half_sum_trials(const HalfSums& s, int i1, const V (&x2)[2], const V (&w2)[2], V (&qx)[4], V (&q2)[4]) {
+inline void half_sum_trials(const HalfSums& s, const V (&x1)[2], const V (&w1)[2], const V (&x2)[2], const V (&w2)[2], V (&qx)[4],
+                            V (&q2)[4]) {
     constexpr int n = kIq1mBlock;
     constexpr float plus_top = kPlus[2], minus_top = kMinus[2];
     constexpr float plus_step0 = kPlus[0] * kPlus[0] - kPlus[1] * kPlus[1], plus_step1 = kPlus[1] * kPlus[1] - kPlus[2] * kPlus[2];
     constexpr float minus_step0 = kMinus[0] * kMinus[0] - kMinus[1] * kMinus[1], minus_step1 = kMinus[1] * kMinus[1] - kMinus[2] * kMinus[2];
     V qx_plus[2], qx_minus[2], q2_plus[2], q2_minus[2];
     for (int h = 0; h < 2; ++h) {
-        const V below = s.x[h][i1] + x2[h];
+        const V below = x1[h] + x2[h];
         qx_plus[h] = s.x[h][n] * plus_top - below;
         qx_minus[h] = s.x[h][n] * minus_top - below;
-        q2_plus[h] = s.w[h][n] * plus_top * plus_top + s.w[h][i1] * plus_step0 + w2[h] * plus_step1;
-        q2_minus[h] = s.w[h][n] * minus_top * minus_top + s.w[h][i1] * minus_step0 + w2[h] * minus_step1;
+        q2_plus[h] = s.w[h][n] * plus_top * plus_top + w1[h] * plus_step0 + w2[h] * plus_step1;
+        q2_minus[h] = s.w[h][n] * minus_top * minus_top + w1[h] * minus_step0 + w2[h] * minus_step1;
     }
     qx[0] = qx_plus[0] + qx_plus[1], q2[0] = q2_plus[0] + q2_plus[1];
     qx[1] = qx_plus[0] + qx_minus[1], q2[1] = q2_plus[0] + q2_minus[1];
@@ -302,20 +305,54 @@ inline void half_sum_trials(const HalfSums& s, int i1, const V (&x2)[2], const V
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
-// The trials (i1, i2 + lane) for 8 lanes.
-GGUF_MTP_TARGET_AVX2 inline void half_sum_lanes8(const HalfSums& s, int i1, int i2, Lanes8 (&qx)[4], Lanes8 (&q2)[4]) {
-    const Lanes8 x2[2] = {load_lanes8(s.x[0] + i2), load_lanes8(s.x[1] + i2)};
-    const Lanes8 w2[2] = {load_lanes8(s.w[0] + i2), load_lanes8(s.w[1] + i2)};
-    half_sum_trials(s, i1, x2, w2, qx, q2);
-}
+// Under AVX2 a trial's position is i1 * kRow + i2: a vector holds 8 i2 of
+// one i1, read straight from the running sums.
+constexpr int kRow = 32;
 
-// Every trial, 8 i2 a vector (lanes past n left out), for the ordered scan.
-GGUF_MTP_TARGET_AVX2 inline void add_half_sum_trials(const HalfSums& s, OrderedTrials<4, 27>& trials) {
+GGUF_MTP_TARGET_AVX2 inline void add_half_sum_rows(const HalfSums& s, OrderedTrials<4, 27>& trials) {
     constexpr int n = kIq1mBlock;
     for (int i1 = 0; i1 <= n; ++i1) {
+        const float x1[2] = {s.x[0][i1], s.x[1][i1]}, w1[2] = {s.w[0][i1], s.w[1][i1]};
         for (int i2 = i1; i2 <= n; i2 += 8) {
-            trials.add(i1, i2, n + 1 - i2 < 8 ? n + 1 - i2 : 8, [&](Lanes8 (&qx)[4], Lanes8 (&q2)[4]) { half_sum_lanes8(s, i1, i2, qx, q2); });
+            trials.add(i1 * kRow + i2, n + 1 - i2 < 8 ? n + 1 - i2 : 8, [&](Lanes8 (&qx)[4], Lanes8 (&q2)[4]) GGUF_MTP_TARGET_AVX2 {
+                const Lanes8 x1v[2] = {Lanes8{} + x1[0], Lanes8{} + x1[1]}, w1v[2] = {Lanes8{} + w1[0], Lanes8{} + w1[1]};
+                const Lanes8 x2[2] = {load_lanes8(s.x[0] + i2), load_lanes8(s.x[1] + i2)};
+                const Lanes8 w2[2] = {load_lanes8(s.w[0] + i2), load_lanes8(s.w[1] + i2)};
+                half_sum_trials(s, x1v, w1v, x2, w2, qx, q2);
+            });
         }
+    }
+}
+
+// Under AVX-512 every pair i1 <= i2, in scan order, 16 to a vector: a
+// trial's position is its index in that order, each lane looking its
+// running sums up by i1 and i2 (the 153 pairs fill 10 vectors; rows of 16
+// i2 would fill 18).
+constexpr int kPairs = (kIq1mBlock + 1) * (kIq1mBlock + 2) / 2, kPairVectors = (kPairs + 15) / 16;
+struct Pairs {
+    int i1[16 * kPairVectors], i2[16 * kPairVectors];
+};
+constexpr Pairs kScanPairs = [] {
+    Pairs p{};
+    int at = 0;
+    for (int i1 = 0; i1 <= kIq1mBlock; ++i1) {
+        for (int i2 = i1; i2 <= kIq1mBlock; ++i2, ++at) p.i1[at] = i1, p.i2[at] = i2;
+    }
+    return p;
+}();
+
+GGUF_MTP_TARGET_AVX512 inline void add_half_sum_pairs(const HalfSums& s, OrderedTrials<4, kPairVectors, Lanes16>& trials) {
+    for (int v = 0; v < kPairVectors; ++v) {
+        trials.add(16 * v, kPairs - 16 * v < 16 ? kPairs - 16 * v : 16, [&](Lanes16 (&qx)[4], Lanes16 (&q2)[4]) GGUF_MTP_TARGET_AVX512 {
+            LaneMask16 at1, at2;
+            std::memcpy(&at1, kScanPairs.i1 + 16 * v, sizeof at1);
+            std::memcpy(&at2, kScanPairs.i2 + 16 * v, sizeof at2);
+            const Lanes16 x1[2] = {lookup_lanes16(s.x[0], at1), lookup_lanes16(s.x[1], at1)};
+            const Lanes16 w1[2] = {lookup_lanes16(s.w[0], at1), lookup_lanes16(s.w[1], at1)};
+            const Lanes16 x2[2] = {lookup_lanes16(s.x[0], at2), lookup_lanes16(s.x[1], at2)};
+            const Lanes16 w2[2] = {lookup_lanes16(s.w[0], at2), lookup_lanes16(s.w[1], at2)};
+            half_sum_trials(s, x1, w1, x2, w2, qx, q2);
+        });
     }
 }
 #endif
@@ -324,32 +361,44 @@ template <Simd S>
 SplitChoice best_split_from_half_sums(const float* xb, const float* weight, const int* order, float max) {
     constexpr int n = kIq1mBlock;
     HalfSums s;
+    // Each value adds to its own half's sums, in registers; the other half
+    // adds 0, which leaves a sum as it is (never -0: it starts at +0, and an
+    // exact cancellation rounds to +0).
+    float x0 = 0, x1 = 0, w0 = 0, w1 = 0;
     s.x[0][0] = s.x[1][0] = s.w[0][0] = s.w[1][0] = 0;
     for (int j = 0; j < n; ++j) {
         const int i = order[j];
-        const int half = i < n / 2 ? 0 : 1, other = 1 - half;
-        s.x[half][j + 1] = s.x[half][j] + weight[i] * xb[i];
-        s.x[other][j + 1] = s.x[other][j];
-        s.w[half][j + 1] = s.w[half][j] + weight[i];
-        s.w[other][j + 1] = s.w[other][j];
+        const bool second = i >= n / 2;
+        const float wx = weight[i] * xb[i], w = weight[i];
+        x0 += second ? 0.f : wx;
+        x1 += second ? wx : 0.f;
+        w0 += second ? 0.f : w;
+        w1 += second ? w : 0.f;
+        s.x[0][j + 1] = x0, s.x[1][j + 1] = x1, s.w[0][j + 1] = w0, s.w[1][j + 1] = w1;
     }
     for (int h = 0; h < 2; ++h) {
-        for (int j = n + 1; j < n + 8; ++j) s.x[h][j] = s.w[h][j] = 0;
+        for (int j = n + 1; j < 32; ++j) s.x[h][j] = s.w[h][j] = 0;
     }
     SplitChoice best(max, -1);
 #if defined(__x86_64__) && defined(__GNUC__)
-    if constexpr (S != Simd::scalar) {
+    if constexpr (S == Simd::avx512) {
+        OrderedTrials<4, kPairVectors, Lanes16> trials;
+        add_half_sum_pairs(s, trials);
+        trials.replay([&](int at, int k, float qx, float q2) { best.consider(kScanPairs.i1[at], kScanPairs.i2[at], k, qx, q2); });
+        return best;
+    } else if constexpr (S == Simd::avx2) {
         OrderedTrials<4, 27> trials;
-        add_half_sum_trials(s, trials);
-        trials.replay([&](int i1, int i2, int k, float qx, float q2) { best.consider(i1, i2, k, qx, q2); });
+        add_half_sum_rows(s, trials);
+        trials.replay([&](int at, int k, float qx, float q2) { best.consider(at / kRow, at % kRow, k, qx, q2); });
         return best;
     }
 #endif
     for (int i1 = 0; i1 <= n; ++i1) {
+        const float x1[2] = {s.x[0][i1], s.x[1][i1]}, w1[2] = {s.w[0][i1], s.w[1][i1]};
         for (int i2 = i1; i2 <= n; ++i2) {
             const float x2[2] = {s.x[0][i2], s.x[1][i2]}, w2[2] = {s.w[0][i2], s.w[1][i2]};
             float qx[4], q2[4];
-            half_sum_trials(s, i1, x2, w2, qx, q2);
+            half_sum_trials(s, x1, w1, x2, w2, qx, q2);
             for (int k = 0; k < 4; ++k) best.consider(i1, i2, k, qx[k], q2[k]);
         }
     }

@@ -50,37 +50,70 @@ Lattice::Lattice(std::span<const uint8_t> coordinate_bytes, int dims, bool signe
         map_[key] = i;
     }
 
+    // A squared distance is the sum of its two half keys' (the low dims / 2
+    // levels and the rest), so it is two lookups in a table of half-key
+    // distances rather than dims products per point and key.
+    const int half_dims = (dims + 1) / 2, half_bits = bits * (dims / 2);
+    const uint32_t half_keys = 1u << (bits * half_dims), half_field = (1u << half_bits) - 1;
+    std::vector<uint16_t> half_distance(static_cast<size_t>(half_keys) * half_keys);
+    for (uint32_t a = 0; a < half_keys; ++a) {
+        for (uint32_t b = 0; b < half_keys; ++b) {
+            int d = 0;
+            for (int k = 0; k < half_dims; ++k) {
+                const int diff = static_cast<int>((a >> (bits * k)) & field) - static_cast<int>((b >> (bits * k)) & field);
+                d += diff * diff;
+            }
+            half_distance[a * half_keys + b] = static_cast<uint16_t>(d);
+        }
+    }
+    std::vector<uint32_t> point_low(points), point_high(points);
+    for (int j = 0; j < points; ++j) {
+        uint32_t key = 0;
+        for (int k = 0; k < dims; ++k) key |= static_cast<uint32_t>(levels(j)[k]) << (bits * k);
+        point_low[j] = key & half_field;
+        point_high[j] = key >> half_bits;
+    }
+
     const int max_distance = dims * (level_count - 1) * (level_count - 1);
     std::vector<int> distance(points);
     std::vector<int> at_distance(max_distance + 1);
-    std::array<int, 8> probe{};
     for (uint32_t key = 0; key < key_count; ++key) {
         if (map_[key] != kUnreachable) continue;
         bool reachable = true;
         for (int k = 0; k < dims; ++k) {
-            probe[k] = static_cast<int>((key >> (bits * k)) & field);
-            reachable = reachable && probe[k] < level_count;
+            reachable = reachable && static_cast<int>((key >> (bits * k)) & field) < level_count;
         }
         if (!reachable) continue;
         std::fill(at_distance.begin(), at_distance.end(), 0);
+        const uint16_t* to_low = half_distance.data() + static_cast<size_t>(key & half_field) * half_keys;
+        const uint16_t* to_high = half_distance.data() + static_cast<size_t>(key >> half_bits) * half_keys;
         for (int j = 0; j < points; ++j) {
-            const uint8_t* p = levels(j);
-            int d = 0;
-            for (int k = 0; k < dims; ++k) d += (p[k] - probe[k]) * (p[k] - probe[k]);
+            const int d = to_low[point_low[j]] + to_high[point_high[j]];
             distance[j] = d;
             ++at_distance[d];
         }
+        // The rings' points by distance then index in one pass: each ring's
+        // start (at_distance turned into offsets), its points placed in
+        // index order; other distances are marked out.
         const auto first = static_cast<uint32_t>(indices_.size());
-        for (int d = 0, found_rings = 0; d <= max_distance && found_rings < rings; ++d) {
-            if (!at_distance[d]) continue;
-            ++found_rings;
-            for (int j = 0; j < points; ++j) {
-                if (distance[j] == d) indices_.push_back(static_cast<uint16_t>(j));
+        uint32_t count = 0;
+        for (int d = 0, found_rings = 0; d <= max_distance; ++d) {
+            const int here = at_distance[d];
+            if (here && found_rings < rings) {
+                ++found_rings;
+                at_distance[d] = static_cast<int>(first + count);
+                count += static_cast<uint32_t>(here);
+            } else {
+                at_distance[d] = -1;
             }
         }
-        const auto count = static_cast<uint32_t>(indices_.size()) - first;
+        indices_.resize(first + count);
+        for (int j = 0; j < points; ++j) {
+            int& at = at_distance[distance[j]];
+            if (at >= 0) indices_[at++] = static_cast<uint16_t>(j);
+        }
         const auto keys = static_cast<uint32_t>(keys_.size());
-        for (uint32_t at = 0; at < (count + 7) / 8 * 8; ++at) {
+        for (uint32_t at = 0; at < (count + 15) / 16 * 16; ++at) {
             const uint8_t* p = levels(indices_[first + (at < count ? at : 0)]);
             uint32_t neighbour_key = 0;
             for (int k = 0; k < dims; ++k) neighbour_key |= static_cast<uint32_t>(p[k]) << (bits * k);

@@ -29,67 +29,80 @@
 
 #include <cfloat>
 
-#include "lanes8.h"
+#include "lanes16.h"
 
 namespace gguf::quant {
 
 #if defined(__x86_64__) && defined(__GNUC__)
-// Up to MaxChunks chunks of 8 lanes, each lane a position (i1, i2 + lane)
-// scored under Patterns patterns; the scan order is chunk, lane, pattern.
-template <int Patterns, int MaxChunks>
+// Up to MaxChunks chunks of lanes (8 or 16: V is Lanes8 or Lanes16), lane i
+// of a chunk the trial position first + i, each position scored under
+// Patterns patterns; the scan order is chunk, lane, pattern. The caller
+// gives positions their meaning. Its methods compile for the instruction
+// set of the run_simd instance they inline into (lanes16.h).
+template <int Patterns, int MaxChunks, class V = Lanes8>
 class OrderedTrials {
+    using Width = LaneWidth<V>;
+    using Mask = typename Width::Mask;
+
 public:
-    // Appends the trials of lanes 0..count-1 of positions (i1, i2 + lane),
-    // their sums written by fill(sumqx, sumq2) (arrays of Patterns Lanes8).
+    // Appends the trials of lanes 0..count-1, positions first + lane, their
+    // sums written by fill(sumqx, sumq2) (arrays of Patterns V). Lanes past
+    // the count get sums 0, which no scan step takes. A trial's score is
+    // kept only where it is scored (sumq2 > 0), else 0.
     template <class Fill>
-    GGUF_MTP_TARGET_AVX2 void add(int i1, int i2, int count, const Fill& fill) {
+    void add(int first, int count, const Fill& fill) {
         Chunk& c = chunks_[count_++];
-        c.i1 = i1;
-        c.i2 = i2;
+        c.first = first;
         c.count = count;
         fill(c.sumqx, c.sumq2);
+        // Each lane's top score over the patterns, and whether any trial
+        // leaves the range.
+        V best{};
 #pragma GCC unroll 4
-        for (int k = 0; k < Patterns; ++k) c.score[k] = c.sumqx[k] / c.sumq2[k] * c.sumqx[k];
+        for (int k = 0; k < Patterns; ++k) {
+            if (count < Width::count) {
+                Width::keep_first(count, c.sumqx[k]);
+                Width::keep_first(count, c.sumq2[k]);
+            }
+            const V sumqx = c.sumqx[k], sumq2 = c.sumq2[k];
+            wild_ |= Width::wild_bits(sumqx, sumq2, kLow, kHigh);
+            c.score[k] = sumq2 > 0 ? sumqx / sumq2 * sumqx : V{};
+            best = best > c.score[k] ? best : c.score[k];  // as maxps: the second where unordered
+        }
+        c.best = best;
+        tops_ = tops_ > best ? tops_ : best;
     }
 
-    // Calls consider(i1, i2, pattern, sumqx, sumq2) on the trials the full
+    // Calls consider(position, pattern, sumqx, sumq2) on the trials the full
     // scan's end depends on, in scan order; consider is the scan's step.
+    // Lane masks are taken as bits at once: GCC 12 splits logic on AVX-512
+    // comparison vectors into lanes.
     template <class Consider>
-    GGUF_MTP_TARGET_AVX2 void replay(const Consider& consider) const {
-        // The top score and whether any trial leaves the range, with one
-        // accumulator per pattern so that no chain of dependent operations
-        // runs through every chunk.
-        Lanes8 tops[Patterns] = {};
-        LaneMask8 wild{};
-        for (int i = 0; i < count_; ++i) {
-            const Chunk& c = chunks_[i];
-#pragma GCC unroll 4
-            for (int k = 0; k < Patterns; ++k) {
-                const Lanes8 sumqx = c.sumqx[k], sumq2 = c.sumq2[k];
-                const LaneMask8 scored = (lane_offsets() < c.count) & (sumq2 > 0);
-                wild |= scored & ~((sumq2 >= kLow) & (sumq2 <= kHigh) & (sumqx >= -kHigh) & (sumqx <= kHigh));
-                const Lanes8 scored_score = scored ? c.score[k] : Lanes8{};
-                tops[k] = reinterpret_cast<Lanes8>(_mm256_max_ps(reinterpret_cast<__m256>(tops[k]), reinterpret_cast<__m256>(scored_score)));
-            }
-        }
+    void replay(const Consider& consider) const {
+        // Without wild trials the scored scores are finite and the others 0,
+        // so the order of taking the maximum does not matter.
         float top = 0;
-        for (const Lanes8& t : tops) {
-            for (int i = 0; i < 8; ++i) top = t[i] > top ? t[i] : top;
-        }
-        if (lane_bits(wild) || !(top >= kLow)) return replay_lanes(consider, [](const Chunk& c) { return (1u << c.count) - 1; });
+        for (int i = 0; i < Width::count; ++i) top = tops_[i] > top ? tops_[i] : top;
+        const auto all_lanes = [](const Chunk& c) { return (1u << c.count) - 1; };
+        if (wild_ || !(top >= kLow)) return replay_lanes(consider, all_lanes);
         const float theta = top * (1 - 0x1p-10f), low = theta * (1 - 0x1p-16f);
         unsigned lanes[MaxChunks];
         for (int i = 0; i < count_; ++i) {
             const Chunk& c = chunks_[i];
-            const LaneMask8 in_range = lane_offsets() < c.count;
-            LaneMask8 candidate{}, near{};
-            for (int k = 0; k < Patterns; ++k) {
-                const LaneMask8 scored = in_range & (c.sumq2[k] > 0);
-                candidate |= scored & (c.score[k] >= theta);
-                near |= scored & (c.score[k] >= low) & (c.score[k] < theta);
+            // Unscored trials score 0, below low; scored ones are finite.
+            // Most chunks have no lane near the top.
+            if (!Width::bits(c.best >= low)) {
+                lanes[i] = 0;
+                continue;
             }
-            if (lane_bits(near)) return replay_lanes(consider, [](const Chunk& c) { return (1u << c.count) - 1; });
-            lanes[i] = lane_bits(candidate);
+            unsigned candidate = 0, near = 0;
+            for (int k = 0; k < Patterns; ++k) {
+                const unsigned above = Width::bits(c.score[k] >= theta);
+                candidate |= above;
+                near |= Width::bits(c.score[k] >= low) & ~above;
+            }
+            if (near) return replay_lanes(consider, all_lanes);
+            lanes[i] = candidate;
         }
         replay_lanes(consider, [&](const Chunk& c) { return lanes[&c - chunks_]; });
     }
@@ -100,8 +113,9 @@ private:
     static constexpr float kLow = 0x1p-40f, kHigh = 0x1p40f;
 
     struct Chunk {
-        Lanes8 sumqx[Patterns], sumq2[Patterns], score[Patterns];
-        int i1, i2, count;
+        V sumqx[Patterns], sumq2[Patterns], score[Patterns];
+        V best;  // per lane, the top of score[]
+        int first, count;
     };
 
     template <class Consider, class Lanes>
@@ -110,13 +124,15 @@ private:
             const Chunk& c = chunks_[i];
             for (unsigned lanes = lanes_of(c); lanes; lanes &= lanes - 1) {
                 const int lane = __builtin_ctz(lanes);
-                for (int k = 0; k < Patterns; ++k) consider(c.i1, c.i2 + lane, k, c.sumqx[k][lane], c.sumq2[k][lane]);
+                for (int k = 0; k < Patterns; ++k) consider(c.first + lane, k, c.sumqx[k][lane], c.sumq2[k][lane]);
             }
         }
     }
 
     Chunk chunks_[MaxChunks];
     int count_ = 0;
+    V tops_ = {};        // per lane, the top score of a scored trial, else 0
+    unsigned wild_ = 0;      // lanes whose scored trial left the range
 };
 #endif
 
