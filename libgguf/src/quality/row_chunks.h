@@ -5,6 +5,7 @@
 // the same however the chunks were spread.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
