@@ -94,8 +94,6 @@ Status Quantizer::transform(const TransformSource& source, const ByteSink& sink)
     auto tensor = quant::TensorChunks::make(source);
     if (!tensor) return std::unexpected(tensor.error());
     if (auto settled = settle(false); !settled) return settled;
-    // An accelerator still opening leaves this tensor to the CPU, whose
-    // bytes are the same.
     const bool offloads = accelerator && accelerator->quantizes(source.target, tensor->weighted(), source.release, nullptr);
     if (!offloads) return cpu->run(*tensor, sink);
     if (accelerator->ready()) return accelerator->run(*tensor, sink);
