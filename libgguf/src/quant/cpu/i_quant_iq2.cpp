@@ -91,48 +91,44 @@ float first_scale(int n, int nmax, const float* x, const float* quant_weights) {
     return suml2 > 0.0f ? sumlx / suml2 : 0.0f;
 }
 
-// Levels of a block of Count magnitudes at each trial inverse scale id[t]
-// (Rows of them, a multiple of 8, the first `trials` used), in columns
-// (levels[i * Rows + t]), each group of 8 off the grid moved to its nearest
-// neighbour at that trial's scale; on_grid[t * Count / 8 + g] tells which
-// were on it.
+// Keys of the groups of 8 of a block of Count magnitudes at each trial
+// inverse scale id[t] (Rows of them, a multiple of 8, the first `trials`
+// used), in columns (keys[g * Rows + t]), each group off the grid moved to
+// its nearest neighbour at that trial's scale; on_grid[t * Count / 8 + g]
+// tells which were on it.
 template <int Count, int Rows, Simd S>
-void trial_grid_levels(const Lattice& lattice, const float* id, int trials, const float* xval, const float* waux, int8_t* levels, bool* on_grid) {
+void trial_grid_keys(const Lattice& lattice, const float* id, int trials, const float* xval, const float* waux, uint32_t* keys, bool* on_grid) {
     constexpr int kGroups = Count / 8;
-    uint32_t keys[kGroups * Rows];
-    trial_levels8<Count, S>(id, Rows, xval, kIq2MaxQ - 1, levels, keys);
+    trial_keys8<Count, S>(id, Rows, xval, kIq2MaxQ - 1, keys);
     for (int t = 0; t < trials; ++t) {
         for (int g = 0; g < kGroups; ++g) {
-            const uint32_t key = keys[g * Rows + t];
+            uint32_t& key = keys[g * Rows + t];
             on_grid[t * kGroups + g] = lattice.index_of(key) >= 0;
-            if (on_grid[t * kGroups + g]) continue;
-            int8_t nearest[8];
-            nearest_neighbour<8, S>(lattice, key, xval + 8 * g, waux + 8 * g, 1 / id[t], kOddValues, nearest);
-            for (int j = 0; j < 8; ++j) levels[(8 * g + j) * Rows + t] = nearest[j];
+            if (!on_grid[t * kGroups + g]) key = nearest_key<8, S>(lattice, key, xval + 8 * g, waux + 8 * g, 1 / id[t], kOddValues);
         }
     }
 }
 
 // IQ2_XS / IQ2_S: levels (into L) and scale of a block of 16 magnitudes.
-// The levels, on-grid flags and weighted sums of N values under the trial
-// scales (2 * kIq2MaxQ - 1 + (t - Trials / 2) * 0.1) / max, t = 0..Trials-1,
-// one column per trial (rows padded to whole vectors).
+// The group keys, on-grid flags and weighted sums of N values under the
+// trial scales (2 * kIq2MaxQ - 1 + (t - Trials / 2) * 0.1) / max, t =
+// 0..Trials-1, one column per trial (rows padded to whole vectors).
 template <int N, int Trials, Simd S>
 struct TrialScales {
     static constexpr int kRows = (Trials + 7) / 8 * 8;
-    alignas(32) int8_t levels[N * kRows];
+    uint32_t keys[N / 8 * kRows];
     bool on_grid[Trials][N / 8];
     float sumqx[kRows], sumq2[kRows];
 
     TrialScales(const Lattice& lattice, float max, const float* xval, const float* weight, const float* waux) {
         float ids[kRows];
         for (int t = 0; t < kRows; ++t) ids[t] = (2 * kIq2MaxQ - 1 + (t - Trials / 2) * 0.1f) / max;
-        trial_grid_levels<N, kRows, S>(lattice, ids, Trials, xval, waux, levels, &on_grid[0][0]);
-        trial_sums<N, S>(levels, {1, kRows}, Trials, xval, weight, sumqx, sumq2);
+        trial_grid_keys<N, kRows, S>(lattice, ids, Trials, xval, waux, keys, &on_grid[0][0]);
+        key_trial_sums<N, S>(keys, kRows, Trials, xval, weight, sumqx, sumq2);
     }
 
     void copy_levels(int t, int8_t* L) const {
-        for (int i = 0; i < N; ++i) L[i] = levels[i * kRows + t];
+        for (int i = 0; i < N; ++i) L[i] = key_level(keys[i / 8 * kRows + t], i % 8, 2);
     }
 };
 
