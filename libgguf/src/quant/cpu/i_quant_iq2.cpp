@@ -92,19 +92,20 @@ float first_scale(int n, int nmax, const float* x, const float* quant_weights) {
 }
 
 // Keys of the groups of 8 of a block of Count magnitudes at each trial
-// inverse scale id[t] (Rows of them, a multiple of 8, the first `trials`
+// inverse scale id[t] (scale[t] = 1 / id[t]; Rows of them, a multiple of 8, the first `trials`
 // used), in columns (keys[g * Rows + t]), each group off the grid moved to
 // its nearest neighbour at that trial's scale; on_grid[t * Count / 8 + g]
 // tells which were on it.
 template <int Count, int Rows, Simd S>
-void trial_grid_keys(const Lattice& lattice, const float* id, int trials, const float* xval, const float* waux, uint32_t* keys, bool* on_grid) {
+void trial_grid_keys(const Lattice& lattice, const float* id, const float* scale, int trials, const float* xval, const float* waux, uint32_t* keys,
+                     bool* on_grid) {
     constexpr int kGroups = Count / 8;
     trial_keys8<Count, S>(id, Rows, xval, kIq2MaxQ - 1, keys);
     for (int t = 0; t < trials; ++t) {
         for (int g = 0; g < kGroups; ++g) {
             uint32_t& key = keys[g * Rows + t];
             on_grid[t * kGroups + g] = lattice.index_of(key) >= 0;
-            if (!on_grid[t * kGroups + g]) key = nearest_key<8, S>(lattice, key, xval + 8 * g, waux + 8 * g, 1 / id[t], kOddValues);
+            if (!on_grid[t * kGroups + g]) key = nearest_key<8, S>(lattice, key, xval + 8 * g, waux + 8 * g, scale[t], kOddValues);
         }
     }
 }
@@ -121,9 +122,10 @@ struct TrialScales {
     float sumqx[kRows], sumq2[kRows];
 
     TrialScales(const Lattice& lattice, float max, const float* xval, const float* weight, const float* waux) {
-        float ids[kRows];
+        float ids[kRows], scales[kRows];
         for (int t = 0; t < kRows; ++t) ids[t] = (2 * kIq2MaxQ - 1 + (t - Trials / 2) * 0.1f) / max;
-        trial_grid_keys<N, kRows, S>(lattice, ids, Trials, xval, waux, keys, &on_grid[0][0]);
+        for (int t = 0; t < kRows; ++t) scales[t] = 1 / ids[t];
+        trial_grid_keys<N, kRows, S>(lattice, ids, scales, Trials, xval, waux, keys, &on_grid[0][0]);
         key_trial_sums<N, S>(keys, kRows, Trials, xval, weight, sumqx, sumq2);
     }
 
@@ -181,8 +183,7 @@ void iq2_xxs_rows(const float* src, uint8_t* dst, int64_t n, const float* import
         for (int ib = 0; ib < kSuper / 32; ++ib) {
             const float* xb = src + 32 * ib;
             const float* qw = importance + kSuper * ibl + 32 * ib;
-            for (int i = 0; i < 32; ++i) weight[i] = qw[i] * std::sqrt(sigma2 + xb[i] * xb[i]);
-            for (int i = 0; i < 32; ++i) waux[i] = std::sqrt(weight[i]);
+            importance_weights<32, S>(qw, xb, sigma2, weight, waux);
             uint8_t signs[4];
             for (int k = 0; k < 4; ++k) signs[k] = fold_signs(xb + 8 * k, weight + 8 * k, xval + 8 * k, true);
             float max = xval[0];
@@ -265,12 +266,11 @@ void iq2_16_rows(const float* src, uint8_t* dst, int64_t n, const float* importa
         for (int ib = 0; ib < kSuper / 16; ++ib) {
             const float* xb = src + 16 * ib;
             if (importance) {
-                const float* qw = importance + kSuper * ibl + 16 * ib;
-                for (int i = 0; i < 16; ++i) weight[i] = qw[i] * std::sqrt(sigma2 + xb[i] * xb[i]);
+                importance_weights<16, S>(importance + kSuper * ibl + 16 * ib, xb, sigma2, weight, waux);
             } else {
                 for (int i = 0; i < 16; ++i) weight[i] = 0.25f * sigma2 + xb[i] * xb[i];
+                for (int i = 0; i < 16; ++i) waux[i] = std::sqrt(weight[i]);
             }
-            for (int i = 0; i < 16; ++i) waux[i] = std::sqrt(weight[i]);
             uint8_t signs[2];
             for (int k = 0; k < 2; ++k) signs[k] = fold_signs(xb + 8 * k, weight + 8 * k, xval + 8 * k, kXs);
             float max = xval[0];

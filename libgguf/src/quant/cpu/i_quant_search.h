@@ -2,6 +2,7 @@
 // search among a key's neighbours.
 #pragma once
 
+#include <bit>
 #include <cfloat>
 #include <cmath>
 #include <cstdint>
@@ -470,21 +471,46 @@ inline void key_trial_sums(const uint32_t* keys, int rows, int trials, const flo
     }
 }
 
+// ggml's weights of a block of Count values x from their importance qw,
+// qw[i] * sqrt(sigma2 + x[i]^2), and their square roots (waux). Square
+// roots round exactly in every lane; the scalar loop does not vectorize
+// (std::sqrt may set errno).
+#if defined(__x86_64__) && defined(__GNUC__)
+template <int Count>
+__attribute__((target("avx2"))) inline void importance_weights_avx2(const float* qw, const float* x, float sigma2, float* weight, float* waux) {
+    static_assert(Count % 8 == 0);
+    for (int i = 0; i < Count; i += 8) {
+        const __m256 xi = _mm256_loadu_ps(x + i);
+        const __m256 w = _mm256_mul_ps(_mm256_loadu_ps(qw + i), _mm256_sqrt_ps(_mm256_add_ps(_mm256_set1_ps(sigma2), _mm256_mul_ps(xi, xi))));
+        _mm256_storeu_ps(weight + i, w);
+        _mm256_storeu_ps(waux + i, _mm256_sqrt_ps(w));
+    }
+}
+#endif
+
+template <int Count, Simd S>
+inline void importance_weights(const float* qw, const float* x, float sigma2, float* weight, float* waux) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    if constexpr (S != Simd::scalar) return importance_weights_avx2<Count>(qw, x, sigma2, weight, waux);
+#endif
+    for (int i = 0; i < Count; ++i) weight[i] = qw[i] * std::sqrt(sigma2 + x[i] * x[i]);
+    for (int i = 0; i < Count; ++i) waux[i] = std::sqrt(weight[i]);
+}
+
 // Folds the signs of 8 values into xval (absolute values) and returns the
 // sign bits. With `even`, the count of negatives is made even by leaving the
 // least important value's sign off (it then enters xval negated), as the
 // formats that store 7 sign bits require.
 inline uint8_t fold_signs(const float* xb, const float* weight, float* xval, bool even) {
+    // Branch-free: the signs are random, so a branch per value mispredicts
+    // half the time. Negating flips the sign bit alone, NaN's too.
     int nflip = 0;
     uint8_t s = 0;
     for (int i = 0; i < 8; ++i) {
-        if (xb[i] >= 0) {
-            xval[i] = xb[i];
-        } else {
-            xval[i] = -xb[i];
-            ++nflip;
-            s |= static_cast<uint8_t>(1u << i);
-        }
+        const uint32_t negative = !(xb[i] >= 0);
+        xval[i] = std::bit_cast<float>(std::bit_cast<uint32_t>(xb[i]) ^ negative << 31);
+        nflip += static_cast<int>(negative);
+        s |= static_cast<uint8_t>(negative << i);
     }
     if (even && nflip % 2) {
         int imin = 0;
