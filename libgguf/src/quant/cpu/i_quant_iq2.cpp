@@ -129,6 +129,21 @@ struct TrialScales {
         key_trial_sums<N, S>(keys, kRows, Trials, xval, weight, sumqx, sumq2);
     }
 
+    // The trial ggml keeps (the first best by its comparison), scale set to
+    // its fit; -1, scale kept, where none fits.
+    int winner(float& scale) const {
+        int won = -1;
+        float best = 0;
+        for (int t = 0; t < Trials; ++t) {
+            if (sumq2[t] > 0 && sumqx[t] * sumqx[t] > best * sumq2[t]) {
+                scale = sumqx[t] / sumq2[t];
+                best = scale * sumqx[t];
+                won = t;
+            }
+        }
+        return won;
+    }
+
     void copy_levels(int t, int8_t* L) const {
         for (int i = 0; i < N; ++i) L[i] = key_level(keys[i / 8 * kRows + t], i % 8, 2);
     }
@@ -143,17 +158,12 @@ float fit_block16(const Lattice& lattice, const float* xval, const float* weight
     constexpr int kTrials = 19;  // is = -9..9
     const TrialScales<16, kTrials, S> trials(lattice, max, xval, weight, waux);
     bool on_grid[2] = {true, true};
-    float best = 0;
     float scale = max / (2 * kIq2MaxQ - 1);
-    for (int t = 0; t < kTrials; ++t) {
-        const float sumqx = trials.sumqx[t], sumq2 = trials.sumq2[t];
-        if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
-            scale = sumqx / sumq2;
-            best = scale * sumqx;
-            trials.copy_levels(t, L);
-            on_grid[0] = trials.on_grid[t][0];
-            on_grid[1] = trials.on_grid[t][1];
-        }
+    const int won = trials.winner(scale);
+    if (won >= 0) {
+        trials.copy_levels(won, L);
+        on_grid[0] = trials.on_grid[won][0];
+        on_grid[1] = trials.on_grid[won][1];
     }
     if ((!on_grid[0] || !on_grid[1]) && scale > 0) {
         const float id = 1 / scale;
@@ -202,15 +212,8 @@ void iq2_xxs_rows(const float* src, uint8_t* dst, int64_t n, const float* import
             // As in fit_block16: every trial first, then the choice in order.
             constexpr int kTrials = 13;  // is = -6..6
             const TrialScales<32, kTrials, S> trials(lattice, eff_max, xval, weight, waux);
-            float best = 0;
-            for (int t = 0; t < kTrials; ++t) {
-                const float sumqx = trials.sumqx[t], sumq2 = trials.sumq2[t];
-                if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
-                    scale = sumqx / sumq2;
-                    best = scale * sumqx;
-                    trials.copy_levels(t, L);
-                }
-            }
+            const int won = trials.winner(scale);
+            if (won >= 0) trials.copy_levels(won, L);
             if (scale > 0) {
                 const float id = 1 / scale;
                 for (int k = 0; k < 4; ++k) {
