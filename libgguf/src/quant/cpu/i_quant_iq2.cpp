@@ -124,7 +124,7 @@ struct TrialScales {
     TrialScales(const Lattice& lattice, float max, const float* xval, const float* weight, const float* waux) {
         float ids[kRows], scales[kRows];
         for (int t = 0; t < kRows; ++t) ids[t] = (2 * kIq2MaxQ - 1 + (t - Trials / 2) * 0.1f) / max;
-        for (int t = 0; t < kRows; ++t) scales[t] = 1 / ids[t];
+        for (int t = 0; t < Trials; ++t) scales[t] = 1 / ids[t];
         trial_grid_keys<N, kRows, S>(lattice, ids, scales, Trials, xval, waux, keys, &on_grid[0][0]);
         key_trial_sums<N, S>(keys, kRows, Trials, xval, weight, sumqx, sumq2);
     }
@@ -132,15 +132,21 @@ struct TrialScales {
     // The trial ggml keeps (the first best by its comparison), scale set to
     // its fit; -1, scale kept, where none fits.
     int winner(float& scale) const {
+        // Each trial's fit first, the chain of comparisons then selecting
+        // without branches: which trial improves is unpredictable.
+        float fit[Trials], fit_best[Trials];
+        for (int t = 0; t < Trials; ++t) {
+            fit[t] = sumqx[t] / sumq2[t];
+            fit_best[t] = fit[t] * sumqx[t];
+        }
         int won = -1;
         float best = 0;
         for (int t = 0; t < Trials; ++t) {
-            if (sumq2[t] > 0 && sumqx[t] * sumqx[t] > best * sumq2[t]) {
-                scale = sumqx[t] / sumq2[t];
-                best = scale * sumqx[t];
-                won = t;
-            }
+            const bool better = sumq2[t] > 0 && sumqx[t] * sumqx[t] > best * sumq2[t];
+            won = better ? t : won;
+            best = better ? fit_best[t] : best;
         }
+        if (won >= 0) scale = fit[won];
         return won;
     }
 
