@@ -91,48 +91,67 @@ float first_scale(int n, int nmax, const float* x, const float* quant_weights) {
     return suml2 > 0.0f ? sumlx / suml2 : 0.0f;
 }
 
-// Levels of a block of Count magnitudes at each trial inverse scale id[t]
-// (Rows of them, a multiple of 8, the first `trials` used), in columns
-// (levels[i * Rows + t]), each group of 8 off the grid moved to its nearest
-// neighbour at that trial's scale; on_grid[t * Count / 8 + g] tells which
-// were on it.
+// Keys of the groups of 8 of a block of Count magnitudes at each trial
+// inverse scale id[t] (scale[t] = 1 / id[t]; Rows of them, a multiple of 8, the first `trials`
+// used), in columns (keys[g * Rows + t]), each group off the grid moved to
+// its nearest neighbour at that trial's scale; on_grid[t * Count / 8 + g]
+// tells which were on it.
 template <int Count, int Rows, Simd S>
-void trial_grid_levels(const Lattice& lattice, const float* id, int trials, const float* xval, const float* waux, int8_t* levels, bool* on_grid) {
+void trial_grid_keys(const Lattice& lattice, const float* id, const float* scale, int trials, const float* xval, const float* waux, uint32_t* keys,
+                     bool* on_grid) {
     constexpr int kGroups = Count / 8;
-    uint32_t keys[kGroups * Rows];
-    trial_levels8<Count, S>(id, Rows, xval, kIq2MaxQ - 1, levels, keys);
+    trial_keys8<Count, S>(id, Rows, xval, kIq2MaxQ - 1, keys);
     for (int t = 0; t < trials; ++t) {
         for (int g = 0; g < kGroups; ++g) {
-            const uint32_t key = keys[g * Rows + t];
+            uint32_t& key = keys[g * Rows + t];
             on_grid[t * kGroups + g] = lattice.index_of(key) >= 0;
-            if (on_grid[t * kGroups + g]) continue;
-            int8_t nearest[8];
-            nearest_neighbour<8, S>(lattice, key, xval + 8 * g, waux + 8 * g, 1 / id[t], kOddValues, nearest);
-            for (int j = 0; j < 8; ++j) levels[(8 * g + j) * Rows + t] = nearest[j];
+            if (!on_grid[t * kGroups + g]) key = nearest_key<8, S>(lattice, key, xval + 8 * g, waux + 8 * g, scale[t], kOddValues);
         }
     }
 }
 
 // IQ2_XS / IQ2_S: levels (into L) and scale of a block of 16 magnitudes.
-// The levels, on-grid flags and weighted sums of N values under the trial
-// scales (2 * kIq2MaxQ - 1 + (t - Trials / 2) * 0.1) / max, t = 0..Trials-1,
-// one column per trial (rows padded to whole vectors).
+// The group keys, on-grid flags and weighted sums of N values under the
+// trial scales (2 * kIq2MaxQ - 1 + (t - Trials / 2) * 0.1) / max, t =
+// 0..Trials-1, one column per trial (rows padded to whole vectors).
 template <int N, int Trials, Simd S>
 struct TrialScales {
     static constexpr int kRows = (Trials + 7) / 8 * 8;
-    alignas(32) int8_t levels[N * kRows];
+    uint32_t keys[N / 8 * kRows];
     bool on_grid[Trials][N / 8];
     float sumqx[kRows], sumq2[kRows];
 
     TrialScales(const Lattice& lattice, float max, const float* xval, const float* weight, const float* waux) {
-        float ids[kRows];
+        float ids[kRows], scales[kRows];
         for (int t = 0; t < kRows; ++t) ids[t] = (2 * kIq2MaxQ - 1 + (t - Trials / 2) * 0.1f) / max;
-        trial_grid_levels<N, kRows, S>(lattice, ids, Trials, xval, waux, levels, &on_grid[0][0]);
-        trial_sums<N, S>(levels, {1, kRows}, Trials, xval, weight, sumqx, sumq2);
+        for (int t = 0; t < Trials; ++t) scales[t] = 1 / ids[t];
+        trial_grid_keys<N, kRows, S>(lattice, ids, scales, Trials, xval, waux, keys, &on_grid[0][0]);
+        key_trial_sums<N, S>(keys, kRows, Trials, xval, weight, sumqx, sumq2);
+    }
+
+    // The trial ggml keeps (the first best by its comparison), scale set to
+    // its fit; -1, scale kept, where none fits.
+    int winner(float& scale) const {
+        // Each trial's fit first, the chain of comparisons then selecting
+        // without branches: which trial improves is unpredictable.
+        float fit[Trials], fit_best[Trials];
+        for (int t = 0; t < Trials; ++t) {
+            fit[t] = sumqx[t] / sumq2[t];
+            fit_best[t] = fit[t] * sumqx[t];
+        }
+        int won = -1;
+        float best = 0;
+        for (int t = 0; t < Trials; ++t) {
+            const bool better = sumq2[t] > 0 && sumqx[t] * sumqx[t] > best * sumq2[t];
+            won = better ? t : won;
+            best = better ? fit_best[t] : best;
+        }
+        if (won >= 0) scale = fit[won];
+        return won;
     }
 
     void copy_levels(int t, int8_t* L) const {
-        for (int i = 0; i < N; ++i) L[i] = levels[i * kRows + t];
+        for (int i = 0; i < N; ++i) L[i] = key_level(keys[i / 8 * kRows + t], i % 8, 2);
     }
 };
 
@@ -145,17 +164,12 @@ float fit_block16(const Lattice& lattice, const float* xval, const float* weight
     constexpr int kTrials = 19;  // is = -9..9
     const TrialScales<16, kTrials, S> trials(lattice, max, xval, weight, waux);
     bool on_grid[2] = {true, true};
-    float best = 0;
     float scale = max / (2 * kIq2MaxQ - 1);
-    for (int t = 0; t < kTrials; ++t) {
-        const float sumqx = trials.sumqx[t], sumq2 = trials.sumq2[t];
-        if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
-            scale = sumqx / sumq2;
-            best = scale * sumqx;
-            trials.copy_levels(t, L);
-            on_grid[0] = trials.on_grid[t][0];
-            on_grid[1] = trials.on_grid[t][1];
-        }
+    const int won = trials.winner(scale);
+    if (won >= 0) {
+        trials.copy_levels(won, L);
+        on_grid[0] = trials.on_grid[won][0];
+        on_grid[1] = trials.on_grid[won][1];
     }
     if ((!on_grid[0] || !on_grid[1]) && scale > 0) {
         const float id = 1 / scale;
@@ -185,8 +199,7 @@ void iq2_xxs_rows(const float* src, uint8_t* dst, int64_t n, const float* import
         for (int ib = 0; ib < kSuper / 32; ++ib) {
             const float* xb = src + 32 * ib;
             const float* qw = importance + kSuper * ibl + 32 * ib;
-            for (int i = 0; i < 32; ++i) weight[i] = qw[i] * std::sqrt(sigma2 + xb[i] * xb[i]);
-            for (int i = 0; i < 32; ++i) waux[i] = std::sqrt(weight[i]);
+            importance_weights<32, S>(qw, xb, sigma2, weight, waux);
             uint8_t signs[4];
             for (int k = 0; k < 4; ++k) signs[k] = fold_signs(xb + 8 * k, weight + 8 * k, xval + 8 * k, true);
             float max = xval[0];
@@ -205,15 +218,8 @@ void iq2_xxs_rows(const float* src, uint8_t* dst, int64_t n, const float* import
             // As in fit_block16: every trial first, then the choice in order.
             constexpr int kTrials = 13;  // is = -6..6
             const TrialScales<32, kTrials, S> trials(lattice, eff_max, xval, weight, waux);
-            float best = 0;
-            for (int t = 0; t < kTrials; ++t) {
-                const float sumqx = trials.sumqx[t], sumq2 = trials.sumq2[t];
-                if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
-                    scale = sumqx / sumq2;
-                    best = scale * sumqx;
-                    trials.copy_levels(t, L);
-                }
-            }
+            const int won = trials.winner(scale);
+            if (won >= 0) trials.copy_levels(won, L);
             if (scale > 0) {
                 const float id = 1 / scale;
                 for (int k = 0; k < 4; ++k) {
@@ -269,12 +275,11 @@ void iq2_16_rows(const float* src, uint8_t* dst, int64_t n, const float* importa
         for (int ib = 0; ib < kSuper / 16; ++ib) {
             const float* xb = src + 16 * ib;
             if (importance) {
-                const float* qw = importance + kSuper * ibl + 16 * ib;
-                for (int i = 0; i < 16; ++i) weight[i] = qw[i] * std::sqrt(sigma2 + xb[i] * xb[i]);
+                importance_weights<16, S>(importance + kSuper * ibl + 16 * ib, xb, sigma2, weight, waux);
             } else {
                 for (int i = 0; i < 16; ++i) weight[i] = 0.25f * sigma2 + xb[i] * xb[i];
+                for (int i = 0; i < 16; ++i) waux[i] = std::sqrt(weight[i]);
             }
-            for (int i = 0; i < 16; ++i) waux[i] = std::sqrt(weight[i]);
             uint8_t signs[2];
             for (int k = 0; k < 2; ++k) signs[k] = fold_signs(xb + 8 * k, weight + 8 * k, xval + 8 * k, kXs);
             float max = xval[0];

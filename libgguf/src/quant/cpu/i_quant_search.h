@@ -2,6 +2,7 @@
 // search among a key's neighbours.
 #pragma once
 
+#include <bit>
 #include <cfloat>
 #include <cmath>
 #include <cstdint>
@@ -24,6 +25,11 @@ inline uint32_t key_of(const int8_t* L, int dims, int bits) {
     uint32_t key = 0;
     for (int i = 0; i < dims; ++i) key |= static_cast<uint32_t>(L[i]) << (bits * i);
     return key;
+}
+
+// Level `i` of a key of `bits` bits a level.
+inline int8_t key_level(uint32_t key, int i, int bits) {
+    return static_cast<int8_t>((key >> (bits * i)) & ((1u << bits) - 1));
 }
 
 // ggml's sigma2 for the importance weights: `factor` times the mean square of
@@ -53,17 +59,15 @@ inline constexpr float kOddValues[8] = {1, 3, 5, 7, 9, 11, 13, 15};
 
 // Where a search ends: neighbour `at` of the list (the first one if no d2
 // compared below FLT_MAX, which only NaN brings about, where ggml aborts);
-// its levels go to L, its grid index is returned.
-template <int Dims>
-inline int take_neighbour(const Lattice& lattice, std::span<const uint16_t> nb, int at, int8_t* L) {
-    const int grid_index = nb[at < 0 || at >= static_cast<int>(nb.size()) ? 0 : at];
-    std::memcpy(L, lattice.levels(grid_index), Dims);
-    return grid_index;
+// its key is returned.
+inline uint16_t key_at(const Lattice& lattice, uint32_t key, int at) {
+    const int count = static_cast<int>(lattice.neighbours(key).size());
+    return lattice.neighbour_keys(key)[at < 0 || at >= count ? 0 : at];
 }
 
 template <int Dims>
-inline int nearest_neighbour_scalar(const Lattice& lattice, uint32_t key, const float* xval, const float* weight, float scale,
-                                    const float* value8, int8_t* L) {
+inline uint16_t nearest_key_scalar(const Lattice& lattice, uint32_t key, const float* xval, const float* weight, float scale,
+                                   const float* value8) {
     float term[Dims][8];
     for (int i = 0; i < Dims; ++i) {
         for (int l = 0; l < 8; ++l) {
@@ -83,7 +87,7 @@ inline int nearest_neighbour_scalar(const Lattice& lattice, uint32_t key, const 
             at = static_cast<int>(j);
         }
     }
-    return take_neighbour<Dims>(lattice, nb, at, L);
+    return key_at(lattice, key, at);
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -111,18 +115,9 @@ __attribute__((target("avx2"))) inline __m256 run_d2(const __m256* term, const u
     return d2;
 }
 
-// Where a vector search ends: neighbour key `key`, its grid index returned
-// and its levels copied to L.
 template <int Dims>
-inline int take_key(const Lattice& lattice, uint16_t key, int8_t* L) {
-    const int grid_index = lattice.index_of(key);
-    std::memcpy(L, lattice.levels(grid_index), Dims);
-    return grid_index;
-}
-
-template <int Dims>
-__attribute__((target("avx2"))) inline int nearest_neighbour_avx2(const Lattice& lattice, uint32_t key, const float* xval, const float* weight,
-                                                                  float scale, const float* value8, int8_t* L) {
+__attribute__((target("avx2"))) inline uint16_t nearest_key_avx2(const Lattice& lattice, uint32_t key, const float* xval, const float* weight,
+                                                                 float scale, const float* value8) {
     __m256 term[Dims];
     const __m256i level_of_lane = kKeyBits<Dims> == 2 ? _mm256_setr_epi32(0, 1, 2, 3, 0, 1, 2, 3) : _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const __m256 scaled = _mm256_mul_ps(_mm256_set1_ps(scale), _mm256_permutevar8x32_ps(_mm256_loadu_ps(value8), level_of_lane));
@@ -143,7 +138,7 @@ __attribute__((target("avx2"))) inline int nearest_neighbour_avx2(const Lattice&
         m = _mm256_min_ps(m, _mm256_shuffle_ps(m, m, _MM_SHUFFLE(1, 0, 3, 2)));
         m = _mm256_min_ps(m, _mm256_shuffle_ps(m, m, _MM_SHUFFLE(2, 3, 0, 1)));
         const int lanes = _mm256_movemask_ps(_mm256_and_ps(valid, _mm256_cmp_ps(v, m, _CMP_EQ_OQ)));
-        return take_key<Dims>(lattice, keys[lanes ? __builtin_ctz(static_cast<unsigned>(lanes)) : 0], L);
+        return keys[lanes ? __builtin_ctz(static_cast<unsigned>(lanes)) : 0];
     }
     __m256 best = limit;
     __m256i best_pos = _mm256_set1_epi32(-1);
@@ -166,7 +161,7 @@ __attribute__((target("avx2"))) inline int nearest_neighbour_avx2(const Lattice&
     p = _mm256_min_epu32(p, _mm256_shuffle_epi32(p, _MM_SHUFFLE(1, 0, 3, 2)));
     p = _mm256_min_epu32(p, _mm256_shuffle_epi32(p, _MM_SHUFFLE(2, 3, 0, 1)));
     const int at = _mm256_cvtsi256_si32(p);
-    return take_key<Dims>(lattice, keys[at < 0 || at >= count ? 0 : at], L);
+    return keys[at < 0 || at >= count ? 0 : at];
 }
 #endif
 
@@ -187,8 +182,8 @@ GGUF_MTP_TARGET_AVX512 inline __m512 run_d2_16(const __m512* term, const uint16_
 }
 
 template <int Dims>
-GGUF_MTP_TARGET_AVX512 inline int nearest_neighbour_avx512(const Lattice& lattice, uint32_t key, const float* xval, const float* weight,
-                                                           float scale, const float* value8, int8_t* L) {
+GGUF_MTP_TARGET_AVX512 inline uint16_t nearest_key_avx512(const Lattice& lattice, uint32_t key, const float* xval, const float* weight,
+                                                          float scale, const float* value8) {
     constexpr int field = (1 << kKeyBits<Dims>) - 1;
     const __m512i level_of_lane = _mm512_and_si512(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32(field));
     const __m512 scaled = _mm512_mul_ps(_mm512_set1_ps(scale), _mm512_permutexvar_ps(level_of_lane, _mm512_castps256_ps512(_mm256_loadu_ps(value8))));
@@ -207,7 +202,7 @@ GGUF_MTP_TARGET_AVX512 inline int nearest_neighbour_avx512(const Lattice& lattic
         const __mmask16 valid = _mm512_cmp_ps_mask(d2, limit, _CMP_LT_OQ);
         const float least = _mm512_mask_reduce_min_ps(valid, d2);
         const unsigned lanes = _mm512_mask_cmp_ps_mask(valid, d2, _mm512_set1_ps(least), _CMP_EQ_OQ);
-        return take_key<Dims>(lattice, keys[lanes ? __builtin_ctz(lanes) : 0], L);
+        return keys[lanes ? __builtin_ctz(lanes) : 0];
     }
     __m512 best = limit;
     __m512i best_pos = _mm512_set1_epi32(-1);
@@ -222,38 +217,57 @@ GGUF_MTP_TARGET_AVX512 inline int nearest_neighbour_avx512(const Lattice& lattic
     // smallest value (-1, a lane nothing beat FLT_MAX in, is the largest unsigned).
     const float least = _mm512_reduce_min_ps(best);
     const int at = static_cast<int>(_mm512_mask_reduce_min_epu32(_mm512_cmp_ps_mask(best, _mm512_set1_ps(least), _CMP_EQ_OQ), best_pos));
-    return take_key<Dims>(lattice, keys[at < 0 || at >= count ? 0 : at], L);
+    return keys[at < 0 || at >= count ? 0 : at];
 }
 GGUF_MTP_AVX512_HEADERS_END
 #endif
 
 // The neighbour of off-grid `key` (a lattice of Dims coordinates) that
 // scale * value8[level] brings closest to xval under `weight`, first one on
-// ties; its levels go to L. The vector searches are for callers compiled
-// for their instruction set (run_simd), so they inline there.
+// ties: its key. The vector searches are for callers compiled for their
+// instruction set (run_simd), so they inline there.
 template <int Dims, Simd S>
-inline int nearest_neighbour(const Lattice& lattice, uint32_t key, const float* xval, const float* weight, float scale, const float* value8,
-                             int8_t* L) {
+inline uint16_t nearest_key(const Lattice& lattice, uint32_t key, const float* xval, const float* weight, float scale, const float* value8) {
 #if defined(__x86_64__) && defined(__GNUC__)
     // 16 neighbours a vector measured 5-10% slower than 8 on AMD Zen 4,
     // whose 512-bit permutes and reductions cost twice their 256-bit ones,
     // and faster on this project's Zen 5 machines (full-width AVX-512),
     // where the 8-dimensional lists run to over 64 neighbours.
-    if constexpr (S == Simd::avx512) return nearest_neighbour_avx512<Dims>(lattice, key, xval, weight, scale, value8, L);
-    if constexpr (S != Simd::scalar) return nearest_neighbour_avx2<Dims>(lattice, key, xval, weight, scale, value8, L);
+    if constexpr (S == Simd::avx512) return nearest_key_avx512<Dims>(lattice, key, xval, weight, scale, value8);
+    if constexpr (S != Simd::scalar) return nearest_key_avx2<Dims>(lattice, key, xval, weight, scale, value8);
 #endif
-    return nearest_neighbour_scalar<Dims>(lattice, key, xval, weight, scale, value8, L);
+    return nearest_key_scalar<Dims>(lattice, key, xval, weight, scale, value8);
 }
 
 // The same, choosing the vector search at run time.
 template <int Dims>
+inline uint16_t nearest_key(const Lattice& lattice, uint32_t key, const float* xval, const float* weight, float scale, const float* value8) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (cpu_has_avx512()) return nearest_key_avx512<Dims>(lattice, key, xval, weight, scale, value8);
+    if (cpu_has_avx2()) return nearest_key_avx2<Dims>(lattice, key, xval, weight, scale, value8);
+#endif
+    return nearest_key_scalar<Dims>(lattice, key, xval, weight, scale, value8);
+}
+
+// Copies the levels of grid point `key` to L and returns its grid index.
+template <int Dims>
+inline int take_key(const Lattice& lattice, uint16_t key, int8_t* L) {
+    const int grid_index = lattice.index_of(key);
+    std::memcpy(L, lattice.levels(grid_index), Dims);
+    return grid_index;
+}
+
+// The nearest neighbour as above, its levels copied to L and its grid index returned.
+template <int Dims, Simd S>
 inline int nearest_neighbour(const Lattice& lattice, uint32_t key, const float* xval, const float* weight, float scale, const float* value8,
                              int8_t* L) {
-#if defined(__x86_64__) && defined(__GNUC__)
-    if (cpu_has_avx512()) return nearest_neighbour_avx512<Dims>(lattice, key, xval, weight, scale, value8, L);
-    if (cpu_has_avx2()) return nearest_neighbour_avx2<Dims>(lattice, key, xval, weight, scale, value8, L);
-#endif
-    return nearest_neighbour_scalar<Dims>(lattice, key, xval, weight, scale, value8, L);
+    return take_key<Dims>(lattice, nearest_key<Dims, S>(lattice, key, xval, weight, scale, value8), L);
+}
+
+template <int Dims>
+inline int nearest_neighbour(const Lattice& lattice, uint32_t key, const float* xval, const float* weight, float scale, const float* value8,
+                             int8_t* L) {
+    return take_key<Dims>(lattice, nearest_key<Dims>(lattice, key, xval, weight, scale, value8), L);
 }
 
 // Runs kernel.template operator()<S>() with the widest level S the process
@@ -377,17 +391,13 @@ __attribute__((target("avx2"))) inline uint64_t low_bytes_avx2(__m256i v) {
 #if defined(__x86_64__) && defined(__GNUC__)
 // Eight trials a vector, so a group's key is ORed up lane by lane.
 template <int Count>
-__attribute__((target("avx2"))) inline void trial_levels8_avx2(const float* id, int trials, const float* xval, int max_level, int8_t* levels,
-                                                               uint32_t* keys) {
+__attribute__((target("avx2"))) inline void trial_keys8_avx2(const float* id, int trials, const float* xval, int max_level, uint32_t* keys) {
     for (int t0 = 0; t0 < trials; t0 += 8) {
         const __m256 idv = _mm256_loadu_ps(id + t0);
         for (int g = 0; g < Count / 8; ++g) {
             __m256i key = _mm256_setzero_si256();
             for (int j = 0; j < 8; ++j) {
-                const int i = 8 * g + j;
-                const __m256i l = odd_levels_avx2(idv, _mm256_set1_ps(xval[i]), max_level);
-                const uint64_t bytes = low_bytes_avx2(l);
-                std::memcpy(levels + i * trials + t0, &bytes, 8);
+                const __m256i l = odd_levels_avx2(idv, _mm256_set1_ps(xval[8 * g + j]), max_level);
                 key = _mm256_or_si256(key, _mm256_sll_epi32(l, _mm_cvtsi32_si128(2 * j)));
             }
             _mm256_storeu_si256(reinterpret_cast<__m256i*>(keys + g * trials + t0), key);
@@ -396,26 +406,95 @@ __attribute__((target("avx2"))) inline void trial_levels8_avx2(const float* id, 
 }
 #endif
 
-// Levels of a block of Count magnitudes at each of `trials` inverse scales
-// id[t], in columns (levels[i * trials + t]), and the key of each group of 8
-// (keys[g * trials + t], 2 bits a level), for the 8-dimensional grids of
-// levels 0..max_level. `trials` is a multiple of 8: the vector code rounds 8
-// trials a vector, so their keys come out without crossing lanes.
+// The key of each group of 8 of a block of Count magnitudes at each of
+// `trials` inverse scales id[t] (keys[g * trials + t], 2 bits a level), for
+// the 8-dimensional grids of levels 0..max_level. `trials` is a multiple of
+// 8: the vector code rounds 8 trials a vector, so their keys come out
+// without crossing lanes.
 template <int Count, Simd S>
-inline void trial_levels8(const float* id, int trials, const float* xval, int max_level, int8_t* levels, uint32_t* keys) {
+inline void trial_keys8(const float* id, int trials, const float* xval, int max_level, uint32_t* keys) {
 #if defined(__x86_64__) && defined(__GNUC__)
-    if constexpr (S != Simd::scalar) return trial_levels8_avx2<Count>(id, trials, xval, max_level, levels, keys);
+    if constexpr (S != Simd::scalar) return trial_keys8_avx2<Count>(id, trials, xval, max_level, keys);
 #endif
     for (int t = 0; t < trials; ++t) {
         for (int g = 0; g < Count / 8; ++g) {
             int8_t group[8];
-            for (int j = 0; j < 8; ++j) {
-                group[j] = odd_level(id[t], xval[8 * g + j], max_level);
-                levels[(8 * g + j) * trials + t] = group[j];
-            }
+            for (int j = 0; j < 8; ++j) group[j] = odd_level(id[t], xval[8 * g + j], max_level);
             keys[g * trials + t] = key_of(group, 8, 2);
         }
     }
+}
+
+// trial_sums over levels held as keys of 8 (keys[g * rows + t], 2 bits a
+// level, as trial_keys8 writes them; rows at least `trials` rounded up to 8).
+#if defined(__x86_64__) && defined(__GNUC__)
+// Eight trials a vector; a lane's key, shifted down a level at a time,
+// permutes its level's terms out of tables that repeat levels 0..3 (the
+// permute reads 3 bits, the third the next level's).
+template <int Count>
+__attribute__((target("avx2"))) inline void key_trial_sums_avx2(const uint32_t* keys, int rows, int trials, const float* xval,
+                                                                const float* weight, float* sumqx, float* sumq2) {
+    __m256 term_x[Count], term_q[Count];
+    const __m256 q = _mm256_setr_ps(1, 3, 5, 7, 1, 3, 5, 7);
+    for (int i = 0; i < Count; ++i) {
+        term_x[i] = _mm256_mul_ps(_mm256_set1_ps(weight[i] * xval[i]), q);
+        term_q[i] = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(weight[i]), q), q);
+    }
+    for (int t0 = 0; t0 < trials; t0 += 8) {
+        __m256 qx = _mm256_setzero_ps(), q2 = _mm256_setzero_ps();
+        for (int g = 0; g < Count / 8; ++g) {
+            __m256i level = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(keys + g * rows + t0));
+            for (int j = 0; j < 8; ++j, level = _mm256_srli_epi32(level, 2)) {
+                qx = _mm256_add_ps(qx, _mm256_permutevar8x32_ps(term_x[8 * g + j], level));
+                q2 = _mm256_add_ps(q2, _mm256_permutevar8x32_ps(term_q[8 * g + j], level));
+            }
+        }
+        _mm256_storeu_ps(sumqx + t0, qx);
+        _mm256_storeu_ps(sumq2 + t0, q2);
+    }
+}
+#endif
+
+template <int Count, Simd S>
+inline void key_trial_sums(const uint32_t* keys, int rows, int trials, const float* xval, const float* weight, float* sumqx, float* sumq2) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    if constexpr (S != Simd::scalar) return key_trial_sums_avx2<Count>(keys, rows, trials, xval, weight, sumqx, sumq2);
+#endif
+    for (int t = 0; t < trials; ++t) {
+        sumqx[t] = sumq2[t] = 0;
+        for (int i = 0; i < Count; ++i) {
+            const float w = weight[i];
+            const float q = 2 * key_level(keys[i / 8 * rows + t], i % 8, 2) + 1;
+            sumqx[t] += w * xval[i] * q;
+            sumq2[t] += w * q * q;
+        }
+    }
+}
+
+// ggml's weights of a block of Count values x from their importance qw,
+// qw[i] * sqrt(sigma2 + x[i]^2), and their square roots (waux). Square
+// roots round exactly in every lane; the scalar loop does not vectorize
+// (std::sqrt may set errno).
+#if defined(__x86_64__) && defined(__GNUC__)
+template <int Count>
+__attribute__((target("avx2"))) inline void importance_weights_avx2(const float* qw, const float* x, float sigma2, float* weight, float* waux) {
+    static_assert(Count % 8 == 0);
+    for (int i = 0; i < Count; i += 8) {
+        const __m256 xi = _mm256_loadu_ps(x + i);
+        const __m256 w = _mm256_mul_ps(_mm256_loadu_ps(qw + i), _mm256_sqrt_ps(_mm256_add_ps(_mm256_set1_ps(sigma2), _mm256_mul_ps(xi, xi))));
+        _mm256_storeu_ps(weight + i, w);
+        _mm256_storeu_ps(waux + i, _mm256_sqrt_ps(w));
+    }
+}
+#endif
+
+template <int Count, Simd S>
+inline void importance_weights(const float* qw, const float* x, float sigma2, float* weight, float* waux) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    if constexpr (S != Simd::scalar) return importance_weights_avx2<Count>(qw, x, sigma2, weight, waux);
+#endif
+    for (int i = 0; i < Count; ++i) weight[i] = qw[i] * std::sqrt(sigma2 + x[i] * x[i]);
+    for (int i = 0; i < Count; ++i) waux[i] = std::sqrt(weight[i]);
 }
 
 // Folds the signs of 8 values into xval (absolute values) and returns the
@@ -423,16 +502,15 @@ inline void trial_levels8(const float* id, int trials, const float* xval, int ma
 // least important value's sign off (it then enters xval negated), as the
 // formats that store 7 sign bits require.
 inline uint8_t fold_signs(const float* xb, const float* weight, float* xval, bool even) {
+    // Branch-free: the signs are random, so a branch per value mispredicts
+    // half the time. Negating flips the sign bit alone, NaN's too.
     int nflip = 0;
     uint8_t s = 0;
     for (int i = 0; i < 8; ++i) {
-        if (xb[i] >= 0) {
-            xval[i] = xb[i];
-        } else {
-            xval[i] = -xb[i];
-            ++nflip;
-            s |= static_cast<uint8_t>(1u << i);
-        }
+        const uint32_t negative = !(xb[i] >= 0);
+        xval[i] = std::bit_cast<float>(std::bit_cast<uint32_t>(xb[i]) ^ negative << 31);
+        nflip += static_cast<int>(negative);
+        s |= static_cast<uint8_t>(negative << i);
     }
     if (even && nflip % 2) {
         int imin = 0;
