@@ -58,6 +58,9 @@ struct TransformSource {
 
 // What runs a plan's TransformSources: produces the converted tensor's bytes
 // in order through `sink` (the writer checks they add up to its n_bytes).
+// It may call `sink` from a thread of its own (a device's chunks are written
+// while the next ones are filled), one piece at a time, and only before
+// transform() returns.
 class TensorTransformer {
 public:
     virtual ~TensorTransformer() = default;

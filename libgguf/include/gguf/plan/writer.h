@@ -57,6 +57,8 @@ struct WriteOptions {
     std::vector<uint32_t> fixed_shards;
     bool overwrite = false;             // replace existing outputs (never inputs)
     std::vector<FileIdentity> inputs;   // files that must not be written
+    // Called from the writing thread or, while a transformer runs, from the
+    // thread its sink is called on: never from two threads at once.
     std::function<void(const Progress&)> on_progress;
     // Runs the plan's TransformSources (a quantize plan's: gguf::Quantizer);
     // a plan with one is refused, before anything is written, without it.

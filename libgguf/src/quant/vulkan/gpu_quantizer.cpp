@@ -1,8 +1,10 @@
 #include "gpu_quantizer.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
+#include "../../parallel/in_order_consumer.h"
 #include "../../parallel/thread_pool.h"
 #include "gguf/quant/cpu/quantize.h"
 #include "gpu_state.h"
@@ -90,31 +92,46 @@ Status GpuQuantizer::stream(TensorType type, uint64_t row_length, uint64_t chunk
     if (auto s = st.reserve(weights_bytes, chunk_rows * row_length * 4, chunk_rows * out_row, chunk_rows); !s) return s;
     if (auto s = st.bind_lattice(kernel->lattice); !s) return s;
 
-    // Chunk k runs in slot k % kSlots; its bytes are consumed once the
-    // chunks after it fill the other slots, so the device always has work
-    // queued while the host fills the next chunk.
+    // Chunk k runs in slot k % kSlots. Once the chunks after it are queued
+    // (kDeviceLag of them), the host waits for its bytes, redoes it on the CPU
+    // if the device flagged it, and hands it to the consumer's thread; the
+    // slot is filled again once that thread is done with it. The host then
+    // fills, the device quantizes and the consumer writes, all at once.
+    constexpr uint64_t kDeviceLag = kSlots / 2;
     st.profile = {};
     st.profile.copy_queue = st.copy_queue;
     st.profile.input_path = st.input_path;
     const auto stream_start = Clock::now();
-    auto finish = [&](uint64_t k) -> Status {
+    std::array<std::span<uint8_t>, kSlots> finished_bytes;
+    InOrderConsumer consumer([&](uint64_t k) {
+        const auto start = Clock::now();
+        Status consumed = consume(k, finished_bytes[k % kSlots]);
+        st.profile.consume_s += seconds_since(start);
+        return consumed;
+    });
+    uint64_t settled = 0;  // chunks the device finished and the consumer was given
+    auto settle_next = [&]() -> Status {
+        const uint64_t k = settled;
         Slot& s = st.slots[k % kSlots];
         if (auto w = st.wait(s); !w) return w;
-        const auto start = Clock::now();
         const auto bytes = std::span(static_cast<uint8_t*>(s.host_out.mapped), s.out_bytes);
-        Status status;
         if (s.dequantized && *static_cast<const uint32_t*>(s.flag_host.mapped) != 0) {
             if (!redo) return fail(ErrorCode::bad_format, "", "chunk " + std::to_string(k) + " holds values the device cannot quantize exactly");
-            status = redo(k, bytes);
+            if (auto redone = redo(k, bytes); !redone) return redone;
         }
-        if (status) status = consume(k, bytes);
-        st.profile.consume_s += seconds_since(start);
-        return status;
+        finished_bytes[k % kSlots] = bytes;
+        consumer.release(++settled);
+        return {};
     };
     Status status;
-    uint64_t consumed = 0;  // chunks handed to `consume`
     for (uint64_t k = 0; k < chunks && status; ++k) {
         Slot& s = st.slots[k % kSlots];
+        if (k >= kSlots) {
+            const auto wait_start = Clock::now();
+            status = consumer.wait_consumed(k - kSlots + 1);
+            st.profile.wait_s += seconds_since(wait_start);
+            if (!status) break;
+        }
         auto* base = static_cast<uint8_t*>(s.host_in.mapped);
         const auto fill_start = Clock::now();
         auto shape = produce(k, std::span(reinterpret_cast<float*>(base + s.weights_bytes), chunk_rows * row_length),
@@ -154,10 +171,10 @@ Status GpuQuantizer::stream(TensorType type, uint64_t row_length, uint64_t chunk
             if (!status) break;
         }
         ++st.profile.chunks;
-        // Free the slot the next chunk needs.
-        if (k + 1 >= kSlots) status = finish(consumed++);
+        if (k >= kDeviceLag) status = settle_next();
     }
-    while (status && consumed < chunks) status = finish(consumed++);
+    while (status && settled < chunks) status = settle_next();
+    if (status) status = consumer.finish();
     for (auto& s : st.slots) {
         if (auto w = st.wait(s); !w && status) status = w;
     }
@@ -187,8 +204,9 @@ Status GpuQuantizer::quantize(TensorType type, std::span<const float> src, uint6
             copy_rows(pool, values.data(), src.data() + k * chunk_rows * row_length, n, row_length * 4);
             return ChunkShape{n, importance, false};
         },
+        // On the consumer's thread, while the pool fills the next chunks.
         [&](uint64_t k, std::span<const uint8_t> bytes) -> Status {
-            copy_rows(pool, dst.data() + k * chunk_rows * out_row, bytes.data(), bytes.size() / out_row, out_row);
+            std::memcpy(dst.data() + k * chunk_rows * out_row, bytes.data(), bytes.size());
             return {};
         });
 }

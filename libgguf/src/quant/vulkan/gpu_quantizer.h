@@ -71,8 +71,8 @@ struct ChunkShape {
 struct StreamProfile {
     uint64_t chunks = 0;
     double fill_s = 0;       // host: producing chunks (reading, converting)
-    double wait_s = 0;       // host: waiting for the device
-    double consume_s = 0;    // host: handing quantized bytes on
+    double wait_s = 0;       // host: waiting for a slot (the device, or the consumer to be done with it)
+    double consume_s = 0;    // consumer thread: handing quantized bytes on
     double upload_s = 0;     // device: copying inputs in
     double compute_s = 0;    // device: the shaders and copying bytes out
     double wall_s = 0;
@@ -132,7 +132,8 @@ public:
     // Fills chunk k: writes its floats (whole rows) into `values`, or, when it
     // quantizes the chunk itself, its bytes into `bytes`.
     using Produce = std::function<Result<ChunkShape>(uint64_t k, std::span<float> values, std::span<uint8_t> bytes)>;
-    // Receives chunk k's quantized bytes, in order.
+    // Receives chunk k's quantized bytes, in order, on a thread of its own
+    // (see InOrderConsumer) while `produce` fills the next chunks.
     using Consume = std::function<Status(uint64_t k, std::span<const uint8_t> bytes)>;
     // Writes chunk k's bytes on the CPU: the device dequantized the chunk's
     // blocks into values its quantize shaders must not see (non-finite, or
