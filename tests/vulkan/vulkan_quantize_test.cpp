@@ -438,7 +438,7 @@ TEST(VulkanDevice, VerboseAccountsForEveryTensor) {
     ASSERT_EQ(run_quantize("", "vulkan", kWide, out, "Q4_K", &text, "--verbose --pure"), 0) << text;
     std::smatch device, opening, summary;
     ASSERT_TRUE(std::regex_search(text, device, std::regex(R"(\(Vulkan device \d+\): (\d+) tensors?, (\d+) chunks in [0-9.]+ s; host filling [0-9.]+ s, )"
-                                                           R"(waiting [0-9.]+ s, handing on [0-9.]+ s; device uploading [0-9.]+ s, computing [0-9.]+ s)")))
+                                                           R"(waiting [0-9.]+ s; writing beside it [0-9.]+ s; device uploading [0-9.]+ s, computing [0-9.]+ s)")))
         << text;
     ASSERT_TRUE(std::regex_search(text, summary, std::regex(R"(Q4_K: (\d+) tensors quantized)"))) << text;
     const bool some_early = std::regex_search(text, opening, std::regex(R"(the CPU quantized (\d+) tensors? while the device opened)"));

@@ -81,7 +81,7 @@ std::string VulkanBackend::activity() const {
     if (tensors_ == 0) return name_ + ": no tensors";
     char line[400];
     std::snprintf(line, sizeof line,
-                  "%s: %llu tensor%s, %llu chunks in %.2f s; host filling %.2f s, waiting %.2f s, handing on %.2f s; "
+                  "%s: %llu tensor%s, %llu chunks in %.2f s; host filling %.2f s, waiting %.2f s; writing beside it %.2f s; "
                   "device uploading %.2f s, computing %.2f s",
                   name_.c_str(), static_cast<unsigned long long>(tensors_), tensors_ == 1 ? "" : "s", static_cast<unsigned long long>(total_.chunks), total_.wall_s,
                   total_.fill_s, total_.wait_s, total_.consume_s, total_.upload_s, total_.compute_s);
