@@ -180,6 +180,40 @@ TEST(VulkanStream, ChunksComeBackInOrder) {
     ASSERT_EQ(quant_cases::first_difference(got, want, type, row_length), "");
 }
 
+// The output cannot take a chunk (a full disk) while the producer still has
+// chunks to fill: the stream stops with that error, consumes nothing after
+// it, and the next stream on the same device gives whole, correct bytes.
+TEST(VulkanStream, AFailingConsumerStopsTheStreamWithItsError) {
+    REQUIRE_DEVICE(gpu);
+    const auto type = TensorType::Q4_K;
+    const int64_t row_length = 512, rows = 9;
+    const auto [values, importance] = stream_rows(type, row_length, rows);
+    const size_t out_row = *gguf::row_bytes(type, row_length);
+    auto produce = [&](uint64_t k, std::span<float> in, std::span<uint8_t>) -> gguf::Result<gguf::quant::vk::ChunkShape> {
+        const auto row = std::span(values).subspan(k * row_length, row_length);
+        std::copy(row.begin(), row.end(), in.begin());
+        return gguf::quant::vk::ChunkShape{1, importance, false};
+    };
+    std::vector<uint64_t> consumed;
+    auto failed = gpu->stream(type, row_length, 1, rows, produce, [&](uint64_t k, std::span<const uint8_t>) -> gguf::Status {
+        if (k == 2) return gguf::fail(gguf::ErrorCode::io, "out.gguf", "write failed: No space left on device");
+        consumed.push_back(k);
+        return {};
+    });
+    ASSERT_FALSE(failed.has_value());
+    EXPECT_EQ(failed.error().message, "write failed: No space left on device");
+    EXPECT_EQ(consumed, (std::vector<uint64_t>{0, 1}));
+
+    std::vector<uint8_t> want(rows * out_row), got;
+    ASSERT_TRUE(gguf::quantize_rows(type, values, row_length, importance, want).has_value());
+    auto again = gpu->stream(type, row_length, 1, rows, produce, [&](uint64_t, std::span<const uint8_t> bytes) -> gguf::Status {
+        got.insert(got.end(), bytes.begin(), bytes.end());
+        return {};
+    });
+    ASSERT_TRUE(again.has_value()) << again.error().message;
+    ASSERT_EQ(quant_cases::first_difference(got, want, type, row_length), "");
+}
+
 // Rows quantized in one-row chunks whose odd rows go up as Q8_0 blocks
 // (dequantized on the device), so the inputs' bindings switch back and
 // forth; `want`, what the CPU gives for the floats the device then sees.
