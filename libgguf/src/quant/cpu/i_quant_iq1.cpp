@@ -520,7 +520,7 @@ void quantize_iq1_m_scored(const float* src, uint8_t* dst, int64_t n, const floa
     };
     const auto set_weights = [&](const float* xb, const float* qw, float sigma2) {
         if (qw) {
-            for (int i = 0; i < kBlock; ++i) weight[i] = qw[i] * std::sqrt(sigma2 + xb[i] * xb[i]);
+            run_simd([&]<Simd S>() { importance_weights<kBlock, S>(qw, xb, sigma2, weight, nullptr); });
         } else {
             for (int i = 0; i < kBlock; ++i) weight[i] = xb[i] * xb[i];
         }

@@ -489,7 +489,8 @@ inline void key_trial_sums(const uint32_t* keys, int rows, int trials, const flo
 }
 
 // ggml's weights of a block of Count values x from their importance qw,
-// qw[i] * sqrt(sigma2 + x[i]^2), and their square roots (waux). Square
+// qw[i] * sqrt(sigma2 + x[i]^2), and their square roots (waux, unless
+// null: IQ1 needs none). Square
 // roots round exactly in every lane; the scalar loop does not vectorize
 // (std::sqrt may set errno).
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -500,7 +501,7 @@ __attribute__((target("avx2"))) inline void importance_weights_avx2(const float*
         const __m256 xi = _mm256_loadu_ps(x + i);
         const __m256 w = _mm256_mul_ps(_mm256_loadu_ps(qw + i), _mm256_sqrt_ps(_mm256_add_ps(_mm256_set1_ps(sigma2), _mm256_mul_ps(xi, xi))));
         _mm256_storeu_ps(weight + i, w);
-        _mm256_storeu_ps(waux + i, _mm256_sqrt_ps(w));
+        if (waux) _mm256_storeu_ps(waux + i, _mm256_sqrt_ps(w));
     }
 }
 #endif
@@ -511,6 +512,7 @@ inline void importance_weights(const float* qw, const float* x, float sigma2, fl
     if constexpr (S != Simd::scalar) return importance_weights_avx2<Count>(qw, x, sigma2, weight, waux);
 #endif
     for (int i = 0; i < Count; ++i) weight[i] = qw[i] * std::sqrt(sigma2 + x[i] * x[i]);
+    if (!waux) return;
     for (int i = 0; i < Count; ++i) waux[i] = std::sqrt(weight[i]);
 }
 
