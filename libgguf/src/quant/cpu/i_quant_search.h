@@ -61,8 +61,8 @@ inline constexpr float kOddValues[8] = {1, 3, 5, 7, 9, 11, 13, 15};
 // compared below FLT_MAX, which only NaN brings about, where ggml aborts);
 // its key is returned.
 inline uint16_t key_at(const Lattice& lattice, uint32_t key, int at) {
-    const int count = static_cast<int>(lattice.neighbours(key).size());
-    return lattice.neighbour_keys(key)[at < 0 || at >= count ? 0 : at];
+    const std::span<const uint16_t> keys = lattice.neighbour_keys(key);
+    return keys.data()[at < 0 || at >= static_cast<int>(keys.size()) ? 0 : at];
 }
 
 template <int Dims>
@@ -132,8 +132,9 @@ __attribute__((target("avx2"))) inline uint16_t nearest_key_avx2(const Lattice& 
         const __m256 diff = _mm256_sub_ps(scaled, _mm256_set1_ps(xval[i]));
         term[i] = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(weight[i]), diff), diff);
     }
-    const int count = static_cast<int>(lattice.neighbours(key).size());
-    const uint16_t* keys = lattice.neighbour_keys(key);
+    const std::span<const uint16_t> list = lattice.neighbour_keys(key);
+    const int count = static_cast<int>(list.size());
+    const uint16_t* keys = list.data();
     const __m256 limit = _mm256_set1_ps(FLT_MAX);
     if (count <= 8) {
         // One run, lane = position: the first lane holding the least d2
@@ -201,8 +202,9 @@ GGUF_MTP_TARGET_AVX512 inline uint16_t nearest_key_avx512(const Lattice& lattice
         const __m512 diff = _mm512_sub_ps(scaled, _mm512_set1_ps(xval[i]));
         term[i] = _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(weight[i]), diff), diff);
     }
-    const int count = static_cast<int>(lattice.neighbours(key).size());
-    const uint16_t* keys = lattice.neighbour_keys(key);
+    const std::span<const uint16_t> list = lattice.neighbour_keys(key);
+    const int count = static_cast<int>(list.size());
+    const uint16_t* keys = list.data();
     const __m512 limit = _mm512_set1_ps(FLT_MAX);
     // Lanes past the list repeat the first neighbour, later: they never win.
     if (count <= 16) {
