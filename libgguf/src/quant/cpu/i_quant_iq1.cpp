@@ -291,6 +291,9 @@ inline void half_sum_trials(const HalfSums& s, const V (&x1)[2], const V (&w1)[2
     constexpr float plus_step0 = kPlus[0] * kPlus[0] - kPlus[1] * kPlus[1], plus_step1 = kPlus[1] * kPlus[1] - kPlus[2] * kPlus[2];
     constexpr float minus_step0 = kMinus[0] * kMinus[0] - kMinus[1] * kMinus[1], minus_step1 = kMinus[1] * kMinus[1] - kMinus[2] * kMinus[2];
     V qx_plus[2], qx_minus[2], q2_plus[2], q2_minus[2];
+    // Unrolled, the halves' sums stay in registers (as a loop, GCC -O2
+    // kept them on the stack and read them back).
+#pragma GCC unroll 2
     for (int h = 0; h < 2; ++h) {
         const V below = x1[h] + x2[h];
         qx_plus[h] = s.x[h][n] * plus_top - below;
@@ -520,7 +523,7 @@ void quantize_iq1_m_scored(const float* src, uint8_t* dst, int64_t n, const floa
     };
     const auto set_weights = [&](const float* xb, const float* qw, float sigma2) {
         if (qw) {
-            for (int i = 0; i < kBlock; ++i) weight[i] = qw[i] * std::sqrt(sigma2 + xb[i] * xb[i]);
+            run_simd([&]<Simd S>() { importance_weights<kBlock, S>(qw, xb, sigma2, weight, nullptr); });
         } else {
             for (int i = 0; i < kBlock; ++i) weight[i] = xb[i] * xb[i];
         }

@@ -72,7 +72,7 @@ float fit_block_with(const Lattice& lattice, const Fit& fit, const float* xval, 
         block_levels<S>(xval, id, Laux, keys);
         for (int k = 0; k < kGroups; ++k) {
             on_grid_at[s][k] = lattice.index_of(keys[k]) >= 0;
-            if (!on_grid_at[s][k]) nearest_neighbour<4, S>(lattice, keys[k], xval + 4 * k, waux + 4 * k, this_scale, kOddValues, Laux + 4 * k);
+            if (!on_grid_at[s][k]) key_levels(nearest_key<4, S>(lattice, keys[k], xval + 4 * k, waux + 4 * k, this_scale, kOddValues), 4, 3, Laux + 4 * k);
         }
     }
     float sumqx_at[kMaxScales], sumq2_at[kMaxScales];
@@ -99,10 +99,8 @@ float fit_block_with(const Lattice& lattice, const Fit& fit, const float* xval, 
             int8_t probe[4];
             for (int i = 0; i < 4; ++i) probe[i] = odd_level(id, xval[4 * k + i], kIq3MaxQ - 1);
             const uint32_t key = key_of(probe, 4, 3);
-            int grid_index = lattice.index_of(key);
-            if (grid_index < 0) grid_index = nearest_neighbour<4, S>(lattice, key, xval + 4 * k, waux + 4 * k, scale, kOddValues, L + 4 * k);
-            const uint8_t* p = lattice.levels(grid_index);
-            for (int i = 0; i < 4; ++i) L[4 * k + i] = static_cast<int8_t>(p[i]);
+            const uint32_t found = lattice.index_of(key) >= 0 ? key : nearest_key<4, S>(lattice, key, xval + 4 * k, waux + 4 * k, scale, kOddValues);
+            key_levels(found, 4, 3, L + 4 * k);
         }
         float sumqx = 0, sumq2 = 0;
         for (int i = 0; i < kBlock; ++i) {
@@ -124,10 +122,10 @@ float fit_block(const Lattice& lattice, const Fit& fit, const float* xval, const
 
 void block_weights(const float* xb, const float* qw, float sigma2, float* weight, float* waux) {
     if (qw) {
-        for (int i = 0; i < kBlock; ++i) weight[i] = qw[i] * std::sqrt(sigma2 + xb[i] * xb[i]);
-    } else {
-        for (int i = 0; i < kBlock; ++i) weight[i] = xb[i] * xb[i];
+        run_simd([&]<Simd S>() { importance_weights<kBlock, S>(qw, xb, sigma2, weight, waux); });
+        return;
     }
+    for (int i = 0; i < kBlock; ++i) weight[i] = xb[i] * xb[i];
     for (int i = 0; i < kBlock; ++i) waux[i] = std::sqrt(weight[i]);
 }
 

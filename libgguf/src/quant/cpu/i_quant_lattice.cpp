@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <limits>
+#include <stdexcept>
 
 #include "i_quant_grids.h"
 
@@ -44,6 +45,7 @@ Lattice::Lattice(std::span<const uint8_t> coordinate_bytes, int dims, bool signe
     const uint32_t field = (1u << bits) - 1;
 
     map_.assign(key_count, kUnreachable);
+    key_lists_.assign(key_count, 0);
     for (int i = 0; i < points; ++i) {
         uint32_t key = 0;
         for (int k = 0; k < dims; ++k) key |= static_cast<uint32_t>(levels(i)[k]) << (bits * k);
@@ -112,7 +114,8 @@ Lattice::Lattice(std::span<const uint8_t> coordinate_bytes, int dims, bool signe
             int& at = at_distance[distance[j]];
             if (at >= 0) indices_[at++] = static_cast<uint16_t>(j);
         }
-        const auto keys = static_cast<uint32_t>(keys_.size());
+        const size_t keys = keys_.size() / 16;
+        if (keys > 0xffff || count > 0xffff) throw std::length_error("lattice: neighbour lists past 16-bit offsets");
         for (uint32_t at = 0; at < (count + 15) / 16 * 16; ++at) {
             const uint8_t* p = levels(indices_[first + (at < count ? at : 0)]);
             uint32_t neighbour_key = 0;
@@ -120,7 +123,8 @@ Lattice::Lattice(std::span<const uint8_t> coordinate_bytes, int dims, bool signe
             keys_.push_back(static_cast<uint16_t>(neighbour_key));
         }
         map_[key] = -static_cast<int32_t>(lists_.size()) - 1;
-        lists_.push_back({first, count, keys});
+        lists_.push_back({first, count});
+        key_lists_[key] = static_cast<uint32_t>(keys) << 16 | count;
     }
 }
 

@@ -2,8 +2,8 @@
 // and LaneWidth: what code written once for either width (a template on the
 // lane type, without target attributes, that inlines into run_simd's
 // flattened instances and compiles for their instruction set) needs of
-// each: the lane count, the mask type, the lanes' bits, zeroing all but
-// the first lanes, and the lanes whose sums leave a range (OrderedTrials).
+// each: the lane count, the mask type (signed lanes, as comparisons give),
+// its unsigned twin, the lanes' bits and zeroing all but the first lanes.
 // Vectors cross into such code only by reference (by value their ABI would
 // differ between the instruction sets).
 //
@@ -39,38 +39,24 @@ struct LaneWidth;
 template <>
 struct LaneWidth<Lanes8> {
     using Mask = LaneMask8;
+    using Unsigned = unsigned __attribute__((vector_size(32)));
     static constexpr int count = 8;
     GGUF_MTP_TARGET_AVX2 static void keep_first(int count, Lanes8& v) {
         const __m256i first = _mm256_cmpgt_epi32(_mm256_set1_epi32(count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
         v = reinterpret_cast<Lanes8>(_mm256_and_ps(reinterpret_cast<__m256>(v), _mm256_castsi256_ps(first)));
     }
     GGUF_MTP_TARGET_AVX2 static unsigned bits(const Mask& mask) { return lane_bits(mask); }
-    GGUF_MTP_TARGET_AVX2 static unsigned wild_bits(const Lanes8& sumqx, const Lanes8& sumq2, float low, float high) {
-        const __m256 qx = reinterpret_cast<__m256>(sumqx), q2 = reinterpret_cast<__m256>(sumq2);
-        const __m256 in_range = _mm256_and_ps(
-            _mm256_and_ps(_mm256_cmp_ps(q2, _mm256_set1_ps(low), _CMP_GE_OQ), _mm256_cmp_ps(q2, _mm256_set1_ps(high), _CMP_LE_OQ)),
-            _mm256_and_ps(_mm256_cmp_ps(qx, _mm256_set1_ps(-high), _CMP_GE_OQ), _mm256_cmp_ps(qx, _mm256_set1_ps(high), _CMP_LE_OQ)));
-        return static_cast<unsigned>(_mm256_movemask_ps(_mm256_andnot_ps(in_range, _mm256_cmp_ps(q2, _mm256_setzero_ps(), _CMP_GT_OQ))));
-    }
 };
 
 template <>
 struct LaneWidth<Lanes16> {
     using Mask = LaneMask16;
+    using Unsigned = unsigned __attribute__((vector_size(64)));
     static constexpr int count = 16;
     GGUF_MTP_TARGET_AVX512 static void keep_first(int count, Lanes16& v) {
         v = reinterpret_cast<Lanes16>(_mm512_maskz_mov_ps(static_cast<__mmask16>((1u << count) - 1), reinterpret_cast<__m512>(v)));
     }
     GGUF_MTP_TARGET_AVX512 static unsigned bits(const Mask& mask) { return _mm512_movepi32_mask(reinterpret_cast<__m512i>(mask)); }
-    GGUF_MTP_TARGET_AVX512 static unsigned wild_bits(const Lanes16& sumqx, const Lanes16& sumq2, float low, float high) {
-        const __m512 qx = reinterpret_cast<__m512>(sumqx), q2 = reinterpret_cast<__m512>(sumq2);
-        const __mmask16 scored = _mm512_cmp_ps_mask(q2, _mm512_setzero_ps(), _CMP_GT_OQ);
-        __mmask16 in_range = _mm512_mask_cmp_ps_mask(scored, q2, _mm512_set1_ps(low), _CMP_GE_OQ);
-        in_range = _mm512_mask_cmp_ps_mask(in_range, q2, _mm512_set1_ps(high), _CMP_LE_OQ);
-        in_range = _mm512_mask_cmp_ps_mask(in_range, qx, _mm512_set1_ps(-high), _CMP_GE_OQ);
-        in_range = _mm512_mask_cmp_ps_mask(in_range, qx, _mm512_set1_ps(high), _CMP_LE_OQ);
-        return static_cast<unsigned>(scored & ~in_range);
-    }
 };
 GGUF_MTP_AVX512_HEADERS_END
 #endif
