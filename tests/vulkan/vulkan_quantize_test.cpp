@@ -150,7 +150,15 @@ std::pair<std::vector<float>, std::vector<float>> stream_rows(TensorType type, i
     return {values, importance};
 }
 
-// Many one-row chunks through the two slots, one of them quantized by the
+// Chunk k of a one-row-a-chunk stream: row k of `values`, for the device.
+gguf::quant::vk::ChunkShape row_chunk(std::span<const float> values, std::span<const float> importance, int64_t row_length, uint64_t k,
+                                      std::span<float> in) {
+    const auto row = values.subspan(k * row_length, row_length);
+    std::copy(row.begin(), row.end(), in.begin());
+    return {1, importance, false};
+}
+
+// Many one-row chunks through the slots, one of them quantized by the
 // producer itself: bytes come back whole and in order.
 TEST(VulkanStream, ChunksComeBackInOrder) {
     REQUIRE_DEVICE(gpu);
@@ -163,13 +171,12 @@ TEST(VulkanStream, ChunksComeBackInOrder) {
     auto status = gpu->stream(
         type, row_length, 1, rows,
         [&](uint64_t k, std::span<float> in, std::span<uint8_t> bytes) -> gguf::Result<gguf::quant::vk::ChunkShape> {
-            const auto row = std::span(values).subspan(k * row_length, row_length);
             if (k == 3) {  // the producer's own chunk
+                const auto row = std::span(values).subspan(k * row_length, row_length);
                 if (auto s = gguf::quantize_rows(type, row, row_length, importance, bytes.first(out_row)); !s) return std::unexpected(s.error());
                 return gguf::quant::vk::ChunkShape{1, importance, true};
             }
-            std::copy(row.begin(), row.end(), in.begin());
-            return gguf::quant::vk::ChunkShape{1, importance, false};
+            return row_chunk(values, importance, row_length, k, in);
         },
         [&](uint64_t k, std::span<const uint8_t> bytes) -> gguf::Status {
             EXPECT_EQ(got.size(), k * out_row);
@@ -190,9 +197,7 @@ TEST(VulkanStream, AFailingConsumerStopsTheStreamWithItsError) {
     const auto [values, importance] = stream_rows(type, row_length, rows);
     const size_t out_row = *gguf::row_bytes(type, row_length);
     auto produce = [&](uint64_t k, std::span<float> in, std::span<uint8_t>) -> gguf::Result<gguf::quant::vk::ChunkShape> {
-        const auto row = std::span(values).subspan(k * row_length, row_length);
-        std::copy(row.begin(), row.end(), in.begin());
-        return gguf::quant::vk::ChunkShape{1, importance, false};
+        return row_chunk(values, importance, row_length, k, in);
     };
     std::vector<uint64_t> consumed;
     auto failed = gpu->stream(type, row_length, 1, rows, produce, [&](uint64_t k, std::span<const uint8_t>) -> gguf::Status {
