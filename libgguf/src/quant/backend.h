@@ -24,7 +24,8 @@ class Backend {
 public:
     virtual ~Backend() = default;
 
-    // For messages: "CPU (16 threads)" or the GPU's name.
+    // For messages: "CPU (16 threads)" or the GPU's name. An accelerator
+    // still opening is waited for: only the device it chose knows its name.
     virtual std::string name() const = 0;
 
     // Whether tensors of `target` quantize here as `release`'s ggml does,
@@ -69,9 +70,9 @@ struct VulkanChoice {
 
 // A Vulkan device as a back end; its host work (reading, converting,
 // chunks it must not quantize) runs on `pool`, which must outlive it. An
-// error where there is no such device, or this build has no Vulkan. The
-// device is chosen before this returns and opened on a thread of its own
-// meanwhile (see Backend::ready).
+// error only where this build has no Vulkan: the device is chosen and
+// opened on a thread of its own after this returns, and wait_ready() gives
+// the error where there is no such device (see Backend::ready).
 Result<std::unique_ptr<Backend>> open_vulkan_backend(const VulkanChoice& choice, ThreadPool& pool);
 
 }  // namespace gguf::quant

@@ -69,6 +69,8 @@ Result<std::shared_ptr<Quantizer>> make_quantizer(unsigned threads, std::string_
     return quantizer;
 }
 
+Status quantizer_settle(Quantizer& quantizer) { return quantizer.settle(true); }
+
 std::string quantizer_device(const Quantizer& quantizer) {
     return (quantizer.accelerator ? quantizer.accelerator : quantizer.cpu)->name();
 }

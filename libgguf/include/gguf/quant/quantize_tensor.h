@@ -31,14 +31,26 @@ class Quantizer;
 std::shared_ptr<Quantizer> make_quantizer(unsigned threads);
 
 // The same, with the kernels on `device`: "cpu"; "vulkan" (the best Vulkan
-// device) or "vulkan:N" (device N), an error when there is none or it lacks
-// what the bit-exact shaders need; "auto", a discrete GPU through Vulkan when
-// there is one, else the CPU. Types without a shader, and chunks a GPU could
-// not quantize exactly (non-finite values), still run on the CPU threads.
-// The GPU's shaders give `release`'s bytes.
+// device) or "vulkan:N" (device N); "auto", a discrete GPU through Vulkan
+// when there is one, else the CPU. Types without a shader, and chunks a GPU
+// could not quantize exactly (non-finite values), still run on the CPU
+// threads. The GPU's shaders give `release`'s bytes.
+// The GPU is chosen and opened on a thread of its own while the CPU
+// quantizes the first tensors, so this returns at once, an error only for an
+// unknown device or, but with "auto", a build without Vulkan. Where "vulkan"
+// or "vulkan:N" finds no such device, or one lacking what the bit-exact
+// shaders need, quantizer_settle gives the error, and so does the writing of
+// the first tensor after the opening failed.
 Result<std::shared_ptr<Quantizer>> make_quantizer(unsigned threads, std::string_view device, LlamaRelease release = kNewestRelease);
 
-// What a quantizer runs on, for messages: "CPU (16 threads)" or the GPU's name.
+// Waits for the GPU still opening. One that "auto" found but could not open
+// is dropped (the CPU runs every tensor); one asked for by name gives its
+// error, again on every call. Writing settles by itself; call this before
+// quantizer_device to name the device that will quantize.
+Status quantizer_settle(Quantizer& quantizer);
+
+// What a quantizer runs on, for messages: "CPU (16 threads)" or the GPU's
+// name, which waits for a GPU still opening.
 std::string quantizer_device(const Quantizer& quantizer);
 
 // Where the GPU's time went so far, in one line: tensors, chunks, host and

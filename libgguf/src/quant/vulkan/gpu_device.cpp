@@ -96,24 +96,15 @@ int preference(VkPhysicalDeviceType type) {
     }
 }
 
-}  // namespace
+// A device found and checked, not yet created.
+struct Chosen {
+    std::unique_ptr<GpuQuantizer::State> state;
+    bool stamps = false;  // both queues keep timestamps, resettable by the host
+};
 
-GpuQuantizer::GpuQuantizer(std::unique_ptr<State> state) : state_(std::move(state)) {}
-GpuQuantizer::~GpuQuantizer() = default;
-
-GpuQuantizer::Chosen::Chosen(std::unique_ptr<State> state, bool stamps) : state_(std::move(state)), stamps_(stamps) {}
-GpuQuantizer::Chosen::Chosen(Chosen&&) noexcept = default;
-GpuQuantizer::Chosen& GpuQuantizer::Chosen::operator=(Chosen&&) noexcept = default;
-GpuQuantizer::Chosen::~Chosen() = default;
-const std::string& GpuQuantizer::Chosen::name() const { return state_->name; }
-
-Result<std::unique_ptr<GpuQuantizer>> GpuQuantizer::open(const DeviceRequest& request) {
-    auto chosen = choose(request);
-    if (!chosen) return std::unexpected(chosen.error());
-    return open(std::move(*chosen));
-}
-
-Result<GpuQuantizer::Chosen> GpuQuantizer::choose(const DeviceRequest& request) {
+// Meets every error a request can cause: no loader or driver, no such
+// device, features missing.
+Result<Chosen> choose(const DeviceRequest& request) {
     auto vk = open_instance();
     if (!vk) return std::unexpected(vk.error());
     uint32_t count = 0;
@@ -151,7 +142,7 @@ Result<GpuQuantizer::Chosen> GpuQuantizer::choose(const DeviceRequest& request) 
         }
     }
     const Candidate& c = candidates[chosen];
-    auto state = std::make_unique<State>();
+    auto state = std::make_unique<GpuQuantizer::State>();
     state->vk = std::move(*vk);
     Instance& in = *state->vk;
     state->physical = c.device;
@@ -166,18 +157,17 @@ Result<GpuQuantizer::Chosen> GpuQuantizer::choose(const DeviceRequest& request) 
     state->limits = c.properties.limits;
     state->name = std::string(c.properties.deviceName) + " (Vulkan device " + std::to_string(chosen) + ")";
     in.vkGetPhysicalDeviceMemoryProperties(c.device, &state->memory);
-    return Chosen(std::move(state), c.stamps);
+    return Chosen{std::move(state), c.stamps};
 }
 
-Result<std::unique_ptr<GpuQuantizer>> GpuQuantizer::open(Chosen chosen) {
-    std::unique_ptr<State> state = std::move(chosen.state_);
-    const bool stamps = chosen.stamps_;
-    Instance& in = *state->vk;
+// Creates the chosen device, its queues and what every stream reuses.
+Status create_device(GpuQuantizer::State& state, bool stamps) {
+    Instance& in = *state.vk;
     const float priority = 1.0f;
     VkDeviceQueueCreateInfo queues[2];
     for (uint32_t i = 0; i < 2; ++i) {
         queues[i] = {VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
-        queues[i].queueFamilyIndex = i == 0 ? state->compute.family : state->transfer.family;
+        queues[i].queueFamilyIndex = i == 0 ? state.compute.family : state.transfer.family;
         queues[i].queueCount = 1;
         queues[i].pQueuePriorities = &priority;
     }
@@ -188,16 +178,16 @@ Result<std::unique_ptr<GpuQuantizer>> GpuQuantizer::open(Chosen chosen) {
     VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, &f12};
     features.features.shaderFloat64 = VK_TRUE;
     VkDeviceCreateInfo info{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, &features};
-    info.queueCreateInfoCount = state->copy_queue ? 2 : 1;
+    info.queueCreateInfoCount = state.copy_queue ? 2 : 1;
     info.pQueueCreateInfos = queues;
-    if (VkResult r = in.vkCreateDevice(state->physical, &info, nullptr, &state->device); r != VK_SUCCESS) return vk_fail("vkCreateDevice", r);
-    state->f = load_device_functions(in, state->device);
-    auto& f = state->f;
-    VkDevice dev = state->device;
-    for (QueueUse* q : {&state->compute, &state->transfer}) {
+    if (VkResult r = in.vkCreateDevice(state.physical, &info, nullptr, &state.device); r != VK_SUCCESS) return vk_fail("vkCreateDevice", r);
+    state.f = load_device_functions(in, state.device);
+    auto& f = state.f;
+    VkDevice dev = state.device;
+    for (QueueUse* q : {&state.compute, &state.transfer}) {
         f.vkGetDeviceQueue(dev, q->family, 0, &q->queue);
-        if (q == &state->transfer && !state->copy_queue) {
-            q->pool = state->compute.pool;
+        if (q == &state.transfer && !state.copy_queue) {
+            q->pool = state.compute.pool;
             break;
         }
         VkCommandPoolCreateInfo pool{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
@@ -209,22 +199,22 @@ Result<std::unique_ptr<GpuQuantizer>> GpuQuantizer::open(Chosen chosen) {
         VkQueryPoolCreateInfo stamps{VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
         stamps.queryType = VK_QUERY_TYPE_TIMESTAMP;
         stamps.queryCount = kSlots * kStamps;
-        if (VkResult r = f.vkCreateQueryPool(dev, &stamps, nullptr, &state->stamps); r != VK_SUCCESS) return vk_fail("vkCreateQueryPool", r);
-        f.vkResetQueryPool(dev, state->stamps, 0, kSlots * kStamps);
-        state->stamp_seconds = state->limits.timestampPeriod * 1e-9;
+        if (VkResult r = f.vkCreateQueryPool(dev, &stamps, nullptr, &state.stamps); r != VK_SUCCESS) return vk_fail("vkCreateQueryPool", r);
+        f.vkResetQueryPool(dev, state.stamps, 0, kSlots * kStamps);
+        state.stamp_seconds = state.limits.timestampPeriod * 1e-9;
     }
     ComputeLayout compute;
     std::array<VkDescriptorSet, kSlots> sets{};
     const auto laid_out = make_compute_layout(dev, f, kBindings + 1, sizeof(PushConstants), compute, sets);
-    state->set_layout = compute.set_layout, state->layout = compute.layout, state->descriptors = compute.pool;
+    state.set_layout = compute.set_layout, state.layout = compute.layout, state.descriptors = compute.pool;
     if (!laid_out) return std::unexpected(laid_out.error());
     for (uint32_t i = 0; i < kSlots; ++i) {
-        Slot& s = state->slots[i];
+        Slot& s = state.slots[i];
         s.set = sets[i];
         s.first_stamp = i * kStamps;
         for (VkCommandBuffer* commands : {&s.commands, &s.upload}) {
             VkCommandBufferAllocateInfo cb{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
-            cb.commandPool = commands == &s.upload ? state->transfer.pool : state->compute.pool;
+            cb.commandPool = commands == &s.upload ? state.transfer.pool : state.compute.pool;
             cb.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
             cb.commandBufferCount = 1;
             if (VkResult r = f.vkAllocateCommandBuffers(dev, &cb, commands); r != VK_SUCCESS) return vk_fail("vkAllocateCommandBuffers", r);
@@ -234,7 +224,19 @@ Result<std::unique_ptr<GpuQuantizer>> GpuQuantizer::open(Chosen chosen) {
         VkSemaphoreCreateInfo semaphore{VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO};
         if (VkResult r = f.vkCreateSemaphore(dev, &semaphore, nullptr, &s.uploaded); r != VK_SUCCESS) return vk_fail("vkCreateSemaphore", r);
     }
-    return std::unique_ptr<GpuQuantizer>(new GpuQuantizer(std::move(state)));
+    return {};
+}
+
+}  // namespace
+
+GpuQuantizer::GpuQuantizer(std::unique_ptr<State> state) : state_(std::move(state)) {}
+GpuQuantizer::~GpuQuantizer() = default;
+
+Result<std::unique_ptr<GpuQuantizer>> GpuQuantizer::open(const DeviceRequest& request) {
+    auto chosen = choose(request);
+    if (!chosen) return std::unexpected(chosen.error());
+    if (auto created = create_device(*chosen->state, chosen->stamps); !created) return std::unexpected(created.error());
+    return std::unique_ptr<GpuQuantizer>(new GpuQuantizer(std::move(chosen->state)));
 }
 
 }  // namespace gguf::quant::vk

@@ -84,28 +84,11 @@ class GpuQuantizer {
 public:
     struct State;
 
-    // A device found and checked but not yet opened. Choosing meets every
-    // error a request can cause (no such device, features missing) and is
-    // quick; opening, the slower half (creating the device and its queues),
-    // may then run on another thread while the caller goes on.
-    class Chosen {
-    public:
-        Chosen(std::unique_ptr<State> state, bool stamps);
-        Chosen(Chosen&&) noexcept;
-        Chosen& operator=(Chosen&&) noexcept;
-        ~Chosen();
-        // As device_name() will say.
-        const std::string& name() const;
-
-    private:
-        friend class GpuQuantizer;
-        std::unique_ptr<State> state_;
-        bool stamps_ = false;  // both queues keep timestamps, resettable by the host
-    };
-
-    static Result<Chosen> choose(const DeviceRequest& request);
-    static Result<std::unique_ptr<GpuQuantizer>> open(Chosen chosen);
-    // Both steps at once.
+    // Chooses the device `request` asks for (an error where Vulkan cannot
+    // load, there is no such device or it lacks what the shaders need) and
+    // creates it. Loading the driver and creating the device take tenths of
+    // a second on an H100: a caller with other work runs this on a thread
+    // of its own.
     static Result<std::unique_ptr<GpuQuantizer>> open(const DeviceRequest& request);
     ~GpuQuantizer();
     GpuQuantizer(const GpuQuantizer&) = delete;

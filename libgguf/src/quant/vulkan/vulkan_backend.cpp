@@ -2,12 +2,12 @@
 // GpuQuantizer while the pool's threads fill the next ones. Chunks the
 // device must not quantize (non-finite values; values near the subnormal
 // range on a device that flushes them) are quantized on the CPU instead.
-// The device opens on a thread of its own: a fifth of a second on an H100,
+// The device is chosen and opened on a thread of its own: tenths of a
+// second on an H100 (the driver loading, then the device being created),
 // which the CPU spends quantizing the first tensors instead of waiting.
 #include <chrono>
 #include <cstdio>
 #include <future>
-#include <optional>
 #include <vector>
 
 #include "../../parallel/thread_pool.h"
@@ -20,13 +20,16 @@ namespace {
 
 class VulkanBackend : public Backend {
 public:
-    VulkanBackend(vk::GpuQuantizer::Chosen chosen, LlamaRelease release, ThreadPool& pool)
-        : name_(chosen.name()),
-          release_(release),
-          opening_(std::async(std::launch::async, [c = std::move(chosen)]() mutable { return vk::GpuQuantizer::open(std::move(c)); })),
+    VulkanBackend(const vk::DeviceRequest& request, ThreadPool& pool)
+        : release_(request.release),
+          opening_(std::async(std::launch::async, [request] { return vk::GpuQuantizer::open(request); }).share()),
           pool_(pool) {}
 
-    std::string name() const override { return name_; }
+    // Only the chosen device knows its name, so this waits for the opening.
+    std::string name() const override {
+        const auto& opened = opening_.get();
+        return opened ? (*opened)->device_name() : "a Vulkan device that failed to open (" + opened.error().message + ")";
+    }
 
     bool quantizes(TensorType target, bool weighted, LlamaRelease release, std::string* why) const override {
         if (release_ == release && vk::GpuQuantizer::supports(target, weighted, release)) return true;
@@ -45,20 +48,11 @@ public:
         return false;
     }
 
-    bool ready() const override {
-        return !opening_.valid() || opening_.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
-    }
+    bool ready() const override { return opening_.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }
 
     Status wait_ready() override {
-        if (opening_.valid()) {
-            auto opened = opening_.get();
-            if (opened) {
-                gpu_ = std::move(*opened);
-            } else {
-                failed_ = opened.error();
-            }
-        }
-        if (failed_) return std::unexpected(*failed_);
+        const auto& opened = opening_.get();
+        if (!opened) return std::unexpected(opened.error());
         return {};
     }
 
@@ -67,23 +61,26 @@ public:
     std::string activity() const override;
 
 private:
-    std::string name_;
+    // Once wait_ready() has succeeded.
+    vk::GpuQuantizer& gpu() { return **opening_.get(); }
+
     LlamaRelease release_;
-    std::future<Result<std::unique_ptr<vk::GpuQuantizer>>> opening_;  // until wait_ready() takes the device
-    std::unique_ptr<vk::GpuQuantizer> gpu_;
-    std::optional<Error> failed_;  // why opening failed
+    // The device, or why it failed to open, where the opening thread left
+    // it. The last copy of a future from std::async waits for that thread
+    // when destroyed: no opening outlives the back end.
+    std::shared_future<Result<std::unique_ptr<vk::GpuQuantizer>>> opening_;
     ThreadPool& pool_;
     uint64_t tensors_ = 0;
     vk::StreamProfile total_;  // summed over every run
 };
 
 std::string VulkanBackend::activity() const {
-    if (tensors_ == 0) return name_ + ": no tensors";
+    if (tensors_ == 0) return name() + ": no tensors";
     char line[400];
     std::snprintf(line, sizeof line,
                   "%s: %llu tensor%s, %llu chunks in %.2f s; host filling %.2f s, waiting %.2f s; writing beside it %.2f s; "
                   "device uploading %.2f s, computing %.2f s",
-                  name_.c_str(), static_cast<unsigned long long>(tensors_), tensors_ == 1 ? "" : "s", static_cast<unsigned long long>(total_.chunks), total_.wall_s,
+                  name().c_str(), static_cast<unsigned long long>(tensors_), tensors_ == 1 ? "" : "s", static_cast<unsigned long long>(total_.chunks), total_.wall_s,
                   total_.fill_s, total_.wait_s, total_.consume_s, total_.upload_s, total_.compute_s);
     return line;
 }
@@ -92,9 +89,9 @@ Status VulkanBackend::run(TensorChunks& tensor, const ByteSink& sink) {
     if (auto opened = wait_ready(); !opened) return opened;
     const TensorType target = tensor.source().target;
     const uint64_t row_length = tensor.row_length();
-    tensor.cut(std::min(tensor.chunk_rows(), gpu_->preferred_chunk_rows(target, row_length)));
+    tensor.cut(std::min(tensor.chunk_rows(), gpu().preferred_chunk_rows(target, row_length)));
     const auto& chunks = tensor.chunks();
-    const bool flushes = !gpu_->keeps_subnormals();
+    const bool flushes = !gpu().keeps_subnormals();
     const bool reads_stored = reads(tensor.info().type, nullptr);
     // Chunk k on the CPU, read from the file again (staging memory may be
     // slow to read back).
@@ -125,10 +122,10 @@ Status VulkanBackend::run(TensorChunks& tensor, const ByteSink& sink) {
         }
         return vk::ChunkShape{c.rows, weights, on_cpu};
     };
-    auto streamed = gpu_->stream(
+    auto streamed = gpu().stream(
         target, row_length, tensor.chunk_rows(), chunks.size(), produce, [&](uint64_t, std::span<const uint8_t> bytes) { return sink(bytes); },
         redo_on_cpu);
-    const vk::StreamProfile& p = gpu_->last_profile();
+    const vk::StreamProfile& p = gpu().last_profile();
     ++tensors_;
     total_.chunks += p.chunks;
     for (auto [sum, part] : {std::pair{&total_.fill_s, p.fill_s}, {&total_.wait_s, p.wait_s}, {&total_.consume_s, p.consume_s},
@@ -145,9 +142,7 @@ Result<std::unique_ptr<Backend>> open_vulkan_backend(const VulkanChoice& choice,
     request.discrete_only = choice.discrete_only;
     request.index = choice.index;
     request.release = choice.release;
-    auto chosen = vk::GpuQuantizer::choose(request);
-    if (!chosen) return std::unexpected(chosen.error());
-    return std::make_unique<VulkanBackend>(std::move(*chosen), choice.release, pool);
+    return std::make_unique<VulkanBackend>(request, pool);
 }
 
 }  // namespace gguf::quant
