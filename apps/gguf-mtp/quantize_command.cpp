@@ -346,7 +346,12 @@ int run_quantize(const CLI::App& cmd, const QuantizeOptions& o) {
     // --dry-run opens none (and works on a machine without the GPU it names).
     auto quantizer = gguf::make_quantizer(pos->threads, o.device, o.release);
     if (!quantizer) return report_error(quantizer.error());
-    if (o.verbose) report_device(**quantizer, *plan, o.release);
+    // Naming the device waits for it to open, which a plain run spends
+    // quantizing on the CPU instead.
+    if (o.verbose) {
+        if (auto settled = gguf::quantizer_settle(**quantizer); !settled) return report_error(settled.error());
+        report_device(**quantizer, *plan, o.release);
+    }
     write.transformer = &gguf::as_transformer(**quantizer);
     std::optional<gguf::ProvenanceRecorder> recorder;
     if (!o.no_provenance && input_is_local(*model)) {
@@ -362,7 +367,12 @@ int run_quantize(const CLI::App& cmd, const QuantizeOptions& o) {
     bar.show_fetch(fetch_meter(plan->plan));
     write.on_progress = [&bar](const gguf::Progress& p) { bar.update(p); };
     auto report = gguf::write_plan(plan->plan, write);
-    if (!report) return report_error(report.error());
+    if (!report) {
+        // A device asked for by name that failed to open stops the write at
+        // the next tensor; the error is the device's, not that tensor's.
+        if (auto settled = gguf::quantizer_settle(**quantizer); !settled) return report_error(settled.error());
+        return report_error(report.error());
+    }
     bar.finish(*report);
     if (o.verbose) {
         if (auto activity = gguf::quantizer_activity(**quantizer); !activity.empty()) std::fprintf(stderr, "quantize: %s\n", activity.c_str());
