@@ -190,12 +190,24 @@ TEST(CompatCli, QuantizeWritesTheChosenReleasesIq1mBytes) {
 
 // A plan does not depend on the device: --dry-run opens none, so it works
 // for a device this machine lacks (no machine has Vulkan device 99).
+// Writing needs the device; it opens while the CPU quantizes, and its
+// failure is its own error (whichever: no such device, no Vulkan loader, a
+// build without Vulkan), not a tensor's, and leaves nothing behind.
 TEST(QuantizeCli, DryRunOpensNoDevice) {
     TempDir dir;
     auto r = gguf_mtp({"quantize", "--dry-run", "--device", "vulkan:99", fixtures::path("llama-bundled.gguf"), dir.file("o.gguf"), "Q8_0"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(dir.listing(), std::vector<std::string>{});
-    EXPECT_EQ(gguf_mtp({"quantize", "--device", "vulkan:99", fixtures::path("llama-bundled.gguf"), dir.file("o.gguf"), "Q8_0"}).exit_code, 1);
+    for (const bool verbose : {false, true}) {
+        std::vector<std::string> args{"quantize", "--device", "vulkan:99", fixtures::path("llama-bundled.gguf"), dir.file("o.gguf"), "Q8_0"};
+        if (verbose) args.push_back("--verbose");
+        r = gguf_mtp(args);
+        EXPECT_EQ(r.exit_code, 1) << r.err;
+        EXPECT_TRUE(r.err.starts_with("gguf-mtp: error: ") && r.err.find("Vulkan") != std::string::npos) << r.err;
+        EXPECT_EQ(r.err.find("tensor '"), std::string::npos) << r.err;
+        EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "one line: " << r.err;
+        EXPECT_EQ(dir.listing(), std::vector<std::string>{}) << verbose;
+    }
 }
 
 TEST(QuantizeCli, Iq2xxsWithAFallbackPolicyNamesEachTensorItReplaces) {

@@ -376,6 +376,20 @@ TEST(VulkanDevice, NoDeviceIsAClearErrorAndAutoUsesTheCpu) {
     EXPECT_EQ(run_quantize(env, "auto", kBundled, out, "Q8_0", &text), 0) << text;
 }
 
+// The device is chosen while the CPU quantizes; a device asked for that is
+// not there still fails the command with the device's own message, the one
+// choosing gives, and leaves no output or temporary file behind.
+TEST(VulkanDevice, AMissingDeviceFailsTheWriteWithItsOwnError) {
+    REQUIRE_DEVICE(gpu);
+    const gguf_test::TempDir scratch;
+    for (const std::string options : {"", "--verbose"}) {
+        std::string text;
+        EXPECT_EQ(run_quantize("", "vulkan:99", kWide, scratch.file("o.gguf"), "Q4_K", &text, options), 1) << text;
+        EXPECT_TRUE(std::regex_match(text, std::regex(R"(gguf-mtp: error: no Vulkan device 99 \(there (is|are) \d+\)\n)"))) << options << ": " << text;
+        EXPECT_EQ(scratch.listing(), std::vector<std::string>{}) << options;
+    }
+}
+
 // The whole command: a model file quantized on the device is the CPU's file,
 // byte for byte, for every k-quant with a shader and an i-quant reading its
 // lattice.
