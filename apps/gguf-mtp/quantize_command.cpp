@@ -58,7 +58,7 @@ struct QuantizeOptions {
     TargetFlags target;
 };
 
-// --verbose: where the kernels run, and each tensor the GPU leaves to the CPU.
+// --verbose: where the kernels ran, and each tensor the GPU left to the CPU.
 void report_device(const gguf::Quantizer& quantizer, const gguf::QuantizePlan& plan, gguf::LlamaRelease release) {
     std::fprintf(stderr, "quantize: kernels on %s\n", gguf::quantizer_device(quantizer).c_str());
     for (const auto& t : plan.tensors) {
@@ -346,12 +346,6 @@ int run_quantize(const CLI::App& cmd, const QuantizeOptions& o) {
     // --dry-run opens none (and works on a machine without the GPU it names).
     auto quantizer = gguf::make_quantizer(pos->threads, o.device, o.release);
     if (!quantizer) return report_error(quantizer.error());
-    // Naming the device waits for it to open, which a plain run spends
-    // quantizing on the CPU instead.
-    if (o.verbose) {
-        if (auto settled = gguf::quantizer_settle(**quantizer); !settled) return report_error(settled.error());
-        report_device(**quantizer, *plan, o.release);
-    }
     write.transformer = &gguf::as_transformer(**quantizer);
     std::optional<gguf::ProvenanceRecorder> recorder;
     if (!o.no_provenance && input_is_local(*model)) {
@@ -374,7 +368,11 @@ int run_quantize(const CLI::App& cmd, const QuantizeOptions& o) {
         return report_error(report.error());
     }
     bar.finish(*report);
+    // Only now: naming the device before writing would wait for it to open,
+    // time the CPU spends quantizing instead, with --verbose as without.
+    // Writing has settled it: a device that auto could not open was dropped.
     if (o.verbose) {
+        report_device(**quantizer, *plan, o.release);
         if (auto activity = gguf::quantizer_activity(**quantizer); !activity.empty()) std::fprintf(stderr, "quantize: %s\n", activity.c_str());
     }
     facts.written = true;

@@ -483,20 +483,28 @@ TEST(VulkanDevice, VerboseNamesTensorsLeftToTheCpu) {
 
 // After writing, --verbose says where the device's time went, and every
 // quantized tensor is counted once: on the device, or on the CPU while the
-// device was still opening.
+// device was still opening. The model is large enough that the device,
+// choosing and opening beside the CPU, usually gets tensors (on the wide
+// fixture the CPU mostly finished them all first); where it gets none, the
+// count still adds up.
 TEST(VulkanDevice, VerboseAccountsForEveryTensor) {
     REQUIRE_DEVICE(gpu);
+    const std::string in = std::string(fixtures::kFixturesDir) + "/qwen35-bundled.gguf";
     const std::string out = testing::TempDir() + "vulkan_verbose_activity.gguf";
     std::string text;
-    ASSERT_EQ(run_quantize("", "vulkan", kWide, out, "Q4_K", &text, "--verbose --pure"), 0) << text;
+    ASSERT_EQ(run_quantize("", "vulkan", in, out, "Q4_K", &text, "--verbose --pure"), 0) << text;
     std::smatch device, opening, summary;
-    ASSERT_TRUE(std::regex_search(text, device, std::regex(R"(\(Vulkan device \d+\): (\d+) tensors?, (\d+) chunks in [0-9.]+ s; host filling [0-9.]+ s, )"
-                                                           R"(waiting [0-9.]+ s; writing beside it [0-9.]+ s; device uploading [0-9.]+ s, computing [0-9.]+ s)")))
-        << text;
+    int on_device = 0;
+    if (text.find("(Vulkan device 0): no tensors") == std::string::npos) {
+        ASSERT_TRUE(std::regex_search(text, device, std::regex(R"(\(Vulkan device \d+\): (\d+) tensors?, (\d+) chunks in [0-9.]+ s; host filling [0-9.]+ s, )"
+                                                               R"(waiting [0-9.]+ s; writing beside it [0-9.]+ s; device uploading [0-9.]+ s, computing [0-9.]+ s)")))
+            << text;
+        on_device = std::stoi(device[1]);
+        EXPECT_GE(std::stoi(device[2]), on_device) << text;
+    }
     ASSERT_TRUE(std::regex_search(text, summary, std::regex(R"(Q4_K: (\d+) tensors quantized)"))) << text;
     const bool some_early = std::regex_search(text, opening, std::regex(R"(the CPU quantized (\d+) tensors? while the device opened)"));
-    EXPECT_EQ(std::stoi(device[1]) + (some_early ? std::stoi(opening[1]) : 0), std::stoi(summary[1])) << text;
-    EXPECT_GE(std::stoi(device[2]), std::stoi(device[1])) << text;
+    EXPECT_EQ(on_device + (some_early ? std::stoi(opening[1]) : 0), std::stoi(summary[1])) << text;
 }
 
 }  // namespace
