@@ -36,11 +36,11 @@ std::shared_ptr<Quantizer> make_quantizer(unsigned threads);
 // could not quantize exactly (non-finite values), still run on the CPU
 // threads. The GPU's shaders give `release`'s bytes.
 // The GPU is chosen and opened on a thread of its own while the CPU
-// quantizes the first tensors, so this returns at once, an error only for an
-// unknown device or, but with "auto", a build without Vulkan. Where "vulkan"
-// or "vulkan:N" finds no such device, or one lacking what the bit-exact
-// shaders need, quantizer_settle gives the error, and so does the writing of
-// the first tensor after the opening failed.
+// quantizes the first tensors, so this returns at once. Its only errors are
+// an unknown device and, for "vulkan" or "vulkan:N", a build without Vulkan.
+// Where those find no such device, or one lacking what the bit-exact shaders
+// need, quantizer_settle gives the error, and so does writing (the first
+// tensor after the opening failed, or TensorTransformer::finish).
 Result<std::shared_ptr<Quantizer>> make_quantizer(unsigned threads, std::string_view device, LlamaRelease release = kNewestRelease);
 
 // Waits for the GPU still opening. One that "auto" found but could not open
