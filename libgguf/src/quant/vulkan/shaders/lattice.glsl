@@ -20,6 +20,14 @@ uint point_key(int index) { return lattice[lattice[3] + uint(index)]; }
 // Level of coordinate i in `key`.
 int level_at(uint key, int bits, int i) { return int((key >> uint(bits * i)) & ((1u << uint(bits)) - 1u)); }
 
+// Where the neighbour list of off-grid `key` starts in the lattice (each
+// entry: the neighbour's key above its grid index) and how long it is.
+void neighbour_list(uint key, out uint first, out uint count) {
+    const uint list = ~lattice[lattice[0] + key] - 1u;
+    first = lattice[2] + lattice[lattice[1] + 2u * list];
+    count = lattice[lattice[1] + 2u * list + 1u];
+}
+
 // The neighbour of off-grid `key` that scale * values[level] brings closest
 // to x under w (dims coordinates), first on ties; returns its grid index.
 int nearest_neighbour(uint key, int dims, int bits, float x[8], float w[8], float scale, float values[8]) {
@@ -31,13 +39,12 @@ int nearest_neighbour(uint key, int dims, int bits, float x[8], float w[8], floa
             term[i][l] = t;
         }
     }
-    const uint list = ~lattice[lattice[0] + key] - 1u;
-    const uint first = lattice[lattice[1] + 2u * list];
-    const uint count = lattice[lattice[1] + 2u * list + 1u];
+    uint first, count;
+    neighbour_list(key, first, count);
     float best = uintBitsToFloat(0x7f7fffffu);  // FLT_MAX
     int at = -1;
     for (uint j = 0u; j < count; ++j) {
-        const uint p = lattice[lattice[2] + first + j] >> 16u;
+        const uint p = lattice[first + j] >> 16u;
         precise float d2 = 0.0;
         for (int i = 0; i < dims; ++i) d2 = d2 + term[i][level_at(p, bits, i)];
         if (d2 < best) {
@@ -45,7 +52,62 @@ int nearest_neighbour(uint key, int dims, int bits, float x[8], float w[8], floa
             at = int(j);
         }
     }
-    return int(lattice[lattice[2] + first + uint(at < 0 ? 0 : at)] & 0xffffu);
+    return int(lattice[first + uint(at < 0 ? 0 : at)] & 0xffffu);
+}
+
+// Component l (0..3) of t, by selects: indexing a vector with a variable
+// puts it in memory on some drivers (five times slower on the H100).
+float level_term(vec4 t, uint l) {
+    const float low = (l & 1u) != 0u ? t.y : t.x;
+    const float high = (l & 1u) != 0u ? t.w : t.z;
+    return (l & 2u) != 0u ? high : low;
+}
+
+// Distance of the neighbour with 2-bit levels `p` (8 coordinates) under the
+// per-level terms, summed in coordinate order.
+float distance_8x2(vec4 term[8], uint p) {
+    precise float d2 = 0.0;
+    for (int i = 0; i < 8; ++i) d2 = d2 + level_term(term[i], (p >> uint(2 * i)) & 3u);
+    return d2;
+}
+
+// nearest_neighbour for 8 coordinates of 2-bit levels (IQ2), the terms kept
+// in registers and kScoredAtOnce candidates scored at once: each score is a
+// chain of dependent additions, and several chains hide each other's latency.
+const uint kScoredAtOnce = 4u;
+
+int nearest_neighbour_8x2(uint key, float x[8], float w[8], float scale, float values[8]) {
+    vec4 term[8];
+    for (int i = 0; i < 8; ++i) {
+        for (int l = 0; l < 4; ++l) {
+            precise float diff = scale * values[l] - x[i];
+            precise float t = w[i] * diff * diff;
+            term[i][l] = t;
+        }
+    }
+    uint first, count;
+    neighbour_list(key, first, count);
+    float best = uintBitsToFloat(0x7f7fffffu);  // FLT_MAX
+    uint at = 0u;
+    uint j = 0u;
+    for (; j + kScoredAtOnce <= count; j += kScoredAtOnce) {
+        float d2[kScoredAtOnce];
+        for (uint u = 0u; u < kScoredAtOnce; ++u) d2[u] = distance_8x2(term, lattice[first + j + u] >> 16u);
+        for (uint u = 0u; u < kScoredAtOnce; ++u) {
+            if (d2[u] < best) {
+                best = d2[u];
+                at = j + u;
+            }
+        }
+    }
+    for (; j < count; ++j) {
+        const float d2 = distance_8x2(term, lattice[first + j] >> 16u);
+        if (d2 < best) {
+            best = d2;
+            at = j;
+        }
+    }
+    return int(lattice[first + at] & 0xffffu);
 }
 
 #endif
