@@ -20,6 +20,13 @@ uint point_key(int index) { return lattice[lattice[3] + uint(index)]; }
 // Level of coordinate i in `key`.
 int level_at(uint key, int bits, int i) { return int((key >> uint(bits * i)) & ((1u << uint(bits)) - 1u)); }
 
+// What the level of value `value` at `scale` costs coordinate x under w.
+float level_cost(float x, float w, float scale, float value) {
+    precise float diff = scale * value - x;
+    precise float t = w * diff * diff;
+    return t;
+}
+
 // Where the neighbour list of off-grid `key` starts in the lattice (each
 // entry: the neighbour's key above its grid index) and how long it is.
 void neighbour_list(uint key, out uint first, out uint count) {
@@ -33,11 +40,7 @@ void neighbour_list(uint key, out uint first, out uint count) {
 int nearest_neighbour(uint key, int dims, int bits, float x[8], float w[8], float scale, float values[8]) {
     float term[8][8];
     for (int i = 0; i < dims; ++i) {
-        for (int l = 0; l < (1 << bits); ++l) {  // the levels a key can hold
-            precise float diff = scale * values[l] - x[i];
-            precise float t = w[i] * diff * diff;
-            term[i][l] = t;
-        }
+        for (int l = 0; l < (1 << bits); ++l) term[i][l] = level_cost(x[i], w[i], scale, values[l]);  // the levels a key can hold
     }
     uint first, count;
     neighbour_list(key, first, count);
@@ -79,11 +82,7 @@ const uint kScoredAtOnce = 4u;
 int nearest_neighbour_8x2(uint key, float x[8], float w[8], float scale, float values[8]) {
     vec4 term[8];
     for (int i = 0; i < 8; ++i) {
-        for (int l = 0; l < 4; ++l) {
-            precise float diff = scale * values[l] - x[i];
-            precise float t = w[i] * diff * diff;
-            term[i][l] = t;
-        }
+        for (int l = 0; l < 4; ++l) term[i][l] = level_cost(x[i], w[i], scale, values[l]);
     }
     uint first, count;
     neighbour_list(key, first, count);
