@@ -1,10 +1,10 @@
 // Vulkan against the CPU core on one 4096 x 4096 f32 matrix: Q4_K and IQ4_XS
 // with importance weights, Q8_0 without. Prints input MB/s on each, the
 // ratio, and whether the bytes are identical. Each side is the best of five
-// runs; the GPU's come after half a second of the same calls (pipeline
-// creation, clocks up), upload and download included, with the same threads
-// filling its staging memory; a second line per type says where the GPU's
-// time went.
+// runs (the CPU's: --cpu-runs); the GPU's come after half a second of the
+// same calls (pipeline creation, clocks up), upload and download included,
+// with the same threads filling its staging memory; a second line per type
+// says where the GPU's time went.
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -57,9 +57,14 @@ const char* path_name(gguf::quant::vk::InputPath path) {
 
 int main(int argc, char** argv) {
     // vulkan-bench [N] [all | --types=Q4_K,IQ4_XS,...] [--chunk-mb=M] [--input=copy|device-reads-host|host-writes-device]
+    //              [--cpu-runs=R]
+    // --cpu-runs=1 keeps the CPU's bytes for the comparison but not its best
+    // time: comparing shader variants on a budgeted device, the CPU's runs
+    // are most of the wall time.
     // "all": every type with a shader, with importance weights, after the three of the issue.
     int64_t n = 4096;
     bool every_type = false;
+    int cpu_runs = kRuns;
     std::vector<gguf::TensorType> only;
     gguf::quant::vk::DeviceRequest request;
     for (int i = 1; i < argc; ++i) {
@@ -72,6 +77,8 @@ int main(int argc, char** argv) {
             request.input_path = arg == "--input=copy"                ? gguf::quant::vk::InputPath::copy
                                  : arg == "--input=device-reads-host" ? gguf::quant::vk::InputPath::device_reads_host
                                                                       : gguf::quant::vk::InputPath::host_writes_device;
+        } else if (arg.starts_with("--cpu-runs=")) {
+            cpu_runs = std::max(1, std::atoi(arg.c_str() + 11));
         } else if (arg.starts_with("--types=")) {
             std::string_view list = std::string_view(arg).substr(8);
             while (!list.empty()) {
@@ -138,7 +145,7 @@ int main(int argc, char** argv) {
         // work: an idle GPU runs at a fraction of its clock for the first
         // short calls, and one slow run says nothing about either path.
         double cpu_s = 1e30, vk_s = 1e30;
-        for (int run = 0; run < kRuns; ++run) {
+        for (int run = 0; run < cpu_runs; ++run) {
             const auto start = Clock::now();
             quantize_cpu(job.type, x, n, weights, cpu, threads);
             cpu_s = std::min(cpu_s, seconds_since(start));
