@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "gpu_state.h"
+#include "no_contraction.h"
 
 namespace gguf::quant::vk {
 
@@ -11,9 +12,10 @@ Result<VkPipeline> GpuQuantizer::State::pipeline(const Spirv& spirv, std::array<
     const auto words = keeps_subnormals ? spirv.keeps_subnormals : spirv.plain;
     const auto key = std::make_pair(static_cast<const void*>(words.data()), spec);
     if (auto it = pipelines.find(key); it != pipelines.end()) return it->second;
+    const std::vector<uint32_t> code = forbid_contraction(words);
     VkShaderModuleCreateInfo module_info{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
-    module_info.codeSize = words.size_bytes();
-    module_info.pCode = words.data();
+    module_info.codeSize = code.size() * sizeof(uint32_t);
+    module_info.pCode = code.data();
     VkShaderModule module;
     if (VkResult r = f.vkCreateShaderModule(device, &module_info, nullptr, &module); r != VK_SUCCESS) return vk_fail("vkCreateShaderModule", r);
     const VkSpecializationMapEntry entries[2] = {{0, 0, 4}, {1, 4, 4}};
