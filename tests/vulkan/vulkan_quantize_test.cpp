@@ -140,14 +140,23 @@ INSTANTIATE_TEST_SUITE_P(Shaders, VulkanTypes,
                          [](const auto& info) { return quant_cases::type_and_importance_name(info.param); });
 
 // Rows of the first differential case of `type` with importance, each row
-// scaled by its number (rows of different magnitudes), and their weights.
-std::pair<std::vector<float>, std::vector<float>> stream_rows(TensorType type, int64_t row_length, int64_t rows) {
+// scaled by its number (rows of different magnitudes), their weights, and
+// the bytes the CPU core gives for them.
+struct StreamRows {
+    std::vector<float> values, importance;
+    size_t out_row = 0;          // bytes of one quantized row
+    std::vector<uint8_t> want;   // every row, quantized on the CPU
+};
+
+StreamRows stream_rows(TensorType type, int64_t row_length, int64_t rows) {
     const auto cases = quant_cases::cases_for(type, true);
     const auto& c = cases.front();
-    std::vector<float> values(rows * row_length), importance(row_length);
-    for (size_t i = 0; i < values.size(); ++i) values[i] = c.values[i % c.values.size()] * static_cast<float>(1 + i / row_length);
-    for (size_t i = 0; i < importance.size(); ++i) importance[i] = c.importance[i % c.importance.size()];
-    return {values, importance};
+    StreamRows s{std::vector<float>(rows * row_length), std::vector<float>(row_length), *gguf::row_bytes(type, row_length), {}};
+    for (size_t i = 0; i < s.values.size(); ++i) s.values[i] = c.values[i % c.values.size()] * static_cast<float>(1 + i / row_length);
+    for (size_t i = 0; i < s.importance.size(); ++i) s.importance[i] = c.importance[i % c.importance.size()];
+    s.want.resize(rows * s.out_row);
+    EXPECT_TRUE(gguf::quantize_rows(type, s.values, row_length, s.importance, s.want).has_value());
+    return s;
 }
 
 // Chunk k of a one-row-a-chunk stream: row k of `values`, for the device.
@@ -164,10 +173,8 @@ TEST(VulkanStream, ChunksComeBackInOrder) {
     REQUIRE_DEVICE(gpu);
     const auto type = TensorType::Q4_K;
     const int64_t row_length = 512, rows = 7;
-    const auto [values, importance] = stream_rows(type, row_length, rows);
-    const size_t out_row = *gguf::row_bytes(type, row_length);
-    std::vector<uint8_t> want(rows * out_row), got;
-    ASSERT_TRUE(gguf::quantize_rows(type, values, row_length, importance, want).has_value());
+    const auto [values, importance, out_row, want] = stream_rows(type, row_length, rows);
+    std::vector<uint8_t> got;
     auto status = gpu->stream(
         type, row_length, 1, rows,
         [&](uint64_t k, std::span<float> in, std::span<uint8_t> bytes) -> gguf::Result<gguf::quant::vk::ChunkShape> {
@@ -194,8 +201,7 @@ TEST(VulkanStream, AFailingConsumerStopsTheStreamWithItsError) {
     REQUIRE_DEVICE(gpu);
     const auto type = TensorType::Q4_K;
     const int64_t row_length = 512, rows = 9;
-    const auto [values, importance] = stream_rows(type, row_length, rows);
-    const size_t out_row = *gguf::row_bytes(type, row_length);
+    const auto [values, importance, out_row, want] = stream_rows(type, row_length, rows);
     auto produce = [&](uint64_t k, std::span<float> in, std::span<uint8_t>) -> gguf::Result<gguf::quant::vk::ChunkShape> {
         return row_chunk(values, importance, row_length, k, in);
     };
@@ -209,8 +215,7 @@ TEST(VulkanStream, AFailingConsumerStopsTheStreamWithItsError) {
     EXPECT_EQ(failed.error().message, "write failed: No space left on device");
     EXPECT_EQ(consumed, (std::vector<uint64_t>{0, 1}));
 
-    std::vector<uint8_t> want(rows * out_row), got;
-    ASSERT_TRUE(gguf::quantize_rows(type, values, row_length, importance, want).has_value());
+    std::vector<uint8_t> got;
     auto again = gpu->stream(type, row_length, 1, rows, produce, [&](uint64_t, std::span<const uint8_t> bytes) -> gguf::Status {
         got.insert(got.end(), bytes.begin(), bytes.end());
         return {};
@@ -230,7 +235,9 @@ struct AlternatingStream {
     size_t block_row = 0;
 
     AlternatingStream(TensorType t, int64_t length, int64_t count) : type(t), row_length(length), rows(count) {
-        std::tie(values, importance) = stream_rows(type, row_length, rows);
+        auto floats = stream_rows(type, row_length, rows);
+        values = std::move(floats.values);
+        importance = std::move(floats.importance);
         block_row = *gguf::row_bytes(TensorType::Q8_0, row_length);
         blocks.resize(rows * block_row);
         EXPECT_TRUE(gguf::quantize_rows(TensorType::Q8_0, values, row_length, {}, blocks).has_value());
