@@ -6,6 +6,8 @@
 // sixteen of 16) fits it; then each reads all block scales (shared memory)
 // to derive the same super-block scale and writes its own block's bytes.
 #include "bindings.glsl"
+#include "lattice.glsl"
+#include "iq_blocks.glsl"
 
 layout(constant_id = 0) const int kVariant = 0;  // 0: IQ2_XXS, 1: IQ2_XS, 2: IQ2_S
 layout(constant_id = 1) const int kUnused = 0;
@@ -13,9 +15,6 @@ layout(constant_id = 1) const int kUnused = 0;
 const bool kXxs = kVariant == 0;
 const bool kXs = kVariant == 1;
 const int kBlock = kXxs ? 32 : 16;
-const int kSearchBlock = kBlock;
-const int kSearchGroups = kBlock / 8;
-#include "workgroup_search.glsl"
 const uint kBlocks = kXxs ? 8u : 16u;  // invocations per super-block
 const uint kBytes = kXxs ? 66u : kXs ? 74u : 82u;
 
@@ -94,44 +93,25 @@ float first_scale() {
     return suml2 > 0.0 ? fdiv(sumlx, suml2) : 0.0;
 }
 
-// The groups of a trial at inverse scale id (levels into `levels`, keys
-// into keys) and which of them lie off the grid (searched); none where the
-// block is not being fitted.
-void trial_keys(bool fitting, float id, inout int levels[32], out bool searched[4], out uint keys[4]) {
-    for (int k = 0; k < 4; ++k) {
-        keys[k] = 0u;
-        searched[k] = false;
-        if (!fitting || k >= kSearchGroups) continue;
-        keys[k] = group_levels(id, k, 8, 2, 2, levels);
-        searched[k] = grid_index(keys[k]) < 0;
-    }
-}
-
 // IQ2_XXS: the block's scale, its levels left in L; `stored` tells whether
-// the block has any (iq2_xxs_rows). Every invocation calls it: its searches
-// are the workgroup's (search_round).
-float fit_block32(bool live, float max, out bool stored) {
-    bool fitting = live && !(max < 1e-15);
-    float scale = 0.0;
-    precise float eff_max = 0.0;
-    if (fitting) {
-        scale = first_scale();
-        eff_max = scale * 3.0;
-        fitting = eff_max > 0.0;
-    }
-    stored = fitting;
+// the block has any (iq2_xxs_rows).
+float fit_block32(float max, out bool stored) {
+    stored = false;
+    if (max < 1e-15) return 0.0;
+    float scale = first_scale();
+    precise float eff_max = scale * 3.0;
+    if (eff_max <= 0.0) return 0.0;
+    stored = true;
     precise float best = 0.0;
-    bool searched[4];
-    uint keys[4];
     for (int is = -6; is <= 6; ++is) {
         precise float numerator = 5.0 + float(is) * 0.1;
-        const float id = fitting ? fdiv(numerator, eff_max) : 0.0;
-        const float this_scale = fitting ? fdiv(1.0, id) : 0.0;
+        const float id = fdiv(numerator, eff_max);
+        const float this_scale = fdiv(1.0, id);
         int trial[32];
-        trial_keys(fitting, id, trial, searched, keys);
-        search_round(this_scale, searched, keys);
-        if (!fitting) continue;
-        take_found(searched, trial);
+        for (int k = 0; k < 4; ++k) {
+            const uint key = group_levels(id, k, 8, 2, 2, trial);
+            if (grid_index(key) < 0) snap_group(key, k, 8, 2, this_scale, trial);
+        }
         float sumqx, sumq2;
         level_sums(trial, 32, sumqx, sumq2);
         precise float gain = sumqx * sumqx;
@@ -142,35 +122,35 @@ float fit_block32(bool live, float max, out bool stored) {
             L = trial;
         }
     }
-    const bool refit = fitting && scale > 0.0;
-    trial_keys(refit, refit ? fdiv(1.0, scale) : 0.0, L, searched, keys);
-    search_round(scale, searched, keys);
-    if (refit) {
-        take_found(searched, L);
+    if (scale > 0.0) {
+        const float id = fdiv(1.0, scale);
+        for (int k = 0; k < 4; ++k) {
+            const uint key = group_levels(id, k, 8, 2, 2, L);
+            if (grid_index(key) < 0) snap_group(key, k, 8, 2, scale, L);
+        }
         float sumqx, sumq2;
         level_sums(L, 32, sumqx, sumq2);
         if (sumq2 > 0.0) scale = fdiv(sumqx, sumq2);
     }
-    return fitting ? scale : 0.0;
+    return scale;
 }
 
-// IQ2_XS / IQ2_S: the scale of a block of 16 where `fitting`, its levels
-// left in L (fit_block16). Every invocation calls it, as fit_block32.
-float fit_block16(bool fitting, float max) {
+// IQ2_XS / IQ2_S: the scale of a block of 16, its levels left in L (fit_block16).
+float fit_block16(float max) {
     bool on_grid[2] = bool[2](true, true);
     precise float best = 0.0;
-    float scale = fitting ? fdiv(max, 5.0) : 0.0;
-    bool searched[4];
-    uint keys[4];
+    float scale = fdiv(max, 5.0);
     for (int is = -9; is <= 9; ++is) {
         precise float numerator = 5.0 + float(is) * 0.1;
-        const float id = fitting ? fdiv(numerator, max) : 0.0;
-        const float this_scale = fitting ? fdiv(1.0, id) : 0.0;
+        const float id = fdiv(numerator, max);
+        const float this_scale = fdiv(1.0, id);
         int trial[32];
-        trial_keys(fitting, id, trial, searched, keys);
-        search_round(this_scale, searched, keys);
-        if (!fitting) continue;
-        take_found(searched, trial);
+        bool trial_on_grid[2];
+        for (int k = 0; k < 2; ++k) {
+            const uint key = group_levels(id, k, 8, 2, 2, trial);
+            trial_on_grid[k] = grid_index(key) >= 0;
+            if (!trial_on_grid[k]) snap_group(key, k, 8, 2, this_scale, trial);
+        }
         float sumqx, sumq2;
         level_sums(trial, 16, sumqx, sumq2);
         precise float gain = sumqx * sumqx;
@@ -179,22 +159,16 @@ float fit_block16(bool fitting, float max) {
             scale = fdiv(sumqx, sumq2);
             best = scale * sumqx;
             for (int i = 0; i < 16; ++i) L[i] = trial[i];
-            on_grid = bool[2](!searched[0], !searched[1]);
+            on_grid = trial_on_grid;
         }
     }
-    // Groups the best trial left on the grid keep their points.
-    const bool refit = fitting && (!on_grid[0] || !on_grid[1]) && scale > 0.0;
-    const float id = refit ? fdiv(1.0, scale) : 0.0;
-    for (int k = 0; k < 4; ++k) {
-        keys[k] = 0u;
-        searched[k] = false;
-        if (!refit || k >= 2 || on_grid[k]) continue;
-        keys[k] = group_levels(id, k, 8, 2, 2, L);
-        searched[k] = grid_index(keys[k]) < 0;
-    }
-    search_round(scale, searched, keys);
-    if (refit) {
-        take_found(searched, L);
+    if ((!on_grid[0] || !on_grid[1]) && scale > 0.0) {
+        const float id = fdiv(1.0, scale);
+        for (int k = 0; k < 2; ++k) {
+            if (on_grid[k]) continue;
+            const uint key = group_levels(id, k, 8, 2, 2, L);
+            if (grid_index(key) < 0) snap_group(key, k, 8, 2, scale, L);
+        }
         float sumqx, sumq2;
         level_sums(L, 16, sumqx, sumq2);
         if (sumq2 > 0.0) scale = fdiv(sumqx, sumq2);
@@ -215,7 +189,8 @@ void main() {
     const int groups = kBlock / 8;
     uint signs[4];
     int grid[4];
-    float max = 0.0;
+    float scale = 0.0;
+    bool stored = false;
     if (live) {
         start_super_block(unit);
         const bool weighted = kXxs || params.weighted != 0u;
@@ -224,19 +199,14 @@ void main() {
         load_block(uint(kBlock * ib), kBlock, weighted, sigma2, base);
         load_waux(kBlock);
         for (int k = 0; k < groups; ++k) signs[k] = fold_signs(8 * k, kXxs || kXs);
-        max = max_magnitude(kBlock);
+        const float max = max_magnitude(kBlock);
         for (int i = 0; i < 32; ++i) L[i] = 0;
-    }
-    share_block();
-    float scale = 0.0;
-    bool stored = false;
-    if (kXxs) {
-        scale = fit_block32(live, max, stored);
-    } else {
-        stored = live && !(max < (kXs ? 1e-15 : 1e-8));
-        scale = fit_block16(stored, max);
-    }
-    if (live) {
+        if (kXxs) {
+            scale = fit_block32(max, stored);
+        } else {
+            stored = !(max < (kXs ? 1e-15 : 1e-8));
+            if (stored) scale = fit_block16(max);
+        }
         if (stored) {
             if (scale < 0.0) {
                 scale = -scale;
