@@ -93,9 +93,63 @@ float first_scale() {
     return suml2 > 0.0 ? fdiv(sumlx, suml2) : 0.0;
 }
 
-// IQ2_XXS: the block's scale, its levels left in L; `stored` tells whether
-// the block has any (iq2_xxs_rows).
-float fit_block32(float max, out bool stored) {
+// A group's 8 levels (2 bits each, first lowest) are kept as its key, not in
+// an array of levels: four keys a trial instead of 32 levels took the
+// shader from about 230 registers an invocation to about 128 on the H100,
+// twice the invocations resident at once.
+
+// Key of group k at inverse scale id (odd_level up to 2 a coordinate).
+uint group_key_at(float id, int k) {
+    uint key = 0u;
+    for (int i = 0; i < 8; ++i) key |= uint(odd_level(id, xval[8 * k + i], 2)) << uint(2 * i);
+    return key;
+}
+
+// Key of the grid point on group k's neighbour list that `scale` brings
+// nearest to its magnitudes under waux.
+uint nearest_key(uint first, uint count, int k, float scale) {
+    float x[8], w[8];
+    for (int i = 0; i < 8; ++i) {
+        x[i] = xval[8 * k + i];
+        w[i] = waux[8 * k + i];
+    }
+    return point_key(nearest_in_list_8x2(first, count, x, w, scale, kOddValues));
+}
+
+// level_sums over the first `groups` keys.
+void key_sums(uint keys[4], int groups, out float sumqx, out float sumq2) {
+    precise float qx = 0.0, q2 = 0.0;
+    for (int k = 0; k < groups; ++k) {
+        for (int i = 0; i < 8; ++i) {
+            const float q = float(2 * level_at(keys[k], 2, i) + 1);
+            qx = qx + weight[8 * k + i] * xval[8 * k + i] * q;
+            q2 = q2 + weight[8 * k + i] * q * q;
+        }
+    }
+    sumqx = qx;
+    sumq2 = q2;
+}
+
+// The keys of the first `groups` groups at inverse scale id, those off the
+// grid (off) moved to their nearest grid point at `scale`; where `only`
+// is false for a group, it keeps its key.
+void grid_keys(float id, float scale, int groups, bool only[4], inout uint keys[4], out bool off[4]) {
+    for (int k = 0; k < groups; ++k) {
+        if (only[k]) keys[k] = group_key_at(id, k);
+    }
+    uint first[4], count[4];
+    group_lists(keys, groups, off, first, count);
+    for (int k = 0; k < groups; ++k) {
+        off[k] = off[k] && only[k];
+        if (off[k]) keys[k] = nearest_key(first[k], count[k], k, scale);
+    }
+}
+
+const bool kEveryGroup[4] = bool[4](true, true, true, true);
+
+// IQ2_XXS: the block's scale, its groups' keys left in `keys`; `stored`
+// tells whether the block has any (iq2_xxs_rows).
+float fit_block32(float max, out bool stored, inout uint keys[4]) {
     stored = false;
     if (max < 1e-15) return 0.0;
     float scale = first_scale();
@@ -103,74 +157,60 @@ float fit_block32(float max, out bool stored) {
     if (eff_max <= 0.0) return 0.0;
     stored = true;
     precise float best = 0.0;
+    bool off[4];
     for (int is = -6; is <= 6; ++is) {
         precise float numerator = 5.0 + float(is) * 0.1;
         const float id = fdiv(numerator, eff_max);
-        const float this_scale = fdiv(1.0, id);
-        int trial[32];
-        for (int k = 0; k < 4; ++k) {
-            const uint key = group_levels(id, k, 8, 2, 2, trial);
-            if (grid_index(key) < 0) snap_group(key, k, 8, 2, this_scale, trial);
-        }
+        uint trial[4] = uint[4](0u, 0u, 0u, 0u);
+        grid_keys(id, fdiv(1.0, id), 4, kEveryGroup, trial, off);
         float sumqx, sumq2;
-        level_sums(trial, 32, sumqx, sumq2);
+        key_sums(trial, 4, sumqx, sumq2);
         precise float gain = sumqx * sumqx;
         precise float bound = best * sumq2;
         if (sumq2 > 0.0 && gain > bound) {
             scale = fdiv(sumqx, sumq2);
             best = scale * sumqx;
-            L = trial;
+            keys = trial;
         }
     }
     if (scale > 0.0) {
-        const float id = fdiv(1.0, scale);
-        for (int k = 0; k < 4; ++k) {
-            const uint key = group_levels(id, k, 8, 2, 2, L);
-            if (grid_index(key) < 0) snap_group(key, k, 8, 2, scale, L);
-        }
+        grid_keys(fdiv(1.0, scale), scale, 4, kEveryGroup, keys, off);
         float sumqx, sumq2;
-        level_sums(L, 32, sumqx, sumq2);
+        key_sums(keys, 4, sumqx, sumq2);
         if (sumq2 > 0.0) scale = fdiv(sumqx, sumq2);
     }
     return scale;
 }
 
-// IQ2_XS / IQ2_S: the scale of a block of 16, its levels left in L (fit_block16).
-float fit_block16(float max) {
-    bool on_grid[2] = bool[2](true, true);
+// IQ2_XS / IQ2_S: the scale of a block of 16, its groups' keys left in
+// `keys` (fit_block16).
+float fit_block16(float max, inout uint keys[4]) {
+    bool off_grid[4] = bool[4](false, false, false, false);
     precise float best = 0.0;
     float scale = fdiv(max, 5.0);
     for (int is = -9; is <= 9; ++is) {
         precise float numerator = 5.0 + float(is) * 0.1;
         const float id = fdiv(numerator, max);
-        const float this_scale = fdiv(1.0, id);
-        int trial[32];
-        bool trial_on_grid[2];
-        for (int k = 0; k < 2; ++k) {
-            const uint key = group_levels(id, k, 8, 2, 2, trial);
-            trial_on_grid[k] = grid_index(key) >= 0;
-            if (!trial_on_grid[k]) snap_group(key, k, 8, 2, this_scale, trial);
-        }
+        uint trial[4] = uint[4](0u, 0u, 0u, 0u);
+        bool off[4];
+        grid_keys(id, fdiv(1.0, id), 2, kEveryGroup, trial, off);
         float sumqx, sumq2;
-        level_sums(trial, 16, sumqx, sumq2);
+        key_sums(trial, 2, sumqx, sumq2);
         precise float gain = sumqx * sumqx;
         precise float bound = best * sumq2;
         if (sumq2 > 0.0 && gain > bound) {
             scale = fdiv(sumqx, sumq2);
             best = scale * sumqx;
-            for (int i = 0; i < 16; ++i) L[i] = trial[i];
-            on_grid = trial_on_grid;
+            keys = trial;
+            off_grid = off;
         }
     }
-    if ((!on_grid[0] || !on_grid[1]) && scale > 0.0) {
-        const float id = fdiv(1.0, scale);
-        for (int k = 0; k < 2; ++k) {
-            if (on_grid[k]) continue;
-            const uint key = group_levels(id, k, 8, 2, 2, L);
-            if (grid_index(key) < 0) snap_group(key, k, 8, 2, scale, L);
-        }
+    // Only the groups the best trial moved are fitted again.
+    if ((off_grid[0] || off_grid[1]) && scale > 0.0) {
+        bool off[4];
+        grid_keys(fdiv(1.0, scale), scale, 2, off_grid, keys, off);
         float sumqx, sumq2;
-        level_sums(L, 16, sumqx, sumq2);
+        key_sums(keys, 2, sumqx, sumq2);
         if (sumq2 > 0.0) scale = fdiv(sumqx, sumq2);
     }
     return scale;
@@ -200,19 +240,19 @@ void main() {
         load_waux(kBlock);
         for (int k = 0; k < groups; ++k) signs[k] = fold_signs(8 * k, kXxs || kXs);
         const float max = max_magnitude(kBlock);
-        for (int i = 0; i < 32; ++i) L[i] = 0;
+        uint keys[4] = uint[4](0u, 0u, 0u, 0u);
         if (kXxs) {
-            scale = fit_block32(max, stored);
+            scale = fit_block32(max, stored, keys);
         } else {
             stored = !(max < (kXs ? 1e-15 : 1e-8));
-            if (stored) scale = fit_block16(max);
+            if (stored) scale = fit_block16(max, keys);
         }
         if (stored) {
             if (scale < 0.0) {
                 scale = -scale;
                 for (int k = 0; k < groups; ++k) signs[k] = ~signs[k] & (kVariant == 2 ? 255u : 127u);
             }
-            for (int k = 0; k < groups; ++k) grid[k] = grid_index(group_key(L, k, 8, 2));
+            for (int k = 0; k < groups; ++k) grid[k] = grid_index(keys[k]);
         } else {
             scale = 0.0;
         }

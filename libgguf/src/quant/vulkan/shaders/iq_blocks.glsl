@@ -133,7 +133,7 @@ void snap_group(uint key, int k, int dims, int bits, float scale, inout int leve
         x[i] = i < dims ? xval[dims * k + i] : 0.0;
         w[i] = i < dims ? waux[dims * k + i] : 0.0;
     }
-    const uint p = point_key(bits == 2 ? nearest_neighbour_8x2(key, x, w, scale, kOddValues) : nearest_neighbour(key, dims, bits, x, w, scale, kOddValues));
+    const uint p = point_key(nearest_neighbour(key, dims, bits, x, w, scale, kOddValues));
     for (int i = 0; i < dims; ++i) levels[dims * k + i] = level_at(p, bits, i);
 }
 

@@ -74,18 +74,17 @@ float distance_8x2(vec4 term[8], uint p) {
     return d2;
 }
 
-// nearest_neighbour for 8 coordinates of 2-bit levels (IQ2), the terms kept
-// in registers and kScoredAtOnce candidates scored at once: each score is a
+// nearest_neighbour for 8 coordinates of 2-bit levels (IQ2) whose neighbour
+// list is known (group_lists), the terms kept in registers and
+// kScoredAtOnce candidates scored at once: each score is a
 // chain of dependent additions, and several chains hide each other's latency.
 const uint kScoredAtOnce = 4u;
 
-int nearest_neighbour_8x2(uint key, float x[8], float w[8], float scale, float values[8]) {
+int nearest_in_list_8x2(uint first, uint count, float x[8], float w[8], float scale, float values[8]) {
     vec4 term[8];
     for (int i = 0; i < 8; ++i) {
         for (int l = 0; l < 4; ++l) term[i][l] = level_cost(x[i], w[i], scale, values[l]);
     }
-    uint first, count;
-    neighbour_list(key, first, count);
     float best = uintBitsToFloat(0x7f7fffffu);  // FLT_MAX
     uint at = 0u;
     uint j = 0u;
@@ -107,6 +106,22 @@ int nearest_neighbour_8x2(uint key, float x[8], float w[8], float scale, float v
         }
     }
     return int(lattice[first + at] & 0xffffu);
+}
+
+// For the first `groups` of four keys: whether each is off the grid, and
+// its neighbour list. Each search waits on two dependent loads before its
+// first candidate; issued for all groups before any search, they wait once.
+void group_lists(uint keys[4], int groups, out bool off[4], out uint first[4], out uint count[4]) {
+    uint word[4], list[4];
+    for (int k = 0; k < 4; ++k) word[k] = k < groups ? lattice[lattice[0] + keys[k]] : 0u;
+    for (int k = 0; k < 4; ++k) {
+        off[k] = int(word[k]) < 0;
+        list[k] = off[k] ? ~word[k] - 1u : 0u;
+    }
+    for (int k = 0; k < 4; ++k) {
+        first[k] = lattice[2] + lattice[lattice[1] + 2u * list[k]];
+        count[k] = lattice[lattice[1] + 2u * list[k] + 1u];
+    }
 }
 
 #endif
