@@ -207,7 +207,9 @@ int group_point(int k, float scale, float xs[8], inout bool moved) {
         x[i] = xb[8 * k + i];
         w[i] = weight[8 * k + i];
     }
-    return nearest_neighbour(key, 8, 2, x, w, scale, xs);
+    uint first, count;
+    neighbour_list(key, first, count);
+    return nearest_in_list_8x2(first, count, x, w, scale, xs);
 }
 
 // Adds group k's weighted terms at grid point `index` (shift values xs,
