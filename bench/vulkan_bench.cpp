@@ -57,10 +57,13 @@ const char* path_name(gguf::quant::vk::InputPath path) {
 
 int main(int argc, char** argv) {
     // vulkan-bench [N] [all | --types=Q4_K,IQ4_XS,...] [--chunk-mb=M] [--input=copy|device-reads-host|host-writes-device]
-    //              [--cpu-runs=R]
+    //              [--cpu-runs=R] [--pipeline-stats]
     // --cpu-runs=1 keeps the CPU's bytes for the comparison but not its best
     // time: comparing shader variants on a budgeted device, the CPU's runs
     // are most of the wall time.
+    // --pipeline-stats: afterwards, what the driver says of each pipeline
+    // (registers, local memory: what bounds the invocations resident at
+    // once), where the device reports it.
     // "all": every type with a shader, with importance weights, after the three of the issue.
     int64_t n = 4096;
     bool every_type = false;
@@ -77,6 +80,8 @@ int main(int argc, char** argv) {
             request.input_path = arg == "--input=copy"                ? gguf::quant::vk::InputPath::copy
                                  : arg == "--input=device-reads-host" ? gguf::quant::vk::InputPath::device_reads_host
                                                                       : gguf::quant::vk::InputPath::host_writes_device;
+        } else if (arg == "--pipeline-stats") {
+            request.pipeline_statistics = true;
         } else if (arg.starts_with("--cpu-runs=")) {
             cpu_runs = std::max(1, std::atoi(arg.c_str() + 11));
         } else if (arg.starts_with("--types=")) {
@@ -171,6 +176,15 @@ int main(int argc, char** argv) {
         std::printf("         gpu: %llu chunks, wall %.2f ms: host fill %.2f, wait %.2f, consume %.2f; device upload %.2f, compute %.2f (%s, %s)\n",
                     static_cast<unsigned long long>(p.chunks), p.wall_s * 1e3, p.fill_s * 1e3, p.wait_s * 1e3, p.consume_s * 1e3,
                     p.upload_s * 1e3, p.compute_s * 1e3, path_name(p.input_path), p.copy_queue ? "copy queue" : "one queue");
+    }
+    if (request.pipeline_statistics) {
+        const auto& stats = (*gpu)->pipeline_statistics();
+        if (stats.empty()) std::printf("pipeline statistics: the device reports none\n");
+        for (const auto& s : stats) {
+            std::printf("pipeline %s (%d, %d):", s.shader.c_str(), s.spec[0], s.spec[1]);
+            for (const auto& [name, value] : s.values) std::printf(" %s %llu;", name.c_str(), static_cast<unsigned long long>(value));
+            std::printf("\n");
+        }
     }
     return failures ? 1 : 0;
 }

@@ -328,6 +328,33 @@ TEST(VulkanDevice, EveryBufferThatCannotBeMadeLeavesNoneBehind) {
     }
 }
 
+// Pipeline statistics (benchmarks) are kept only when asked for, one entry
+// per pipeline built, named by its shader and specialization; asking never
+// changes the bytes, on a device that reports them or one that does not.
+TEST(VulkanDevice, PipelineStatisticsAreKeptOnlyWhenAsked) {
+    std::string why;
+    if (!vulkan_test::device(&why)) GTEST_SKIP() << "no Vulkan device: " << why;
+    const auto type = TensorType::IQ2_XS;
+    const int64_t row_length = 512;
+    const auto [values, importance, out_row, want] = stream_rows(type, row_length, 2);
+    for (bool asked : {false, true}) {
+        gguf::quant::vk::DeviceRequest request;
+        request.pipeline_statistics = asked;
+        auto gpu = GpuQuantizer::open(request);
+        ASSERT_TRUE(gpu.has_value()) << gpu.error().message;
+        std::vector<uint8_t> got(want.size());
+        ASSERT_TRUE((*gpu)->quantize(type, values, row_length, importance, got).has_value());
+        EXPECT_EQ(quant_cases::first_difference(got, want, type, row_length), "");
+        const auto& stats = (*gpu)->pipeline_statistics();
+        if (!asked) EXPECT_TRUE(stats.empty());
+        for (const auto& s : stats) {
+            EXPECT_FALSE(s.values.empty()) << s.shader;
+            EXPECT_EQ(s.shader, "iq2");
+            EXPECT_EQ(s.spec[0], 1);  // IQ2_XS
+        }
+    }
+}
+
 // Whatever the machine's device count, the refusal counts them in a sentence
 // that agrees with the number.
 TEST(VulkanDevice, ADeviceNumberPastTheLastIsRefusedCountingTheDevices) {

@@ -27,12 +27,38 @@ Result<VkPipeline> GpuQuantizer::State::pipeline(const Spirv& spirv, std::array<
     info.stage.pName = "main";
     info.stage.pSpecializationInfo = &spec_info;
     info.layout = with ? with : layout;
+    if (capture_statistics) info.flags = VK_PIPELINE_CREATE_CAPTURE_STATISTICS_BIT_KHR;
     VkPipeline p;
     const VkResult r = f.vkCreateComputePipelines(device, VK_NULL_HANDLE, 1, &info, nullptr, &p);
     f.vkDestroyShaderModule(device, module, nullptr);
     if (r != VK_SUCCESS) return vk_fail("vkCreateComputePipelines", r);
     pipelines.emplace(key, p);
+    if (capture_statistics) statistics.push_back(statistics_of(p, spirv, spec));
     return p;
+}
+
+PipelineStatistics GpuQuantizer::State::statistics_of(VkPipeline p, const Spirv& spirv, std::array<int32_t, 2> spec) const {
+    PipelineStatistics out{spirv.name, spec, {}};
+    const VkPipelineInfoKHR pipeline_info{VK_STRUCTURE_TYPE_PIPELINE_INFO_KHR, nullptr, p};
+    uint32_t executables = 0;
+    if (f.vkGetPipelineExecutablePropertiesKHR(device, &pipeline_info, &executables, nullptr) != VK_SUCCESS) return out;
+    for (uint32_t e = 0; e < executables; ++e) {
+        const VkPipelineExecutableInfoKHR executable{VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_INFO_KHR, nullptr, p, e};
+        uint32_t count = 0;
+        if (f.vkGetPipelineExecutableStatisticsKHR(device, &executable, &count, nullptr) != VK_SUCCESS) continue;
+        std::vector<VkPipelineExecutableStatisticKHR> values(count, {VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_STATISTIC_KHR});
+        if (f.vkGetPipelineExecutableStatisticsKHR(device, &executable, &count, values.data()) != VK_SUCCESS) continue;
+        for (uint32_t i = 0; i < count; ++i) {
+            const auto& v = values[i];
+            switch (v.format) {
+                case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_UINT64_KHR: out.values.emplace_back(v.name, v.value.u64); break;
+                case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_INT64_KHR: out.values.emplace_back(v.name, static_cast<uint64_t>(v.value.i64)); break;
+                case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_BOOL32_KHR: out.values.emplace_back(v.name, v.value.b32); break;
+                default: break;  // float figures: none the shaders' tuning reads
+            }
+        }
+    }
+    return out;
 }
 
 Status GpuQuantizer::State::wait(Slot& s) {

@@ -1,6 +1,8 @@
 // Choosing a Vulkan device that runs the bit-exact shaders (Vulkan 1.2,
 // float64, int8, round-to-nearest-even, signed zeros kept), opening it with
 // a copy queue where it has one, and tearing it all down.
+#include <algorithm>
+#include <string_view>
 #include <vector>
 
 #include "gpu_state.h"
@@ -154,10 +156,21 @@ Result<Chosen> choose(const DeviceRequest& request) {
     state->input_path = request.input_path;
     state->llama_release = request.release;
     state->fail_buffer_at = request.fail_buffer_at;
+    state->capture_statistics = request.pipeline_statistics;
     state->limits = c.properties.limits;
     state->name = std::string(c.properties.deviceName) + " (Vulkan device " + std::to_string(chosen) + ")";
     in.vkGetPhysicalDeviceMemoryProperties(c.device, &state->memory);
     return Chosen{std::move(state), c.stamps};
+}
+
+constexpr const char* kStatisticsExtension = "VK_KHR_pipeline_executable_properties";
+
+bool offers_extension(Instance& in, VkPhysicalDevice device, std::string_view name) {
+    uint32_t count = 0;
+    if (in.vkEnumerateDeviceExtensionProperties(device, nullptr, &count, nullptr) != VK_SUCCESS) return false;
+    std::vector<VkExtensionProperties> offered(count);
+    if (in.vkEnumerateDeviceExtensionProperties(device, nullptr, &count, offered.data()) != VK_SUCCESS) return false;
+    return std::any_of(offered.begin(), offered.begin() + count, [&](const VkExtensionProperties& e) { return e.extensionName == name; });
 }
 
 // Creates the chosen device, its queues and what every stream reuses.
@@ -175,11 +188,18 @@ Status create_device(GpuQuantizer::State& state, bool stamps) {
     f12.storageBuffer8BitAccess = VK_TRUE;
     f12.shaderInt8 = VK_TRUE;
     f12.hostQueryReset = stamps ? VK_TRUE : VK_FALSE;
+    VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR executables{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR};
+    executables.pipelineExecutableInfo = VK_TRUE;
+    state.capture_statistics = state.capture_statistics && offers_extension(in, state.physical, kStatisticsExtension);
+    if (state.capture_statistics) f12.pNext = &executables;
     VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, &f12};
     features.features.shaderFloat64 = VK_TRUE;
     VkDeviceCreateInfo info{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, &features};
     info.queueCreateInfoCount = state.copy_queue ? 2 : 1;
     info.pQueueCreateInfos = queues;
+    const char* extensions[] = {kStatisticsExtension};
+    info.enabledExtensionCount = state.capture_statistics ? 1 : 0;
+    info.ppEnabledExtensionNames = extensions;
     if (VkResult r = in.vkCreateDevice(state.physical, &info, nullptr, &state.device); r != VK_SUCCESS) return vk_fail("vkCreateDevice", r);
     state.f = load_device_functions(in, state.device);
     auto& f = state.f;

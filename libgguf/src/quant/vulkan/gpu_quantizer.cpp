@@ -64,6 +64,8 @@ uint64_t GpuQuantizer::preferred_chunk_rows(TensorType type, uint64_t row_length
 
 const StreamProfile& GpuQuantizer::last_profile() const { return state_->profile; }
 
+const std::vector<PipelineStatistics>& GpuQuantizer::pipeline_statistics() const { return state_->statistics; }
+
 BufferCounts GpuQuantizer::buffer_counts() const {
     BufferCounts counts{state_->buffers_attempted, state_->live_buffers, state_->lattices.size()};
     for (const Slot& s : state_->slots) {

@@ -5,11 +5,14 @@
 // queue uploads; see InputPath) and consumes the oldest one's bytes.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "gguf/error.h"
 #include "gguf/compat/llama_release.h"
@@ -42,6 +45,19 @@ struct DeviceRequest {
     // Tests: the buffer allocation of this number (counted from 1 over the
     // quantizer's life) fails as if the device had no memory left; 0 never.
     uint64_t fail_buffer_at = 0;
+    // Benchmarks: keep what the driver says of each pipeline it builds
+    // (GpuQuantizer::pipeline_statistics), where the device reports it
+    // (VK_KHR_pipeline_executable_properties).
+    bool pipeline_statistics = false;
+};
+
+// The driver's figures for one pipeline: on NVIDIA, registers, local and
+// shared memory an invocation or workgroup takes, which bound how many
+// invocations run at once.
+struct PipelineStatistics {
+    std::string shader;           // Spirv::name
+    std::array<int32_t, 2> spec;  // its specialization constants
+    std::vector<std::pair<std::string, uint64_t>> values;  // the driver's names, in its order
 };
 
 // The quantizer's device buffers: allocations tried, buffers allocated and
@@ -142,6 +158,9 @@ public:
 
     const StreamProfile& last_profile() const;
     BufferCounts buffer_counts() const;
+    // One entry per pipeline built so far, in order; empty unless the
+    // request asked for them and the device reports them.
+    const std::vector<PipelineStatistics>& pipeline_statistics() const;
 
 private:
     explicit GpuQuantizer(std::unique_ptr<State> state);

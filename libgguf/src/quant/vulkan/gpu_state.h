@@ -103,6 +103,8 @@ struct GpuQuantizer::State {
     VkPipelineLayout layout = VK_NULL_HANDLE;
     VkDescriptorPool descriptors = VK_NULL_HANDLE;
     std::map<std::pair<const void*, std::array<int32_t, 2>>, VkPipeline> pipelines;
+    bool capture_statistics = false;  // DeviceRequest::pipeline_statistics, where the device reports them
+    std::vector<PipelineStatistics> statistics;
     std::array<Slot, kSlots> slots;
     std::map<LatticeId, DeviceBuffer> lattices;  // uploaded on first use
     std::unique_ptr<DequantizePass> dequantize;  // made on the first encoded chunk
@@ -121,6 +123,9 @@ struct GpuQuantizer::State {
     // `shared`: written by the copy queue, read by the compute queue.
     Result<DeviceBuffer> make_buffer(uint64_t size, VkBufferUsageFlags usage, VkMemoryPropertyFlags need, VkMemoryPropertyFlags want,
                                      bool shared = false);
+
+    // The driver's statistics of pipeline p (statistics, when captured).
+    PipelineStatistics statistics_of(VkPipeline p, const Spirv& spirv, std::array<int32_t, 2> spec) const;
 
     // A pipeline of `spirv` under `with` (the quantize layout by default).
     Result<VkPipeline> pipeline(const Spirv& spirv, std::array<int32_t, 2> spec, VkPipelineLayout with = VK_NULL_HANDLE);

@@ -15,6 +15,7 @@
 namespace gguf::quant::vk {
 
 struct Spirv {
+    const char* name;                            // the shader's file name, without .comp
     std::span<const uint32_t> keeps_subnormals;  // DenormPreserve requested
     std::span<const uint32_t> plain;
 };

@@ -21,6 +21,7 @@ namespace gguf::quant::vk {
     X(vkGetPhysicalDeviceQueueFamilyProperties) \
     X(vkGetPhysicalDeviceMemoryProperties)     \
     X(vkCreateDevice)                          \
+    X(vkEnumerateDeviceExtensionProperties)    \
     X(vkGetDeviceProcAddr)
 
 #define GGUF_VK_DEVICE_FUNCTIONS(X)     \
@@ -71,7 +72,10 @@ namespace gguf::quant::vk {
     X(vkCmdWriteTimestamp)              \
     X(vkGetQueryPoolResults)            \
     X(vkResetQueryPool)                 \
-    X(vkDeviceWaitIdle)
+    X(vkDeviceWaitIdle)                 \
+    /* VK_KHR_pipeline_executable_properties, null where not enabled */ \
+    X(vkGetPipelineExecutablePropertiesKHR) \
+    X(vkGetPipelineExecutableStatisticsKHR)
 
 #define GGUF_VK_DECLARE(name) PFN_##name name = nullptr;
 
