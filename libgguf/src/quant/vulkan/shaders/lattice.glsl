@@ -74,9 +74,9 @@ float distance_8x2(vec4 term[8], uint p) {
     return d2;
 }
 
-// nearest_neighbour for 8 coordinates of 2-bit levels (IQ1, IQ2) whose neighbour
-// list is known (group_lists), the terms kept in registers and
-// kScoredAtOnce candidates scored at once: each score is a
+// nearest_neighbour for 8 coordinates of 2-bit levels (IQ1, IQ2), from the
+// key's neighbour list (neighbour_list, group_lists), the terms kept in
+// registers and kScoredAtOnce candidates scored at once: each score is a
 // chain of dependent additions, and several chains hide each other's latency.
 const uint kScoredAtOnce = 4u;
 
