@@ -27,13 +27,15 @@ float level_cost(float x, float w, float scale, float value) {
     return t;
 }
 
-// Where the neighbour list of off-grid `key` starts in the lattice (each
-// entry: the neighbour's key above its grid index) and how long it is.
-void neighbour_list(uint key, out uint first, out uint count) {
-    const uint list = ~lattice[lattice[0] + key] - 1u;
+// Where neighbour list number `list` starts in the lattice (each entry:
+// the neighbour's key above its grid index) and how long it is.
+void list_at(uint list, out uint first, out uint count) {
     first = lattice[2] + lattice[lattice[1] + 2u * list];
     count = lattice[lattice[1] + 2u * list + 1u];
 }
+
+// The neighbour list of off-grid `key`.
+void neighbour_list(uint key, out uint first, out uint count) { list_at(~lattice[lattice[0] + key] - 1u, first, count); }
 
 // The neighbour of off-grid `key` that scale * values[level] brings closest
 // to x under w (dims coordinates), first on ties; returns its grid index.
@@ -118,10 +120,7 @@ void group_lists(uint keys[4], int groups, out bool off[4], out uint first[4], o
         off[k] = int(word[k]) < 0;
         list[k] = off[k] ? ~word[k] - 1u : 0u;
     }
-    for (int k = 0; k < 4; ++k) {
-        first[k] = lattice[2] + lattice[lattice[1] + 2u * list[k]];
-        count[k] = lattice[lattice[1] + 2u * list[k] + 1u];
-    }
+    for (int k = 0; k < 4; ++k) list_at(list[k], first[k], count[k]);
 }
 
 #endif
