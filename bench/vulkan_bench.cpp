@@ -5,6 +5,7 @@
 // same calls (pipeline creation, clocks up), upload and download included,
 // with the same threads filling its staging memory; a second line per type
 // says where the GPU's time went.
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -51,6 +52,27 @@ const char* path_name(gguf::quant::vk::InputPath path) {
         case gguf::quant::vk::InputPath::host_writes_device: return "host writes device";
     }
     return "?";
+}
+
+// For a result that differs: how many blocks, and the first one's position
+// and bytes on each side, enough to replay that block on the CPU.
+void print_first_difference(gguf::TensorType type, int64_t n, const std::vector<uint8_t>& cpu, const std::vector<uint8_t>& gpu) {
+    const auto traits = *gguf::type_traits(static_cast<uint32_t>(type));
+    const size_t block_bytes = traits.block_bytes, blocks = cpu.size() / block_bytes;
+    size_t differing = 0, first = blocks;
+    for (size_t b = 0; b < blocks; ++b) {
+        if (std::memcmp(&cpu[b * block_bytes], &gpu[b * block_bytes], block_bytes) != 0) {
+            ++differing;
+            first = std::min(first, b);
+        }
+    }
+    const size_t per_row = static_cast<size_t>(n / traits.block_size);
+    std::printf("         differs: %zu of %zu blocks; first: row %zu block %zu\n", differing, blocks, first / per_row, first % per_row);
+    for (const auto* side : {&cpu, &gpu}) {
+        std::printf("         %s:", side == &cpu ? "cpu" : "gpu");
+        for (size_t i = 0; i < block_bytes; ++i) std::printf(" %02x", (*side)[first * block_bytes + i]);
+        std::printf("\n");
+    }
 }
 
 }  // namespace
@@ -173,6 +195,7 @@ int main(int argc, char** argv) {
         const double mb = n * n * 4 / 1e6;
         std::printf("%-8s %-8s %12.1f %12.1f %7.1fx %s\n", std::string(gguf::type_display_name(job.type)).c_str(), job.weighted ? "yes" : "no",
                     mb / cpu_s, mb / vk_s, cpu_s / vk_s, same ? "identical" : "DIFFERENT");
+        if (!same) print_first_difference(job.type, n, cpu, vk);
         std::printf("         gpu: %llu chunks, wall %.2f ms: host fill %.2f, wait %.2f, consume %.2f; device upload %.2f, compute %.2f (%s, %s)\n",
                     static_cast<unsigned long long>(p.chunks), p.wall_s * 1e3, p.fill_s * 1e3, p.wait_s * 1e3, p.consume_s * 1e3,
                     p.upload_s * 1e3, p.compute_s * 1e3, path_name(p.input_path), p.copy_queue ? "copy queue" : "one queue");
