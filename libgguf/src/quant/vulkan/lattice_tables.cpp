@@ -57,9 +57,11 @@ std::vector<uint32_t> lattice_words(LatticeId id) {
         lists.push_back(static_cast<uint32_t>(neighbours.size()));
         lists.push_back(static_cast<uint32_t>(nb.size()));
         for (const auto index : nb) neighbours.push_back(static_cast<uint32_t>(index) | points[static_cast<size_t>(index)] << 16);
+        while (neighbours.size() % kListPadding != 0) neighbours.push_back(neighbours.back());
     }
     std::vector<uint32_t> words(4);
     for (int section = 0; const auto* part : {&keys, &lists, &neighbours, &points}) {
+        while (words.size() % kListPadding != 0) words.push_back(0);
         words[section++] = static_cast<uint32_t>(words.size());
         words.insert(words.end(), part->begin(), part->end());
     }
