@@ -368,6 +368,7 @@ int run_quantize(const CLI::App& cmd, const QuantizeOptions& o) {
         return report_error(report.error());
     }
     bar.finish(*report);
+    for (const auto& line : gguf::quantizer_warnings(**quantizer)) std::fprintf(stderr, "quantize: warning: %s\n", line.c_str());
     // Only now: naming the device before writing would wait for it to open,
     // time the CPU spends quantizing instead, with --verbose as without.
     // Writing has settled it: a device that auto could not open was dropped.

@@ -65,6 +65,20 @@ TEST_P(VulkanTypes, QuantizeMatchesCpuCore) {
     }
 }
 
+// The check each type's shader passes before a tensor of it goes to the
+// device (GpuQuantizer::agrees_with_cpu) passes for every shader here.
+TEST_P(VulkanTypes, AgreesWithTheCpuOnItsCheckSample) {
+    REQUIRE_DEVICE(gpu);
+    const auto [type, weighted] = GetParam();
+    const auto agrees = gpu->agrees_with_cpu(type, weighted);
+    if (!weighted && gguf::requires_importance(type)) {
+        EXPECT_FALSE(agrees.has_value());
+        return;
+    }
+    ASSERT_TRUE(agrees.has_value()) << agrees.error().message;
+    EXPECT_TRUE(*agrees) << gguf::type_display_name(type) << " on " << gpu->device_name();
+}
+
 // Sub-blocks of very different magnitudes, one-signed, constant, sparse and
 // few-valued ones, importance spanning many orders of magnitude: the corners
 // of the scale searches (the k-quant test's rows).
@@ -346,7 +360,9 @@ TEST(VulkanDevice, PipelineStatisticsAreKeptOnlyWhenAsked) {
         ASSERT_TRUE((*gpu)->quantize(type, values, row_length, importance, got).has_value());
         EXPECT_EQ(quant_cases::first_difference(got, want, type, row_length), "");
         const auto& stats = (*gpu)->pipeline_statistics();
-        if (!asked) EXPECT_TRUE(stats.empty());
+        if (!asked) {
+            EXPECT_TRUE(stats.empty());
+        }
         for (const auto& s : stats) {
             EXPECT_FALSE(s.values.empty()) << s.shader;
             EXPECT_EQ(s.shader, "iq2");
@@ -458,6 +474,58 @@ TEST(VulkanDevice, TensorBegunOnTheCpuIsTheCpuTensor) {
                                                        << gpu->device_name();
         }
     }
+}
+
+// A device whose shader for a type gives other bytes than the CPU core (as
+// a miscompiled one would: garbled_type) quantizes no tensor of that type:
+// the CPU does, the bytes are the CPU's, and the back end says so in a
+// warning. Other types stay on the device.
+TEST(VulkanDevice, ATypeWhoseShaderDisagreesIsLeftToTheCpu) {
+    REQUIRE_DEVICE(gpu);
+    const TensorType garbled = TensorType::IQ4_XS;
+    gguf::quant::vk::DeviceRequest request;
+    request.garbled_type = garbled;
+    auto opened = GpuQuantizer::open(request);
+    ASSERT_TRUE(opened.has_value()) << opened.error().message;
+    std::vector<float> row(1024);
+    for (size_t i = 0; i < row.size(); ++i) row[i] = std::sin(0.37f * static_cast<float>(i));
+    std::vector<uint8_t> want(*gguf::row_bytes(garbled, row.size())), got(want.size());
+    ASSERT_TRUE(gguf::quantize_rows(garbled, row, row.size(), {}, want).has_value());
+    ASSERT_TRUE((*opened)->quantize(garbled, row, row.size(), {}, got).has_value());
+    EXPECT_NE(got, want);  // the hook garbles
+    for (const auto& [type, agrees] : {std::pair{garbled, false}, {TensorType::Q4_K, true}}) {
+        const auto checked = (*opened)->agrees_with_cpu(type, true);
+        ASSERT_TRUE(checked.has_value()) << checked.error().message;
+        EXPECT_EQ(*checked, agrees) << gguf::type_display_name(type);
+    }
+
+    auto file = gguf::GgufFile::open(kWide);
+    ASSERT_TRUE(file) << file.error().to_string();
+    size_t largest = 0;
+    for (size_t i = 0; i < file->tensors().size(); ++i) {
+        if (file->tensors()[i].type == gguf::TensorType::F16 && file->tensors()[i].n_bytes > file->tensors()[largest].n_bytes) largest = i;
+    }
+    gguf::quant::ThreadPool pool(2);
+    auto cpu = gguf::quant::make_cpu_backend(pool);
+    gguf::quant::VulkanChoice choice;
+    choice.garbled_type = garbled;
+    auto device = gguf::quant::open_vulkan_backend(choice, pool);
+    ASSERT_TRUE(device) << device.error().to_string();
+    for (auto target : {TensorType::Q4_K, garbled}) {
+        gguf::TransformSource source;
+        source.input = {&*file, largest};
+        source.target = target;
+        source.importance.assign(file->tensors()[largest].ne[0], 1.0f);
+        auto on_cpu = gguf_test::run_handed_over(*cpu, *cpu, source, UINT64_MAX);
+        ASSERT_TRUE(on_cpu) << on_cpu.error().to_string();
+        auto on_device = gguf_test::run_handed_over(*cpu, **device, source, 0);
+        ASSERT_TRUE(on_device) << on_device.error().to_string();
+        EXPECT_TRUE(on_device->bytes == on_cpu->bytes) << gguf::type_display_name(target);
+    }
+    const auto warnings = (*device)->warnings();
+    ASSERT_EQ(warnings.size(), 1u);
+    EXPECT_NE(warnings[0].find("gave IQ4_XS bytes unlike the CPU core's on a check sample; its 1 tensor was quantized on the CPU"), std::string::npos)
+        << warnings[0];
 }
 
 TEST(VulkanDevice, QuantizedFileIsTheCpuFile) {

@@ -8,7 +8,9 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "gguf/compat/llama_release.h"
 #include "gguf/error.h"
@@ -55,6 +57,10 @@ public:
     // Where the back end's time went over every run() so far, in words for
     // --verbose; empty where it keeps no account.
     virtual std::string activity() const { return {}; }
+
+    // What a user should hear even without --verbose: work the back end
+    // passed on to the CPU, and why. One line each.
+    virtual std::vector<std::string> warnings() const { return {}; }
 };
 
 // Every type on the threads of `pool`, which must outlive the back end.
@@ -66,6 +72,7 @@ struct VulkanChoice {
     bool discrete_only = false;
     int index = -1;
     LlamaRelease release = kNewestRelease;  // whose bytes its shaders give
+    std::optional<TensorType> garbled_type;  // tests: vk::DeviceRequest::garbled_type
 };
 
 // A Vulkan device as a back end; its host work (reading, converting,

@@ -84,6 +84,10 @@ std::string quantizer_activity(const Quantizer& quantizer) {
     return line;
 }
 
+std::vector<std::string> quantizer_warnings(const Quantizer& quantizer) {
+    return quantizer.accelerator ? quantizer.accelerator->warnings() : std::vector<std::string>{};
+}
+
 bool quantizer_offloads(const Quantizer& quantizer, TensorType type, bool with_importance, LlamaRelease release, std::string* why) {
     return quantizer.accelerator && quantizer.accelerator->quantizes(type, with_importance, release, why);
 }

@@ -58,6 +58,11 @@ std::string quantizer_device(const Quantizer& quantizer);
 // Empty without a GPU.
 std::string quantizer_activity(const Quantizer& quantizer);
 
+// What the user should hear of the GPU even without --verbose, one line
+// each: types it passed on to the CPU because its bytes for them were not
+// the CPU core's.
+std::vector<std::string> quantizer_warnings(const Quantizer& quantizer);
+
 // Whether tensors of `type` (with importance weights or not) quantized as
 // `release` does run on the quantizer's GPU; where they do not, and a GPU is
 // in use, *why says so.

@@ -156,6 +156,7 @@ Result<Chosen> choose(const DeviceRequest& request) {
     state->input_path = request.input_path;
     state->llama_release = request.release;
     state->fail_buffer_at = request.fail_buffer_at;
+    state->garbled_type = request.garbled_type;
     state->capture_statistics = request.pipeline_statistics;
     state->limits = c.properties.limits;
     state->name = std::string(c.properties.deviceName) + " (Vulkan device " + std::to_string(chosen) + ")";

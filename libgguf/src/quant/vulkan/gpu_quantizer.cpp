@@ -120,6 +120,8 @@ Status GpuQuantizer::stream(TensorType type, uint64_t row_length, uint64_t chunk
         if (s.dequantized && *static_cast<const uint32_t*>(s.flag_host.mapped) != 0) {
             if (!redo) return fail(ErrorCode::bad_format, "", "chunk " + std::to_string(k) + " holds values the device cannot quantize exactly");
             if (auto redone = redo(k, bytes); !redone) return redone;
+        } else if (st.garbled_type == type && !bytes.empty()) {
+            bytes[0] = static_cast<uint8_t>(~bytes[0]);
         }
         finished_bytes[k % kSlots] = bytes;
         consumer.release(++settled);

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -49,6 +50,9 @@ struct DeviceRequest {
     // (GpuQuantizer::pipeline_statistics), where the device reports it
     // (VK_KHR_pipeline_executable_properties).
     bool pipeline_statistics = false;
+    // Tests: this type's shader seems miscompiled: the first byte of each
+    // chunk it quantizes comes back inverted (see agrees_with_cpu).
+    std::optional<TensorType> garbled_type;
 };
 
 // The driver's figures for one pipeline: on NVIDIA, registers, local and
@@ -121,6 +125,13 @@ public:
     // Whether `type` quantizes here as `release`'s ggml does, with
     // importance weights or without.
     static bool supports(TensorType type, bool weighted, LlamaRelease release);
+
+    // Whether this device's shader for `type` gives the CPU core's bytes
+    // (quantize_rows under release()) on a fixed sample of rows, weighted or
+    // not: a driver that miscompiles a shader is caught before any tensor's
+    // bytes depend on it (an H100's driver once garbled every IQ1_M block
+    // that lavapipe got right). Checked once per type and weighting.
+    Result<bool> agrees_with_cpu(TensorType type, bool weighted);
 
     // Rows of `row_length` values that one chunk of `type` may hold.
     uint64_t max_chunk_rows(TensorType type, uint64_t row_length) const;

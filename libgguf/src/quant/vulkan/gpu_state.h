@@ -109,6 +109,8 @@ struct GpuQuantizer::State {
     std::map<LatticeId, DeviceBuffer> lattices;  // uploaded on first use
     std::unique_ptr<DequantizePass> dequantize;  // made on the first encoded chunk
     std::mutex busy;  // one stream at a time
+    std::optional<TensorType> garbled_type;          // DeviceRequest::garbled_type
+    std::map<std::pair<TensorType, bool>, bool> agreement;  // agrees_with_cpu, per type and weighting
 
     ~State();
 

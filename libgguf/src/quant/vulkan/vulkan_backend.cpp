@@ -8,6 +8,8 @@
 #include <chrono>
 #include <cstdio>
 #include <future>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "../../parallel/thread_pool.h"
@@ -23,7 +25,8 @@ public:
     VulkanBackend(const vk::DeviceRequest& request, ThreadPool& pool)
         : release_(request.release),
           opening_(std::async(std::launch::async, [request] { return vk::GpuQuantizer::open(request); }).share()),
-          pool_(pool) {}
+          pool_(pool),
+          cpu_(make_cpu_backend(pool)) {}
 
     // Only the chosen device knows its name, so this waits for the opening.
     std::string name() const override {
@@ -60,6 +63,16 @@ public:
 
     std::string activity() const override;
 
+    std::vector<std::string> warnings() const override {
+        std::vector<std::string> lines;
+        for (const auto& [type, count] : on_cpu_) {
+            lines.push_back(name() + " gave " + std::string(type_display_name(type)) +
+                            " bytes unlike the CPU core's on a check sample; its " + std::to_string(count) +
+                            (count == 1 ? " tensor was" : " tensors were") + " quantized on the CPU");
+        }
+        return lines;
+    }
+
 private:
     // Once wait_ready() has succeeded.
     vk::GpuQuantizer& gpu() { return **opening_.get(); }
@@ -70,6 +83,10 @@ private:
     // when destroyed: no opening outlives the back end.
     std::shared_future<Result<std::unique_ptr<vk::GpuQuantizer>>> opening_;
     ThreadPool& pool_;
+    // Tensors whose type's shader disagreed with the CPU core on this device
+    // (GpuQuantizer::agrees_with_cpu): the CPU quantizes them.
+    std::unique_ptr<Backend> cpu_;
+    std::map<TensorType, uint64_t> on_cpu_;
     uint64_t tensors_ = 0;
     vk::StreamProfile total_;  // summed over every run
 };
@@ -88,6 +105,12 @@ std::string VulkanBackend::activity() const {
 Status VulkanBackend::run(TensorChunks& tensor, const ByteSink& sink) {
     if (auto opened = wait_ready(); !opened) return opened;
     const TensorType target = tensor.source().target;
+    const auto agrees = gpu().agrees_with_cpu(target, tensor.weighted());
+    if (!agrees) return std::unexpected(agrees.error());
+    if (!*agrees) {
+        ++on_cpu_[target];
+        return cpu_->run(tensor, sink);
+    }
     const uint64_t row_length = tensor.row_length();
     tensor.cut(std::min(tensor.chunk_rows(), gpu().preferred_chunk_rows(target, row_length)));
     const auto& chunks = tensor.chunks();
@@ -142,6 +165,7 @@ Result<std::unique_ptr<Backend>> open_vulkan_backend(const VulkanChoice& choice,
     request.discrete_only = choice.discrete_only;
     request.index = choice.index;
     request.release = choice.release;
+    request.garbled_type = choice.garbled_type;
     return std::make_unique<VulkanBackend>(request, pool);
 }
 
