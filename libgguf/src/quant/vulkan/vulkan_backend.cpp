@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "../../parallel/thread_pool.h"
+#include "gguf/quant/cpu/quantize.h"
 #include "../backend.h"
 #include "../tensor_chunks.h"
 #include "gpu_quantizer.h"
@@ -105,11 +106,15 @@ std::string VulkanBackend::activity() const {
 Status VulkanBackend::run(TensorChunks& tensor, const ByteSink& sink) {
     if (auto opened = wait_ready(); !opened) return opened;
     const TensorType target = tensor.source().target;
-    const auto agrees = gpu().agrees_with_cpu(target, tensor.weighted());
-    if (!agrees) return std::unexpected(agrees.error());
-    if (!*agrees) {
-        ++on_cpu_[target];
-        return cpu_->run(tensor, sink);
+    // A type that needs importance weights is not checked without them: its
+    // tensor fails on its own, with an error that names it.
+    if (tensor.weighted() || !requires_importance(target)) {
+        const auto agrees = gpu().agrees_with_cpu(target, tensor.weighted());
+        if (!agrees) return std::unexpected(agrees.error());
+        if (!*agrees) {
+            ++on_cpu_[target];
+            return cpu_->run(tensor, sink);
+        }
     }
     const uint64_t row_length = tensor.row_length();
     tensor.cut(std::min(tensor.chunk_rows(), gpu().preferred_chunk_rows(target, row_length)));
