@@ -112,13 +112,20 @@ uint group_key_at(float id, int k) {
     return key;
 }
 
+// Element i of group k of the block's values, k not a constant: selects
+// keep the arrays in registers where an index would put them in memory.
+float group_value(float values[32], int k, int i) {
+    if (kBlock == 16) return k == 0 ? values[i] : values[8 + i];
+    return k == 0 ? values[i] : k == 1 ? values[8 + i] : k == 2 ? values[16 + i] : values[24 + i];
+}
+
 // Key of the grid point on group k's neighbour list that `scale` brings
 // nearest to its magnitudes under waux.
 uint nearest_key(uint first, uint count, int k, float scale) {
     float x[8], w[8];
     for (int i = 0; i < 8; ++i) {
-        x[i] = xval[8 * k + i];
-        w[i] = waux[8 * k + i];
+        x[i] = group_value(xval, k, i);
+        w[i] = group_value(waux, k, i);
     }
     return point_key(nearest_in_list_8x2(first, count, x, w, scale, kOddValues));
 }
@@ -146,9 +153,34 @@ void grid_keys(float id, float scale, int groups, bool only[4], inout uint keys[
     }
     uint first[4], count[4];
     group_lists(keys, groups, off, first, count);
-    for (int k = 0; k < groups; ++k) {
-        off[k] = off[k] && only[k];
-        if (off[k]) keys[k] = nearest_key(first[k], count[k], k, scale);
+    // The searches longest list first: a subgroup waits on its longest list
+    // at each one, so each invocation's longest ones should run together.
+    int order[4] = int[4](0, 1, 2, 3);
+    uint length[4];
+    for (int k = 0; k < 4; ++k) {
+        off[k] = k < groups && off[k] && only[k];
+        length[k] = off[k] ? count[k] : 0u;
+    }
+    const ivec2 pairs[5] = ivec2[5](ivec2(0, 1), ivec2(2, 3), ivec2(0, 2), ivec2(1, 3), ivec2(1, 2));
+    for (int p = 0; p < (groups == 2 ? 1 : 5); ++p) {
+        const int a = pairs[p].x, b = pairs[p].y;
+        if (length[b] > length[a]) {
+            const uint l = length[a];
+            length[a] = length[b];
+            length[b] = l;
+            const int o = order[a];
+            order[a] = order[b];
+            order[b] = o;
+        }
+    }
+    for (int n = 0; n < groups; ++n) {
+        if (length[n] == 0u) break;
+        const int k = order[n];
+        const uint at = k == 0 ? first[0] : k == 1 ? first[1] : k == 2 ? first[2] : first[3];
+        const uint key = nearest_key(at, length[n], k, scale);
+        for (int g = 0; g < 4; ++g) {
+            if (g == k) keys[g] = key;
+        }
     }
 }
 
