@@ -162,9 +162,10 @@ void grid_keys(float id, float scale, int groups, bool only[4], inout uint keys[
         off[k] = k < groups && off[k] && only[k];
         length[k] = off[k] ? count[k] : 0u;
     }
-    const ivec2 pairs[5] = ivec2[5](ivec2(0, 1), ivec2(2, 3), ivec2(0, 2), ivec2(1, 3), ivec2(1, 2));
-    for (int p = 0; p < (groups == 2 ? 1 : 5); ++p) {
-        const int a = pairs[p].x, b = pairs[p].y;
+    // A sorting network for four (its first exchange alone sorts two).
+    const ivec2 exchanges[5] = ivec2[5](ivec2(0, 1), ivec2(2, 3), ivec2(0, 2), ivec2(1, 3), ivec2(1, 2));
+    for (int e = 0; e < (groups == 2 ? 1 : 5); ++e) {
+        const int a = exchanges[e].x, b = exchanges[e].y;
         if (length[b] > length[a]) {
             const uint l = length[a];
             length[a] = length[b];
