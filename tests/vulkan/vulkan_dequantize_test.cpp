@@ -96,6 +96,16 @@ TEST_P(VulkanDequantize, RandomBlocksAreTheCpuFloats) {
     }
 }
 
+// The check each source type's dequantize passes before its blocks go to the
+// device (GpuQuantizer::reads_as_cpu) passes for every shader here.
+TEST_P(VulkanDequantize, ReadsAsTheCpuOnItsCheckSample) {
+    REQUIRE_DEVICE(gpu);
+    const auto type = GetParam().type;
+    const auto agrees = gpu->reads_as_cpu(type);
+    ASSERT_TRUE(agrees.has_value()) << agrees.error().message;
+    EXPECT_TRUE(*agrees) << name_of(type) << " on " << gpu->device_name();
+}
+
 // Every pair of special halves in every pair of fp16 fields: zeros of both
 // signs, subnormals (which make values far below fp16's range), the extremes,
 // infinities (which meet zero quants: the CPU's default NaN) and NaNs, quiet

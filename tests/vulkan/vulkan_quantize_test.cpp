@@ -476,6 +476,41 @@ TEST(VulkanDevice, TensorBegunOnTheCpuIsTheCpuTensor) {
     }
 }
 
+// The fixture's largest F16 tensor quantized to each of `targets` by a
+// Vulkan back end whose `garbled` shaders give other bytes than the CPU
+// core's, and on the CPU: expects the same bytes; returns the back end's
+// warnings.
+std::vector<std::string> warnings_after_cpu_bytes(TensorType garbled, std::initializer_list<TensorType> targets) {
+    auto file = gguf::GgufFile::open(kWide);
+    EXPECT_TRUE(file) << file.error().to_string();
+    if (!file) return {};
+    size_t largest = 0;
+    for (size_t i = 0; i < file->tensors().size(); ++i) {
+        if (file->tensors()[i].type == TensorType::F16 && file->tensors()[i].n_bytes > file->tensors()[largest].n_bytes) largest = i;
+    }
+    gguf::quant::ThreadPool pool(2);
+    auto cpu = gguf::quant::make_cpu_backend(pool);
+    gguf::quant::VulkanChoice choice;
+    choice.garbled_type = garbled;
+    auto device = gguf::quant::open_vulkan_backend(choice, pool);
+    EXPECT_TRUE(device) << device.error().to_string();
+    if (!device) return {};
+    for (auto target : targets) {
+        gguf::TransformSource source;
+        source.input = {&*file, largest};
+        source.target = target;
+        source.importance.assign(file->tensors()[largest].ne[0], 1.0f);
+        auto on_cpu = gguf_test::run_handed_over(*cpu, *cpu, source, UINT64_MAX);
+        auto on_device = gguf_test::run_handed_over(*cpu, **device, source, 0);
+        if (!on_cpu || !on_device) {
+            ADD_FAILURE() << (on_cpu ? on_device.error() : on_cpu.error()).to_string();
+            continue;
+        }
+        EXPECT_TRUE(on_device->bytes == on_cpu->bytes) << gguf::type_display_name(target);
+    }
+    return (*device)->warnings();
+}
+
 // A device whose shader for a type gives other bytes than the CPU core (as
 // a miscompiled one would: garbled_type) quantizes no tensor of that type:
 // the CPU does, the bytes are the CPU's, and the back end says so in a
@@ -499,32 +534,31 @@ TEST(VulkanDevice, ATypeWhoseShaderDisagreesIsLeftToTheCpu) {
         EXPECT_EQ(*checked, agrees) << gguf::type_display_name(type);
     }
 
-    auto file = gguf::GgufFile::open(kWide);
-    ASSERT_TRUE(file) << file.error().to_string();
-    size_t largest = 0;
-    for (size_t i = 0; i < file->tensors().size(); ++i) {
-        if (file->tensors()[i].type == gguf::TensorType::F16 && file->tensors()[i].n_bytes > file->tensors()[largest].n_bytes) largest = i;
-    }
-    gguf::quant::ThreadPool pool(2);
-    auto cpu = gguf::quant::make_cpu_backend(pool);
-    gguf::quant::VulkanChoice choice;
-    choice.garbled_type = garbled;
-    auto device = gguf::quant::open_vulkan_backend(choice, pool);
-    ASSERT_TRUE(device) << device.error().to_string();
-    for (auto target : {TensorType::Q4_K, garbled}) {
-        gguf::TransformSource source;
-        source.input = {&*file, largest};
-        source.target = target;
-        source.importance.assign(file->tensors()[largest].ne[0], 1.0f);
-        auto on_cpu = gguf_test::run_handed_over(*cpu, *cpu, source, UINT64_MAX);
-        ASSERT_TRUE(on_cpu) << on_cpu.error().to_string();
-        auto on_device = gguf_test::run_handed_over(*cpu, **device, source, 0);
-        ASSERT_TRUE(on_device) << on_device.error().to_string();
-        EXPECT_TRUE(on_device->bytes == on_cpu->bytes) << gguf::type_display_name(target);
-    }
-    const auto warnings = (*device)->warnings();
+    const auto warnings = warnings_after_cpu_bytes(garbled, {TensorType::Q4_K, garbled});
     ASSERT_EQ(warnings.size(), 1u);
     EXPECT_NE(warnings[0].find("gave IQ4_XS bytes unlike the CPU core's on a check sample; its 1 tensor was quantized on the CPU"), std::string::npos)
+        << warnings[0];
+}
+
+// The same for reading stored blocks: where the device's F16 dequantize
+// disagrees with the CPU core, F16 tensors are read into floats on the CPU
+// (the bytes are the CPU's) and quantized on the device, with a warning.
+TEST(VulkanDevice, ASourceWhoseDequantizeDisagreesIsReadOnTheCpu) {
+    REQUIRE_DEVICE(gpu);
+    gguf::quant::vk::DeviceRequest request;
+    request.garbled_type = TensorType::F16;
+    auto opened = GpuQuantizer::open(request);
+    ASSERT_TRUE(opened.has_value()) << opened.error().message;
+    for (const auto& [type, agrees] : {std::pair{TensorType::F16, false}, {TensorType::BF16, true}}) {
+        const auto checked = (*opened)->reads_as_cpu(type);
+        ASSERT_TRUE(checked.has_value()) << checked.error().message;
+        EXPECT_EQ(*checked, agrees) << gguf::type_display_name(type);
+    }
+
+    const auto warnings = warnings_after_cpu_bytes(TensorType::F16, {TensorType::Q4_K});
+    ASSERT_EQ(warnings.size(), 1u);
+    EXPECT_NE(warnings[0].find("read F16 blocks into floats unlike the CPU core on a check sample; 1 tensor was read into floats on the CPU"),
+              std::string::npos)
         << warnings[0];
 }
 

@@ -1,7 +1,8 @@
-// GpuQuantizer::agrees_with_cpu: the device's bytes for a fixed sample
-// against the CPU core's. The tests prove each shader on lavapipe; this
+// GpuQuantizer::agrees_with_cpu and reads_as_cpu: the device's bytes (or
+// floats) for a fixed sample against the CPU core's. The tests prove each shader on lavapipe; this
 // proves it on the driver that will run it, whose compiler may not agree.
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -49,6 +50,21 @@ Result<bool> GpuQuantizer::agrees_with_cpu(TensorType type, bool weighted) {
     }
     const bool agrees = on_device == on_cpu;
     state_->agreement.emplace(key, agrees);
+    return agrees;
+}
+
+Result<bool> GpuQuantizer::reads_as_cpu(TensorType source) {
+    if (const auto known = state_->read_agreement.find(source); known != state_->read_agreement.end()) return known->second;
+    const auto row_bytes = gguf::row_bytes(source, kSampleRowLength);
+    if (!row_bytes) return std::unexpected(row_bytes.error());
+    const Sample sample = make_sample();
+    std::vector<uint8_t> blocks(kSampleRows * *row_bytes);
+    if (auto s = quantize_rows(source, sample.values, kSampleRowLength, {}, blocks, state_->llama_release); !s) return std::unexpected(s.error());
+    std::vector<float> on_device(sample.values.size()), on_cpu(sample.values.size());
+    if (auto s = dequantize(source, blocks, kSampleRowLength, on_device); !s) return std::unexpected(s.error());
+    if (auto s = dequantize_rows(source, blocks, kSampleRowLength, on_cpu); !s) return std::unexpected(s.error());
+    const bool agrees = std::memcmp(on_device.data(), on_cpu.data(), on_cpu.size() * sizeof(float)) == 0;
+    state_->read_agreement.emplace(source, agrees);
     return agrees;
 }
 

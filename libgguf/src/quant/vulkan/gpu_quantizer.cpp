@@ -120,7 +120,7 @@ Status GpuQuantizer::stream(TensorType type, uint64_t row_length, uint64_t chunk
         if (s.dequantized && *static_cast<const uint32_t*>(s.flag_host.mapped) != 0) {
             if (!redo) return fail(ErrorCode::bad_format, "", "chunk " + std::to_string(k) + " holds values the device cannot quantize exactly");
             if (auto redone = redo(k, bytes); !redone) return redone;
-        } else if (st.garbled_type == type && !bytes.empty()) {
+        } else if ((st.garbled_type == type || (s.dequantized && st.garbled_type == s.read_as)) && !bytes.empty()) {
             bytes[0] = static_cast<uint8_t>(~bytes[0]);
         }
         finished_bytes[k % kSlots] = bytes;
@@ -154,6 +154,7 @@ Status GpuQuantizer::stream(TensorType type, uint64_t row_length, uint64_t chunk
         const DequantizeKernel* source = nullptr;
         if (shape->source != TensorType::F32 && !shape->done_on_cpu) {
             source = find_dequantizer(shape->source);
+            s.read_as = shape->source;
             if (!source || row_length % source->unit_values != 0) {
                 status = fail(ErrorCode::unsupported, "", "the Vulkan device does not read " + std::string(type_display_name(shape->source)) + " rows of " +
                                                               std::to_string(row_length));

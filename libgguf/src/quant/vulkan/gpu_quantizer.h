@@ -50,8 +50,9 @@ struct DeviceRequest {
     // (GpuQuantizer::pipeline_statistics), where the device reports it
     // (VK_KHR_pipeline_executable_properties).
     bool pipeline_statistics = false;
-    // Tests: this type's shader seems miscompiled: the first byte of each
-    // chunk it quantizes comes back inverted (see agrees_with_cpu).
+    // Tests: this type's shaders seem miscompiled: the first byte of each
+    // chunk quantized to it, or read from it, comes back inverted (see
+    // agrees_with_cpu, reads_as_cpu).
     std::optional<TensorType> garbled_type;
 };
 
@@ -132,6 +133,11 @@ public:
     // bytes depend on it (an H100's driver once garbled every IQ1_M block
     // that lavapipe got right). Checked once per type and weighting.
     Result<bool> agrees_with_cpu(TensorType type, bool weighted);
+
+    // The same check for reading `source` blocks into floats on the device
+    // (dequantize): the CPU core's blocks of a fixed sample, read here and
+    // by dequantize_rows, must give the same floats, bit for bit.
+    Result<bool> reads_as_cpu(TensorType source);
 
     // Rows of `row_length` values that one chunk of `type` may hold.
     uint64_t max_chunk_rows(TensorType type, uint64_t row_length) const;

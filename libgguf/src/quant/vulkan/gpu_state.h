@@ -68,6 +68,7 @@ struct Slot {
     // the dequantize pass raises, and its copy for the host.
     DeviceBuffer encoded, flag, flag_host;
     bool dequantized = false;
+    TensorType read_as = TensorType::F32;  // the blocks' type, where dequantized
 };
 
 // A queue the quantizer submits to, with its command pool.
@@ -111,6 +112,7 @@ struct GpuQuantizer::State {
     std::mutex busy;  // one stream at a time
     std::optional<TensorType> garbled_type;          // DeviceRequest::garbled_type
     std::map<std::pair<TensorType, bool>, bool> agreement;  // agrees_with_cpu, per type and weighting
+    std::map<TensorType, bool> read_agreement;              // reads_as_cpu, per source type
 
     ~State();
 

@@ -66,10 +66,14 @@ public:
 
     std::vector<std::string> warnings() const override {
         std::vector<std::string> lines;
+        auto tensors = [](uint64_t n) { return std::to_string(n) + (n == 1 ? " tensor was" : " tensors were"); };
         for (const auto& [type, count] : on_cpu_) {
-            lines.push_back(name() + " gave " + std::string(type_display_name(type)) +
-                            " bytes unlike the CPU core's on a check sample; its " + std::to_string(count) +
-                            (count == 1 ? " tensor was" : " tensors were") + " quantized on the CPU");
+            lines.push_back(name() + " gave " + std::string(type_display_name(type)) + " bytes unlike the CPU core's on a check sample; its " +
+                            tensors(count) + " quantized on the CPU");
+        }
+        for (const auto& [type, count] : read_on_cpu_) {
+            lines.push_back(name() + " read " + std::string(type_display_name(type)) + " blocks into floats unlike the CPU core on a check sample; " +
+                            tensors(count) + " read into floats on the CPU");
         }
         return lines;
     }
@@ -88,6 +92,9 @@ private:
     // (GpuQuantizer::agrees_with_cpu): the CPU quantizes them.
     std::unique_ptr<Backend> cpu_;
     std::map<TensorType, uint64_t> on_cpu_;
+    // Tensors stored as a type whose dequantize shader disagreed
+    // (GpuQuantizer::reads_as_cpu): the CPU reads them into floats.
+    std::map<TensorType, uint64_t> read_on_cpu_;
     uint64_t tensors_ = 0;
     vk::StreamProfile total_;  // summed over every run
 };
@@ -120,7 +127,15 @@ Status VulkanBackend::run(TensorChunks& tensor, const ByteSink& sink) {
     tensor.cut(std::min(tensor.chunk_rows(), gpu().preferred_chunk_rows(target, row_length)));
     const auto& chunks = tensor.chunks();
     const bool flushes = !gpu().keeps_subnormals();
-    const bool reads_stored = reads(tensor.info().type, nullptr);
+    bool reads_stored = reads(tensor.info().type, nullptr);
+    if (reads_stored) {
+        const auto agrees = gpu().reads_as_cpu(tensor.info().type);
+        if (!agrees) return std::unexpected(agrees.error());
+        if (!*agrees) {
+            ++read_on_cpu_[tensor.info().type];
+            reads_stored = false;
+        }
+    }
     // Chunk k on the CPU, read from the file again (staging memory may be
     // slow to read back).
     auto redo_on_cpu = [&](uint64_t k, std::span<uint8_t> bytes) -> Status {
