@@ -3,6 +3,7 @@
 // proves it on the driver that will run it, whose compiler may not agree.
 #include <cmath>
 #include <cstring>
+#include <map>
 #include <random>
 #include <vector>
 
@@ -34,38 +35,48 @@ Sample make_sample() {
     return s;
 }
 
-}  // namespace
-
-Result<bool> GpuQuantizer::agrees_with_cpu(TensorType type, bool weighted) {
-    const auto key = std::pair{type, weighted};
-    if (const auto known = state_->agreement.find(key); known != state_->agreement.end()) return known->second;
+// The CPU core's bytes of `type` for the sample's rows.
+Result<std::vector<uint8_t>> cpu_bytes(TensorType type, const Sample& sample, std::span<const float> importance, LlamaRelease release) {
     const auto row_bytes = gguf::row_bytes(type, kSampleRowLength);
     if (!row_bytes) return std::unexpected(row_bytes.error());
-    const Sample sample = make_sample();
-    const std::span<const float> importance = weighted ? std::span<const float>(sample.importance) : std::span<const float>{};
-    std::vector<uint8_t> on_device(kSampleRows * *row_bytes), on_cpu(on_device.size());
-    if (auto s = quantize(type, sample.values, kSampleRowLength, importance, on_device); !s) return std::unexpected(s.error());
-    if (auto s = quantize_rows(type, sample.values, kSampleRowLength, importance, on_cpu, state_->llama_release); !s) {
-        return std::unexpected(s.error());
-    }
-    const bool agrees = on_device == on_cpu;
-    state_->agreement.emplace(key, agrees);
+    std::vector<uint8_t> bytes(kSampleRows * *row_bytes);
+    if (auto s = quantize_rows(type, sample.values, kSampleRowLength, importance, bytes, release); !s) return std::unexpected(s.error());
+    return bytes;
+}
+
+// `known[key]`, checked the first time it is asked for.
+template <class Key, class Check>
+Result<bool> remembered(std::map<Key, bool>& known, const Key& key, const Check& check) {
+    if (const auto found = known.find(key); found != known.end()) return found->second;
+    const Result<bool> agrees = check();
+    if (agrees) known.emplace(key, *agrees);
     return agrees;
 }
 
+}  // namespace
+
+Result<bool> GpuQuantizer::agrees_with_cpu(TensorType type, bool weighted) {
+    return remembered(state_->agreement, std::pair{type, weighted}, [&]() -> Result<bool> {
+        const Sample sample = make_sample();
+        const std::span<const float> importance = weighted ? std::span<const float>(sample.importance) : std::span<const float>{};
+        auto on_cpu = cpu_bytes(type, sample, importance, state_->llama_release);
+        if (!on_cpu) return std::unexpected(on_cpu.error());
+        std::vector<uint8_t> on_device(on_cpu->size());
+        if (auto s = quantize(type, sample.values, kSampleRowLength, importance, on_device); !s) return std::unexpected(s.error());
+        return on_device == *on_cpu;
+    });
+}
+
 Result<bool> GpuQuantizer::reads_as_cpu(TensorType source) {
-    if (const auto known = state_->read_agreement.find(source); known != state_->read_agreement.end()) return known->second;
-    const auto row_bytes = gguf::row_bytes(source, kSampleRowLength);
-    if (!row_bytes) return std::unexpected(row_bytes.error());
-    const Sample sample = make_sample();
-    std::vector<uint8_t> blocks(kSampleRows * *row_bytes);
-    if (auto s = quantize_rows(source, sample.values, kSampleRowLength, {}, blocks, state_->llama_release); !s) return std::unexpected(s.error());
-    std::vector<float> on_device(sample.values.size()), on_cpu(sample.values.size());
-    if (auto s = dequantize(source, blocks, kSampleRowLength, on_device); !s) return std::unexpected(s.error());
-    if (auto s = dequantize_rows(source, blocks, kSampleRowLength, on_cpu); !s) return std::unexpected(s.error());
-    const bool agrees = std::memcmp(on_device.data(), on_cpu.data(), on_cpu.size() * sizeof(float)) == 0;
-    state_->read_agreement.emplace(source, agrees);
-    return agrees;
+    return remembered(state_->read_agreement, source, [&]() -> Result<bool> {
+        const Sample sample = make_sample();
+        auto blocks = cpu_bytes(source, sample, {}, state_->llama_release);
+        if (!blocks) return std::unexpected(blocks.error());
+        std::vector<float> on_device(sample.values.size()), on_cpu(sample.values.size());
+        if (auto s = dequantize(source, *blocks, kSampleRowLength, on_device); !s) return std::unexpected(s.error());
+        if (auto s = dequantize_rows(source, *blocks, kSampleRowLength, on_cpu); !s) return std::unexpected(s.error());
+        return std::memcmp(on_device.data(), on_cpu.data(), on_cpu.size() * sizeof(float)) == 0;
+    });
 }
 
 }  // namespace gguf::quant::vk
