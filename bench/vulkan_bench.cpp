@@ -4,7 +4,9 @@
 // runs (the CPU's: --cpu-runs); the GPU's come after half a second of the
 // same calls (pipeline creation, clocks up), upload and download included,
 // with the same threads filling its staging memory; a second line per type
-// says where the GPU's time went.
+// says where the GPU's time went and what its first use cost (pipeline and
+// check sample), beside the device's opening time: the fixed costs a short
+// quantize command pays.
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -127,13 +129,15 @@ int main(int argc, char** argv) {
         }
     }
     const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+    const auto open_start = Clock::now();
     auto gpu = gguf::quant::vk::GpuQuantizer::open(request);
+    const double open_s = seconds_since(open_start);
     if (!gpu) {
         std::fprintf(stderr, "vulkan-bench: %s\n", gpu.error().message.c_str());
         return 1;
     }
-    std::printf("device: %s%s\ncpu: %u threads\nmatrix: %lld x %lld f32 (%.1f MB)\n", (*gpu)->device_name().c_str(),
-                (*gpu)->keeps_subnormals() ? "" : " (subnormals not guaranteed)", threads, static_cast<long long>(n), static_cast<long long>(n),
+    std::printf("device: %s%s, opened in %.0f ms\ncpu: %u threads\nmatrix: %lld x %lld f32 (%.1f MB)\n", (*gpu)->device_name().c_str(),
+                (*gpu)->keeps_subnormals() ? "" : " (subnormals not guaranteed)", open_s * 1e3, threads, static_cast<long long>(n), static_cast<long long>(n),
                 n * n * 4 / 1e6);
     std::mt19937_64 rng(42);
     std::normal_distribution<float> normal(0.0f, 1.0f);
@@ -164,6 +168,14 @@ int main(int argc, char** argv) {
         const std::vector<float> weights = job.weighted ? w : std::vector<float>{};
         const size_t bytes = n * *gguf::row_bytes(job.type, n);
         std::vector<uint8_t> cpu(bytes), vk(bytes);
+        // What a quantize command pays before its first tensor of this type
+        // goes to the device: the pipeline made and the check sample run.
+        const auto first_start = Clock::now();
+        if (auto agrees = (*gpu)->agrees_with_cpu(job.type, job.weighted); !agrees) {
+            std::fprintf(stderr, "vulkan-bench: %s\n", agrees.error().message.c_str());
+            return 1;
+        }
+        const double first_s = seconds_since(first_start);
         if (auto s = (*gpu)->quantize(job.type, x, n, weights, vk, &pool); !s) {
             std::fprintf(stderr, "vulkan-bench: %s\n", s.error().message.c_str());
             return 1;
@@ -196,9 +208,9 @@ int main(int argc, char** argv) {
         std::printf("%-8s %-8s %12.1f %12.1f %7.1fx %s\n", std::string(gguf::type_display_name(job.type)).c_str(), job.weighted ? "yes" : "no",
                     mb / cpu_s, mb / vk_s, cpu_s / vk_s, same ? "identical" : "DIFFERENT");
         if (!same) print_first_difference(job.type, n, cpu, vk);
-        std::printf("         gpu: %llu chunks, wall %.2f ms: host fill %.2f, wait %.2f, consume %.2f; device upload %.2f, compute %.2f (%s, %s)\n",
+        std::printf("         gpu: %llu chunks, wall %.2f ms: host fill %.2f, wait %.2f, consume %.2f; device upload %.2f, compute %.2f (%s, %s); first use %.1f ms\n",
                     static_cast<unsigned long long>(p.chunks), p.wall_s * 1e3, p.fill_s * 1e3, p.wait_s * 1e3, p.consume_s * 1e3,
-                    p.upload_s * 1e3, p.compute_s * 1e3, path_name(p.input_path), p.copy_queue ? "copy queue" : "one queue");
+                    p.upload_s * 1e3, p.compute_s * 1e3, path_name(p.input_path), p.copy_queue ? "copy queue" : "one queue", first_s * 1e3);
     }
     if (request.pipeline_statistics) {
         const auto& stats = (*gpu)->pipeline_statistics();
