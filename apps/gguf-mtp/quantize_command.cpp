@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 #include <optional>
+#include <set>
 
 #include "cli_support.h"
 #include "compat_option.h"
@@ -63,14 +64,24 @@ void report_device(const gguf::Quantizer& quantizer, const gguf::QuantizePlan& p
     std::fprintf(stderr, "quantize: kernels on %s\n", gguf::quantizer_device(quantizer).c_str());
     for (const auto& t : plan.tensors) {
         if (t.from == t.to) continue;
-        const bool weighted = t.importance == gguf::ImportanceUse::used || t.importance == gguf::ImportanceUse::uniform;
         std::string why;
-        if (!gguf::quantizer_offloads(quantizer, t.to, weighted, release, &why)) {
+        if (!gguf::quantizer_offloads(quantizer, t.to, t.weighted(), release, &why)) {
             if (!why.empty()) std::fprintf(stderr, "quantize: '%s' on the CPU: %s\n", t.tensor.c_str(), why.c_str());
         } else if (!gguf::quantizer_reads(quantizer, t.from, &why) && !why.empty()) {
             std::fprintf(stderr, "quantize: '%s' read into floats on the CPU: %s\n", t.tensor.c_str(), why.c_str());
         }
     }
+}
+
+// The kinds of tensor the plan quantizes, each once: the device prepares
+// them while it opens.
+std::vector<gguf::QuantizeWork> expected_work(const gguf::QuantizePlan& plan) {
+    std::set<gguf::QuantizeWork> kinds;
+    for (const auto& t : plan.tensors) {
+        if (t.from == t.to) continue;
+        kinds.insert({t.from, t.to, t.weighted()});
+    }
+    return {kinds.begin(), kinds.end()};
 }
 
 int usage_error(const std::string& message) {
@@ -344,7 +355,7 @@ int run_quantize(const CLI::App& cmd, const QuantizeOptions& o) {
     }
     // The plan is data: only writing it needs the threads and the device, so
     // --dry-run opens none (and works on a machine without the GPU it names).
-    auto quantizer = gguf::make_quantizer(pos->threads, o.device, o.release);
+    auto quantizer = gguf::make_quantizer(pos->threads, o.device, o.release, expected_work(*plan));
     if (!quantizer) return report_error(quantizer.error());
     write.transformer = &gguf::as_transformer(**quantizer);
     std::optional<gguf::ProvenanceRecorder> recorder;

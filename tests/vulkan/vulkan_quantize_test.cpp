@@ -641,6 +641,9 @@ TEST(VulkanDevice, VerboseAccountsForEveryTensor) {
     ASSERT_TRUE(std::regex_search(text, summary, std::regex(R"(Q4_K: (\d+) tensors quantized)"))) << text;
     const bool some_early = std::regex_search(text, opening, std::regex(R"(the CPU quantized (\d+) tensors? while the device opened)"));
     EXPECT_EQ(on_device + (some_early ? std::stoi(opening[1]) : 0), std::stoi(summary[1])) << text;
+    // Q4_K was prepared (its shader made and checked) before the device
+    // called itself ready.
+    EXPECT_TRUE(std::regex_search(text, std::regex(R"(; [1-9]\d* types? prepared in [0-9.]+ s while the device opened)"))) << text;
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "gguf/error.h"
 #include "gguf/format/tensor_type.h"
 #include "gguf/plan/plan.h"
+#include "gguf/quant/quantize_tensor.h"
 
 namespace gguf::quant {
 
@@ -73,13 +74,15 @@ struct VulkanChoice {
     int index = -1;
     LlamaRelease release = kNewestRelease;  // whose bytes its shaders give
     std::optional<TensorType> garbled_type;  // tests: vk::DeviceRequest::garbled_type
+    std::vector<QuantizeWork> expected;      // prepared while the device opens (make_quantizer)
 };
 
 // A Vulkan device as a back end; its host work (reading, converting,
 // chunks it must not quantize) runs on `pool`, which must outlive it. An
-// error only where this build has no Vulkan: the device is chosen and
-// opened on a thread of its own after this returns, and wait_ready() gives
-// the error where there is no such device (see Backend::ready).
+// error only where this build has no Vulkan: the device is chosen, opened
+// and prepared for choice.expected on a thread of its own after this
+// returns, and wait_ready() gives the error where there is no such device
+// (see Backend::ready).
 Result<std::unique_ptr<Backend>> open_vulkan_backend(const VulkanChoice& choice, ThreadPool& pool);
 
 }  // namespace gguf::quant

@@ -44,7 +44,8 @@ std::shared_ptr<Quantizer> make_quantizer(unsigned threads) {
     return std::make_shared<Quantizer>(threads ? threads : std::max(1u, std::thread::hardware_concurrency()));
 }
 
-Result<std::shared_ptr<Quantizer>> make_quantizer(unsigned threads, std::string_view device, LlamaRelease release) {
+Result<std::shared_ptr<Quantizer>> make_quantizer(unsigned threads, std::string_view device, LlamaRelease release,
+                                                  std::vector<QuantizeWork> expected) {
     auto quantizer = make_quantizer(threads);
     if (device == "cpu") return quantizer;
     quant::VulkanChoice choice;
@@ -59,6 +60,7 @@ Result<std::shared_ptr<Quantizer>> make_quantizer(unsigned threads, std::string_
         }
         choice.index = std::stoi(std::string(digits));
     }
+    choice.expected = std::move(expected);
     auto accelerator = quant::open_vulkan_backend(choice, quantizer->pool);
     if (accelerator) {
         quantizer->accelerator = std::move(*accelerator);

@@ -116,6 +116,9 @@ struct PlannedQuantization {
     bool in_mtp_block = false;
     uint64_t bytes_in = 0;
     uint64_t bytes_out = 0;
+
+    // Quantized with importance weights: its imatrix entry or uniform ones.
+    bool weighted() const { return importance == ImportanceUse::used || importance == ImportanceUse::uniform; }
 };
 
 struct QuantizePlan {

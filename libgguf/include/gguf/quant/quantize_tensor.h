@@ -22,6 +22,14 @@
 
 namespace gguf {
 
+// One kind of tensor to quantize: stored as `from`, written as `to`, with
+// importance weights or not.
+struct QuantizeWork {
+    TensorType from = TensorType::F32;
+    TensorType to = TensorType::F32;
+    bool weighted = false;
+    auto operator<=>(const QuantizeWork&) const = default;
+};
 
 // A thread pool, and the GPU where one was asked for, shared by every tensor
 // of one run; as a TensorTransformer it writes a quantize plan's tensors.
@@ -41,7 +49,12 @@ std::shared_ptr<Quantizer> make_quantizer(unsigned threads);
 // Where those find no such device, or one lacking what the bit-exact shaders
 // need, quantizer_settle gives the error, and so does writing (the first
 // tensor after the opening failed, or TensorTransformer::finish).
-Result<std::shared_ptr<Quantizer>> make_quantizer(unsigned threads, std::string_view device, LlamaRelease release = kNewestRelease);
+// `expected`: the kinds of tensor the run will quantize, as far as the caller
+// knows them. The GPU prepares each (its shaders made and checked against the
+// CPU core) before it calls itself ready, so the tensors it takes later pay
+// none of that, and the CPU quantizes in the meantime.
+Result<std::shared_ptr<Quantizer>> make_quantizer(unsigned threads, std::string_view device, LlamaRelease release = kNewestRelease,
+                                                  std::vector<QuantizeWork> expected = {});
 
 // Waits for the GPU still opening. One that "auto" found but could not open
 // is dropped (the CPU runs every tensor); one asked for by name gives its

@@ -5,10 +5,14 @@
 // The device is chosen and opened on a thread of its own: tenths of a
 // second on an H100 (the driver loading, then the device being created),
 // which the CPU spends quantizing the first tensors instead of waiting.
+// That thread also prepares the kinds of tensor the run expects (each
+// type's pipelines made, its check sample run), so no tensor on the device
+// waits for a shader to compile.
 #include <chrono>
 #include <cstdio>
 #include <future>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,11 +25,39 @@
 namespace gguf::quant {
 namespace {
 
+// What the opening thread prepared: kinds of work, and how long it took.
+struct Prepared {
+    uint64_t kinds = 0;
+    double seconds = 0;
+};
+
+// Each kind of work's first use, for the checks' answers to be remembered:
+// pipelines made, check samples run. Errors are left for the tensor that
+// meets them again (VulkanBackend::run), which names it.
+Prepared prepare(vk::GpuQuantizer& gpu, const std::vector<QuantizeWork>& expected, LlamaRelease release) {
+    const auto start = std::chrono::steady_clock::now();
+    std::set<std::pair<TensorType, bool>> checked;
+    for (const auto& work : expected) {
+        if (vk::GpuQuantizer::supports(work.to, work.weighted, release) && (work.weighted || !requires_importance(work.to)) &&
+            gpu.agrees_with_cpu(work.to, work.weighted).has_value()) {
+            checked.emplace(work.to, work.weighted);
+        }
+        if (work.from != TensorType::F32 && vk::GpuQuantizer::dequantizes(work.from)) (void)gpu.reads_as_cpu(work.from);
+    }
+    return {checked.size(), std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+}
+
 class VulkanBackend : public Backend {
 public:
-    VulkanBackend(const vk::DeviceRequest& request, ThreadPool& pool)
+    VulkanBackend(const vk::DeviceRequest& request, std::vector<QuantizeWork> expected, ThreadPool& pool)
         : release_(request.release),
-          opening_(std::async(std::launch::async, [request] { return vk::GpuQuantizer::open(request); }).share()),
+          opening_(std::async(std::launch::async,
+                              [this, request, expected = std::move(expected)] {
+                                  auto gpu = vk::GpuQuantizer::open(request);
+                                  if (gpu) prepared_ = prepare(**gpu, expected, request.release);
+                                  return gpu;
+                              })
+                       .share()),
           pool_(pool),
           cpu_(make_cpu_backend(pool)) {}
 
@@ -83,6 +115,9 @@ private:
     vk::GpuQuantizer& gpu() { return **opening_.get(); }
 
     LlamaRelease release_;
+    // Written by the opening thread, read once opening_ is ready; declared
+    // first, so it is there before that thread starts and after it ends.
+    Prepared prepared_;
     // The device, or why it failed to open, where the opening thread left
     // it. The last copy of a future from std::async waits for that thread
     // when destroyed: no opening outlives the back end.
@@ -100,14 +135,20 @@ private:
 };
 
 std::string VulkanBackend::activity() const {
-    if (tensors_ == 0) return name() + ": no tensors";
+    std::string text = name();
     char line[400];
+    if (prepared_.kinds) {
+        std::snprintf(line, sizeof line, "; %llu type%s prepared in %.2f s while the device opened", static_cast<unsigned long long>(prepared_.kinds),
+                      prepared_.kinds == 1 ? "" : "s", prepared_.seconds);
+    }
+    const std::string prepared = prepared_.kinds ? line : "";
+    if (tensors_ == 0) return text + ": no tensors" + prepared;
     std::snprintf(line, sizeof line,
-                  "%s: %llu tensor%s, %llu chunks in %.2f s; host filling %.2f s, waiting %.2f s; writing beside it %.2f s; "
+                  ": %llu tensor%s, %llu chunks in %.2f s; host filling %.2f s, waiting %.2f s; writing beside it %.2f s; "
                   "device uploading %.2f s, computing %.2f s",
-                  name().c_str(), static_cast<unsigned long long>(tensors_), tensors_ == 1 ? "" : "s", static_cast<unsigned long long>(total_.chunks), total_.wall_s,
+                  static_cast<unsigned long long>(tensors_), tensors_ == 1 ? "" : "s", static_cast<unsigned long long>(total_.chunks), total_.wall_s,
                   total_.fill_s, total_.wait_s, total_.consume_s, total_.upload_s, total_.compute_s);
-    return line;
+    return text + line + prepared;
 }
 
 Status VulkanBackend::run(TensorChunks& tensor, const ByteSink& sink) {
@@ -186,7 +227,7 @@ Result<std::unique_ptr<Backend>> open_vulkan_backend(const VulkanChoice& choice,
     request.index = choice.index;
     request.release = choice.release;
     request.garbled_type = choice.garbled_type;
-    return std::make_unique<VulkanBackend>(request, pool);
+    return std::make_unique<VulkanBackend>(request, choice.expected, pool);
 }
 
 }  // namespace gguf::quant
