@@ -31,6 +31,14 @@ struct Prepared {
     double seconds = 0;
 };
 
+// A type run without the importance weights it needs is not checked: its
+// tensor fails on its own, with an error that names it.
+bool checked_before_use(TensorType target, bool weighted) { return weighted || !requires_importance(target); }
+
+// Rows stored as `source` go to the device as blocks, to be read into floats
+// there (F32 rows go as they are anyway).
+bool read_on_device(TensorType source) { return source != TensorType::F32 && vk::GpuQuantizer::dequantizes(source); }
+
 // Each kind of work's first use, for the checks' answers to be remembered:
 // pipelines made, check samples run. Errors are left for the tensor that
 // meets them again (VulkanBackend::run), which names it.
@@ -38,11 +46,11 @@ Prepared prepare(vk::GpuQuantizer& gpu, const std::vector<QuantizeWork>& expecte
     const auto start = std::chrono::steady_clock::now();
     std::set<std::pair<TensorType, bool>> checked;
     for (const auto& work : expected) {
-        if (vk::GpuQuantizer::supports(work.to, work.weighted, release) && (work.weighted || !requires_importance(work.to)) &&
+        if (vk::GpuQuantizer::supports(work.to, work.weighted, release) && checked_before_use(work.to, work.weighted) &&
             gpu.agrees_with_cpu(work.to, work.weighted).has_value()) {
             checked.emplace(work.to, work.weighted);
         }
-        if (work.from != TensorType::F32 && vk::GpuQuantizer::dequantizes(work.from)) (void)gpu.reads_as_cpu(work.from);
+        if (read_on_device(work.from)) (void)gpu.reads_as_cpu(work.from);
     }
     return {checked.size(), std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
 }
@@ -78,9 +86,8 @@ public:
     }
 
     bool reads(TensorType source, std::string* why) const override {
-        if (source == TensorType::F32) return false;  // floats go up as they are anyway
-        if (vk::GpuQuantizer::dequantizes(source)) return true;
-        if (why) *why = std::string(type_display_name(source)) + " has no Vulkan dequantize shader yet";
+        if (read_on_device(source)) return true;
+        if (why && source != TensorType::F32) *why = std::string(type_display_name(source)) + " has no Vulkan dequantize shader yet";
         return false;
     }
 
@@ -154,9 +161,7 @@ std::string VulkanBackend::activity() const {
 Status VulkanBackend::run(TensorChunks& tensor, const ByteSink& sink) {
     if (auto opened = wait_ready(); !opened) return opened;
     const TensorType target = tensor.source().target;
-    // A type that needs importance weights is not checked without them: its
-    // tensor fails on its own, with an error that names it.
-    if (tensor.weighted() || !requires_importance(target)) {
+    if (checked_before_use(target, tensor.weighted())) {
         const auto agrees = gpu().agrees_with_cpu(target, tensor.weighted());
         if (!agrees) return std::unexpected(agrees.error());
         if (!*agrees) {
