@@ -25,10 +25,12 @@
 namespace gguf::quant {
 namespace {
 
-// What the opening thread prepared: kinds of work, and how long it took.
-struct Prepared {
+// What the opening thread spent: opening the device, then preparing kinds
+// of work (prepare).
+struct Opening {
+    double open_s = 0;
     uint64_t kinds = 0;
-    double seconds = 0;
+    double prepare_s = 0;
 };
 
 // A type run without the importance weights it needs is not checked: its
@@ -42,8 +44,8 @@ bool read_on_device(TensorType source) { return source != TensorType::F32 && vk:
 // Each kind of work's first use, for the checks' answers to be remembered:
 // pipelines made, check samples run. Errors are left for the tensor that
 // meets them again (VulkanBackend::run), which names it.
-Prepared prepare(vk::GpuQuantizer& gpu, const std::vector<QuantizeWork>& expected, LlamaRelease release) {
-    const auto start = std::chrono::steady_clock::now();
+// Returns how many types were checked.
+uint64_t prepare(vk::GpuQuantizer& gpu, const std::vector<QuantizeWork>& expected, LlamaRelease release) {
     std::set<std::pair<TensorType, bool>> checked;
     for (const auto& work : expected) {
         if (vk::GpuQuantizer::supports(work.to, work.weighted, release) && checked_before_use(work.to, work.weighted) &&
@@ -52,7 +54,22 @@ Prepared prepare(vk::GpuQuantizer& gpu, const std::vector<QuantizeWork>& expecte
         }
         if (read_on_device(work.from)) (void)gpu.reads_as_cpu(work.from);
     }
-    return {checked.size(), std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+    return checked.size();
+}
+
+// The opening thread's work; `spent` says how long each part took.
+Result<std::unique_ptr<vk::GpuQuantizer>> open_and_prepare(const vk::DeviceRequest& request, const std::vector<QuantizeWork>& expected,
+                                                           Opening& spent) {
+    using Clock = std::chrono::steady_clock;
+    const auto start = Clock::now();
+    auto gpu = vk::GpuQuantizer::open(request);
+    const auto opened = Clock::now();
+    spent.open_s = std::chrono::duration<double>(opened - start).count();
+    if (gpu) {
+        spent.kinds = prepare(**gpu, expected, request.release);
+        spent.prepare_s = std::chrono::duration<double>(Clock::now() - opened).count();
+    }
+    return gpu;
 }
 
 class VulkanBackend : public Backend {
@@ -60,11 +77,7 @@ public:
     VulkanBackend(const vk::DeviceRequest& request, std::vector<QuantizeWork> expected, ThreadPool& pool)
         : release_(request.release),
           opening_(std::async(std::launch::async,
-                              [this, request, expected = std::move(expected)] {
-                                  auto gpu = vk::GpuQuantizer::open(request);
-                                  if (gpu) prepared_ = prepare(**gpu, expected, request.release);
-                                  return gpu;
-                              })
+                              [this, request, expected = std::move(expected)] { return open_and_prepare(request, expected, opening_spent_); })
                        .share()),
           pool_(pool),
           cpu_(make_cpu_backend(pool)) {}
@@ -124,7 +137,7 @@ private:
     LlamaRelease release_;
     // Written by the opening thread, read once opening_ is ready; declared
     // first, so it is there before that thread starts and after it ends.
-    Prepared prepared_;
+    Opening opening_spent_;
     // The device, or why it failed to open, where the opening thread left
     // it. The last copy of a future from std::async waits for that thread
     // when destroyed: no opening outlives the back end.
@@ -144,18 +157,20 @@ private:
 std::string VulkanBackend::activity() const {
     std::string text = name();
     char line[400];
-    if (prepared_.kinds) {
-        std::snprintf(line, sizeof line, "; %llu type%s prepared in %.2f s while the device opened", static_cast<unsigned long long>(prepared_.kinds),
-                      prepared_.kinds == 1 ? "" : "s", prepared_.seconds);
+    std::snprintf(line, sizeof line, "; the device opened in %.2f s", opening_spent_.open_s);
+    std::string opening = line;
+    if (opening_spent_.kinds) {
+        std::snprintf(line, sizeof line, " and prepared %llu type%s in %.2f s", static_cast<unsigned long long>(opening_spent_.kinds),
+                      opening_spent_.kinds == 1 ? "" : "s", opening_spent_.prepare_s);
+        opening += line;
     }
-    const std::string prepared = prepared_.kinds ? line : "";
-    if (tensors_ == 0) return text + ": no tensors" + prepared;
+    if (tensors_ == 0) return text + ": no tensors" + opening;
     std::snprintf(line, sizeof line,
                   ": %llu tensor%s, %llu chunks in %.2f s; host filling %.2f s, waiting %.2f s; writing beside it %.2f s; "
                   "device uploading %.2f s, computing %.2f s",
                   static_cast<unsigned long long>(tensors_), tensors_ == 1 ? "" : "s", static_cast<unsigned long long>(total_.chunks), total_.wall_s,
                   total_.fill_s, total_.wait_s, total_.consume_s, total_.upload_s, total_.compute_s);
-    return text + line + prepared;
+    return text + line + opening;
 }
 
 Status VulkanBackend::run(TensorChunks& tensor, const ByteSink& sink) {
