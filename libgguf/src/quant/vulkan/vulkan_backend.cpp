@@ -188,7 +188,7 @@ Status VulkanBackend::run(TensorChunks& tensor, const ByteSink& sink) {
     tensor.cut(std::min(tensor.chunk_rows(), gpu().preferred_chunk_rows(target, row_length)));
     const auto& chunks = tensor.chunks();
     const bool flushes = !gpu().keeps_subnormals();
-    bool reads_stored = reads(tensor.info().type, nullptr);
+    bool reads_stored = read_on_device(tensor.info().type);
     if (reads_stored) {
         const auto agrees = gpu().reads_as_cpu(tensor.info().type);
         if (!agrees) return std::unexpected(agrees.error());
