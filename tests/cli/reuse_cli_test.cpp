@@ -178,4 +178,20 @@ TEST_F(ReuseCli, NoProvenanceWritesNoRecordAndStreamsStillReuse) {
     EXPECT_EQ(bytes("z.gguf"), bytes("prev.gguf"));
 }
 
+// With many threads the next sources are digested together, on threads of
+// their own: the record must not depend on which digest finished first.
+TEST_F(ReuseCli, TheRecordIsTheSameWhateverTheThreadCount) {
+    quantize("two.gguf");
+    const auto many = gguf_mtp({"quantize", "--imatrix", dir_.file("im2.gguf"), dir_.file("model.gguf"), dir_.file("many.gguf"), "Q4_K_M", "16"});
+    ASSERT_EQ(many.exit_code, 0) << many.err;
+    EXPECT_EQ(bytes("many.gguf"), bytes("two.gguf"));
+    json two = record("two.gguf");
+    json sixteen = record("many.gguf");
+    ASSERT_FALSE(two["tensors"].empty());
+    for (json* r : {&two, &sixteen}) {
+        for (auto& [name, entry] : (*r)["tensors"].items()) entry.erase("seconds");
+    }
+    EXPECT_EQ(sixteen, two);
+}
+
 }  // namespace

@@ -134,30 +134,42 @@ Result<TensorRecipe> recipe_of(const TransformSource& source) {
     return recipe;
 }
 
-ProvenanceRecorder::ProvenanceRecorder(TensorTransformer& inner, const Plan& plan, ProvenanceRecord carried)
-    : inner_(inner), record_(std::move(carried)) {
+ProvenanceRecorder::ProvenanceRecorder(TensorTransformer& inner, const Plan& plan, ProvenanceRecord carried, unsigned digests_at_once)
+    : inner_(inner), digests_at_once_(std::max(1u, digests_at_once)), record_(std::move(carried)) {
     for (const auto& t : plan.tensors) {
-        if (const auto* transform = std::get_if<TransformSource>(&t.source)) names_.emplace(transform, t.info.name);
+        if (const auto* transform = std::get_if<TransformSource>(&t.source)) {
+            positions_.emplace(transform, sources_.size());
+            sources_.emplace_back(transform, t.info.name);
+        }
+    }
+    digests_.resize(sources_.size());
+}
+
+void ProvenanceRecorder::start_digests(size_t position) {
+    // Each source's pages are read twice either way (here and to quantize);
+    // read beside the quantizing, the second read costs no time of its own.
+    const size_t end = std::min(sources_.size(), position + digests_at_once_);
+    for (size_t k = position; k < end; ++k) {
+        if (!digests_[k].valid()) digests_[k] = std::async(std::launch::async, [source = sources_[k].first] { return recipe_of(*source); });
     }
 }
 
 Status ProvenanceRecorder::transform(const TransformSource& source, const ByteSink& sink) {
-    const auto named = names_.find(&source);
-    if (named == names_.end()) return inner_.transform(source, sink);
+    const auto known = positions_.find(&source);
+    if (known == positions_.end()) return inner_.transform(source, sink);
+    const size_t position = known->second;
     ContentHash output;
     const ByteSink hashing_sink = [&](std::span<const uint8_t> piece) {
         output.update(piece);
         return sink(piece);
     };
-    // The source's pages are read twice either way; beside the quantizing,
-    // the second read overlaps it (a failed transform waits for it too).
-    auto digesting = std::async(std::launch::async, [&source] { return recipe_of(source); });
+    start_digests(position);
     const auto start = std::chrono::steady_clock::now();
     if (auto done = inner_.transform(source, hashing_sink); !done) return done;
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    auto recipe = digesting.get();
+    auto recipe = digests_[position].get();
     if (!recipe) return std::unexpected(recipe.error());
-    record_.tensors[named->second] = {std::move(*recipe), output.hex(), seconds};
+    record_.tensors[sources_[position].second] = {std::move(*recipe), output.hex(), seconds};
     return {};
 }
 

@@ -16,11 +16,13 @@
 #pragma once
 
 #include <cstdint>
+#include <future>
 #include <map>
 #include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "gguf/compat/llama_release.h"
 #include "gguf/error.h"
@@ -76,22 +78,32 @@ Result<TensorRecipe> recipe_of(const TransformSource& source);
 
 // Wraps the transformer that quantizes a plan's tensors and records, for
 // each, its recipe, the digest of the bytes produced and the time taken.
-// The source is digested on a thread of its own while the tensor quantizes:
-// read afterwards, on the critical path, its bytes cost a fast device as
-// much time as quantizing them (a second pass over the input).
+// Sources are digested on threads of their own while tensors quantize: one
+// digest, one thread (the hash is sequential), reads about as fast as a fast
+// device quantizes, so up to `digests_at_once` of the plan's next sources
+// are digested together and the digests stay ahead of the device.
 class ProvenanceRecorder final : public TensorTransformer {
 public:
     // `plan` names the tensors (it must outlive the recorder); `carried`
     // holds entries for tensors the plan copies from an earlier output.
-    ProvenanceRecorder(TensorTransformer& inner, const Plan& plan, ProvenanceRecord carried);
+    ProvenanceRecorder(TensorTransformer& inner, const Plan& plan, ProvenanceRecord carried, unsigned digests_at_once = 1);
 
     Status transform(const TransformSource& source, const ByteSink& sink) override;
     Status finish() override { return inner_.finish(); }
     const ProvenanceRecord& record() const { return record_; }
 
 private:
+    // Starts digesting the sources from `position` on that fit in the
+    // window and are not being digested yet.
+    void start_digests(size_t position);
+
     TensorTransformer& inner_;
-    std::unordered_map<const TransformSource*, std::string> names_;
+    // The plan's quantized tensors in the order it writes them; a future's
+    // destructor waits for its digest, so none outlives the recorder.
+    std::vector<std::pair<const TransformSource*, std::string>> sources_;
+    std::unordered_map<const TransformSource*, size_t> positions_;
+    std::vector<std::future<Result<TensorRecipe>>> digests_;
+    unsigned digests_at_once_;
     ProvenanceRecord record_;
 };
 
