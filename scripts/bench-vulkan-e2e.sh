@@ -8,6 +8,9 @@
 # is the share of the GPU run that the I/O alone would take: 100 % means the
 # device costs nothing beyond moving the bytes. Also prints the CPU run and
 # whether the two outputs are identical. Each time is the best of REPS runs.
+# "open" and "compute" come from one more GPU run's --verbose line: how long
+# the driver took to open the device (the CPU quantizes meanwhile) and how
+# long the device computed, the two parts of "gpu" that do not move bytes.
 #
 #   scripts/bench-vulkan-e2e.sh [SIZE_MIB] [PRESETS] [REPS] [BUILD_DIR]
 #   (defaults: 1024 "Q8_0 Q4_K_M IQ4_XS IQ2_XXS" 3 build)
@@ -39,11 +42,15 @@ export -f io_reference
 export work
 
 echo "model: $size MiB F16 shaped like $(basename "$like"), in the page cache; $(nproc) CPU threads"
-printf "%-8s %9s %9s %7s   %9s %7s   %s\n" preset io gpu gpu/io cpu gpu-x identical
+printf "%-8s %9s %9s %7s %7s %8s   %9s %7s   %s\n" preset io gpu gpu/io open compute cpu gpu-x identical
 for preset in $presets; do
   quantize=("$bin" quantize --imatrix "$work/model.imatrix" "$work/model.gguf")
   best_of "$reps" 'rm -f "$work/gpu.gguf"*' "${quantize[@]}" --device vulkan "$work/gpu.gguf" "$preset"
   gpu=$seconds
+  rm -f "$work/gpu.gguf"*
+  verbose=$("${quantize[@]}" --device vulkan --verbose "$work/gpu.gguf" "$preset" 2>&1 >/dev/null | grep "the device opened in" || true)
+  open=$(sed -n 's/.*the device opened in \([0-9.]*\) s.*/\1/p' <<<"$verbose")
+  compute=$(sed -n 's/.*computing \([0-9.]*\) s.*/\1/p' <<<"$verbose")
   best_of "$reps" 'rm -f "$work/cpu.gguf"*' "${quantize[@]}" "$work/cpu.gguf" "$preset"
   cpu=$seconds
   bytes=$(stat -c %s "$work/gpu.gguf")
@@ -51,7 +58,7 @@ for preset in $presets; do
   io=$seconds
   same=no
   cmp -s "$work/gpu.gguf" "$work/cpu.gguf" && same=yes
-  awk -v p="$preset" -v io="$io" -v g="$gpu" -v c="$cpu" -v same="$same" \
-    'BEGIN { printf "%-8s %8.2fs %8.2fs %6.0f%%   %8.2fs %6.2fx   %s\n", p, io, g, (g > 0 ? 100 * io / g : 0), c, (g > 0 ? c / g : 0), same }'
+  awk -v p="$preset" -v io="$io" -v g="$gpu" -v o="${open:-?}" -v k="${compute:-?}" -v c="$cpu" -v same="$same" \
+    'BEGIN { printf "%-8s %8.2fs %8.2fs %6.0f%% %6ss %7ss   %8.2fs %6.2fx   %s\n", p, io, g, (g > 0 ? 100 * io / g : 0), o, k, c, (g > 0 ? c / g : 0), same }'
   rm -f "$work/gpu.gguf"* "$work/cpu.gguf"* "$work/io.bin"
 done
