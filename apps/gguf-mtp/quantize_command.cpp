@@ -78,9 +78,10 @@ void report_device(const gguf::Quantizer& quantizer, const gguf::QuantizePlan& p
 // them while it opens.
 std::vector<gguf::QuantizeWork> expected_work(const gguf::QuantizePlan& plan) {
     std::set<gguf::QuantizeWork> kinds;
-    for (const auto& t : plan.tensors) {
+    for (size_t i = 0; i < plan.tensors.size(); ++i) {
+        const auto& t = plan.tensors[i];
         if (t.from == t.to) continue;
-        kinds.insert({t.from, t.to, t.weighted()});
+        kinds.insert({t.from, t.to, t.weighted(), static_cast<uint64_t>(plan.plan.tensors[i].info.ne[0])});
     }
     return {kinds.begin(), kinds.end()};
 }

@@ -342,6 +342,24 @@ TEST(VulkanDevice, EveryBufferThatCannotBeMadeLeavesNoneBehind) {
     }
 }
 
+// Told the streams to come (reserve), the quantizer makes their chunk
+// buffers at once: the streams allocate nothing, and give the same bytes.
+TEST(VulkanDevice, ReservedShapesLeaveTheirStreamsNothingToAllocate) {
+    std::string why;
+    if (!vulkan_test::device(&why)) GTEST_SKIP() << "no Vulkan device: " << why;
+    const AlternatingStream stream(TensorType::IQ2_XS, 512, 4);
+    auto gpu = GpuQuantizer::open({});
+    ASSERT_TRUE(gpu.has_value()) << gpu.error().message;
+    ASSERT_TRUE((*gpu)->agrees_with_cpu(stream.type, true).value_or(false));  // its lattice table, made once per type
+    const GpuQuantizer::StreamShape shapes[] = {{TensorType::Q4_K, 2048, std::nullopt}, {stream.type, 512, TensorType::Q8_0}};
+    ASSERT_TRUE((*gpu)->reserve(shapes).has_value());
+    const uint64_t reserved = (*gpu)->buffer_counts().attempted;
+    auto got = stream.run(**gpu);
+    ASSERT_TRUE(got.has_value()) << got.error().message;
+    EXPECT_EQ(quant_cases::first_difference(*got, stream.want, stream.type, stream.row_length), "");
+    EXPECT_EQ((*gpu)->buffer_counts().attempted, reserved);
+}
+
 // Pipeline statistics (benchmarks) are kept only when asked for, one entry
 // per pipeline built, named by its shader and specialization; asking never
 // changes the bytes, on a device that reports them or one that does not.

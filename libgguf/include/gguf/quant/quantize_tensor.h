@@ -23,11 +23,12 @@
 namespace gguf {
 
 // One kind of tensor to quantize: stored as `from`, written as `to`, with
-// importance weights or not.
+// importance weights or not, in rows of `row_length` values (0: not known).
 struct QuantizeWork {
     TensorType from = TensorType::F32;
     TensorType to = TensorType::F32;
     bool weighted = false;
+    uint64_t row_length = 0;
     auto operator<=>(const QuantizeWork&) const = default;
 };
 
@@ -51,8 +52,9 @@ std::shared_ptr<Quantizer> make_quantizer(unsigned threads);
 // tensor after the opening failed, or TensorTransformer::finish).
 // `expected`: the kinds of tensor the run will quantize, as far as the caller
 // knows them. The GPU prepares each (its shaders made and checked against the
-// CPU core) before it calls itself ready, so the tensors it takes later pay
-// none of that, and the CPU quantizes in the meantime.
+// CPU core, its buffers sized for the longest rows) before it calls itself
+// ready, so the tensors it takes later pay none of that, and the CPU
+// quantizes in the meantime.
 Result<std::shared_ptr<Quantizer>> make_quantizer(unsigned threads, std::string_view device, LlamaRelease release = kNewestRelease,
                                                   std::vector<QuantizeWork> expected = {});
 

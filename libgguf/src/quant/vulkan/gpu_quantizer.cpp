@@ -14,6 +14,17 @@ namespace {
 
 uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 
+// What a stream's chunks of `chunk_rows` rows need of a slot (State::reserve).
+struct SlotNeeds {
+    uint64_t weights_bytes = 0, values_bytes = 0, out_bytes = 0, rows = 0;
+};
+
+SlotNeeds slot_needs(const GpuQuantizer::State& st, const ShaderKernel& kernel, uint64_t row_length, uint64_t chunk_rows) {
+    const uint64_t align = std::max<uint64_t>(st.limits.minStorageBufferOffsetAlignment, 16);
+    return {align_up(row_length * 4, align), chunk_rows * row_length * 4, chunk_rows * (row_length / kernel.unit_values * kernel.unit_bytes),
+            chunk_rows};
+}
+
 // Copies `rows` rows of `row_bytes` between host and staging memory, split
 // across the pool's threads when there is one: one thread's copy does not
 // reach the memory bandwidth a GPU takes in.
@@ -75,6 +86,31 @@ BufferCounts GpuQuantizer::buffer_counts() const {
     return counts;
 }
 
+Status GpuQuantizer::reserve(std::span<const StreamShape> shapes) {
+    State& st = *state_;
+    SlotNeeds most;
+    uint64_t encoded_bytes = 0;
+    for (const auto& shape : shapes) {
+        const auto* kernel = find_shader(shape.type, st.llama_release);
+        const uint64_t n = shape.row_length;
+        if (!kernel || n == 0 || n % kernel->unit_values != 0) continue;
+        const uint64_t chunk_rows = preferred_chunk_rows(shape.type, n);
+        const SlotNeeds needs = slot_needs(st, *kernel, n, chunk_rows);
+        most = {std::max(most.weights_bytes, needs.weights_bytes), std::max(most.values_bytes, needs.values_bytes),
+                std::max(most.out_bytes, needs.out_bytes), std::max(most.rows, needs.rows)};
+        const auto* source = shape.stored ? find_dequantizer(*shape.stored) : nullptr;
+        if (source && n % source->unit_values == 0) encoded_bytes = std::max(encoded_bytes, chunk_rows * (n / source->unit_values * source->unit_bytes));
+    }
+    if (most.rows == 0) return {};
+    std::lock_guard lock(st.busy);
+    if (auto made = st.reserve(most.weights_bytes, most.values_bytes, most.out_bytes, most.rows); !made) return made;
+    for (auto& s : st.slots) {
+        if (encoded_bytes == 0) break;
+        if (auto made = st.reserve_encoded(s, encoded_bytes); !made) return made;
+    }
+    return {};
+}
+
 Status GpuQuantizer::stream(TensorType type, uint64_t row_length, uint64_t chunk_rows, uint64_t chunks, const Produce& produce,
                             const Consume& consume, const Redo& redo) {
     const auto* kernel = find_shader(type, state_->llama_release);
@@ -88,10 +124,9 @@ Status GpuQuantizer::stream(TensorType type, uint64_t row_length, uint64_t chunk
     }
     State& st = *state_;
     std::lock_guard lock(st.busy);
-    const uint64_t align = std::max<uint64_t>(st.limits.minStorageBufferOffsetAlignment, 16);
-    const uint64_t weights_bytes = align_up(row_length * 4, align);
     const uint64_t out_row = row_length / kernel->unit_values * kernel->unit_bytes;
-    if (auto s = st.reserve(weights_bytes, chunk_rows * row_length * 4, chunk_rows * out_row, chunk_rows); !s) return s;
+    const SlotNeeds needs = slot_needs(st, *kernel, row_length, chunk_rows);
+    if (auto s = st.reserve(needs.weights_bytes, needs.values_bytes, needs.out_bytes, needs.rows); !s) return s;
     if (auto s = st.bind_lattice(kernel->lattice); !s) return s;
 
     // Chunk k runs in slot k % kSlots. Once the chunks after it are queued

@@ -145,6 +145,19 @@ public:
     // chunks overlap, large enough to keep the device busy.
     uint64_t preferred_chunk_rows(TensorType type, uint64_t row_length) const;
 
+    // A stream to come: quantizing to `type` rows of `row_length` values,
+    // read on the device from blocks of `stored` where it is set.
+    struct StreamShape {
+        TensorType type = TensorType::F32;
+        uint64_t row_length = 0;
+        std::optional<TensorType> stored;
+    };
+    // Sizes the chunk slots, once, for streams of every shape at their
+    // preferred chunk rows: otherwise each slot grows at the first stream
+    // that needs more, and that stream waits while device memory is made.
+    // Shapes the device cannot run are left out, for stream() to refuse.
+    Status reserve(std::span<const StreamShape> shapes);
+
     // Fills chunk k: writes its floats (whole rows) into `values`, or, when it
     // quantizes the chunk itself, its bytes into `bytes`.
     using Produce = std::function<Result<ChunkShape>(uint64_t k, std::span<float> values, std::span<uint8_t> bytes)>;

@@ -6,8 +6,9 @@
 // second on an H100 (the driver loading, then the device being created),
 // which the CPU spends quantizing the first tensors instead of waiting.
 // That thread also prepares the kinds of tensor the run expects (each
-// type's pipelines made, its check sample run), so no tensor on the device
-// waits for a shader to compile.
+// type's pipelines made, its check sample run, the chunk buffers sized for
+// the longest rows), so no tensor on the device waits for a shader to
+// compile or for device memory.
 #include <chrono>
 #include <cstdio>
 #include <future>
@@ -41,19 +42,23 @@ bool checked_before_use(TensorType target, bool weighted) { return weighted || !
 // there (F32 rows go as they are anyway).
 bool read_on_device(TensorType source) { return source != TensorType::F32 && vk::GpuQuantizer::dequantizes(source); }
 
-// Each kind of work's first use, for the checks' answers to be remembered:
-// pipelines made, check samples run. Errors are left for the tensor that
-// meets them again (VulkanBackend::run), which names it.
+// Each kind of work's first use, for the checks' answers to be remembered
+// (pipelines made, check samples run), and the chunk buffers every kind
+// needs. Errors are left for the tensor that meets them again
+// (VulkanBackend::run), which names it.
 // Returns how many types were checked.
 uint64_t prepare(vk::GpuQuantizer& gpu, const std::vector<QuantizeWork>& expected, LlamaRelease release) {
     std::set<std::pair<TensorType, bool>> checked;
+    std::vector<vk::GpuQuantizer::StreamShape> shapes;
     for (const auto& work : expected) {
-        if (vk::GpuQuantizer::supports(work.to, work.weighted, release) && checked_before_use(work.to, work.weighted) &&
-            gpu.agrees_with_cpu(work.to, work.weighted).has_value()) {
+        const bool supported = vk::GpuQuantizer::supports(work.to, work.weighted, release);
+        if (supported && checked_before_use(work.to, work.weighted) && gpu.agrees_with_cpu(work.to, work.weighted).has_value()) {
             checked.emplace(work.to, work.weighted);
         }
-        if (read_on_device(work.from)) (void)gpu.reads_as_cpu(work.from);
+        const bool stored = read_on_device(work.from) && gpu.reads_as_cpu(work.from).value_or(false);
+        if (supported && work.row_length) shapes.push_back({work.to, work.row_length, stored ? std::optional(work.from) : std::nullopt});
     }
+    (void)gpu.reserve(shapes);
     return checked.size();
 }
 
