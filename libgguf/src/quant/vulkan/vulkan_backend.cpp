@@ -51,12 +51,14 @@ uint64_t prepare(vk::GpuQuantizer& gpu, const std::vector<QuantizeWork>& expecte
     std::set<std::pair<TensorType, bool>> checked;
     std::vector<vk::GpuQuantizer::StreamShape> shapes;
     for (const auto& work : expected) {
-        const bool supported = vk::GpuQuantizer::supports(work.to, work.weighted, release);
-        if (supported && checked_before_use(work.to, work.weighted) && gpu.agrees_with_cpu(work.to, work.weighted).has_value()) {
-            checked.emplace(work.to, work.weighted);
+        bool on_device = vk::GpuQuantizer::supports(work.to, work.weighted, release);
+        if (on_device && checked_before_use(work.to, work.weighted)) {
+            const auto agrees = gpu.agrees_with_cpu(work.to, work.weighted);
+            if (agrees) checked.emplace(work.to, work.weighted);
+            on_device = agrees.value_or(false);
         }
         const bool stored = read_on_device(work.from) && gpu.reads_as_cpu(work.from).value_or(false);
-        if (supported && work.row_length) shapes.push_back({work.to, work.row_length, stored ? std::optional(work.from) : std::nullopt});
+        if (on_device && work.row_length) shapes.push_back({work.to, work.row_length, stored ? std::optional(work.from) : std::nullopt});
     }
     (void)gpu.reserve(shapes);
     return checked.size();
