@@ -19,6 +19,9 @@ struct DequantizeKernel {
     uint32_t unit_values;   // values per unit (block, super-block or 1)
     uint32_t unit_bytes;    // its encoded bytes
     uint32_t piece_values;  // values one invocation writes (divides unit_values)
+
+    // Encoded bytes of `rows` rows of `row_length` values (whole units).
+    uint64_t encoded_bytes(uint64_t rows, uint64_t row_length) const { return rows * (row_length / unit_values * unit_bytes); }
 };
 
 // The row for `type`, or nullptr where only the CPU core dequantizes it.

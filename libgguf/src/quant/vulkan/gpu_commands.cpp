@@ -93,7 +93,7 @@ Status GpuQuantizer::State::submit(Slot& s, const ShaderKernel& kernel, uint64_t
     auto quantize = pipeline(kernel.quantize, {kernel.spec[0], kernel.spec[1]});
     if (!quantize) return std::unexpected(quantize.error());
     const uint64_t values_bytes = rows * row_length * 4;
-    const uint64_t encoded_bytes = source ? rows * row_length / source->unit_values * source->unit_bytes : 0;
+    const uint64_t encoded_bytes = source ? source->encoded_bytes(rows, row_length) : 0;
     if (source) {
         if (auto r = reserve_encoded(s, encoded_bytes); !r) return r;
     }

@@ -99,7 +99,7 @@ Status GpuQuantizer::reserve(std::span<const StreamShape> shapes) {
         most = {std::max(most.weights_bytes, needs.weights_bytes), std::max(most.values_bytes, needs.values_bytes),
                 std::max(most.out_bytes, needs.out_bytes), std::max(most.rows, needs.rows)};
         const auto* source = shape.stored ? find_dequantizer(*shape.stored) : nullptr;
-        if (source && n % source->unit_values == 0) encoded_bytes = std::max(encoded_bytes, chunk_rows * (n / source->unit_values * source->unit_bytes));
+        if (source && n % source->unit_values == 0) encoded_bytes = std::max(encoded_bytes, source->encoded_bytes(chunk_rows, n));
     }
     if (most.rows == 0) return {};
     std::lock_guard lock(st.busy);
