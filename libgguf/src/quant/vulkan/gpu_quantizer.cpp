@@ -21,7 +21,7 @@ struct SlotNeeds {
 
 SlotNeeds slot_needs(const GpuQuantizer::State& st, const ShaderKernel& kernel, uint64_t row_length, uint64_t chunk_rows) {
     const uint64_t align = std::max<uint64_t>(st.limits.minStorageBufferOffsetAlignment, 16);
-    return {align_up(row_length * 4, align), chunk_rows * row_length * 4, chunk_rows * (row_length / kernel.unit_values * kernel.unit_bytes),
+    return {align_up(row_length * 4, align), chunk_rows * row_length * 4, chunk_rows * kernel.row_bytes(row_length),
             chunk_rows};
 }
 
@@ -124,7 +124,7 @@ Status GpuQuantizer::stream(TensorType type, uint64_t row_length, uint64_t chunk
     }
     State& st = *state_;
     std::lock_guard lock(st.busy);
-    const uint64_t out_row = row_length / kernel->unit_values * kernel->unit_bytes;
+    const uint64_t out_row = kernel->row_bytes(row_length);
     const SlotNeeds needs = slot_needs(st, *kernel, row_length, chunk_rows);
     if (auto s = st.reserve(needs.weights_bytes, needs.values_bytes, needs.out_bytes, needs.rows); !s) return s;
     if (auto s = st.bind_lattice(kernel->lattice); !s) return s;
@@ -230,7 +230,7 @@ Status GpuQuantizer::quantize(TensorType type, std::span<const float> src, uint6
         return fail(ErrorCode::invalid_argument, "", "rows are not whole blocks of " + std::string(type_display_name(type)));
     }
     const uint64_t rows = src.size() / row_length;
-    const uint64_t out_row = row_length / kernel->unit_values * kernel->unit_bytes;
+    const uint64_t out_row = kernel->row_bytes(row_length);
     if (dst.size() != rows * out_row) return fail(ErrorCode::invalid_argument, "", "output size does not match the rows");
     if (!importance.empty() && importance.size() != row_length) return fail(ErrorCode::invalid_argument, "", "importance weights do not match the row length");
     if (rows == 0) return {};

@@ -33,6 +33,9 @@ struct ShaderKernel {
     // IQ1_M: the split scoring of the releases whose bytes this row gives
     // (llama_release.h); other rows serve every release.
     std::optional<Iq1mSplitScore> iq1m_split_score = std::nullopt;
+
+    // Quantized bytes of a row of `row_length` values (whole units).
+    uint64_t row_bytes(uint64_t row_length) const { return row_length / unit_values * unit_bytes; }
 };
 
 // The row for `type` quantized as `release` does, or nullptr where only the
