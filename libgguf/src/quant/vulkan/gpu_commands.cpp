@@ -106,7 +106,7 @@ Status GpuQuantizer::State::submit(Slot& s, const ShaderKernel& kernel, uint64_t
     }
     const uint64_t units_per_row = row_length / kernel.unit_values;
     const uint64_t units = rows * units_per_row;
-    s.out_bytes = units * kernel.unit_bytes;
+    s.out_bytes = rows * kernel.row_bytes(row_length);
     f.vkResetFences(device, 1, &s.fence);
     s.dequantized = source != nullptr;
     // The upload: on the copy queue when there is one (the semaphore

@@ -61,7 +61,7 @@ uint64_t GpuQuantizer::max_chunk_rows(TensorType type, uint64_t row_length) cons
     // most maxComputeWorkGroupCount[0] workgroups.
     const uint64_t range = state_->limits.maxStorageBufferRange;
     const uint64_t by_values = range / (row_length * 4);
-    const uint64_t by_bytes = range / (row_length / k->unit_values * k->unit_bytes);
+    const uint64_t by_bytes = range / k->row_bytes(row_length);
     const uint64_t by_groups =
         uint64_t{state_->limits.maxComputeWorkGroupCount[0]} * kWorkgroup / (row_length / k->unit_values * k->unit_invocations);
     return std::min({by_values, by_bytes, by_groups});
